@@ -1,0 +1,123 @@
+"""VGG16 layer names, their positions in torchvision's ``vgg16().features``, and cell ids.
+
+The paper takes style features from convolution outputs *before* the ReLU. Most public code
+names post-ReLU outputs "conv"; here both are explicit: ``conv1_2`` is the convolution output,
+``relu1_2`` the same map after its ReLU, ``pool1`` the output of the first max-pooling.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+from steel.errors import SteelError
+
+#: convolutions per block of VGG16 (configuration "D")
+BLOCK_CONVS = (2, 2, 3, 3, 3)
+
+
+def _layer_index() -> dict[str, int]:
+    names: dict[str, int] = {}
+    index = 0
+    for block, convs in enumerate(BLOCK_CONVS, start=1):
+        for conv in range(1, convs + 1):
+            names[f"conv{block}_{conv}"] = index
+            names[f"relu{block}_{conv}"] = index + 1
+            index += 2
+        names[f"pool{block}"] = index
+        index += 1
+    return names
+
+
+#: layer name -> index of the module in ``torchvision.models.vgg16().features`` whose output it is
+LAYER_INDEX: dict[str, int] = _layer_index()
+LAYERS: tuple[str, ...] = tuple(sorted(LAYER_INDEX, key=LAYER_INDEX.__getitem__))
+CONV_LAYERS: tuple[str, ...] = tuple(name for name in LAYERS if name.startswith("conv"))
+#: number of max-pooling stages; an image must survive all of them
+POOLING_STAGES = len(BLOCK_CONVS)
+
+
+def check_layer(name: str) -> str:
+    """Return ``name`` if it is a known layer, else raise an error that lists the valid ones."""
+    if name not in LAYER_INDEX:
+        raise SteelError(
+            f"unknown layer {name!r}; valid layers are {', '.join(LAYERS)} "
+            "(convB_J = convolution output before its ReLU, reluB_J = after it, poolB = pooling)"
+        )
+    return name
+
+
+def ordered(names: Iterable[str]) -> list[str]:
+    """Return the given layer names in network order, checking each one."""
+    return sorted({check_layer(n) for n in names}, key=LAYER_INDEX.__getitem__)
+
+
+def format_coefficient(value: float) -> str:
+    """The one number format of the project: ``20``, ``2000``, ``0.5``, ``1e-05``."""
+    return f"{float(value):g}"
+
+
+def check_coefficients(coefficients: Mapping[str, float]) -> dict[str, float]:
+    """Validate layer coefficients; return the active ones (non-zero) in network order."""
+    active: dict[str, float] = {}
+    for name, raw in coefficients.items():
+        check_layer(name)
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise SteelError(
+                f"coefficient of {name} is {raw!r}, not a number; write e.g. {name}=200"
+            ) from None
+        if not math.isfinite(value) or value < 0:
+            raise SteelError(
+                f"coefficient of {name} is {raw!r}; coefficients must be finite and >= 0"
+                " (0 switches the layer off)"
+            )
+        if value > 0:
+            active[name] = value
+    return {name: active[name] for name in ordered(active)}
+
+
+def parse_layer_spec(spec: str) -> dict[str, float]:
+    """Parse ``conv1_2=2000,conv4_3=200`` (the command-line form) into active coefficients."""
+    coefficients: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise SteelError(
+                f"layer spec {part!r} has no coefficient; write LAYER=COEFFICIENT, e.g. conv1_2=2000"
+            )
+        coefficients[name.strip()] = value.strip()
+    active = check_coefficients(coefficients)
+    if not active:
+        raise SteelError(
+            f"no active style layer in {spec!r}; give at least one layer a coefficient > 0"
+        )
+    return active
+
+
+#: separates ``layer-value`` parts in a cell id; layer names hold single underscores only
+CELL_SEPARATOR = "__"
+
+
+def cell_id(coefficients: Mapping[str, float]) -> str:
+    """The canonical, readable id of a set of layer coefficients (inactive layers omitted).
+
+    >>> cell_id({"conv4_2": 200, "conv1_2": 2000.0, "conv5_3": 0})
+    'conv1_2-2000__conv4_2-200'
+    """
+    active = check_coefficients(coefficients)
+    if not active:
+        raise SteelError("a cell needs at least one layer with a coefficient > 0")
+    return CELL_SEPARATOR.join(f"{n}-{format_coefficient(v)}" for n, v in active.items())
+
+
+def parse_cell_id(cell: str) -> dict[str, float]:
+    """Inverse of :func:`cell_id`."""
+    coefficients: dict[str, str] = {}
+    for part in cell.split(CELL_SEPARATOR):
+        name, sep, value = part.partition("-")
+        if not sep:
+            raise SteelError(f"malformed cell id {cell!r}: part {part!r} is not LAYER-VALUE")
+        coefficients[name] = value
+    return check_coefficients(coefficients)

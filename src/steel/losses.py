@@ -1,0 +1,91 @@
+"""The paper's losses (SPEC.md eq. 1-3), computed per image of a batch.
+
+Every function returns one value per batch element, so that a batch of cells optimised together
+gets exactly the gradients each cell would get alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+from torch import nn
+
+
+def gram(features: torch.Tensor) -> torch.Tensor:
+    """G_ij = f_i . f_j over the flattened maps of (B, C, H, W) features -> (B, C, C) (eq. 2)."""
+    flat = features.flatten(2)
+    return flat @ flat.transpose(1, 2)
+
+
+def style_layer_loss(grams: torch.Tensor, target: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """E_l = 1 / (4 H^2 W^2) * sum_ij (A_ij - G_ij)^2 per batch element (eq. 3)."""
+    return (grams - target).square().sum((1, 2)) / (4.0 * height**2 * width**2)
+
+
+def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean squared error between feature maps, per batch element."""
+    return (features - target).square().mean((1, 2, 3))
+
+
+def tv_loss(images: torch.Tensor) -> torch.Tensor:
+    """Total variation: mean squared difference of vertical plus of horizontal neighbours, per image.
+
+    The paper's "regularization constant 0.001" is read as the weight of this term, as in the
+    public neural-style code its setup follows. Pixels are on the 0-255 scale.
+    """
+    dy = (images[:, :, 1:, :] - images[:, :, :-1, :]).square().mean((1, 2, 3))
+    dx = (images[:, :, :, 1:] - images[:, :, :, :-1]).square().mean((1, 2, 3))
+    return dy + dx
+
+
+class StyleTransferLoss(nn.Module):
+    """L = w_c L_content + sum_l c_l E_l + w_tv TV (eq. 1), with a row of coefficients per image.
+
+    ``coefficients`` holds one mapping ``layer -> c_l`` per batch element; a layer that is zero
+    for every element is never computed. Targets are computed once, outside the loop.
+    """
+
+    def __init__(
+        self,
+        style_features: Mapping[str, torch.Tensor],
+        content_features: Mapping[str, torch.Tensor],
+        coefficients: Sequence[Mapping[str, float]],
+        content_layer: str,
+        content_weight: float,
+        tv_weight: float,
+        target_size: Mapping[str, tuple[int, int]],
+    ):
+        super().__init__()
+        self.style_layers = [name for name in style_features if any(c.get(name, 0) for c in coefficients)]
+        self.content_layer = content_layer
+        self.content_weight = content_weight
+        self.tv_weight = tv_weight
+        # the style image may differ in size from the synthesized one: rescale its Gram matrix to
+        # the synthesized image's H*W so that eq. 3 compares like with like (exact when equal)
+        for name in self.style_layers:
+            features = style_features[name]
+            height, width = target_size[name]
+            scale = (height * width) / (features.shape[2] * features.shape[3])
+            self.register_buffer(f"gram_{name}", gram(features) * scale)
+        self.register_buffer("content_target", content_features[content_layer])
+        self.register_buffer(
+            "coefficients",
+            torch.tensor([[c.get(name, 0.0) for name in self.style_layers] for c in coefficients]),
+        )
+
+    def forward(self, features: Mapping[str, torch.Tensor], images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Per-image losses: ``total``, ``content``, ``style``, ``tv`` and each weighted layer loss."""
+        layer_losses = []
+        for name in self.style_layers:
+            f = features[name].float()
+            layer_losses.append(style_layer_loss(gram(f), getattr(self, f"gram_{name}"), f.shape[2], f.shape[3]))
+        weighted = torch.stack(layer_losses, 1) * self.coefficients
+        style = weighted.sum(1)
+        content = content_loss(features[self.content_layer].float(), self.content_target)
+        tv = tv_loss(images)
+        total = self.content_weight * content + style + self.tv_weight * tv
+        parts = {"total": total, "content": content, "style": style, "tv": tv}
+        for i, name in enumerate(self.style_layers):
+            parts[name] = weighted[:, i]
+        return parts

@@ -1,0 +1,154 @@
+"""VGG16 convolution weights, chosen by one setting, and the input convention that goes with them.
+
+- ``imagenet``: torchvision's ``VGG16_Weights.IMAGENET1K_V1``, downloaded and cached by torchvision
+- ``caffe:PATH``: a Caffe-converted state dict (BGR, 0-255, mean-subtracted input)
+- ``PATH``: a torchvision-layout state dict (the full model or ``features`` only)
+- ``random`` or ``random:SEED``: seeded random initialisation, for tests and smoke runs
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from torchvision.models import VGG16_Weights
+from torchvision.models.vgg import cfgs, make_layers
+
+from steel.errors import SteelError
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How 0-255 RGB pixels become network input: optional RGB->BGR flip, then (x - mean) / std.
+
+    ``mean`` and ``std`` are in the network's channel order, on the 0-255 scale.
+    """
+
+    name: str
+    bgr: bool
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+
+TORCHVISION = Convention(
+    "torchvision",
+    bgr=False,
+    mean=(0.485 * 255, 0.456 * 255, 0.406 * 255),
+    std=(0.229 * 255, 0.224 * 255, 0.225 * 255),
+)
+CAFFE = Convention("caffe", bgr=True, mean=(103.939, 116.779, 123.68), std=(1.0, 1.0, 1.0))
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Loaded VGG16 ``features`` (conv stack) and where they came from."""
+
+    features: nn.Sequential
+    convention: Convention
+    spec: str
+    sha256: str | None
+
+
+def _empty_features() -> nn.Sequential:
+    return make_layers(cfgs["D"], batch_norm=False)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _features_state(state: dict, source: str) -> dict[str, torch.Tensor]:
+    """Keep the conv tensors of a full-model or features-only state dict, keyed ``0.weight`` …"""
+    if not isinstance(state, dict):
+        raise SteelError(f"{source} does not hold a state dict; save one with torch.save(model.state_dict())")
+    if any(key.startswith("features.") for key in state):
+        state = {k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")}
+    expected = _empty_features().state_dict()
+    missing = sorted(set(expected) - set(state), key=lambda k: int(k.split(".")[0]))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise SteelError(
+            f"{source} is not a VGG16 state dict: missing keys {missing[:4]}, unexpected keys "
+            f"{unexpected[:4]}; expected torchvision vgg16() keys such as features.0.weight or 0.weight"
+        )
+    for key, tensor in expected.items():
+        if tuple(state[key].shape) != tuple(tensor.shape):
+            raise SteelError(
+                f"{source}: {key} has shape {tuple(state[key].shape)}, VGG16 needs "
+                f"{tuple(tensor.shape)}; is this a VGG16 (not VGG19 or another network)?"
+            )
+    return {key: state[key].float() for key in expected}
+
+
+def _load_file(path: Path, convention: Convention, spec: str) -> Weights:
+    if not path.is_file():
+        raise SteelError(f"weights file {path} does not exist; check the path in the weights setting")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for a corrupt or foreign file
+        raise SteelError(f"cannot read weights file {path} ({error.__class__.__name__}); "
+                         "it must be a state dict saved with torch.save") from None
+    features = _empty_features()
+    features.load_state_dict(_features_state(state, str(path)))
+    return Weights(features, convention, spec, _file_sha256(path))
+
+
+def _imagenet_cache_path() -> Path:
+    return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(VGG16_Weights.IMAGENET1K_V1.url)
+
+
+def _load_imagenet(spec: str) -> Weights:
+    cached = _imagenet_cache_path()
+    try:
+        # torchvision's own download-and-cache path; with the file cached it reads it from disk
+        state = VGG16_Weights.IMAGENET1K_V1.get_state_dict(progress=False, check_hash=True)
+    except Exception as error:
+        raise SteelError(
+            f"cannot get torchvision's ImageNet VGG16 weights ({error.__class__.__name__}: {error}); "
+            f"torchvision looks for {cached} ($TORCH_HOME/hub/checkpoints/): copy "
+            f"{VGG16_Weights.IMAGENET1K_V1.url} there, or use weights: caffe:PATH, PATH or random"
+        ) from None
+    features = _empty_features()
+    features.load_state_dict(_features_state(state, str(cached)))
+    return Weights(features, TORCHVISION, spec, _file_sha256(cached) if cached.is_file() else None)
+
+
+def _random(spec: str) -> Weights:
+    _, _, seed_text = spec.partition(":")
+    try:
+        seed = int(seed_text or 0)
+    except ValueError:
+        raise SteelError(f"weights {spec!r}: write random or random:SEED with an integer SEED") from None
+    features = _empty_features()
+    generator = torch.Generator().manual_seed(seed)
+    # torchvision's VGG initialisation (kaiming normal, fan out), drawn from a private generator
+    for module in features:
+        if isinstance(module, nn.Conv2d):
+            std = (2.0 / (module.out_channels * module.kernel_size[0] * module.kernel_size[1])) ** 0.5
+            with torch.no_grad():
+                module.weight.copy_(torch.randn(module.weight.shape, generator=generator) * std)
+                module.bias.zero_()
+    return Weights(features, TORCHVISION, f"random:{seed}", None)
+
+
+def load_weights(spec: str) -> Weights:
+    """Load VGG16 conv weights for a weights setting (see the module docstring)."""
+    spec = str(spec).strip()
+    if spec == "imagenet":
+        return _load_imagenet(spec)
+    if spec == "random" or spec.startswith("random:"):
+        return _random(spec)
+    if spec.startswith("caffe:"):
+        path = Path(spec.removeprefix("caffe:")).expanduser()
+        return _load_file(path, CAFFE, f"caffe:{path}")
+    if not spec:
+        raise SteelError("empty weights setting; use imagenet, caffe:PATH, PATH or random")
+    return _load_file(Path(spec).expanduser(), TORCHVISION, spec)
