@@ -7,9 +7,9 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
+from steel.errors import SteelError
 from steel.layers import LAYER_INDEX, POOLING_STAGES, ordered
 from steel.weights import Weights
-from steel.errors import SteelError
 
 #: an image side must be at least this long to keep one pixel after every pooling stage
 MIN_SIDE = 2**POOLING_STAGES

@@ -90,9 +90,7 @@ def parse_layer_spec(spec: str) -> dict[str, float]:
         coefficients[name.strip()] = value.strip()
     active = check_coefficients(coefficients)
     if not active:
-        raise SteelError(
-            f"no active style layer in {spec!r}; give at least one layer a coefficient > 0"
-        )
+        raise SteelError(f"no active style layer in {spec!r}; give at least one layer a coefficient > 0")
     return active
 
 

@@ -79,7 +79,9 @@ class StyleTransferLoss(nn.Module):
         layer_losses = []
         for name in self.style_layers:
             f = features[name].float()
-            layer_losses.append(style_layer_loss(gram(f), getattr(self, f"gram_{name}"), f.shape[2], f.shape[3]))
+            layer_losses.append(
+                style_layer_loss(gram(f), getattr(self, f"gram_{name}"), f.shape[2], f.shape[3])
+            )
         weighted = torch.stack(layer_losses, 1) * self.coefficients
         style = weighted.sum(1)
         content = content_loss(features[self.content_layer].float(), self.content_target)

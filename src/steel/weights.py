@@ -94,8 +94,10 @@ def _load_file(path: Path, convention: Convention, spec: str) -> Weights:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for a corrupt or foreign file
-        raise SteelError(f"cannot read weights file {path} ({error.__class__.__name__}); "
-                         "it must be a state dict saved with torch.save") from None
+        raise SteelError(
+            f"cannot read weights file {path} ({error.__class__.__name__}); "
+            "it must be a state dict saved with torch.save"
+        ) from None
     features = _empty_features()
     features.load_state_dict(_features_state(state, str(path)))
     return Weights(features, convention, spec, _file_sha256(path))

@@ -1,0 +1,204 @@
+"""The ``steel`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from steel.errors import SteelError
+from steel.layers import LAYERS, cell_id, parse_layer_spec
+from steel.optimise import INITS, OPTIMIZERS, Settings
+
+BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
+DEFAULTS = Settings()
+
+DESCRIPTION = f"""\
+Put the font style of a heavy-metal logo (--style) onto a plain logo (--content) by optimising
+the pixels of a copy of the content image so that its VGG16 Gram matrices match the style's
+(Network of Steel, Ter-Sarkisov 2020).
+
+example (the paper's best cell):
+  steel stylize --style band.png --content company.png --out out/ \\
+      --layers {BEST} --iterations 500 --width 384
+
+--layers LAYER=COEFFICIENT,...: convB_J is a convolution output before its ReLU (the paper's
+choice), reluB_J after it, poolB a pooling output. Repeat --layers to optimise several cells
+together as one batch; each then goes to OUT/<cell id>/.
+Writes stylized.png, losses.tsv and run.json into the output folder.
+"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be >= 0")
+    return value
+
+
+def _layers(text: str) -> dict[str, float]:
+    try:
+        return parse_layer_spec(text)
+    except SteelError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="steel", description="Neural font style transfer for logos.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    s = commands.add_parser(
+        "stylize",
+        help="stylize one content logo with one style logo",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument("--style", required=True, type=Path, help="style image (a metal logo)")
+    s.add_argument("--content", required=True, type=Path, help="content image (a plain logo)")
+    s.add_argument("--out", required=True, type=Path, help="output folder")
+    s.add_argument(
+        "--layers",
+        action="append",
+        type=_layers,
+        metavar="SPEC",
+        help=f"style layers and coefficients, e.g. {BEST} (repeatable; this is the default)",
+    )
+    s.add_argument(
+        "--weights",
+        default="imagenet",
+        help="imagenet (torchvision, downloaded once), caffe:PATH, PATH (torchvision state "
+        "dict) or random[:SEED] (default: %(default)s)",
+    )
+    s.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    s.add_argument(
+        "--width",
+        type=_positive_int,
+        default=384,
+        help="resize the content to this width, keeping its aspect ratio (default: %(default)s)",
+    )
+    s.add_argument(
+        "--style-width",
+        type=_positive_int,
+        help="resize the style to this width (default: --width)",
+    )
+    s.add_argument(
+        "--iterations",
+        type=_positive_int,
+        default=DEFAULTS.iterations,
+        help="optimisation steps; the paper used 50,000 (default: %(default)s)",
+    )
+    s.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer)
+    s.add_argument(
+        "--lr",
+        type=_non_negative,
+        default=DEFAULTS.lr,
+        help="learning rate on the 0-255 pixel scale (default: %(default)s)",
+    )
+    s.add_argument("--init", choices=INITS, default=DEFAULTS.init, help="starting image (default: content)")
+    s.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    s.add_argument(
+        "--content-layer",
+        choices=LAYERS,
+        default=DEFAULTS.content_layer,
+        metavar="LAYER",
+        help="layer of the content loss (default: %(default)s)",
+    )
+    s.add_argument("--content-weight", type=_non_negative, default=DEFAULTS.content_weight)
+    s.add_argument(
+        "--tv-weight",
+        type=_non_negative,
+        default=DEFAULTS.tv_weight,
+        help="total-variation weight, the paper's 'regularization constant' (default: %(default)s)",
+    )
+    s.add_argument(
+        "--log-every",
+        type=_positive_int,
+        default=DEFAULTS.log_every,
+        help="write a row of losses.tsv every N steps (default: %(default)s)",
+    )
+    s.add_argument(
+        "--snapshot-every",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="save snapshots/stepNNNNNN.png every N steps",
+    )
+    s.add_argument("--gif", action="store_true", help="also write optimisation.gif from the snapshots")
+    s.add_argument(
+        "--checkpoint-every",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="save a resumable checkpoint every N steps; a rerun with the same settings resumes",
+    )
+    s.add_argument("--amp", action="store_true", help="CUDA: bfloat16 mixed precision (off by default)")
+    s.add_argument("--channels-last", action="store_true", help="CUDA: channels-last memory layout")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def stylize_command(args: argparse.Namespace) -> None:
+    from steel.run import run  # imports torch: keep --help fast
+
+    cells = args.layers or [parse_layer_spec(BEST)]
+    out_dirs = [args.out] if len(cells) == 1 else [args.out / cell_id(c) for c in cells]
+    settings = Settings(
+        iterations=args.iterations,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        init=args.init,
+        seed=args.seed,
+        content_layer=args.content_layer,
+        content_weight=args.content_weight,
+        tv_weight=args.tv_weight,
+        log_every=args.log_every,
+        snapshot_every=args.snapshot_every or 0,
+        amp=args.amp,
+        channels_last=args.channels_last,
+    )
+    records = run(
+        args.style,
+        args.content,
+        cells,
+        out_dirs,
+        settings=settings,
+        weights=args.weights,
+        device=args.device,
+        width=args.width,
+        style_width=args.style_width,
+        gif=args.gif,
+        checkpoint_every=args.checkpoint_every,
+        progress=False if args.quiet else None,
+    )
+    for out, record in zip(out_dirs, records, strict=True):
+        print(f"{out / 'stylized.png'}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "stylize":
+            stylize_command(args)
+    except SteelError as error:
+        print(f"steel: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("steel: interrupted; no finished files were written", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Reading logos into 0-255 RGB tensors (aspect ratio kept) and writing them back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from steel.errors import SteelError
+from steel.features import check_image_size
+
+#: refuse images larger than this many pixels after resizing (a 50,000-step run would never end)
+MAX_PIXELS = 4_000_000
+
+
+def read_image(path: str | Path) -> Image.Image:
+    """Open an image file as RGB: transparency composited onto white, grey scale expanded."""
+    path = Path(path)
+    if not path.is_file():
+        raise SteelError(f"image {path} does not exist; check the path")
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            image = opened
+    except (UnidentifiedImageError, OSError) as error:
+        raise SteelError(f"cannot read image {path} ({error}); use PNG, JPEG, WebP or BMP") from None
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def resize_to_width(image: Image.Image, width: int | None, what: str = "image") -> Image.Image:
+    """Scale to ``width`` keeping the aspect ratio (logos are wide: never squash them square)."""
+    if width is not None:
+        height = max(1, round(image.height * width / image.width))
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    if image.width * image.height > MAX_PIXELS:
+        raise SteelError(
+            f"{what} is {image.width}x{image.height} px, over the limit of {MAX_PIXELS:,} pixels; "
+            "choose a smaller width"
+        )
+    check_image_size(image.height, image.width, what)
+    return image
+
+
+def fit_on_white(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Scale ``image`` to fit inside ``size`` (width, height) and centre it on white."""
+    scale = min(size[0] / image.width, size[1] / image.height)
+    inner = image.resize(
+        (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+        Image.Resampling.LANCZOS,
+    )
+    canvas = Image.new("RGB", size, (255, 255, 255))
+    canvas.paste(inner, ((size[0] - inner.width) // 2, (size[1] - inner.height) // 2))
+    return canvas
+
+
+def load_image(path: str | Path, width: int | None, what: str = "image") -> torch.Tensor:
+    """Read, resize and return a (1, 3, H, W) float tensor on the 0-255 scale."""
+    image = resize_to_width(read_image(path), width, f"{what} {path}")
+    return to_tensor(image)
+
+
+def to_tensor(image: Image.Image) -> torch.Tensor:
+    array = np.asarray(image, dtype=np.float32)
+    return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).contiguous()
+
+
+def to_pil(image: torch.Tensor) -> Image.Image:
+    """(3, H, W) or (1, 3, H, W) tensor on the 0-255 scale -> 8-bit RGB image."""
+    if image.dim() == 4:
+        image = image[0]
+    array = image.detach().float().clamp(0, 255).round().byte().permute(1, 2, 0).cpu().numpy()
+    return Image.fromarray(array, "RGB")

@@ -1,0 +1,322 @@
+"""The optimisation loop: only the pixels move; one batch element per cell of coefficients.
+
+Style and content targets are computed once. Per step the loop does one forward pass of the
+truncated VGG16, the Gram matrices of the active layers, one backward pass, the optimiser step
+and a clamp to 0-255; anything that reads values back (logging, snapshots, checkpoints) runs only
+every so many steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from steel.errors import SteelError
+from steel.features import VGGFeatures
+from steel.images import fit_on_white, to_pil, to_tensor
+from steel.layers import check_coefficients, check_layer, ordered
+from steel.losses import StyleTransferLoss
+from steel.weights import Weights
+
+OPTIMIZERS = ("adam", "lbfgs")
+INITS = ("content", "random", "style")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything besides images, weights and coefficients that shapes a result."""
+
+    iterations: int = 50_000  # the paper's count in every reported experiment
+    optimizer: str = "adam"
+    lr: float = 1.0  # on the 0-255 pixel scale, as in the paper
+    init: str = "content"
+    seed: int = 0
+    content_layer: str = "conv4_2"
+    content_weight: float = 1.0
+    tv_weight: float = 0.001  # the paper's "regularization constant"
+    log_every: int = 100
+    snapshot_every: int = 0  # 0 = no snapshots
+    amp: bool = False  # CUDA only: bfloat16 autocast for the network
+    channels_last: bool = False  # CUDA only
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise SteelError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
+        if self.init not in INITS:
+            raise SteelError(f"unknown init {self.init!r}; use one of {', '.join(INITS)}")
+        check_layer(self.content_layer)
+        for name in ("iterations", "log_every"):
+            if int(getattr(self, name)) < 1:
+                raise SteelError(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name in ("lr", "content_weight", "tv_weight", "snapshot_every"):
+            if not float(getattr(self, name)) >= 0:
+                raise SteelError(f"{name} must be >= 0, not {getattr(self, name)}")
+
+
+@dataclass
+class Result:
+    images: torch.Tensor  # (B, 3, H, W), 0-255, on the CPU
+    logs: list[list[dict[str, float]]]  # per cell: one row per logged iteration
+    snapshots: list[tuple[int, torch.Tensor]] = field(default_factory=list)  # (step, uint8 batch)
+    seconds: float = 0.0  # optimisation wall time in this process
+    steps_run: int = 0  # steps run in this process (fewer than iterations after a resume)
+    resumed_from: int = 0
+
+
+def initial_image(init: str, content: torch.Tensor, style: torch.Tensor, seed: int) -> torch.Tensor:
+    if init == "content":
+        return content.clone()
+    if init == "style":
+        size = (content.shape[3], content.shape[2])
+        return to_tensor(fit_on_white(to_pil(style), size)).to(content.device)
+    generator = torch.Generator().manual_seed(seed)
+    return (torch.rand(content.shape, generator=generator) * 255).to(content.device)
+
+
+def _fingerprint(weights: Weights, style, content, cells, settings: Settings) -> str:
+    digest = hashlib.sha256()
+    digest.update(
+        json.dumps(
+            [weights.spec, weights.sha256, cells, dataclasses.asdict(settings)], sort_keys=True
+        ).encode()
+    )
+    for image in (style, content):
+        digest.update(image.detach().cpu().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _save_atomic(obj, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def stylize(
+    weights: Weights,
+    style: torch.Tensor,
+    content: torch.Tensor,
+    cells: Sequence[Mapping[str, float]],
+    settings: Settings = Settings(),
+    device: torch.device | str = "cpu",
+    progress: bool | None = None,
+    checkpoint: Path | None = None,
+    checkpoint_every: int = 0,
+    on_log: Callable[[int, list[dict[str, float]]], None] | None = None,
+) -> Result:
+    """Optimise one image per cell, all from one style and one content image.
+
+    ``cells`` are layer -> coefficient mappings. With Adam they are optimised together as one
+    batch (Adam is element-wise and the network frozen, so each image is what a run of its own
+    would give); L-BFGS couples all pixels, so its cells run one after the other.
+    ``progress=None`` shows a bar only on a terminal. With ``checkpoint`` set, state is saved
+    there every ``checkpoint_every`` steps and a matching checkpoint is resumed.
+    """
+    cells = [check_coefficients(c) for c in cells]
+    if not cells:
+        raise SteelError("no cells to optimise")
+    for c in cells:
+        if not c:
+            raise SteelError("a cell has no active style layer; give at least one layer a coefficient > 0")
+    device = torch.device(device)
+    if settings.optimizer == "lbfgs" and len(cells) > 1:
+        parts = [
+            stylize(
+                weights,
+                style,
+                content,
+                [c],
+                settings,
+                device,
+                progress,
+                checkpoint.with_name(f"{checkpoint.name}.{i}") if checkpoint else None,
+                checkpoint_every,
+                on_log,
+            )
+            for i, c in enumerate(cells)
+        ]
+        return Result(
+            images=torch.cat([p.images for p in parts]),
+            logs=[p.logs[0] for p in parts],
+            snapshots=[
+                (s, torch.cat([p.snapshots[k][1] for p in parts]))
+                for k, (s, _) in enumerate(parts[0].snapshots)
+            ],
+            seconds=sum(p.seconds for p in parts),
+            steps_run=sum(p.steps_run for p in parts),
+            resumed_from=min(p.resumed_from for p in parts),
+        )
+    return _Loop(weights, style, content, cells, settings, device, checkpoint, checkpoint_every).run(
+        progress, on_log
+    )
+
+
+class _Loop:
+    def __init__(
+        self,
+        weights,
+        style,
+        content,
+        cells,
+        settings: Settings,
+        device,
+        checkpoint: Path | None,
+        checkpoint_every: int,
+    ):
+        self.settings, self.device, self.cells = settings, device, cells
+        self.checkpoint, self.checkpoint_every = checkpoint, checkpoint_every
+        self.fingerprint = _fingerprint(weights, style, content, cells, settings) if checkpoint else None
+        style_layers = ordered({name for c in cells for name in c})
+        self.extractor = VGGFeatures(weights, [*style_layers, settings.content_layer]).to(device)
+        self.cuda = device.type == "cuda"
+        self.memory_format = (
+            torch.channels_last if settings.channels_last and self.cuda else torch.contiguous_format
+        )
+        self.extractor.to(memory_format=self.memory_format)
+        style, content = style.to(device), content.to(device)
+        with torch.no_grad():
+            style_features = {k: v for k, v in self.extractor(style).items() if k in style_layers}
+            content_features = self.extractor(content)
+        self.loss = StyleTransferLoss(
+            style_features,
+            content_features,
+            cells,
+            settings.content_layer,
+            settings.content_weight,
+            settings.tv_weight,
+            {name: tuple(content_features[name].shape[2:]) for name in style_layers},
+        ).to(device)
+        start = initial_image(settings.init, content, style, settings.seed)
+        self.x = start.repeat(len(cells), 1, 1, 1).contiguous(memory_format=self.memory_format)
+        self.x.requires_grad_(True)
+        if settings.optimizer == "adam":
+            self.optimizer = torch.optim.Adam([self.x], lr=settings.lr)
+        else:
+            self.optimizer = torch.optim.LBFGS([self.x], lr=settings.lr, max_iter=1, history_size=50)
+        self.logs: list[list[dict[str, float]]] = [[] for _ in cells]
+        self.snapshots: list[tuple[int, torch.Tensor]] = []
+        self.step = 0
+
+    def losses(self) -> dict[str, torch.Tensor]:
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.settings.amp and self.cuda):
+            features = self.extractor(self.x)
+        return self.loss(features, self.x)
+
+    def closure(self) -> torch.Tensor:
+        self.optimizer.zero_grad(set_to_none=True)
+        self.parts = self.losses()
+        total = self.parts["total"].sum()
+        total.backward()
+        return total
+
+    def record(self, step: int, parts: dict[str, torch.Tensor]) -> list[dict[str, float]]:
+        names = list(parts)
+        values = torch.stack([parts[n].detach().float() for n in names]).cpu().tolist()
+        rows = []
+        for b, log in enumerate(self.logs):
+            row = {"iteration": step} | {n: values[i][b] for i, n in enumerate(names)}
+            if not all(map(lambda v: v == v and abs(v) != float("inf"), row.values())):
+                raise SteelError(
+                    f"the loss became {row['total']} at iteration {step}; lower the learning rate "
+                    "or the coefficients (or switch off amp)"
+                )
+            log.append(row)
+            rows.append(row)
+        return rows
+
+    def snapshot(self, step: int) -> None:
+        self.snapshots.append((step, self.x.detach().round().clamp(0, 255).byte().cpu()))
+
+    def save_checkpoint(self) -> None:
+        _save_atomic(
+            {
+                "fingerprint": self.fingerprint,
+                "step": self.step,
+                "x": self.x.detach().cpu(),
+                "optimizer": self.optimizer.state_dict(),
+                "logs": self.logs,
+                "snapshots": self.snapshots,
+            },
+            self.checkpoint,
+        )
+
+    def resume(self) -> int:
+        if not (self.checkpoint and self.checkpoint.is_file()):
+            return 0
+        try:
+            state = torch.load(self.checkpoint, map_location=self.device, weights_only=True)
+        except Exception:
+            return 0  # unreadable (e.g. from an older version): start afresh
+        if state.get("fingerprint") != self.fingerprint or state["x"].shape != self.x.shape:
+            return 0
+        with torch.no_grad():
+            self.x.copy_(state["x"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.logs, self.snapshots = state["logs"], state["snapshots"]
+        return state["step"]
+
+    def run(self, progress, on_log) -> Result:
+        s = self.settings
+        self.step = resumed = self.resume()
+        bar = tqdm(
+            total=s.iterations,
+            initial=resumed,
+            disable=None if progress is None else not progress,
+            unit="step",
+            desc="stylize",
+            dynamic_ncols=True,
+        )
+        if s.snapshot_every and resumed == 0:
+            self.snapshot(0)
+        started = time.perf_counter()
+        while self.step < s.iterations:
+            if s.optimizer == "adam":
+                self.closure()
+                self.optimizer.step()
+            else:
+                self.optimizer.step(self.closure)
+            if self.step % s.log_every == 0:
+                rows = self.record(self.step, self.parts)
+                bar.set_postfix(
+                    total=f"{rows[0]['total']:.4g}",
+                    style=f"{rows[0]['style']:.4g}",
+                    content=f"{rows[0]['content']:.4g}",
+                    refresh=False,
+                )
+                if on_log:
+                    on_log(self.step, rows)
+            with torch.no_grad():
+                self.x.clamp_(0, 255)
+            self.step += 1
+            bar.update()
+            if s.snapshot_every and self.step % s.snapshot_every == 0:
+                self.snapshot(self.step)
+            if self.checkpoint_every and self.checkpoint and self.step % self.checkpoint_every == 0:
+                self.save_checkpoint()
+        if self.cuda:
+            torch.cuda.synchronize(self.device)
+        seconds = time.perf_counter() - started
+        bar.close()
+        if not self.logs[0] or self.logs[0][-1]["iteration"] != s.iterations:
+            with torch.no_grad():
+                rows = self.record(s.iterations, self.losses())
+            if on_log:
+                on_log(s.iterations, rows)
+        if s.snapshot_every and self.snapshots[-1][0] != s.iterations:
+            self.snapshot(s.iterations)
+        return Result(
+            self.x.detach().cpu(),
+            self.logs,
+            self.snapshots,
+            seconds,
+            s.iterations - resumed,
+            resumed,
+        )

@@ -1,0 +1,90 @@
+"""Writing a run's files so that an interrupted or failed run leaves nothing that looks finished.
+
+Every file is first written under a hidden temporary name in its final folder; only when all of a
+run's files are written are they renamed into place, the image last.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import torch
+from PIL import Image
+
+from steel.images import to_pil
+
+
+class StagedFiles:
+    """Collect files under temporary names; :meth:`commit` renames them all into place.
+
+    Used as a context manager, anything staged is removed if the block raises.
+    """
+
+    def __init__(self):
+        self._staged: list[tuple[Path, Path]] = []
+
+    def stage(self, path: Path, write: Callable[[Path], None]) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.partial{os.getpid()}{path.suffix}")
+        write(tmp)
+        self._staged.append((tmp, path))
+
+    def commit(self) -> None:
+        for tmp, path in self._staged:
+            os.replace(tmp, path)
+        self._staged.clear()
+
+    def discard(self) -> None:
+        for tmp, _ in self._staged:
+            tmp.unlink(missing_ok=True)
+        self._staged.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def write_png(image: Image.Image | torch.Tensor) -> Callable[[Path], None]:
+    pil = image if isinstance(image, Image.Image) else to_pil(image)
+    return lambda path: pil.save(path, format="PNG")
+
+
+def write_json(data) -> Callable[[Path], None]:
+    return lambda path: path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def write_tsv(rows: Sequence[dict[str, float]]) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        with path.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: (v if k == "iteration" else f"{v:.6g}") for k, v in row.items()})
+
+    return write
+
+
+def write_gif(frames: Sequence[torch.Tensor], seconds_per_frame: float = 0.1) -> Callable[[Path], None]:
+    """Animated GIF of (3, H, W) uint8 frames, looping, the last frame held a little longer."""
+    arrays = [np.ascontiguousarray(f.permute(1, 2, 0).numpy()) for f in frames]
+    durations = [seconds_per_frame * 1000] * (len(arrays) - 1) + [1500]
+    return lambda path: iio.imwrite(path, arrays, extension=".gif", duration=durations, loop=0)
+
+
+def read_losses(path: str | Path) -> dict[str, np.ndarray]:
+    """Read a ``losses.tsv`` back as columns."""
+    with Path(path).open(newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return {key: np.array([float(r[key]) for r in rows]) for key in rows[0]} if rows else {}

@@ -1,0 +1,135 @@
+"""One run from files to files: read the logos, optimise every cell, write each cell's folder.
+
+A cell folder holds ``stylized.png``, ``losses.tsv`` (iteration, total, content, style, tv and each
+active layer's weighted style loss), ``run.json`` (every setting that shaped the result) and,
+when asked for, ``snapshots/`` and ``optimisation.gif``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import platform
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import torch
+
+from steel.devices import resolve_device
+from steel.errors import SteelError
+from steel.images import load_image
+from steel.layers import cell_id, check_coefficients
+from steel.optimise import Settings, stylize
+from steel.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
+from steel.weights import load_weights
+
+#: the files of a finished cell, in the order they are put in place (the image last)
+RUN_FILES = ("losses.tsv", "run.json", "stylized.png")
+CHECKPOINT = "checkpoint.pt"
+DEFAULT_SETTINGS = Settings()
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for package in ("steel", "torch", "torchvision", "pillow", "numpy"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def _file_record(path: Path, image: torch.Tensor) -> dict:
+    return {
+        "path": str(path),
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "width": image.shape[3],
+        "height": image.shape[2],
+    }
+
+
+def run(
+    style: str | Path,
+    content: str | Path,
+    cells: Sequence[Mapping[str, float]],
+    out_dirs: Sequence[str | Path],
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+    weights: str = "imagenet",
+    device: str = "auto",
+    width: int | None = 384,
+    style_width: int | None = None,
+    gif: bool = False,
+    checkpoint_every: int = 0,
+    progress: bool | None = None,
+) -> list[dict]:
+    """Stylize ``content`` with ``style`` once per cell; write cell ``i`` to ``out_dirs[i]``.
+
+    ``width`` resizes the content (and, unless ``style_width`` is given, the style) keeping the
+    aspect ratio; ``None`` keeps the files' sizes. Returns the ``run.json`` records.
+    """
+    started = time.perf_counter()
+    cells = [check_coefficients(c) for c in cells]
+    if len(cells) != len(out_dirs):
+        raise SteelError(f"{len(cells)} cells but {len(out_dirs)} output folders")
+    if gif and not settings.snapshot_every:
+        raise SteelError("an animated GIF needs snapshots: set snapshot_every (e.g. --snapshot-every 50)")
+    out_dirs = [Path(d) for d in out_dirs]
+    target = resolve_device(device)
+    content_image = load_image(content, width, "content image")
+    style_image = load_image(style, style_width or width, "style image")
+    loaded = load_weights(weights)
+    checkpoint = out_dirs[0] / CHECKPOINT if checkpoint_every else None
+    if checkpoint:
+        checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    result = stylize(
+        loaded,
+        style_image,
+        content_image,
+        cells,
+        settings,
+        target,
+        progress,
+        checkpoint,
+        checkpoint_every,
+    )
+    per_step = result.seconds / max(result.steps_run, 1)
+    records = []
+    with StagedFiles() as staged:
+        for i, (cell, out) in enumerate(zip(cells, out_dirs, strict=True)):
+            record = {
+                "cell": cell_id(cell),
+                "layers": cell,
+                "style": _file_record(Path(style), style_image),
+                "content": _file_record(Path(content), content_image),
+                "weights": {
+                    "spec": loaded.spec,
+                    "sha256": loaded.sha256,
+                    "convention": loaded.convention.name,
+                },
+                "settings": dataclasses.asdict(settings),
+                "device": str(target),
+                "batch_size": len(cells),
+                "iterations_run": result.steps_run,
+                "resumed_from": result.resumed_from,
+                "optimise_seconds": round(result.seconds, 3),
+                "seconds_per_iteration": round(per_step, 6),
+                "wall_seconds": round(time.perf_counter() - started, 3),
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                "versions": _versions(),
+            }
+            staged.stage(out / "losses.tsv", write_tsv(result.logs[i]))
+            staged.stage(out / "run.json", write_json(record))
+            frames = [frames[i] for _, frames in result.snapshots]
+            for (step, _), frame in zip(result.snapshots, frames, strict=True):
+                staged.stage(out / "snapshots" / f"step{step:06d}.png", write_png(frame.float()))
+            if gif:
+                staged.stage(out / "optimisation.gif", write_gif(frames))
+            staged.stage(out / "stylized.png", write_png(result.images[i]))
+            records.append(record)
+    if checkpoint:
+        checkpoint.unlink(missing_ok=True)
+    return records
