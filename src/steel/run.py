@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import platform
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -65,11 +65,13 @@ def run(
     gif: bool = False,
     checkpoint_every: int = 0,
     progress: bool | None = None,
+    on_log: Callable[[int, list[dict[str, float]]], None] | None = None,
 ) -> list[dict]:
     """Stylize ``content`` with ``style`` once per cell; write cell ``i`` to ``out_dirs[i]``.
 
     ``width`` resizes the content (and, unless ``style_width`` is given, the style) keeping the
-    aspect ratio; ``None`` keeps the files' sizes. Returns the ``run.json`` records.
+    aspect ratio; ``None`` keeps the files' sizes. ``on_log(step, rows)`` sees each logged row.
+    Returns the ``run.json`` records.
     """
     started = time.perf_counter()
     cells = [check_coefficients(c) for c in cells]
@@ -95,6 +97,7 @@ def run(
         progress,
         checkpoint,
         checkpoint_every,
+        on_log,
     )
     per_step = result.seconds / max(result.steps_run, 1)
     records = []

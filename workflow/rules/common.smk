@@ -1,0 +1,47 @@
+from snakemake.utils import validate
+
+from steel.layers import parse_cell_id
+from steel.sweeps import RUN_DIR, content_entry, pairs_from_config, sweeps_from_config
+
+# A --configfile of the user's replaces the demo's experiment lists instead of merging into them
+# (Snakemake merges nested keys); overwrite_config holds what --configfile and --config gave.
+for key in ("styles", "contents", "pairs", "sweeps", "figures"):
+    if key in workflow.config_settings.overwrite_config:
+        config[key] = workflow.config_settings.overwrite_config[key]
+
+validate(config, "../schemas/config.schema.yaml")
+
+SWEEPS = sweeps_from_config(config)
+PAIRS = pairs_from_config(config)
+CELLS = list(dict.fromkeys(cell for sweep in SWEEPS.values() for cell in sweep.cell_ids))
+
+
+wildcard_constraints:
+    style="[^/]+",
+    content="[^/]+",
+    cell="[^/]+",
+
+
+def run_targets(name="stylized.png"):
+    """One file of every cell's run folder, for every pair."""
+    return [
+        f"{RUN_DIR}/{name}".format(style=style, content=content, cell=cell)
+        for style, content in PAIRS
+        for cell in CELLS
+    ]
+
+
+def style_image(wildcards):
+    return config["styles"][wildcards.style]
+
+
+def content_image(wildcards):
+    return content_entry(config, wildcards.content)["image"]
+
+
+def weights_file(wildcards):
+    """A weights file given by path is an input, so replacing it reruns the cells."""
+    spec = config["weights"]
+    if spec == "imagenet" or spec.startswith("random"):
+        return []
+    return [spec.removeprefix("caffe:")]
