@@ -16,6 +16,6 @@ include: "workflow/rules/stylize.smk"
 
 
 rule all:
+    default_target: True
     input:
         run_targets(),
-    default_target: True

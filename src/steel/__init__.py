@@ -1,18 +1,26 @@
-"""Network of Steel: neural font style transfer from heavy-metal logos to corporate logos."""
+"""Network of Steel: neural font style transfer from heavy-metal logos to corporate logos.
 
-from steel.errors import SteelError
-from steel.layers import cell_id, parse_cell_id, parse_layer_spec
-from steel.optimise import Settings, stylize
-from steel.run import run
-from steel.weights import load_weights
+Importing ``steel`` is cheap (the workflow imports it to plan jobs); the torch-based parts load on
+first use.
+"""
 
-__all__ = [
-    "Settings",
-    "SteelError",
-    "cell_id",
-    "load_weights",
-    "parse_cell_id",
-    "parse_layer_spec",
-    "run",
-    "stylize",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "SteelError": "steel.errors",
+    "cell_id": "steel.layers",
+    "parse_cell_id": "steel.layers",
+    "parse_layer_spec": "steel.layers",
+    "Settings": "steel.optimise",
+    "stylize": "steel.optimise",
+    "run": "steel.run",
+    "load_weights": "steel.weights",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'steel' has no attribute {name!r}")

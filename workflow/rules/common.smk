@@ -13,7 +13,9 @@ validate(config, "../schemas/config.schema.yaml")
 
 SWEEPS = sweeps_from_config(config)
 PAIRS = pairs_from_config(config)
-CELLS = list(dict.fromkeys(cell for sweep in SWEEPS.values() for cell in sweep.cell_ids))
+CELLS = list(
+    dict.fromkeys(cell for sweep in SWEEPS.values() for cell in sweep.cell_ids)
+)
 
 
 wildcard_constraints:

@@ -11,6 +11,13 @@ rule stylize:
         f"{RUN_DIR}/log",
     benchmark:
         f"{RUN_DIR}/benchmark.tsv"
+    threads: 2
+    conda:
+        "../../envs/steel.yaml"
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=60,
     params:
         # every value that changes a result is a param, so that Snakemake's rerun triggers see it
         layers=lambda wildcards: parse_cell_id(wildcards.cell),
@@ -20,10 +27,5 @@ rule stylize:
         image=config["image"],
         optimizer=config["optimizer"],
         loss=config["loss"],
-    threads: 2
-    resources:
-        gpu=1,
-        mem_mb=4000,
-        runtime=60,
     script:
         "../scripts/stylize.py"

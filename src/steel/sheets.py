@@ -1,0 +1,522 @@
+"""Contact sheets: a sweep's stylized images laid out like the paper's tables, and overviews of them.
+
+A sheet, top to bottom: an optional title, a line naming the layers of each group, the style and
+content images with their labels, then the grid. Above the grid a spanning label names the column
+layers and each column is headed by its coefficient; left of the grid the row layers' label sits in
+the corner and each row is headed by its coefficient. Optional notes (e.g. metrics) go under each
+cell in a smaller font.
+
+Every size follows the images: the cell size is the most common size of the cell images, the
+font size is derived from the cell size, the gutters from the font size. Images are never squashed:
+a cell image of another size is scaled to fit its box, centred. The geometry is computed by
+:func:`sheet_layout` (deterministic, no drawing) and :func:`contact_sheet` draws it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from steel.errors import SteelError
+from steel.images import read_image
+from steel.layers import format_coefficient
+
+#: (left, top, right, bottom) in pixels, as used by ``Image.crop``
+Box = tuple[int, int, int, int]
+ImageSource = str | Path | Image.Image | None
+
+WHITE = (255, 255, 255)
+INK = (20, 20, 20)
+SOFT_INK = (85, 85, 85)
+OUTLINE = (205, 205, 205)
+MISSING_FILL = (232, 232, 232)
+MISSING_INK = (110, 110, 110)
+
+#: the smallest font size used for any text, in pixels
+MIN_FONT_SIZE = 14
+MIN_NOTE_FONT_SIZE = 12
+MAX_FONT_SIZE = 30
+
+
+@cache
+def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    """The bundled Inter font at ``size`` pixels."""
+    name = "Inter-Bold.ttf" if bold else "Inter-Regular.ttf"
+    with as_file(files("steel") / "fonts" / name) as path:
+        return ImageFont.truetype(str(path), size)
+
+
+#: stand-ins for characters the bundled font lacks (anything else missing becomes "?")
+FALLBACKS = {"→": "->", "←": "<-", "⇒": "=>", "≥": ">=", "≤": "<=", "≈": "~"}
+
+
+@cache
+def _has_glyph(char: str) -> bool:
+    face = font(MIN_FONT_SIZE)
+    if char.isspace():
+        return True
+    mask = face.getmask(char)
+    notdef = face.getmask("\uffff")
+    return mask.size != notdef.size or bytes(mask) != bytes(notdef)
+
+
+def printable(text: str) -> str:
+    """``text`` with characters the bundled font cannot draw replaced (``→`` becomes ``->``)."""
+    return "".join(c if _has_glyph(c) else FALLBACKS.get(c, "?") for c in text)
+
+
+def line_height(face: ImageFont.FreeTypeFont) -> int:
+    ascent, descent = face.getmetrics()
+    return ascent + descent
+
+
+def text_width(text: str, face: ImageFont.FreeTypeFont) -> int:
+    return round(face.getlength(printable(text)))
+
+
+def shorten(text: str, face: ImageFont.FreeTypeFont, width: int) -> str:
+    """``text``, cut with an ellipsis so that it fits into ``width`` pixels."""
+    if text_width(text, face) <= width:
+        return text
+    while text and text_width(text + "…", face) > width:
+        text = text[:-1]
+    return text + "…" if text else ""
+
+
+def wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Break ``text`` at spaces into lines no wider than ``width`` (a single long word may be wider)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and text_width(f"{lines[-1]} {word}", face) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def fit_box(box: Box, size: tuple[int, int]) -> Box:
+    """Where an image of ``size`` goes inside ``box``: scaled to fit (aspect kept), centred.
+
+    An image of exactly the box's size fills the box.
+    """
+    left, top, right, bottom = box
+    width, height = right - left, bottom - top
+    if size == (width, height):
+        return box
+    scale = min(width / size[0], height / size[1])
+    w, h = max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+    x, y = left + (width - w) // 2, top + (height - h) // 2
+    return (x, y, x + w, y + h)
+
+
+def group_title(row_layers: Sequence[str], col_layers: Sequence[str]) -> str:
+    """``rows: conv1_1, conv1_2 · columns: conv4_1, conv4_2, conv4_3``."""
+    parts = [f"rows: {', '.join(row_layers)}"] if row_layers else []
+    parts.append(f"columns: {', '.join(col_layers)}")
+    return " · ".join(parts)
+
+
+def _source_label(source: ImageSource, fallback: str) -> str:
+    return Path(source).stem if isinstance(source, str | Path) else fallback
+
+
+def _open(source: ImageSource) -> tuple[Image.Image | None, str]:
+    """The image as RGB, or None and why not ("missing" or "unreadable")."""
+    if source is None:
+        return None, "missing"
+    if isinstance(source, Image.Image):
+        return source.convert("RGB"), ""
+    if not Path(source).is_file():
+        return None, "missing"
+    try:
+        return read_image(source), ""
+    except SteelError:
+        return None, "unreadable"
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Every box of a contact sheet; boxes are (left, top, right, bottom) pixel coordinates."""
+
+    size: tuple[int, int]  # (width, height) of the whole sheet
+    cell_size: tuple[int, int]  # (width, height) of one cell box
+    font_size: int  # regular text; the title is larger, notes smaller
+    note_font_size: int
+    gutter: int  # white space between cells, and between the grid and its headers
+    margin: int  # white border around everything
+    title_lines: tuple[tuple[str, bool, Box], ...]  # (text, bold, box) of each title line
+    style_box: Box
+    content_box: Box
+    style_label: tuple[str, Box]
+    content_label: tuple[str, Box]
+    column_label: tuple[str, Box]  # spanning label naming the column layers
+    column_headers: tuple[tuple[str, Box], ...]
+    row_label: tuple[str, Box] | None  # corner label naming the row layers (None: no row layers)
+    row_headers: tuple[tuple[str, Box], ...]  # empty without row layers
+    cells: tuple[tuple[Box, ...], ...]  # [row][column] box of each cell image
+    notes: tuple[tuple[Box, ...], ...] | None  # [row][column] box of each note line, if notes
+
+    @property
+    def grid_box(self) -> Box:
+        """The box around all cells (headers excluded)."""
+        return (self.cells[0][0][0], self.cells[0][0][1], self.cells[-1][-1][2], self.cells[-1][-1][3])
+
+
+def sheet_font_size(cell_size: tuple[int, int]) -> int:
+    """Text size for cells of ``cell_size``: grows with the cell, never below :data:`MIN_FONT_SIZE`."""
+    width, height = cell_size
+    return max(MIN_FONT_SIZE, min(MAX_FONT_SIZE, round(min(width / 24, height / 3))))
+
+
+def _cell_size(images: Sequence[Image.Image], fallback: tuple[int, int]) -> tuple[int, int]:
+    """The most common image size (ties: the largest), or ``fallback`` when there is no image."""
+    if not images:
+        return fallback
+    counts = Counter(image.size for image in images)
+    return max(counts, key=lambda size: (counts[size], size[0] * size[1]))
+
+
+def sheet_layout(
+    shape: tuple[int, int],
+    cell_size: tuple[int, int],
+    row_values: Sequence[float],
+    col_values: Sequence[float],
+    row_layers: Sequence[str],
+    col_layers: Sequence[str],
+    style_size: tuple[int, int],
+    content_size: tuple[int, int],
+    *,
+    title: str | None = None,
+    style_label: str = "style",
+    content_label: str = "content",
+    with_notes: bool = False,
+) -> SheetLayout:
+    """The geometry of a contact sheet with ``shape`` = (rows, columns) cells of ``cell_size``.
+
+    ``style_size`` and ``content_size`` are the sizes of the reference images; they are shown at
+    the cells' height. Without ``row_layers`` the grid has one row and no row headers.
+    """
+    rows, cols = shape
+    cw, ch = cell_size
+    size = sheet_font_size(cell_size)
+    note_size = max(MIN_NOTE_FONT_SIZE, round(size * 0.85))
+    regular, bold, note = font(size), font(size, bold=True), font(note_size)
+    title_face = font(round(size * 1.35), bold=True)
+    lh, note_lh = line_height(regular), line_height(note)
+    gutter = max(8, round(size * 0.6))
+    margin = 2 * gutter
+    pad = max(4, gutter // 2)  # between a text line and what it labels
+
+    values = [format_coefficient(v) for v in row_values] if row_layers else []
+    row_label = ", ".join(row_layers)
+    row_header_w = max(text_width(t, bold) for t in [*values, row_label]) if row_layers else 0
+    grid_x = margin + (row_header_w + gutter if row_layers else 0)
+    grid_w = cols * cw + (cols - 1) * gutter
+    note_h = pad + note_lh if with_notes else 0
+
+    # the style and content images at the cells' height, each with its label below it
+    ref_h = ch
+    refs = []
+    x = margin
+    for ref_size, label in ((style_size, style_label), (content_size, content_label)):
+        w = max(1, round(ref_size[0] * ref_h / ref_size[1]))
+        slot = max(w, text_width(label, regular))
+        refs.append((x, w, label))
+        x += slot + 2 * gutter
+    refs_w = x - 2 * gutter - margin
+
+    content_w = max(grid_x - margin + grid_w, refs_w)
+    lines: list[tuple[str, bool, ImageFont.FreeTypeFont]] = []
+    if title:
+        lines += [(t, True, title_face) for t in wrap(title, title_face, content_w)]
+    lines += [(t, False, regular) for t in wrap(group_title(row_layers, col_layers), regular, content_w)]
+    content_w = max([content_w] + [text_width(t, f) for t, _, f in lines])
+    width = margin + content_w + margin
+
+    y = margin
+    title_lines = []
+    for text, is_bold, face in lines:
+        h = line_height(face)
+        title_lines.append((text, is_bold, (margin, y, margin + text_width(text, face), y + h)))
+        y += h + pad
+    y += gutter - pad
+
+    ref_boxes, ref_labels = [], []
+    for x, w, label in refs:
+        ref_boxes.append((x, y, x + w, y + ref_h))
+        ref_labels.append((label, (x, y + ref_h + pad, x + text_width(label, regular), y + ref_h + pad + lh)))
+    y += ref_h + pad + lh + 2 * gutter
+
+    column_label = (", ".join(col_layers), (grid_x, y, grid_x + grid_w, y + lh))
+    y += lh + pad
+    column_headers = tuple(
+        (format_coefficient(v), (grid_x + c * (cw + gutter), y, grid_x + c * (cw + gutter) + cw, y + lh))
+        for c, v in enumerate(col_values)
+    )
+    corner = (row_label, (margin, y, margin + row_header_w, y + lh)) if row_layers else None
+    y += lh + pad
+
+    cells, notes, row_headers = [], [], []
+    for r in range(rows):
+        top = y + r * (ch + note_h + gutter)
+        cells.append(
+            tuple(
+                (grid_x + c * (cw + gutter), top, grid_x + c * (cw + gutter) + cw, top + ch)
+                for c in range(cols)
+            )
+        )
+        notes.append(
+            tuple((left, bottom + pad, right, bottom + note_h) for left, _, right, bottom in cells[-1])
+        )
+        if row_layers:
+            mid = top + (ch - lh) // 2
+            row_headers.append((values[r], (margin, mid, margin + row_header_w, mid + lh)))
+    height = y + rows * (ch + note_h) + (rows - 1) * gutter + margin
+
+    return SheetLayout(
+        size=(width, height),
+        cell_size=(cw, ch),
+        font_size=size,
+        note_font_size=note_size,
+        gutter=gutter,
+        margin=margin,
+        title_lines=tuple(title_lines),
+        style_box=ref_boxes[0],
+        content_box=ref_boxes[1],
+        style_label=ref_labels[0],
+        content_label=ref_labels[1],
+        column_label=column_label,
+        column_headers=column_headers,
+        row_label=corner,
+        row_headers=tuple(row_headers),
+        cells=tuple(cells),
+        notes=tuple(notes) if with_notes else None,
+    )
+
+
+def _check_shape(cells, row_values, col_values, row_layers, notes) -> None:
+    rows = len(row_values) if row_layers else 1
+    if len(cells) != rows or any(len(row) != len(col_values) for row in cells):
+        raise ValueError(
+            f"cells must be {rows} rows of {len(col_values)} (row values by column values); "
+            f"got rows of {[len(row) for row in cells]}"
+        )
+    if notes is not None and (len(notes) != rows or any(len(row) != len(col_values) for row in notes)):
+        raise ValueError("notes must have the same shape as cells")
+
+
+def _paste(sheet: Image.Image, image: Image.Image, box: Box) -> None:
+    target = fit_box(box, image.size)
+    size = (target[2] - target[0], target[3] - target[1])
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    sheet.paste(image, target[:2])
+
+
+def _outline(draw: ImageDraw.ImageDraw, box: Box) -> None:
+    """A thin grey frame just outside ``box`` (the box itself stays the image's)."""
+    left, top, right, bottom = box
+    draw.rectangle((left - 1, top - 1, right, bottom), outline=OUTLINE)
+
+
+def _missing(draw: ImageDraw.ImageDraw, box: Box, why: str, face: ImageFont.FreeTypeFont) -> None:
+    left, top, right, bottom = box
+    draw.rectangle((left, top, right - 1, bottom - 1), fill=MISSING_FILL)
+    centre = ((left + right) // 2, (top + bottom) // 2)
+    draw.text(centre, shorten(why, face, right - left - 4), font=face, fill=MISSING_INK, anchor="mm")
+
+
+def _text(draw, text: str, box: Box, face, fill=INK, align: str = "left") -> None:
+    """One line of text in ``box`` (its top at the box's top), cut to the box's width."""
+    left, top, right, _ = box
+    text = shorten(printable(text), face, right - left)
+    baseline = top + face.getmetrics()[0]
+    x, anchor = {"left": (left, "ls"), "centre": ((left + right) // 2, "ms"), "right": (right, "rs")}[align]
+    draw.text((x, baseline), text, font=face, fill=fill, anchor=anchor)
+
+
+def contact_sheet(
+    cells: Sequence[Sequence[ImageSource]],
+    row_values: Sequence[float],
+    col_values: Sequence[float],
+    row_layers: Sequence[str],
+    col_layers: Sequence[str],
+    style: ImageSource,
+    content: ImageSource,
+    title: str | None = None,
+    notes: Sequence[Sequence[str | None]] | None = None,
+    *,
+    style_label: str | None = None,
+    content_label: str | None = None,
+    cell_size: tuple[int, int] | None = None,
+) -> Image.Image:
+    """Draw a sweep's images as a table like the paper's; see :func:`contact_sheet_with_layout`."""
+    return contact_sheet_with_layout(
+        cells,
+        row_values,
+        col_values,
+        row_layers,
+        col_layers,
+        style,
+        content,
+        title,
+        notes,
+        style_label=style_label,
+        content_label=content_label,
+        cell_size=cell_size,
+    )[0]
+
+
+def contact_sheet_with_layout(
+    cells: Sequence[Sequence[ImageSource]],
+    row_values: Sequence[float],
+    col_values: Sequence[float],
+    row_layers: Sequence[str],
+    col_layers: Sequence[str],
+    style: ImageSource,
+    content: ImageSource,
+    title: str | None = None,
+    notes: Sequence[Sequence[str | None]] | None = None,
+    *,
+    style_label: str | None = None,
+    content_label: str | None = None,
+    cell_size: tuple[int, int] | None = None,
+) -> tuple[Image.Image, SheetLayout]:
+    """Draw a sweep's images as a table like the paper's; return the sheet and its geometry.
+
+    ``cells[r][c]`` is the image (path or PIL image) of row value ``row_values[r]`` and column value
+    ``col_values[c]``; None, a missing path or an unreadable file is drawn as a grey "missing" /
+    "unreadable" cell. Without ``row_layers`` (a sweep with no row group) ``cells`` is one row and
+    ``row_values`` is ignored. ``notes`` has the shape of ``cells`` (entries may be None).
+    ``style_label`` / ``content_label`` default to "style: <file stem>" / "content: <file stem>".
+    ``cell_size`` defaults to the most common size of the cell images (of the content image if
+    there is none).
+    """
+    _check_shape(cells, row_values, col_values, row_layers, notes)
+    opened = [[_open(source) for source in row] for row in cells]
+    style_image, style_why = _open(style)
+    content_image, content_why = _open(content)
+    present = [image for row in opened for image, _ in row if image is not None]
+    fallback = content_image.size if content_image is not None else (300, 100)
+    cell_size = cell_size or _cell_size(present, fallback)
+    layout = sheet_layout(
+        (len(cells), len(col_values)),
+        cell_size,
+        row_values,
+        col_values,
+        row_layers,
+        col_layers,
+        style_image.size if style_image is not None else cell_size,
+        content_image.size if content_image is not None else cell_size,
+        title=title,
+        style_label=style_label or f"style: {_source_label(style, 'image')}",
+        content_label=content_label or f"content: {_source_label(content, 'image')}",
+        with_notes=notes is not None,
+    )
+    sheet = Image.new("RGB", layout.size, WHITE)
+    draw = ImageDraw.Draw(sheet)
+    regular, bold = font(layout.font_size), font(layout.font_size, bold=True)
+    note_face = font(layout.note_font_size)
+    title_face = font(round(layout.font_size * 1.35), bold=True)
+
+    for text, is_bold, box in layout.title_lines:
+        _text(draw, text, box, title_face if is_bold else regular, INK if is_bold else SOFT_INK)
+    for image, why, box, (label, label_box) in (
+        (style_image, style_why, layout.style_box, layout.style_label),
+        (content_image, content_why, layout.content_box, layout.content_label),
+    ):
+        if image is None:
+            _missing(draw, box, why, regular)
+        else:
+            _paste(sheet, image, box)
+        _outline(draw, box)
+        _text(draw, label, label_box, regular, SOFT_INK)
+
+    _text(draw, *layout.column_label, regular, SOFT_INK, align="centre")
+    for text, box in layout.column_headers:
+        _text(draw, text, box, bold, align="centre")
+    if layout.row_label is not None:
+        _text(draw, *layout.row_label, regular, SOFT_INK, align="right")
+    for text, box in layout.row_headers:
+        _text(draw, text, box, bold, align="right")
+
+    for r, row in enumerate(opened):
+        for c, (image, why) in enumerate(row):
+            box = layout.cells[r][c]
+            if image is None:
+                _missing(draw, box, why, regular)
+            else:
+                _paste(sheet, image, box)
+            _outline(draw, box)
+            if notes is not None and notes[r][c]:
+                _text(draw, notes[r][c], layout.notes[r][c], note_face, SOFT_INK, align="centre")
+    return sheet, layout
+
+
+def overview(
+    sheets: Sequence[tuple[str, ImageSource]],
+    *,
+    columns: int = 1,
+    width: int | None = None,
+    title: str | None = None,
+) -> Image.Image:
+    """Several sheets at a glance: each scaled to a common ``width`` (aspect kept) under its label.
+
+    ``sheets`` is a list of (label, path or image), placed left to right in ``columns`` columns and
+    then top to bottom. ``width`` defaults to the narrowest sheet's width (so nothing is enlarged
+    unless sheets differ). A missing sheet is drawn as a grey "missing" box.
+    """
+    if not sheets:
+        raise ValueError("overview needs at least one sheet")
+    opened = [(label, *_open(source)) for label, source in sheets]
+    present = [image for _, image, _ in opened if image is not None]
+    width = width or (min(image.width for image in present) if present else 800)
+    aspect = present[0].height / present[0].width if present else 0.5
+    size = max(MIN_FONT_SIZE, min(MAX_FONT_SIZE, round(width / 60)))
+    bold, regular, title_face = font(size, bold=True), font(size), font(round(size * 1.35), bold=True)
+    lh = line_height(bold)
+    gutter = max(8, round(size * 0.6))
+    margin, pad = 2 * gutter, max(4, gutter // 2)
+
+    scaled = []
+    for label, image, why in opened:
+        # a missing sheet gets a short placeholder, not the height of a whole sheet
+        h = (
+            round(width * image.height / image.width)
+            if image is not None
+            else min(round(width * aspect), 4 * lh)
+        )
+        scaled.append((label, image.resize((width, h), Image.Resampling.LANCZOS) if image else None, why, h))
+    columns = max(1, min(columns, len(scaled)))
+    rows = [scaled[i : i + columns] for i in range(0, len(scaled), columns)]
+    total_w = 2 * margin + columns * width + (columns - 1) * 2 * gutter
+    title_lines = wrap(title, title_face, total_w - 2 * margin) if title else []
+    title_h = sum(line_height(title_face) + pad for _ in title_lines) + (gutter if title_lines else 0)
+    row_hs = [lh + pad + max(h for *_, h in row) for row in rows]
+    total_h = 2 * margin + title_h + sum(row_hs) + (len(rows) - 1) * 2 * gutter
+
+    canvas = Image.new("RGB", (total_w, total_h), WHITE)
+    draw = ImageDraw.Draw(canvas)
+    y = margin
+    for line in title_lines:
+        _text(draw, line, (margin, y, total_w - margin, y + lh), title_face)
+        y += line_height(title_face) + pad
+    y += gutter if title_lines else 0
+    for row, row_h in zip(rows, row_hs, strict=True):
+        for c, (label, image, why, h) in enumerate(row):
+            x = margin + c * (width + 2 * gutter)
+            _text(draw, label, (x, y, x + width, y + lh), bold)
+            box = (x, y + lh + pad, x + width, y + lh + pad + h)
+            if image is None:
+                _missing(draw, box, why, regular)
+            else:
+                canvas.paste(image, box[:2])
+            _outline(draw, box)
+        y += row_h + 2 * gutter
+    return canvas

@@ -1,0 +1,147 @@
+"""The Snakemake workflow for real: dry runs, config errors, a tiny run and what reruns after edits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from workflow_helpers import REPO, snakemake, stylize_jobs, tiny_config, write_config
+
+from steel.layers import parse_cell_id
+from steel.outputs import read_losses
+from steel.sweeps import Sweep
+
+pytestmark = pytest.mark.workflow
+
+TINY_CELLS = {
+    "conv3_3-20",
+    "conv3_3-200",
+    "conv1_2-20__conv3_3-20",
+    "conv1_2-20__conv3_3-200",
+}
+
+
+def test_dry_run_plans_pairs_times_distinct_cells(tmp_path):
+    config = tiny_config()
+    # a second sweep sharing two cells with the first: they must be one target each
+    config["sweeps"]["overlap"] = {
+        "rows": {"layers": ["conv1_2"], "values": [20]},
+        "cols": {"layers": ["conv3_3"], "values": [20, 200, 2000]},
+    }
+    result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
+    jobs = stylize_jobs(result)
+    cells = TINY_CELLS | {"conv1_2-20__conv3_3-2000"}
+    assert jobs == {(s, "quorix", c) for s in ("ironwrath", "vorthane") for c in cells}
+
+
+def test_user_configfile_replaces_the_demo_lists(tmp_path):
+    user = tiny_config()
+    del user["styles"]["vorthane"]
+    # run in the repository, so that the demo config.yaml is loaded first
+    result = snakemake(None, write_config(tmp_path / "mine.yaml", user), "-n")
+    jobs = stylize_jobs(result)
+    assert {(s, c) for s, c, _ in jobs} == {("ironwrath", "quorix")}
+    assert {cell for _, _, cell in jobs} == TINY_CELLS
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["styles"].update({"bad name": "x.png"}), "does not match"),
+        (lambda c: c["optimizer"].update({"iterations": "many"}), "is not of type 'integer'"),
+        (lambda c: c["sweeps"]["tiny"]["cols"].update({"values": [-20]}), "is less than the minimum"),
+        (lambda c: c.update({"optimiser": {}}), "Additional properties are not allowed"),
+    ],
+)
+def test_config_errors_come_from_the_schema(tmp_path, edit, message):
+    config = tiny_config()
+    edit(config)
+    result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Error validating config file" in output
+    assert message in output
+    assert "Traceback" not in output
+
+
+def test_unknown_layer_is_named_with_the_valid_ones(tmp_path):
+    config = tiny_config()
+    config["sweeps"]["tiny"]["cols"]["layers"] = ["conv3_4"]
+    result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "unknown layer 'conv3_4'" in output and "conv3_3" in output
+    assert "Traceback" not in output
+
+
+def test_lint_is_clean():
+    result = snakemake(None, None, "--lint", "--config", "weights=random")
+    assert result.returncode == 0, result.stderr
+    assert "Lints for" not in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One real run of the tiny workflow (random weights, 4 steps), shared by the tests below."""
+    workdir = tmp_path_factory.mktemp("tiny_run")
+    configfile = write_config(workdir / "config.yaml", tiny_config())
+    result = snakemake(workdir, configfile)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir, configfile
+
+
+def test_tiny_run_writes_every_cell(tiny_run):
+    workdir, _ = tiny_run
+    for style in ("ironwrath", "vorthane"):
+        for cell in TINY_CELLS:
+            run_dir = workdir / "results" / "runs" / style / "quorix" / cell
+            for name in ("stylized.png", "losses.tsv", "run.json", "log", "benchmark.tsv"):
+                assert (run_dir / name).is_file(), run_dir / name
+            record = json.loads((run_dir / "run.json").read_text())
+            assert record["layers"] == parse_cell_id(cell)
+            assert record["cell"] == cell
+            assert record["settings"]["iterations"] == 4
+            assert record["weights"]["spec"] == "random:0"
+            assert record["content"]["width"] == 128
+            losses = read_losses(run_dir / "losses.tsv")
+            assert list(losses["iteration"]) == [0, 2, 4]
+            assert losses["total"][-1] < losses["total"][0]
+            assert "done on cpu" in (run_dir / "log").read_text()
+
+
+def test_nothing_to_do_after_a_run(tiny_run):
+    workdir, configfile = tiny_run
+    assert stylize_jobs(snakemake(workdir, configfile, "-n")) == set()
+
+
+def test_changing_one_coefficient_reruns_only_the_changed_cells(tiny_run, tmp_path):
+    workdir, _ = tiny_run
+    config = tiny_config()
+    config["sweeps"]["tiny"]["cols"]["values"] = [20, 300]
+    jobs = stylize_jobs(snakemake(workdir, write_config(tmp_path / "c.yaml", config), "-n"))
+    new_cells = {"conv3_3-300", "conv1_2-20__conv3_3-300"}
+    assert jobs == {(s, "quorix", c) for s in ("ironwrath", "vorthane") for c in new_cells}
+
+
+def test_changing_the_optimizer_reruns_every_cell(tiny_run, tmp_path):
+    workdir, _ = tiny_run
+    config = tiny_config(optimizer={"iterations": 5, "log_every": 2})
+    jobs = stylize_jobs(snakemake(workdir, write_config(tmp_path / "c.yaml", config), "-n"))
+    assert jobs == {(s, "quorix", c) for s in ("ironwrath", "vorthane") for c in TINY_CELLS}
+
+
+def test_adding_a_style_runs_only_its_cells(tiny_run, tmp_path):
+    workdir, _ = tiny_run
+    config = tiny_config()
+    extra = tmp_path / "grimhollow.png"
+    shutil.copy(REPO / "resources" / "logos" / "style" / "grimhollow.png", extra)
+    config["styles"]["grimhollow"] = str(extra)
+    jobs = stylize_jobs(snakemake(workdir, write_config(tmp_path / "c.yaml", config), "-n"))
+    assert jobs == {("grimhollow", "quorix", c) for c in TINY_CELLS}
+
+
+def test_sweep_cells_follow_the_table_layout():
+    sweep = Sweep.from_config("tiny", tiny_config()["sweeps"]["tiny"])
+    assert [[len(c) for c in row] for row in sweep.grid] == [[1, 1], [2, 2]]
+    assert sweep.cell_at(20, 200) == "conv1_2-20__conv3_3-200"

@@ -1,0 +1,73 @@
+"""Running the real Snakemake workflow from tests: tiny configs, dry runs and their job lists."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+STYLES = REPO / "resources" / "logos" / "style"
+CONTENTS = REPO / "resources" / "logos" / "content"
+
+
+def tiny_config(**overrides) -> dict:
+    """2 styles x 1 content, a 2 x 2 sweep, random weights, 128-px logos, a few steps."""
+    config = {
+        "weights": "random",
+        "device": "cpu",
+        "image": {"width": 128},
+        "optimizer": {"iterations": 4, "log_every": 2},
+        "execution": {"checkpoint_every": 0},
+        "styles": {"ironwrath": str(STYLES / "ironwrath.png"), "vorthane": str(STYLES / "vorthane.png")},
+        "contents": {"quorix": {"image": str(CONTENTS / "quorix.png"), "text": "Quorix"}},
+        "sweeps": {
+            "tiny": {
+                "rows": {"layers": ["conv1_2"], "values": [0, 20]},
+                "cols": {"layers": ["conv3_3"], "values": [20, 200]},
+            }
+        },
+    }
+    config.update(overrides)
+    return config
+
+
+def write_config(path: Path, config: dict) -> Path:
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def snakemake(workdir: Path, configfile: Path | None, *args: str, cwd: Path | None = None):
+    """Run snakemake on the repository's Snakefile; ``workdir`` None runs in the repository."""
+    command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--cores", "2"]
+    if workdir is not None:
+        command += ["--directory", str(workdir)]
+    if configfile is not None:
+        command += ["--configfile", str(configfile)]
+    return subprocess.run(
+        [*command, *args], cwd=cwd or REPO, capture_output=True, text=True, timeout=900, check=False
+    )
+
+
+def planned_jobs(result) -> list[dict[str, str]]:
+    """Rule and wildcards of every job a dry run (``-n``) planned."""
+    jobs = []
+    for block in re.split(r"\n(?=rule \w+:)", result.stdout + result.stderr):
+        match = re.match(r"rule (\w+):", block)
+        if not match:
+            continue
+        job = {"rule": match.group(1)}
+        wildcards = re.search(r"wildcards: (.*)", block)
+        if wildcards:
+            job |= dict(part.split("=", 1) for part in wildcards.group(1).split(", "))
+        jobs.append(job)
+    return jobs
+
+
+def stylize_jobs(result) -> set[tuple[str, str, str]]:
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {(j["style"], j["content"], j["cell"]) for j in planned_jobs(result) if j["rule"] == "stylize"}
