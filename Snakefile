@@ -2,7 +2,9 @@
 # corporate logos. The experiment: for every style x content pair, optimise the content image
 # against Gram-matrix style losses on chosen VGG16 layers, one run ("cell") per combination of
 # layer coefficients in each sweep (a table of the paper: coarse-layer coefficient by row,
-# deep-layer coefficient by column); then lay the cells out as the paper's tables.
+# deep-layer coefficient by column). Then lay the cells out as the paper's tables, plot their
+# losses like its Figure 3, measure readability, artefacts and style strength of every cell, and
+# recommend the best trade-off per pair.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -11,11 +13,23 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/stylize.smk"
+include: "workflow/rules/metrics.smk"
+include: "workflow/rules/sheets.smk"
+include: "workflow/rules/plots.smk"
 
 
 rule all:
     default_target: True
     input:
         run_targets(),
+        pair_targets(rules.sheet.output[0]),
+        [rules.overview.output[0].format(sweep=sweep) for sweep in SWEEPS],
+        pair_targets(rules.loss_plot.output[0]),
+        figure_targets(rules.figure.output[0]),
+        pair_targets(rules.metrics_table.output.table),
+        pair_targets(rules.best.output.choice, sweeps=False),

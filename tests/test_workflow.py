@@ -48,7 +48,6 @@ def test_user_configfile_replaces_the_demo_lists(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda c: c["styles"].update({"bad name": "x.png"}), "does not match"),
         (lambda c: c["optimizer"].update({"iterations": "many"}), "is not of type 'integer'"),
         (lambda c: c["sweeps"]["tiny"]["cols"].update({"values": [-20]}), "is less than the minimum"),
         (lambda c: c.update({"optimiser": {}}), "Additional properties are not allowed"),
@@ -65,13 +64,22 @@ def test_config_errors_come_from_the_schema(tmp_path, edit, message):
     assert "Traceback" not in output
 
 
-def test_unknown_layer_is_named_with_the_valid_ones(tmp_path):
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["sweeps"]["tiny"]["cols"].update({"layers": ["conv3_4"]}), "unknown layer 'conv3_4'"),
+        (lambda c: c["styles"].update({"bad name": "x.png"}), "style name 'bad name' cannot be used"),
+        (lambda c: c.update(pairs=[["ironwrath", "nobody"]]), "no content named 'nobody'"),
+        (lambda c: c.update(figures={"f": {"cells": ["tiny/20/999"]}}), "has no cell at row 20, column 999"),
+    ],
+)
+def test_config_mistakes_are_named_in_one_message(tmp_path, edit, message):
     config = tiny_config()
-    config["sweeps"]["tiny"]["cols"]["layers"] = ["conv3_4"]
+    edit(config)
     result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "unknown layer 'conv3_4'" in output and "conv3_3" in output
+    assert message in output
     assert "Traceback" not in output
 
 

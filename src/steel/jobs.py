@@ -98,3 +98,185 @@ def stylize_cell(
         flush=True,
     )
     return record
+
+
+def _write_json(data, path: str | Path) -> None:
+    from steel.outputs import StagedFiles, write_json
+
+    with StagedFiles() as staged:
+        staged.stage(Path(path), write_json(data))
+
+
+def _save_image(image, path: str | Path) -> None:
+    from steel.outputs import StagedFiles, write_png
+
+    with StagedFiles() as staged:
+        staged.stage(Path(path), write_png(image))
+
+
+def cell_metrics_job(run_dir: str | Path, text: str | None, weights: str, out: str | Path) -> dict:
+    """``metrics.json`` of one cell's run folder."""
+    from steel.metrics import run_metrics
+    from steel.weights import load_weights
+
+    metrics = run_metrics(run_dir, text, load_weights(weights), threads=1)
+    _write_json(metrics, out)
+    print(f"metrics of {run_dir}: {metrics['seconds']:.2f} s", flush=True)
+    return metrics
+
+
+def reference_metrics_job(
+    content: str, style: str, text: str | None, weights: str, image: Mapping, out: str | Path
+) -> dict:
+    """The same measures for the unstyled content at the runs' size: every number's reference."""
+    from steel.images import load_image, to_pil
+    from steel.metrics import reference_metrics
+    from steel.weights import load_weights
+
+    width = image.get("width")
+    content_image = to_pil(load_image(content, width, "content image"))
+    style_image = to_pil(load_image(style, image.get("style_width") or width, "style image"))
+    metrics = reference_metrics(content_image, style_image, text, load_weights(weights), threads=1)
+    _write_json(metrics, out)
+    return metrics
+
+
+def _read_json(path: str | Path) -> dict:
+    import json
+
+    return json.loads(Path(path).read_text())
+
+
+def metrics_table_job(
+    metrics: list[str], reference: str, title: str, max_cer: float, table: str | Path, plot: str | Path
+) -> None:
+    """A sweep's metrics as one TSV row per cell, and its trade-off plot."""
+    import csv
+
+    from steel.metrics import choose_best, tradeoff_plot
+    from steel.outputs import StagedFiles
+    from steel.plots import save_figure
+
+    rows = [_read_json(path) for path in metrics]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+
+    def write(path: Path) -> None:
+        with path.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, columns, delimiter="\t", lineterminator="\n", restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+
+    best = choose_best(rows, max_cer)["cell"]
+    figure = tradeoff_plot(rows, title, reference=_read_json(reference), max_cer=max_cer, best=best)
+    with StagedFiles() as staged:
+        staged.stage(Path(table), write)
+    save_figure(figure, plot)
+
+
+def sheet_job(
+    sweep,
+    run_dirs: Mapping[str, str],
+    style: str,
+    content: str,
+    out: str | Path,
+    labels: tuple[str, str],
+    with_notes: bool = True,
+) -> None:
+    """The contact sheet of one sweep and pair; ``run_dirs`` maps cell id -> run folder."""
+    from steel.layers import cell_id
+    from steel.sheets import contact_sheet
+
+    grid = [[Path(run_dirs[cell_id(c)]) for c in row] for row in sweep.grid]
+    notes = None
+    if with_notes:
+        notes = [[_metrics_note(d / "metrics.json") for d in row] for row in grid]
+    sheet = contact_sheet(
+        [[d / "stylized.png" for d in row] for row in grid],
+        sweep.row_values,
+        sweep.col_values,
+        sweep.row_layers,
+        sweep.col_layers,
+        style,
+        content,
+        title=sweep.title or sweep.name,
+        notes=notes,
+        style_label=f"style: {labels[0]}",
+        content_label=f"content: {labels[1]}",
+    )
+    _save_image(sheet, out)
+
+
+def _metrics_note(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    m = _read_json(path)
+    parts = [] if m.get("cer") is None else [f"CER {m['cer']:.2f}"]
+    parts.append(f"art {m['artefacts']:.2f}")
+    if m.get("style_strength") is not None:
+        parts.append(f"style {m['style_strength']:.2f}")
+    return " · ".join(parts)
+
+
+def overview_job(sheets: list[tuple[str, str]], title: str, out: str | Path) -> None:
+    from steel.sheets import overview
+
+    _save_image(overview(sheets, title=title), out)
+
+
+def loss_plot_job(sweep, losses: Mapping[str, str], title: str, out: str | Path) -> None:
+    """Loss curves of every cell of a sweep; ``losses`` maps cell id -> losses.tsv."""
+    from steel.layers import cell_id
+    from steel.plots import cell_label, save_figure, sweep_loss_plot
+
+    groups = [sweep.row_layers, sweep.col_layers] if sweep.row_layers else [sweep.col_layers]
+    runs = []
+    for row in sweep.grid:
+        for coefficients in row:
+            runs.append((cell_label(coefficients, groups), losses[cell_id(coefficients)]))
+    save_figure(sweep_loss_plot(runs, title), out)
+
+
+def figure_job(
+    sweeps: list[str],
+    coefficients: list[Mapping[str, float]],
+    blocks: list[int],
+    losses: list[str],
+    title: str,
+    out: str | Path,
+) -> None:
+    """A figure across sweeps, like the paper's Figure 3: one line per referenced cell."""
+    from steel.plots import cell_label, figure_plot, save_figure
+
+    lines = [
+        (f"{sweep}: {cell_label(c)}", tsv, block)
+        for sweep, c, block, tsv in zip(sweeps, coefficients, blocks, losses, strict=True)
+    ]
+    save_figure(figure_plot(lines, title), out, svg=True)
+
+
+def best_job(tables: list[str], run_root: str, max_cer: float, out_json: str | Path, out_png: str | Path):
+    """The recommended cell of a pair across all its sweeps, by :func:`steel.metrics.choose_best`."""
+    import csv
+    import shutil
+
+    from steel.metrics import choose_best
+
+    rows = {}
+    for table in tables:
+        with open(table, newline="") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                rows[row["cell"]] = row
+    best = dict(choose_best(list(rows.values()), max_cer))
+    choice = {
+        "cell": best["cell"],
+        "rule": f"highest style strength with CER <= {max_cer} (else the lowest CER); ties: fewer artefacts",
+        "max_cer": max_cer,
+        "qualified": best.get("cer") in ("", None) or float(best["cer"]) <= max_cer,
+        "metrics": best,
+        "image": str(Path(run_root) / best["cell"] / "stylized.png"),
+        "candidates": len(rows),
+    }
+    _write_json(choice, out_json)
+    tmp = Path(out_png).with_name(f".{Path(out_png).name}.partial")
+    shutil.copyfile(choice["image"], tmp)
+    tmp.replace(out_png)

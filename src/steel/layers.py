@@ -47,6 +47,12 @@ def check_layer(name: str) -> str:
     return name
 
 
+def block_of(name: str) -> int:
+    """The VGG block (1-5) a layer belongs to."""
+    check_layer(name)
+    return int(name.removeprefix("conv").removeprefix("relu").removeprefix("pool")[0])
+
+
 def ordered(names: Iterable[str]) -> list[str]:
     """Return the given layer names in network order, checking each one."""
     return sorted({check_layer(n) for n in names}, key=LAYER_INDEX.__getitem__)

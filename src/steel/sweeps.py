@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from steel.errors import SteelError
-from steel.layers import cell_id, check_coefficients, check_layer, format_coefficient
+from steel.layers import block_of, cell_id, check_coefficients, check_layer, format_coefficient
 
 #: names of styles, contents, sweeps and figures become parts of paths
-NAME_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*")
+NAME_REGEX = r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*"
+NAME_PATTERN = re.compile(NAME_REGEX)
 #: joins a style and a content name in file names: ``{style}__{content}``
 PAIR_SEPARATOR = "__"
 
@@ -25,8 +26,8 @@ RUN_DIR = "results/runs/{style}/{content}/{cell}"
 def check_name(name: str, what: str) -> str:
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise SteelError(
-            f"{what} name {name!r} cannot be used in file paths; use letters, digits, '-' and single '_' "
-            "(e.g. iron-wrath or iron_wrath)"
+            f"{what} name {name!r} cannot be used in file paths; use letters and digits, joined by single "
+            "'-' or '_' (e.g. iron-wrath or iron_wrath)"
         )
     return name
 
@@ -41,6 +42,12 @@ class Sweep:
     col_layers: tuple[str, ...]
     col_values: tuple[float, ...]
     fixed: Mapping[str, float]
+    title: str | None = None
+
+    @property
+    def deep_block(self) -> int:
+        """The VGG block of the column layers (the paper's "deep" group), for line styles."""
+        return max(block_of(layer) for layer in self.col_layers)
 
     @classmethod
     def from_config(cls, name: str, spec: Mapping) -> Sweep:
@@ -54,6 +61,7 @@ class Sweep:
             tuple(check_layer(n) for n in cols["layers"]),
             tuple(float(v) for v in cols["values"]),
             check_coefficients(spec.get("fixed") or {}),
+            spec.get("title"),
         )
         overlap = (set(sweep.row_layers) & set(sweep.col_layers)) | (
             set(sweep.fixed) & set(sweep.row_layers + sweep.col_layers)
@@ -137,3 +145,39 @@ def content_entry(config: Mapping, name: str) -> dict:
 
 def pair_name(style: str, content: str) -> str:
     return f"{style}{PAIR_SEPARATOR}{content}"
+
+
+@dataclass(frozen=True)
+class FigureLine:
+    sweep: Sweep
+    cell: str
+    coefficients: dict[str, float]
+
+
+def figure_lines(name: str, spec: Mapping, sweeps: Mapping[str, Sweep]) -> list[FigureLine]:
+    """Resolve a figure's ``cells`` references, ``sweep/row value/column value`` (or ``sweep/column
+    value`` for a sweep without rows), to cells."""
+    check_name(name, "figure")
+    lines = []
+    for ref in spec["cells"]:
+        parts = str(ref).split("/")
+        if len(parts) == 2:
+            parts.insert(1, "0")
+        if len(parts) != 3:
+            raise SteelError(f"figure {name}: cell reference {ref!r} is not sweep/row value/column value")
+        sweep_name, row, col = parts
+        if sweep_name not in sweeps:
+            raise SteelError(
+                f"figure {name}: {ref!r} names no sweep {sweep_name!r}; sweeps are {', '.join(sweeps)}"
+            )
+        sweep = sweeps[sweep_name]
+        try:
+            row_value, col_value = float(row), float(col)
+        except ValueError:
+            raise SteelError(f"figure {name}: {ref!r} has a value that is not a number") from None
+        try:
+            cell = sweep.cell_at(row_value, col_value)
+        except SteelError as error:
+            raise SteelError(f"figure {name}: {error}") from None
+        lines.append(FigureLine(sweep, cell, sweep.coefficients(row_value, col_value)))
+    return lines

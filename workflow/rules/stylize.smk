@@ -11,9 +11,9 @@ rule stylize:
         f"{RUN_DIR}/log",
     benchmark:
         f"{RUN_DIR}/benchmark.tsv"
-    threads: 2
     conda:
         "../../envs/steel.yaml"
+    threads: 2
     resources:
         gpu=1,
         mem_mb=4000,

@@ -1,0 +1,102 @@
+"""Shared fixtures: tiny logos, random VGG16 weights and state dicts saved once per session.
+
+Everything here is offline and CPU-only. Images are about 48x32 px (VGG16's five pooling stages
+need at least 32 px on a side), so an optimisation step costs a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from steel.weights import load_weights
+
+#: the file name torchvision caches VGG16_Weights.IMAGENET1K_V1 under
+IMAGENET_FILE = "vgg16-397923af.pth"
+
+
+def logo_array(width: int, height: int, seed: int) -> np.ndarray:
+    """A white image with a band of dark, textured 'glyphs' in the middle (uint8, H x W x 3)."""
+    rng = np.random.default_rng(seed)
+    array = np.full((height, width, 3), 255, dtype=np.uint8)
+    top, bottom = height // 4, height - height // 4
+    left = width // 8
+    while left < width - width // 8:
+        glyph = int(rng.integers(3, 7))
+        right = min(left + glyph, width - width // 8)
+        array[top:bottom, left:right] = rng.integers(0, 140, size=(bottom - top, right - left, 3))
+        left = right + int(rng.integers(1, 3))
+    return array
+
+
+def save_logo(path: Path, width: int, height: int, seed: int) -> Path:
+    Image.fromarray(logo_array(width, height, seed), "RGB").save(path)
+    return path
+
+
+def logo_tensor(width: int, height: int, seed: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """(1, 3, H, W) on the 0-255 scale, as steel.images.load_image returns it."""
+    array = logo_array(width, height, seed)
+    return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).to(dtype).contiguous()
+
+
+@pytest.fixture(scope="session")
+def logos(tmp_path_factory) -> dict[str, Path]:
+    """Two PNG logos with a 3:2 aspect ratio, so that ``--width 48`` gives 48x32 images."""
+    folder = tmp_path_factory.mktemp("logos")
+    return {
+        "style": save_logo(folder / "metal.png", 96, 64, seed=1),
+        "content": save_logo(folder / "corp.png", 72, 48, seed=2),
+    }
+
+
+@pytest.fixture(scope="session")
+def random_weights():
+    """Seeded random VGG16 weights (the ``random`` mode), built once."""
+    return load_weights("random")
+
+
+@pytest.fixture(scope="session")
+def saved_state(tmp_path_factory) -> dict:
+    """A random VGG16 ``features`` state dict saved in the layouts the loader accepts (once per session).
+
+    - ``prefixed``: ``features.N.weight`` keys only, also placed as torchvision's ImageNet cache file
+      under ``torch_home/hub/checkpoints/``
+    - ``full``: a full-model state dict (``features.*`` and ``classifier.*`` keys)
+    - ``plain``: a features-only state dict (``N.weight`` keys)
+    """
+    folder = tmp_path_factory.mktemp("weights")
+    state = load_weights("random:7").features.state_dict()
+    prefixed = {f"features.{k}": v for k, v in state.items()}
+    torch_home = folder / "torch_home"
+    cache = torch_home / "hub" / "checkpoints" / IMAGENET_FILE
+    cache.parent.mkdir(parents=True)
+    torch.save(prefixed, cache)
+    classifier = {"classifier.0.weight": torch.ones(4, 8), "classifier.0.bias": torch.zeros(4)}
+    torch.save(prefixed | classifier, folder / "full.pth")
+    torch.save(state, folder / "plain.pth")
+    return {
+        "state": state,
+        "torch_home": torch_home,
+        "imagenet": cache,
+        "prefixed": cache,
+        "full": folder / "full.pth",
+        "plain": folder / "plain.pth",
+    }
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Make any attempt to reach the network fail at once (tests must be offline)."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("network access is disabled in the tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)

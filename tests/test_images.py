@@ -1,0 +1,167 @@
+"""Reading logos: formats, transparency onto white, grey scale, aspect ratio, size guards, bad files."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import steel.images
+from steel.errors import SteelError
+from steel.images import MAX_PIXELS, fit_on_white, load_image, read_image, resize_to_width, to_pil, to_tensor
+
+
+def _png_header_only(path, width: int, height: int):
+    """A PNG that declares ``width`` x ``height`` pixels but holds almost no data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def test_rgba_is_composited_onto_white(tmp_path):
+    array = np.zeros((32, 48, 4), dtype=np.uint8)
+    array[:, :16] = (255, 0, 0, 0)  # fully transparent red
+    array[:, 16:32] = (0, 0, 0, 128)  # half-transparent black
+    array[:, 32:] = (0, 0, 255, 255)  # opaque blue
+    Image.fromarray(array, "RGBA").save(tmp_path / "a.png")
+    image = read_image(tmp_path / "a.png")
+    assert image.mode == "RGB" and image.size == (48, 32)
+    pixels = np.asarray(image)
+    assert (pixels[:, :16] == 255).all()
+    assert np.abs(pixels[:, 16:32].astype(int) - 127).max() <= 1
+    assert (pixels[:, 32:] == (0, 0, 255)).all()
+
+
+def test_grey_with_alpha_and_palette_transparency(tmp_path):
+    la = Image.fromarray(np.stack([np.zeros((32, 32)), np.zeros((32, 32))], -1).astype(np.uint8), "LA")
+    la.save(tmp_path / "la.png")
+    assert (np.asarray(read_image(tmp_path / "la.png")) == 255).all()
+    palette = Image.new("P", (32, 32), 0)
+    palette.putpalette([10, 20, 30, 200, 0, 0] + [0] * 762)
+    palette.paste(1, (0, 0, 16, 32))
+    palette.save(tmp_path / "p.png", transparency=0)
+    pixels = np.asarray(read_image(tmp_path / "p.png"))
+    assert (pixels[:, :16] == (200, 0, 0)).all()
+    assert (pixels[:, 16:] == 255).all()
+
+
+def test_grey_scale_becomes_rgb(tmp_path):
+    grey = np.tile(np.arange(0, 240, 5, dtype=np.uint8), (32, 1))
+    Image.fromarray(grey, "L").save(tmp_path / "g.png")
+    image = read_image(tmp_path / "g.png")
+    assert image.mode == "RGB"
+    pixels = np.asarray(image)
+    for channel in range(3):
+        assert (pixels[..., channel] == grey).all()
+
+
+def test_16_bit_grey_keeps_its_tones(tmp_path):
+    # 0, 1/4, 1/2, 3/4 and full intensity on the 16-bit scale
+    levels = np.array([0, 16384, 32768, 49152, 65535], dtype=np.uint16)
+    Image.fromarray(np.repeat(np.tile(levels, (32, 1)), 8, axis=1)).save(tmp_path / "g16.png")
+    pixels = np.asarray(read_image(tmp_path / "g16.png")).astype(int)
+    assert np.abs(pixels[0, ::8, 0] - levels / 257).max() <= 1, pixels[0, ::8, 0]
+
+
+@pytest.mark.parametrize(("suffix", "tolerance"), [(".jpg", 12), (".webp", 12), (".bmp", 0), (".png", 0)])
+def test_formats(tmp_path, suffix, tolerance):
+    array = np.zeros((32, 48, 3), dtype=np.uint8)
+    array[:, :24] = (250, 250, 250)
+    array[:, 24:] = (20, 40, 200)
+    path = tmp_path / f"logo{suffix}"
+    Image.fromarray(array, "RGB").save(path, **({"quality": 95} if suffix in (".jpg", ".webp") else {}))
+    image = read_image(path)
+    assert image.mode == "RGB" and image.size == (48, 32)
+    pixels = np.asarray(image).astype(int)
+    assert np.abs(pixels[4:-4, 4:20] - array[4:-4, 4:20]).max() <= tolerance
+    assert np.abs(pixels[4:-4, 28:-4] - array[4:-4, 28:-4]).max() <= tolerance
+
+
+def test_resize_keeps_the_aspect_ratio(tmp_path):
+    Image.new("RGB", (400, 100), "white").save(tmp_path / "wide.png")
+    tensor = load_image(tmp_path / "wide.png", 128)
+    assert tensor.shape == (1, 3, 32, 128)
+    assert tensor.dtype == torch.float32
+    assert tensor.min() == 255 and tensor.max() == 255
+    assert resize_to_width(Image.new("RGB", (300, 113)), 150).size == (150, 57)  # 56.5 rounds up
+    assert load_image(tmp_path / "wide.png", None).shape == (1, 3, 100, 400)
+
+
+def test_max_pixels_guard(monkeypatch):
+    monkeypatch.setattr(steel.images, "MAX_PIXELS", 48 * 32 - 1)
+    with pytest.raises(SteelError, match="over the limit of 1,535 pixels"):
+        resize_to_width(Image.new("RGB", (48, 32)), None, "content image")
+    with pytest.raises(SteelError, match="smaller width"):
+        resize_to_width(Image.new("RGB", (24, 16)), 48)
+
+
+def test_max_pixels_guard_runs_before_the_resize(monkeypatch):
+    """A huge --width must be refused before Pillow allocates the huge image."""
+    real_resize = Image.Image.resize
+
+    def guarded_resize(self, size, *args, **kwargs):
+        if size[0] * size[1] > MAX_PIXELS:
+            raise AssertionError(f"resized to {size[0]}x{size[1]} px before checking MAX_PIXELS")
+        return real_resize(self, size, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "resize", guarded_resize)
+    with pytest.raises(SteelError, match="over the limit"):
+        resize_to_width(Image.new("RGB", (48, 32)), 200_000, "content image")
+
+
+def test_huge_image_file_is_refused_cleanly(tmp_path):
+    path = _png_header_only(tmp_path / "huge.png", 20_000, 20_000)  # Pillow's decompression-bomb limit
+    with pytest.raises(SteelError, match="huge.png"):
+        read_image(path)
+
+
+@pytest.mark.parametrize(("size", "width"), [((64, 20), None), ((400, 100), 64), ((20, 64), None)])
+def test_too_small_image(tmp_path, size, width):
+    Image.new("RGB", size, "white").save(tmp_path / "small.png")
+    with pytest.raises(SteelError, match="at least 32 px") as caught:
+        load_image(tmp_path / "small.png", width, "style image")
+    assert "style image" in str(caught.value)
+
+
+def test_unreadable_and_missing_files(tmp_path):
+    (tmp_path / "text.png").write_text("not an image")
+    with pytest.raises(SteelError, match="cannot read image .*text.png"):
+        read_image(tmp_path / "text.png")
+    Image.new("RGB", (64, 64), "red").save(tmp_path / "full.png")
+    data = (tmp_path / "full.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    with pytest.raises(SteelError, match="cannot read image"):
+        read_image(tmp_path / "cut.png")
+    with pytest.raises(SteelError, match="does not exist"):
+        read_image(tmp_path / "missing.png")
+    with pytest.raises(SteelError, match="does not exist"):
+        read_image(tmp_path)  # a folder
+
+
+def test_tensor_round_trip_and_clamping():
+    array = np.random.default_rng(0).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    tensor = to_tensor(Image.fromarray(array))
+    assert tensor.shape == (1, 3, 32, 48)
+    assert (np.asarray(to_pil(tensor)) == array).all()
+    assert (np.asarray(to_pil(tensor[0] * 2 - 100)) == np.clip(array * 2.0 - 100, 0, 255)).all()
+
+
+def test_fit_on_white_centres_without_squashing():
+    canvas = fit_on_white(Image.new("RGB", (20, 20), "black"), (48, 32))
+    pixels = np.asarray(canvas)
+    assert canvas.size == (48, 32)
+    assert (pixels[:, :8] == 255).all() and (pixels[:, 40:] == 255).all()
+    assert (pixels[:, 8:40] == 0).all()

@@ -1,0 +1,131 @@
+"""The paper's losses (SPEC.md eq. 1-3) against values computed by hand on tiny tensors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from steel.losses import StyleTransferLoss, content_loss, gram, style_layer_loss, tv_loss
+
+# two 2x2 maps: f0 = [1, 2, 3, 4], f1 = [0, 1, 0, -1]
+F = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]], [[0.0, 1.0], [0.0, -1.0]]]])
+# G = [[f0.f0, f0.f1], [f1.f0, f1.f1]]
+G = torch.tensor([[[30.0, -2.0], [-2.0, 2.0]]])
+# rows [0, 1, 3] and [2, 2, 2]: vertical differences 2, 1, -1; horizontal 1, 2, 0, 0
+TV_IMAGE = torch.tensor([[[[0.0, 1.0, 3.0], [2.0, 2.0, 2.0]]]])
+TV_VALUE = (4 + 1 + 1) / 3 + (1 + 4 + 0 + 0) / 4  # mean of squared dy + mean of squared dx = 3.25
+
+
+def test_gram_by_hand():
+    torch.testing.assert_close(gram(F), G)
+    batch = torch.cat([F, 2 * F])
+    torch.testing.assert_close(gram(batch), torch.cat([G, 4 * G]))
+
+
+def test_style_layer_loss_uses_the_papers_normalisation():
+    # E = 1/(4 H^2 W^2) sum (A - G)^2 with H = W = 2: (30^2 + 2^2 + 2^2 + 2^2) / 64 = 14.25
+    zero = torch.zeros_like(G)
+    torch.testing.assert_close(style_layer_loss(zero, G, 2, 2), torch.tensor([14.25]))
+    torch.testing.assert_close(style_layer_loss(G, G, 2, 2), torch.tensor([0.0]))
+    # H and W enter squared, the number of maps (2 here) not at all
+    torch.testing.assert_close(style_layer_loss(zero, G, 1, 4), torch.tensor([912 / 64]))
+    torch.testing.assert_close(style_layer_loss(zero, G, 4, 2), torch.tensor([912 / 256]))
+
+
+def test_content_loss_is_a_mean_squared_error_per_image():
+    target = torch.zeros(2, 1, 2, 2)
+    features = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]], [[[1.0, 1.0], [1.0, 1.0]]]])
+    torch.testing.assert_close(content_loss(features, target), torch.tensor([7.5, 1.0]))
+
+
+def test_tv_loss_by_hand():
+    torch.testing.assert_close(tv_loss(TV_IMAGE), torch.tensor([TV_VALUE]))
+    # per image, averaged over channels
+    two = torch.cat([TV_IMAGE, torch.zeros_like(TV_IMAGE)], 1)
+    batch = torch.cat([two, torch.full_like(two, 7.0)])
+    torch.testing.assert_close(tv_loss(batch), torch.tensor([TV_VALUE / 2, 0.0]))
+
+
+def _loss(coefficients, content_weight=0.5, tv_weight=0.1):
+    style = {"conv1_1": F, "conv1_2": torch.ones(1, 1, 2, 2)}  # A1 = G, A2 = [[4]]
+    content = {"conv4_2": torch.tensor([[[[1.0, 3.0]]]])}
+    return StyleTransferLoss(
+        style,
+        content,
+        coefficients,
+        "conv4_2",
+        content_weight,
+        tv_weight,
+        {"conv1_1": (2, 2), "conv1_2": (2, 2)},
+    )
+
+
+def test_style_transfer_loss_totals_per_cell():
+    loss = _loss([{"conv1_1": 2.0}, {"conv1_2": 3.0}])
+    assert loss.style_layers == ["conv1_1", "conv1_2"]
+    features = {
+        "conv1_1": torch.stack([torch.zeros(2, 2, 2), F[0]]),  # E1 = 14.25, 0
+        "conv1_2": torch.stack([torch.ones(1, 2, 2), 2 * torch.ones(1, 2, 2)]),  # E2 = 0, 144/64
+        "conv4_2": torch.tensor([[[[1.0, 3.0]]], [[[3.0, 3.0]]]]),  # content 0, (2^2 + 0) / 2
+    }
+    images = torch.cat([torch.zeros_like(TV_IMAGE), TV_IMAGE])
+    parts = loss(features, images)
+    expected = {
+        "conv1_1": [2 * 14.25, 0.0],
+        "conv1_2": [0.0, 3 * 2.25],
+        "style": [28.5, 6.75],
+        "content": [0.0, 2.0],
+        "tv": [0.0, TV_VALUE],
+        "total": [28.5, 0.5 * 2.0 + 6.75 + 0.1 * TV_VALUE],
+    }
+    assert set(parts) == set(expected)
+    for name, values in expected.items():
+        torch.testing.assert_close(parts[name], torch.tensor(values), msg=name)
+
+
+def test_layer_that_no_cell_uses_is_not_computed():
+    loss = _loss([{"conv1_1": 2.0, "conv1_2": 0.0}], content_weight=1.0, tv_weight=0.0)
+    assert loss.style_layers == ["conv1_1"]
+    assert not hasattr(loss, "gram_conv1_2")
+    features = {"conv1_1": torch.zeros(1, 2, 2, 2), "conv4_2": torch.tensor([[[[1.0, 3.0]]]])}
+    parts = loss(features, TV_IMAGE)  # no conv1_2 features needed
+    assert set(parts) == {"total", "content", "style", "tv", "conv1_1"}
+    torch.testing.assert_close(parts["total"], torch.tensor([28.5]))
+
+
+def test_style_gram_is_rescaled_to_the_synthesized_size():
+    # a 4x4 style map of ones has Gram 16; at the synthesized 2x2 size that is 4
+    loss = StyleTransferLoss(
+        {"conv1_1": torch.ones(1, 1, 4, 4)},
+        {"conv1_1": torch.ones(1, 1, 2, 2)},
+        [{"conv1_1": 1.0}],
+        "conv1_1",
+        1.0,
+        0.0,
+        {"conv1_1": (2, 2)},
+    )
+    torch.testing.assert_close(loss.gram_conv1_1, torch.tensor([[[4.0]]]))
+    parts = loss({"conv1_1": torch.ones(1, 1, 2, 2)}, torch.zeros(1, 3, 2, 2))
+    torch.testing.assert_close(parts["total"], torch.tensor([0.0]))
+
+
+def test_gradients_stay_within_their_cell():
+    loss = _loss([{"conv1_1": 2.0}, {"conv1_2": 3.0}])
+    images = torch.rand(2, 3, 4, 4, requires_grad=True)
+    features = {
+        "conv1_1": images[:, :2, :2, :2] * 3,
+        "conv1_2": images[:, 2:, :2, :2],
+        "conv4_2": images[:, :1, :1, :2],
+    }
+    parts = loss(features, images)
+    (grad,) = torch.autograd.grad(parts["total"][0], images)
+    assert grad[0].abs().sum() > 0
+    assert grad[1].abs().sum() == 0
+
+
+@pytest.mark.parametrize("shape", [(1, 64, 8, 12), (3, 128, 4, 6)])
+def test_gram_is_symmetric(shape):
+    features = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+    grams = gram(features)
+    assert grams.shape == (shape[0], shape[1], shape[1])
+    torch.testing.assert_close(grams, grams.transpose(1, 2))

@@ -1,0 +1,97 @@
+rule cell_metrics:
+    input:
+        image=f"{RUN_DIR}/stylized.png",
+        record=f"{RUN_DIR}/run.json",
+    output:
+        f"{RUN_DIR}/metrics.json",
+    log:
+        f"{RUN_DIR}/metrics.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        text=content_text,
+        weights=config["weights"],
+    script:
+        "../scripts/cell_metrics.py"
+
+
+rule reference_metrics:
+    input:
+        style=style_image,
+        content=content_image,
+    output:
+        f"results/metrics/reference/{PAIR}.json",
+    log:
+        f"results/metrics/reference/{PAIR}.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        text=content_text,
+        weights=config["weights"],
+        image=config["image"],
+    script:
+        "../scripts/reference_metrics.py"
+
+
+rule metrics_table:
+    input:
+        metrics=sweep_files("metrics.json"),
+        reference=rules.reference_metrics.output[0],
+    output:
+        table=report(
+            f"results/metrics/{{sweep}}/{PAIR}.tsv",
+            caption="../report/metrics_table.rst",
+            category="Metrics",
+            subcategory="{sweep}",
+            labels={"sweep": "{sweep}", "pair": PAIR, "file": "table"},
+        ),
+        plot=report(
+            f"results/metrics/{{sweep}}/{PAIR}.tradeoff.png",
+            caption="../report/tradeoff.rst",
+            category="Metrics",
+            subcategory="{sweep}",
+            labels={"sweep": "{sweep}", "pair": PAIR, "file": "trade-off plot"},
+        ),
+    log:
+        f"results/metrics/{{sweep}}/{PAIR}.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        title=lambda wildcards: f"{wildcards.sweep}: {pair_label(wildcards)}",
+        max_cer=config["selection"]["max_cer"],
+    script:
+        "../scripts/metrics_table.py"
+
+
+rule best:
+    input:
+        tables=lambda wildcards: [
+            rules.metrics_table.output.table.format(
+                sweep=sweep, style=wildcards.style, content=wildcards.content
+            )
+            for sweep in SWEEPS
+        ],
+    output:
+        choice=report(
+            f"results/best/{PAIR}.json",
+            caption="../report/best.rst",
+            category="Best trade-off",
+            labels={"pair": PAIR, "file": "choice"},
+        ),
+        image=report(
+            f"results/best/{PAIR}.png",
+            caption="../report/best.rst",
+            category="Best trade-off",
+            labels={"pair": PAIR, "file": "image"},
+        ),
+    log:
+        f"results/best/{PAIR}.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        run_root=lambda wildcards: RUN_DIR.format(
+            style=wildcards.style, content=wildcards.content, cell=""
+        ),
+        max_cer=config["selection"]["max_cer"],
+    script:
+        "../scripts/best.py"

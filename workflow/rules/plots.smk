@@ -1,0 +1,57 @@
+rule loss_plot:
+    input:
+        sweep_files("losses.tsv"),
+    output:
+        report(
+            f"results/plots/{{sweep}}/{PAIR}.png",
+            caption="../report/loss_plot.rst",
+            category="Loss plots",
+            subcategory="{sweep}",
+            labels={"sweep": "{sweep}", "pair": PAIR},
+        ),
+    log:
+        f"results/plots/{{sweep}}/{PAIR}.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        run_dirs=sweep_run_dirs,
+    script:
+        "../scripts/loss_plot.py"
+
+
+def figure_losses(wildcards):
+    return [
+        RUN_DIR.format(style=wildcards.style, content=wildcards.content, cell=line.cell)
+        + "/losses.tsv"
+        for line in FIGURES[wildcards.figure]
+    ]
+
+
+rule figure:
+    input:
+        figure_losses,
+    output:
+        report(
+            f"results/plots/figures/{{figure}}/{PAIR}.png",
+            caption="../report/figure.rst",
+            category="Figures",
+            subcategory="{figure}",
+            labels={"figure": "{figure}", "pair": PAIR},
+        ),
+    log:
+        f"results/plots/figures/{{figure}}/{PAIR}.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        title=lambda wildcards: config["figures"][wildcards.figure].get(
+            "title", wildcards.figure
+        ),
+        sweeps=lambda wildcards: [line.sweep.name for line in FIGURES[wildcards.figure]],
+        coefficients=lambda wildcards: [
+            line.coefficients for line in FIGURES[wildcards.figure]
+        ],
+        blocks=lambda wildcards: [
+            line.sweep.deep_block for line in FIGURES[wildcards.figure]
+        ],
+    script:
+        "../scripts/figure.py"

@@ -1,0 +1,47 @@
+rule sheet:
+    input:
+        images=sweep_files("stylized.png"),
+        metrics=branch(config["sheets"]["metrics"], then=sweep_files("metrics.json")),
+        style=style_image,
+        content=content_image,
+    output:
+        report(
+            f"results/sheets/{{sweep}}/{PAIR}.png",
+            caption="../report/sheet.rst",
+            category="Contact sheets",
+            subcategory="{sweep}",
+            labels={"sweep": "{sweep}", "pair": PAIR},
+        ),
+    log:
+        f"results/sheets/{{sweep}}/{PAIR}.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        run_dirs=sweep_run_dirs,
+        metrics=config["sheets"]["metrics"],
+    script:
+        "../scripts/sheet.py"
+
+
+rule overview:
+    input:
+        lambda wildcards: [
+            rules.sheet.output[0].format(sweep=wildcards.sweep, style=s, content=c)
+            for s, c in PAIRS
+        ],
+    output:
+        report(
+            "results/sheets/{sweep}/overview.png",
+            caption="../report/overview.rst",
+            category="Contact sheets",
+            subcategory="{sweep}",
+            labels={"sweep": "{sweep}", "pair": "all pairs"},
+        ),
+    log:
+        "results/sheets/{sweep}/overview.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        labels=[pair_name(s, c) for s, c in PAIRS],
+    script:
+        "../scripts/overview.py"

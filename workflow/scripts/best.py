@@ -1,0 +1,10 @@
+from steel.jobs import best_job, job_log
+
+with job_log(snakemake.log[0]):
+    best_job(
+        list(snakemake.input.tables),
+        snakemake.params.run_root,
+        snakemake.params.max_cer,
+        snakemake.output.choice,
+        snakemake.output.image,
+    )

@@ -1,0 +1,11 @@
+from steel.jobs import job_log, metrics_table_job
+
+with job_log(snakemake.log[0]):
+    metrics_table_job(
+        list(snakemake.input.metrics),
+        snakemake.input.reference,
+        snakemake.params.title,
+        snakemake.params.max_cer,
+        snakemake.output.table,
+        snakemake.output.plot,
+    )

@@ -1,0 +1,8 @@
+from steel.jobs import job_log, overview_job
+
+with job_log(snakemake.log[0]):
+    overview_job(
+        list(zip(snakemake.params.labels, snakemake.input, strict=True)),
+        f"{snakemake.wildcards.sweep}: all pairs",
+        snakemake.output[0],
+    )

@@ -1,0 +1,11 @@
+from steel.jobs import job_log, reference_metrics_job
+
+with job_log(snakemake.log[0]):
+    reference_metrics_job(
+        snakemake.input.content,
+        snakemake.input.style,
+        snakemake.params.text,
+        snakemake.params.weights,
+        snakemake.params.image,
+        snakemake.output[0],
+    )

@@ -1,0 +1,13 @@
+from steel.jobs import job_log, sheet_job
+from steel.sweeps import Sweep
+
+with job_log(snakemake.log[0]):
+    sheet_job(
+        Sweep.from_config(snakemake.wildcards.sweep, snakemake.config["sweeps"][snakemake.wildcards.sweep]),
+        snakemake.params.run_dirs,
+        snakemake.input.style,
+        snakemake.input.content,
+        snakemake.output[0],
+        labels=(snakemake.wildcards.style, snakemake.wildcards.content),
+        with_notes=snakemake.params.metrics,
+    )
