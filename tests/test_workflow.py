@@ -6,7 +6,8 @@ import json
 import shutil
 
 import pytest
-from workflow_helpers import REPO, snakemake, stylize_jobs, tiny_config, write_config
+from PIL import Image
+from workflow_helpers import REPO, planned_jobs, snakemake, stylize_jobs, tiny_config, write_config
 
 from steel.layers import parse_cell_id
 from steel.outputs import read_losses
@@ -116,6 +117,57 @@ def test_tiny_run_writes_every_cell(tiny_run):
             assert list(losses["iteration"]) == [0, 2, 4]
             assert losses["total"][-1] < losses["total"][0]
             assert "done on cpu" in (run_dir / "log").read_text()
+
+
+def _not_blank(path):
+    image = Image.open(path).convert("L")
+    low, high = image.getextrema()
+    assert high - low > 100, f"{path} looks blank"
+    return image
+
+
+def test_tiny_run_draws_sheets_plots_and_metrics(tiny_run):
+    workdir, _ = tiny_run
+    results = workdir / "results"
+    for pair in ("ironwrath__quorix", "vorthane__quorix"):
+        sheet = _not_blank(results / "sheets" / "tiny" / f"{pair}.png")
+        assert sheet.width > 2 * 128  # two columns of 128-px cells, unsquashed
+        _not_blank(results / "plots" / "tiny" / f"{pair}.png")
+        _not_blank(results / "plots" / "figures" / "fig" / f"{pair}.png")
+        _not_blank(results / "metrics" / "tiny" / f"{pair}.tradeoff.png")
+        table = (results / "metrics" / "tiny" / f"{pair}.tsv").read_text().splitlines()
+        assert len(table) == 1 + len(TINY_CELLS)
+        assert {"cell", "cer", "artefacts", "style_strength"} <= set(table[0].split("\t"))
+        best = json.loads((results / "best" / f"{pair}.json").read_text())
+        assert best["cell"] in TINY_CELLS
+        assert (results / "best" / f"{pair}.png").read_bytes() == (
+            results / "runs" / pair.split("__")[0] / "quorix" / best["cell"] / "stylized.png"
+        ).read_bytes()
+    _not_blank(results / "sheets" / "tiny" / "overview.png")
+    metrics = json.loads(
+        (results / "runs" / "ironwrath" / "quorix" / "conv3_3-20" / "metrics.json").read_text()
+    )
+    assert 0 <= metrics["cer"] <= 1 and 0 <= metrics["artefacts"] <= 1
+
+
+def test_report_builds_from_the_tiny_run(tiny_run):
+    workdir, configfile = tiny_run
+    report = workdir / "report.html"
+    result = snakemake(workdir, configfile, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = report.read_text(errors="replace")
+    assert "Contact sheets" in text and "Loss plots" in text and "Metrics" in text
+
+
+def test_paper_preset_has_111_cells_per_pair(tmp_path):
+    result = snakemake(None, REPO / "presets" / "paper.yaml", "-n")
+    jobs = stylize_jobs(result)
+    pairs = {(s, c) for s, c, _ in jobs}
+    assert len(pairs) == 9
+    for pair in pairs:
+        assert len({cell for s, c, cell in jobs if (s, c) == pair}) == 111
+    figures = [j for j in planned_jobs(result) if j["rule"] == "figure"]
+    assert {j["figure"] for j in figures} == {"fig3a_two_layers", "fig3b_three_layers", "fig3c_two_blocks"}
 
 
 def test_nothing_to_do_after_a_run(tiny_run):

@@ -31,6 +31,7 @@ def tiny_config(**overrides) -> dict:
                 "cols": {"layers": ["conv3_3"], "values": [20, 200]},
             }
         },
+        "figures": {"fig": {"cells": ["tiny/0/20", "tiny/20/200"], "title": "two cells"}},
     }
     config.update(overrides)
     return config
