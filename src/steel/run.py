@@ -87,18 +87,25 @@ def run(
     checkpoint = out_dirs[0] / CHECKPOINT if checkpoint_every else None
     if checkpoint:
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    result = stylize(
-        loaded,
-        style_image,
-        content_image,
-        cells,
-        settings,
-        target,
-        progress,
-        checkpoint,
-        checkpoint_every,
-        on_log,
-    )
+    try:
+        result = stylize(
+            loaded,
+            style_image,
+            content_image,
+            cells,
+            settings,
+            target,
+            progress,
+            checkpoint,
+            checkpoint_every,
+            on_log,
+        )
+    except torch.OutOfMemoryError:
+        height, width_px = content_image.shape[2:]
+        raise SteelError(
+            f"out of memory on {target} optimising {len(cells)} image(s) of {width_px}x{height} px; "
+            "use a smaller width, fewer cells per batch, or a device with more memory"
+        ) from None
     per_step = result.seconds / max(result.steps_run, 1)
     records = []
     with StagedFiles() as staged:
