@@ -209,10 +209,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['bare_s_per_step']:>11.4f} {r['ratio']:>9.3f} {spread:>13} {r['loop_gflops']:>12.1f} "
             f"{r['bare_gflops']:>12.1f} {r['loop_s_per_step'] / r['batch']:>10.4f}"
         )
+    if hasattr(os, "getloadavg"):
+        load = os.getloadavg()[0]
+        info["load average at end"] = f"{load:.2f}"
+        print(f"\nload average (1 min) at end: {load:.2f} on {os.cpu_count()} CPUs", end="")
+        if device.type == "cpu" and load > 0.5 + (os.cpu_count() or 1) / 2:
+            print(": other processes shared the CPUs, absolute times are inflated; the ratio is paired")
+        else:
+            print()
     if device.type == "cpu":
         worst = max(r["ratio"] for r in rows)
         verdict = "meets" if worst <= 1.1 else "misses"
-        print(f"\nworst loop/bare ratio {worst:.3f}: {verdict} the issue's CPU target of <= 1.1")
+        print(f"worst loop/bare ratio {worst:.3f}: {verdict} the issue's CPU target of <= 1.1")
     if args.json:
         record = {
             "machine": info,

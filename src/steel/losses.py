@@ -12,10 +12,28 @@ import torch
 from torch import nn
 
 
+class _Gram(torch.autograd.Function):
+    """G = F F^T over (B, C, N) with the backward dF = (dG + dG^T) F in one matmul.
+
+    Autograd's own backward of ``flat @ flat.transpose(1, 2)`` runs two matmuls and then adds a
+    transposed (C, N) gradient, a strided pass that on the CPU costs more than the matmuls (it was
+    most of the loop's overhead over the bare network: benchmarks/README.md).
+    """
+
+    @staticmethod
+    def forward(ctx, flat):
+        ctx.save_for_backward(flat)
+        return torch.bmm(flat, flat.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (flat,) = ctx.saved_tensors
+        return torch.bmm(grad + grad.transpose(1, 2), flat)
+
+
 def gram(features: torch.Tensor) -> torch.Tensor:
     """G_ij = f_i . f_j over the flattened maps of (B, C, H, W) features -> (B, C, C) (eq. 2)."""
-    flat = features.flatten(2)
-    return flat @ flat.transpose(1, 2)
+    return _Gram.apply(features.flatten(2))
 
 
 def style_layer_loss(grams: torch.Tensor, target: torch.Tensor, height: int, width: int) -> torch.Tensor:
