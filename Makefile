@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WEIGHTS ?=
 CORES ?= all
 
-.PHONY: venv install demo test lint report clean
+.PHONY: venv install demo test test-slurm lint report clean
 
 venv: $(BIN)/python
 
@@ -26,6 +26,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# the tiny workflow on a throwaway single-node Slurm cluster (root; installs Debian's Slurm if
+# missing, starts it, runs tests/slurm, stops it also when they fail)
+test-slurm: install
+	STEEL_SLURM_TEST=1 tests/slurm/cluster.sh run $(BIN)/python -m pytest tests/slurm
 
 lint: install
 	$(BIN)/ruff check .

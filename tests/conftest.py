@@ -7,6 +7,8 @@ need at least 32 px on a side), so an optimisation step costs a few tens of mill
 from __future__ import annotations
 
 import socket
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +45,40 @@ def logo_tensor(width: int, height: int, seed: int, dtype: torch.dtype = torch.f
     """(1, 3, H, W) on the 0-255 scale, as steel.images.load_image returns it."""
     array = logo_array(width, height, seed)
     return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).to(dtype).contiguous()
+
+
+def png_header_only(path: Path, width: int, height: int) -> Path:
+    """A PNG that declares ``width`` x ``height`` pixels but holds almost no data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def make_logo_tensor():
+    """``make_logo_tensor(width, height, seed, dtype=torch.float32)``: a logo as a (1, 3, H, W) tensor."""
+    return logo_tensor
+
+
+@pytest.fixture(scope="session")
+def make_logo_file():
+    """``make_logo_file(path, width, height, seed)``: a logo saved as an image file."""
+    return save_logo
+
+
+@pytest.fixture(scope="session")
+def make_png_header_only():
+    """``make_png_header_only(path, width, height)``: a PNG announcing a size it does not hold."""
+    return png_header_only
 
 
 @pytest.fixture(scope="session")

@@ -98,6 +98,7 @@ def test_cell_id_canonical_order_and_round_trip():
         {"pool2": 20, "conv5_3": 2.5e6},
         {"conv1_1": 1234567},  # more than the 6 significant digits of %g
     ],
+    ids=["fractions", "millions", "seven-digits"],
 )
 def test_parse_cell_id_inverts_cell_id(coefficients):
     assert parse_cell_id(cell_id(coefficients)) == {k: float(v) for k, v in coefficients.items()}

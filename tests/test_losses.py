@@ -129,3 +129,15 @@ def test_gram_is_symmetric(shape):
     grams = gram(features)
     assert grams.shape == (shape[0], shape[1], shape[1])
     torch.testing.assert_close(grams, grams.transpose(1, 2))
+
+
+def test_gram_backward_matches_autograd_of_the_plain_product():
+    features = torch.randn(2, 3, 4, 5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(gram, (features,))
+    weights = torch.randn(2, 3, 3, dtype=torch.float64)
+    (gram(features) * weights).sum().backward()
+    custom = features.grad.clone()
+    features.grad = None
+    flat = features.flatten(2)
+    ((flat @ flat.transpose(1, 2)) * weights).sum().backward()
+    assert torch.allclose(custom, features.grad)

@@ -121,7 +121,7 @@ def test_vgg19_file_is_refused_naming_the_keys(tmp_path):
 def test_wrong_keys_are_refused(tmp_path):
     path = tmp_path / "other.pth"
     torch.save({"encoder.weight": torch.zeros(2, 2)}, path)
-    with pytest.raises(SteelError, match="not a VGG16 state dict.*missing keys.*unexpected keys"):
+    with pytest.raises(SteelError, match=r"not a VGG16 state dict.*missing keys.*unexpected keys"):
         load_weights(f"caffe:{path}")
 
 

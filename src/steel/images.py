@@ -24,27 +24,33 @@ def read_image(path: str | Path) -> Image.Image:
         with Image.open(path) as opened:
             opened.load()
             image = opened
+    except Image.DecompressionBombError as error:
+        raise SteelError(f"image {path} is too large ({error}); use a smaller image") from None
     except (UnidentifiedImageError, OSError) as error:
         raise SteelError(f"cannot read image {path} ({error}); use PNG, JPEG, WebP or BMP") from None
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
+    if image.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N"):
+        # 16-bit grey: Pillow's convert("RGB") would clip 0-65535 at 255
+        array = np.asarray(image, dtype=np.float64) / 257.0
+        image = Image.fromarray(np.clip(np.round(array), 0, 255).astype(np.uint8), "L")
     return image.convert("RGB")
 
 
 def resize_to_width(image: Image.Image, width: int | None, what: str = "image") -> Image.Image:
     """Scale to ``width`` keeping the aspect ratio (logos are wide: never squash them square)."""
+    size = image.size
     if width is not None:
-        height = max(1, round(image.height * width / image.width))
-        image = image.resize((width, height), Image.Resampling.LANCZOS)
-    if image.width * image.height > MAX_PIXELS:
+        size = (width, max(1, round(image.height * width / image.width)))
+    if size[0] * size[1] > MAX_PIXELS:
         raise SteelError(
-            f"{what} is {image.width}x{image.height} px, over the limit of {MAX_PIXELS:,} pixels; "
+            f"{what} is {size[0]}x{size[1]} px, over the limit of {MAX_PIXELS:,} pixels; "
             "choose a smaller width"
         )
-    check_image_size(image.height, image.width, what)
-    return image
+    check_image_size(size[1], size[0], what)
+    return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
 
 
 def fit_on_white(image: Image.Image, size: tuple[int, int]) -> Image.Image:

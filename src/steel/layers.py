@@ -60,7 +60,9 @@ def ordered(names: Iterable[str]) -> list[str]:
 
 def format_coefficient(value: float) -> str:
     """The one number format of the project: ``20``, ``2000``, ``0.5``, ``1e-05``."""
-    return f"{float(value):g}"
+    value = float(value)
+    text = f"{value:g}"
+    return text if float(text) == value else repr(value)
 
 
 def check_coefficients(coefficients: Mapping[str, float]) -> dict[str, float]:

@@ -28,6 +28,7 @@ from steel.losses import StyleTransferLoss
 from steel.weights import Weights
 
 OPTIMIZERS = ("adam", "lbfgs")
+_SUMMARY = ("total", "content", "style", "tv")
 INITS = ("content", "random", "style")
 
 
@@ -206,9 +207,12 @@ class _Loop:
         self.step = 0
 
     def losses(self) -> dict[str, torch.Tensor]:
+        # L-BFGS is not clamped between steps (that breaks its curvature pairs): it minimises the
+        # loss of the clamped image instead, which the final clamp then returns exactly
+        x = self.x.clamp(0, 255) if self.settings.optimizer == "lbfgs" else self.x
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.settings.amp and self.cuda):
-            features = self.extractor(self.x)
-        return self.loss(features, self.x)
+            features = self.extractor(x)
+        return self.loss(features, x)
 
     def closure(self) -> torch.Tensor:
         self.optimizer.zero_grad(set_to_none=True)
@@ -222,7 +226,9 @@ class _Loop:
         values = torch.stack([parts[n].detach().float() for n in names]).cpu().tolist()
         rows = []
         for b, log in enumerate(self.logs):
-            row = {"iteration": step} | {n: values[i][b] for i, n in enumerate(names)}
+            row = {"iteration": step} | {
+                n: values[i][b] for i, n in enumerate(names) if n in _SUMMARY or n in self.cells[b]
+            }
             if not all(map(lambda v: v == v and abs(v) != float("inf"), row.values())):
                 raise SteelError(
                     f"the loss became {row['total']} at iteration {step}; lower the learning rate "
@@ -293,8 +299,9 @@ class _Loop:
                 )
                 if on_log:
                     on_log(self.step, rows)
-            with torch.no_grad():
-                self.x.clamp_(0, 255)
+            if s.optimizer == "adam":
+                with torch.no_grad():
+                    self.x.clamp_(0, 255)
             self.step += 1
             bar.update()
             if s.snapshot_every and self.step % s.snapshot_every == 0:
@@ -305,6 +312,8 @@ class _Loop:
             torch.cuda.synchronize(self.device)
         seconds = time.perf_counter() - started
         bar.close()
+        with torch.no_grad():
+            self.x.clamp_(0, 255)
         if not self.logs[0] or self.logs[0][-1]["iteration"] != s.iterations:
             with torch.no_grad():
                 rows = self.record(s.iterations, self.losses())

@@ -33,8 +33,8 @@ class StagedFiles:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.partial{os.getpid()}{path.suffix}")
+        self._staged.append((tmp, path))  # before writing: a failed write is discarded too
         write(tmp)
-        self._staged.append((tmp, path))
 
     def commit(self) -> None:
         for tmp, path in self._staged:

@@ -1,3 +1,5 @@
+import os
+
 from snakemake.utils import validate
 
 from steel.layers import parse_cell_id
@@ -26,6 +28,8 @@ CELLS = list(
 
 
 wildcard_constraints:
+    sweep="[^/]+",
+    figure="[^/]+",
     style="[^/]+",
     content="[^/]+",
     cell="[^/]+",
@@ -80,7 +84,7 @@ def sweep_run_dirs(wildcards):
 def sweep_files(name):
     """Input function: one file of every cell of the sweep, for one pair."""
     return lambda wildcards: [
-        f"{run_dir}/{name}" for run_dir in sweep_run_dirs(wildcards).values()
+        os.path.join(run_dir, name) for run_dir in sweep_run_dirs(wildcards).values()
     ]
 
 
@@ -102,4 +106,17 @@ def figure_targets(pattern):
         pattern.format(figure=figure, style=style, content=content)
         for style, content in PAIRS
         for figure in FIGURES
+    ]
+
+
+def figure_files(name):
+    """Input function: one file of every cell a figure references, for one pair."""
+    return lambda wildcards: [
+        os.path.join(
+            RUN_DIR.format(
+                style=wildcards.style, content=wildcards.content, cell=line.cell
+            ),
+            name,
+        )
+        for line in FIGURES[wildcards.figure]
     ]

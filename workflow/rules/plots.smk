@@ -19,17 +19,9 @@ rule loss_plot:
         "../scripts/loss_plot.py"
 
 
-def figure_losses(wildcards):
-    return [
-        RUN_DIR.format(style=wildcards.style, content=wildcards.content, cell=line.cell)
-        + "/losses.tsv"
-        for line in FIGURES[wildcards.figure]
-    ]
-
-
 rule figure:
     input:
-        figure_losses,
+        figure_files("losses.tsv"),
     output:
         report(
             f"results/plots/figures/{{figure}}/{PAIR}.png",

@@ -1,0 +1,338 @@
+"""`steel stylize` end to end (random weights, 48x32 logos, a few steps), bad input, atomic files, resume."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torchvision.models.vgg import cfgs, make_layers
+
+import steel.losses
+import steel.run
+from steel.cli import main
+from steel.layers import cell_id
+from steel.outputs import read_losses
+
+#: block-1 layers only (content at conv1_2): the cheapest network, for tests about files
+CHEAP = ["--content-layer", "conv1_2", "--layers", "conv1_1=20,relu1_2=2000"]
+
+
+def base_args(logos, out: Path, *extra: str) -> list[str]:
+    return [
+        "stylize",
+        "--style",
+        str(logos["style"]),
+        "--content",
+        str(logos["content"]),
+        "--out",
+        str(out),
+        "--weights",
+        "random",
+        "--width",
+        "48",
+        "--device",
+        "cpu",
+        "--quiet",
+        *extra,
+    ]
+
+
+def steel_main(argv: list[str], capsys) -> tuple[int, str, str]:
+    """Run ``steel`` in this process; argparse's exits count as return codes."""
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file (hidden ones included) under ``folder``, relative, sorted."""
+    if not folder.exists():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_end_to_end(logos, tmp_path, capsys):
+    out = tmp_path / "out"
+    layers = "conv1_2=2000,conv3_3=200"
+    code, stdout, stderr = steel_main(
+        base_args(logos, out, "--layers", layers, "--iterations", "6", "--log-every", "1"), capsys
+    )
+    assert code == 0, stderr
+    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png"]
+    assert str(out / "stylized.png") in stdout
+    with Image.open(out / "stylized.png") as image:
+        assert image.mode == "RGB" and image.size == (48, 32)
+    losses = read_losses(out / "losses.tsv")
+    assert list(losses) == ["iteration", "total", "content", "style", "tv", "conv1_2", "conv3_3"]
+    assert list(losses["iteration"]) == list(range(7))
+    assert losses["total"][-1] < losses["total"][0]
+    np.testing.assert_allclose(losses["style"], losses["conv1_2"] + losses["conv3_3"], rtol=1e-4)
+    record = json.loads((out / "run.json").read_text())
+    assert record["cell"] == cell_id({"conv1_2": 2000, "conv3_3": 200})
+    assert record["layers"] == {"conv1_2": 2000.0, "conv3_3": 200.0}
+    settings = record["settings"]
+    assert settings["iterations"] == 6 and settings["log_every"] == 1
+    assert settings["optimizer"] == "adam" and settings["lr"] == 1.0 and settings["init"] == "content"
+    assert settings["seed"] == 0 and settings["content_layer"] == "conv4_2"
+    assert settings["content_weight"] == 1.0 and settings["tv_weight"] == 0.001
+    assert record["weights"] == {"spec": "random:0", "sha256": None, "convention": "torchvision"}
+    assert record["device"] == "cpu" and record["batch_size"] == 1
+    assert record["iterations_run"] == 6 and record["resumed_from"] == 0
+    assert record["content"]["width"] == 48 and record["content"]["height"] == 32
+    assert record["style"]["width"] == 48 and record["style"]["height"] == 32
+    assert record["content"]["path"] == str(logos["content"])
+    assert len(record["style"]["sha256"]) == 64
+    assert record["seconds_per_iteration"] > 0 and record["wall_seconds"] > 0
+    assert {"python", "steel", "torch", "torchvision"} <= set(record["versions"])
+
+
+def test_two_cells_with_snapshots_and_gif(logos, tmp_path, capsys):
+    out = tmp_path / "out"
+    cells = ["conv1_1=20,relu1_2=2000", "conv1_2=200"]
+    argv = base_args(
+        logos,
+        out,
+        "--content-layer",
+        "conv1_2",
+        "--layers",
+        cells[0],
+        "--layers",
+        cells[1],
+        "--iterations",
+        "4",
+        "--snapshot-every",
+        "2",
+        "--gif",
+    )
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    folders = [cell_id({"conv1_1": 20, "relu1_2": 2000}), cell_id({"conv1_2": 200})]
+    assert sorted(p.name for p in out.iterdir()) == sorted(folders)
+    for folder in folders:
+        assert files_under(out / folder) == [
+            "losses.tsv",
+            "optimisation.gif",
+            "run.json",
+            "snapshots/step000000.png",
+            "snapshots/step000002.png",
+            "snapshots/step000004.png",
+            "stylized.png",
+        ]
+        frames = iio.imread(out / folder / "optimisation.gif", index=None)
+        assert frames.shape[:3] == (3, 32, 48)
+        record = json.loads((out / folder / "run.json").read_text())
+        assert record["batch_size"] == 2 and record["cell"] == folder
+        final = np.asarray(Image.open(out / folder / "stylized.png"))
+        assert (np.asarray(Image.open(out / folder / "snapshots/step000004.png")) == final).all()
+
+
+def test_command_in_a_subprocess(logos, tmp_path):
+    script = Path(sys.executable).with_name("steel")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "steel.cli"]
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [*command, *base_args(logos, out, *CHEAP, "--iterations", "3")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png"]
+
+
+def test_help_explains_the_layers(capsys):
+    code, stdout, _ = steel_main(["stylize", "--help"], capsys)
+    assert code == 0
+    for words in ("--style", "--content", "--layers", "before its ReLU", "--weights", "caffe:PATH", "50,000"):
+        assert words in stdout
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory, make_logo_file, make_png_header_only) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("bad")
+    (folder / "text.png").write_text("not an image")
+    make_logo_file(folder / "flat.png", 96, 30, seed=3)  # 48x15 at --width 48
+    torch.save({"encoder.weight": torch.zeros(2)}, folder / "keys.pth")
+    with torch.device("meta"):
+        shapes = {k: v.shape for k, v in make_layers(cfgs["D"]).state_dict().items()}
+    state = {k: torch.zeros(1).expand(shape) for k, shape in shapes.items()}
+    state["0.weight"] = torch.zeros(1).expand(64, 1, 3, 3)  # a grey-scale first layer
+    torch.save(state, folder / "shapes.pth")
+    # a PNG header announcing 20000x20000 pixels (over Pillow's decompression-bomb limit)
+    make_png_header_only(folder / "huge.png", 20_000, 20_000)
+    return {
+        "text": folder / "text.png",
+        "flat": folder / "flat.png",
+        "keys": folder / "keys.pth",
+        "shapes": folder / "shapes.pth",
+        "huge": folder / "huge.png",
+        "missing": folder / "missing.png",
+    }
+
+
+BAD_INPUT = {
+    "missing image": (["--style", "{missing}"], "does not exist"),
+    "unreadable image": (["--content", "{text}"], "cannot read image"),
+    "unknown layer": (["--layers", "conv1_2=20,conv9_9=200"], "unknown layer 'conv9_9'"),
+    "negative coefficient": (["--layers", "conv1_2=-20"], "coefficients must be finite and >= 0"),
+    "non-numeric coefficient": (["--layers", "conv1_2=lots"], "not a number"),
+    "zero active layers": (["--layers", "conv1_2=0,conv4_3=0"], "no active style layer"),
+    "layer without coefficient": (["--layers", "conv1_2"], "LAYER=COEFFICIENT"),
+    "too small image": (["--content", "{flat}"], "at least 32 px"),
+    "too large image": (["--width", "3000"], "over the limit of 4,000,000 pixels"),
+    "huge image file": (["--style", "{huge}"], "huge.png"),
+    "weights with wrong keys": (["--weights", "{keys}"], "not a VGG16 state dict"),
+    "weights with wrong shapes": (["--weights", "caffe:{shapes}"], "0.weight has shape (64, 1, 3, 3)"),
+    "missing weights file": (["--weights", "{missing}"], "does not exist"),
+    "bad random seed": (["--weights", "random:x"], "random:SEED"),
+    "absent cuda device": (["--device", "cuda:3"], "cuda:3"),
+    "absent mps device": (["--device", "mps"], "MPS is not available"),
+    "unknown device": (["--device", "tpu"], "unknown device 'tpu'"),
+    "gif without snapshots": (["--gif"], "--snapshot-every"),
+    "zero iterations": (["--iterations", "0"], "must be at least 1"),
+    "negative learning rate": (["--lr", "-1"], "must be >= 0"),
+    "unknown content layer": (["--content-layer", "conv9_1"], "invalid choice"),
+    "unknown optimizer": (["--optimizer", "sgd"], "invalid choice"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input(case, logos, bad_files, tmp_path, capsys):
+    if case == "absent cuda device" and torch.cuda.device_count() > 3:
+        pytest.skip("this machine has a cuda:3")
+    extra, words = BAD_INPUT[case]
+    out = tmp_path / "out"
+    argv = base_args(logos, out, *CHEAP, "--iterations", "2") + [a.format(**bad_files) for a in extra]
+    code, stdout, stderr = steel_main(argv, capsys)
+    assert code == 2
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    if lines[0].startswith("usage:"):  # argparse's own check: usage, then one error line
+        assert lines[-1].startswith("steel stylize: error: ")
+    else:
+        assert len(lines) == 1 and lines[0].startswith("steel: error: "), stderr
+    assert words in lines[-1]
+    assert stdout == ""
+    assert files_under(out) == []
+
+
+def test_imagenet_weights_missing_offline(logos, tmp_path, capsys, monkeypatch, no_network):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    out = tmp_path / "out"
+    code, _, stderr = steel_main(base_args(logos, out, *CHEAP, "--weights", "imagenet"), capsys)
+    assert code == 2
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("steel: error: ")
+    assert str(tmp_path / "torch" / "hub" / "checkpoints" / "vgg16-397923af.pth") in lines[0]
+    assert files_under(out) == []
+
+
+def _failing_second_image(monkeypatch):
+    """Make writing the second cell's stylized.png fail, after other files were staged."""
+    write_png, calls = steel.run.write_png, []
+
+    def write(image):
+        calls.append(1)
+        if len(calls) == 2:
+
+            def fail(path: Path):
+                path.write_bytes(b"half an image")
+                raise OSError(28, "No space left on device")
+
+            return fail
+        return write_png(image)
+
+    monkeypatch.setattr(steel.run, "write_png", write)
+
+
+def test_failure_while_writing_leaves_no_files(logos, tmp_path, monkeypatch):
+    _failing_second_image(monkeypatch)
+    out = [tmp_path / "a", tmp_path / "b"]
+    with pytest.raises(OSError, match="No space left"):
+        steel.run.run(
+            logos["style"],
+            logos["content"],
+            [{"conv1_1": 20}, {"conv1_2": 200}],
+            out,
+            settings=steel.run.Settings(iterations=2, content_layer="conv1_2"),
+            weights="random",
+            device="cpu",
+            width=48,
+            progress=False,
+        )
+    assert files_under(tmp_path / "a") == [] and files_under(tmp_path / "b") == []
+
+
+def test_nan_loss_leaves_no_files(logos, tmp_path, monkeypatch, capsys):
+    tv_loss, calls = steel.losses.tv_loss, []
+
+    def failing_tv(x):
+        calls.append(1)
+        return tv_loss(x) * (float("nan") if len(calls) > 3 else 1.0)
+
+    monkeypatch.setattr(steel.losses, "tv_loss", failing_tv)
+    out = tmp_path / "out"
+    argv = base_args(logos, out, *CHEAP, "--iterations", "6", "--log-every", "1")
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 2
+    assert stderr.startswith("steel: error: the loss became nan at iteration 3")
+    assert files_under(out) == []
+
+
+def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatch, capsys):
+    extra = (*CHEAP, "--iterations", "4", "--log-every", "1", "--snapshot-every", "2")
+    code, _, _ = steel_main(base_args(logos, tmp_path / "whole", *extra), capsys)
+    assert code == 0
+
+    def interrupt(step, rows):
+        if step == 3:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    resumable = base_args(logos, out, *extra, "--checkpoint-every", "2")
+    run = steel.run.run
+    monkeypatch.setattr(steel.run, "run", functools.partial(run, on_log=interrupt))
+    code, _, stderr = steel_main(resumable, capsys)
+    assert code == 130 and "interrupted" in stderr
+    assert files_under(out) == ["checkpoint.pt"]  # nothing that looks finished
+
+    monkeypatch.setattr(steel.run, "run", run)
+    code, _, stderr = steel_main(resumable, capsys)
+    assert code == 0, stderr
+    record = json.loads((out / "run.json").read_text())
+    assert record["resumed_from"] == 2 and record["iterations_run"] == 2
+    whole = tmp_path / "whole"
+    assert files_under(out) == files_under(whole)  # the checkpoint is gone
+    assert (out / "losses.tsv").read_text() == (whole / "losses.tsv").read_text()
+    for name in ("stylized.png", "snapshots/step000002.png"):
+        assert (np.asarray(Image.open(out / name)) == np.asarray(Image.open(whole / name))).all(), name
+
+
+def test_checkpoint_of_other_settings_is_not_resumed(logos, tmp_path, monkeypatch, capsys):
+    def interrupt(step, rows):
+        if step == 1:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    extra = (*CHEAP, "--iterations", "2", "--log-every", "1", "--checkpoint-every", "1")
+    run = steel.run.run
+    monkeypatch.setattr(steel.run, "run", functools.partial(run, on_log=interrupt))
+    assert steel_main(base_args(logos, out, *extra), capsys)[0] == 130
+    assert (out / "checkpoint.pt").is_file()
+    monkeypatch.setattr(steel.run, "run", run)
+    code, _, stderr = steel_main(base_args(logos, out, *extra, "--lr", "0.5"), capsys)
+    assert code == 0, stderr
+    record = json.loads((out / "run.json").read_text())
+    assert record["resumed_from"] == 0 and record["iterations_run"] == 2
+    assert not (out / "checkpoint.pt").exists()

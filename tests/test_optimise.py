@@ -1,0 +1,278 @@
+"""The optimisation loop: batches of cells equal separate runs, determinism, inits, checkpoints."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import pytest
+import torch
+
+import steel.features
+import steel.losses
+from steel.errors import SteelError
+from steel.optimise import Settings, initial_image, stylize
+
+#: a cheap network: block 1 only (content at conv1_2, so the network stops after relu1_2)
+CHEAP = Settings(iterations=4, log_every=1, content_layer="conv1_2")
+CHEAP_CELLS = [{"conv1_2": 200.0}, {"conv1_1": 20.0, "relu1_2": 2000.0}]
+
+#: three cells with different coefficients; the third has a layer the others lack (and goes deeper)
+BLOCK1_CELLS = [
+    {"conv1_1": 20.0, "conv1_2": 200.0},
+    {"conv1_1": 2000.0, "conv1_2": 20.0},
+    {"conv1_1": 200.0, "relu1_2": 2000.0},
+]
+#: the same with the paper's layers, through the pooling stages
+PAPER_CELLS = [
+    {"conv1_2": 20.0, "conv3_3": 200.0},
+    {"conv1_2": 2000.0, "conv3_3": 20.0},
+    {"conv1_1": 200.0, "conv5_3": 2000.0},
+]
+
+
+@pytest.fixture(scope="module")
+def images(make_logo_tensor):
+    return {"style": make_logo_tensor(48, 32, seed=1), "content": make_logo_tensor(48, 32, seed=2)}
+
+
+@pytest.fixture(scope="module")
+def double_weights(random_weights):
+    return dataclasses.replace(random_weights, features=copy.deepcopy(random_weights.features).double())
+
+
+def _assert_logs_close(batch_log, alone_log, rtol, atol):
+    assert [row["iteration"] for row in batch_log] == [row["iteration"] for row in alone_log]
+    for batch_row, alone_row in zip(batch_log, alone_log, strict=True):
+        for key, value in alone_row.items():
+            torch.testing.assert_close(
+                torch.tensor(batch_row[key]), torch.tensor(value), rtol=rtol, atol=atol, msg=key
+            )
+
+
+def test_batch_of_cells_equals_separate_runs(double_weights, images):
+    """Each cell of a batch gets the image and the losses it gets in a run of its own.
+
+    Float64 and block-1 layers: batched and single convolutions differ in the last bits, and
+    over several steps Adam's per-pixel normalisation amplifies such differences wherever the
+    loss is not smooth (max-pooling ties on the flat white background above all): in float32 with
+    pooling layers, batch and separate runs drift apart by up to ~3 grey levels after 5-8 steps
+    without the cells being coupled at all. Here the drift stays below 1e-4.
+    """
+    style, content = images["style"].double(), images["content"].double()
+    settings = Settings(iterations=5, log_every=1, content_layer="conv1_1")
+    batch = stylize(double_weights, style, content, BLOCK1_CELLS, settings)
+    assert batch.images.shape == (3, 3, 32, 48)
+    for i, cell in enumerate(BLOCK1_CELLS):
+        alone = stylize(double_weights, style, content, [cell], settings)
+        torch.testing.assert_close(batch.images[i : i + 1], alone.images, rtol=0, atol=1e-3)
+        _assert_logs_close(batch.logs[i], alone.logs[0], rtol=1e-5, atol=1e-6)
+    # the cells really differ from each other
+    assert (batch.images[0] - batch.images[2]).abs().max() > 1
+
+
+def test_batch_with_the_papers_layers_equals_separate_runs_in_float32(random_weights, images):
+    """The same through the pooling stages, in float32, over the first step (see above)."""
+    settings = Settings(iterations=1, log_every=1)
+    batch = stylize(random_weights, images["style"], images["content"], PAPER_CELLS, settings)
+    for i, cell in enumerate(PAPER_CELLS):
+        alone = stylize(random_weights, images["style"], images["content"], [cell], settings)
+        torch.testing.assert_close(batch.images[i : i + 1], alone.images, rtol=0, atol=1e-3)
+        _assert_logs_close(batch.logs[i], alone.logs[0], rtol=1e-4, atol=1e-4)
+
+
+def test_batch_logs_hold_only_each_cells_own_layers(random_weights, images):
+    """A cell's log lists its own active layers, as a run of its own would (issue 2, point 7)."""
+    settings = dataclasses.replace(CHEAP, iterations=1)
+    batch = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
+    for i, cell in enumerate(CHEAP_CELLS):
+        alone = stylize(random_weights, images["style"], images["content"], [cell], settings)
+        assert list(batch.logs[i][0]) == list(alone.logs[0][0])
+        assert set(batch.logs[i][0]) == {"iteration", "total", "content", "style", "tv", *cell}
+
+
+def test_targets_are_computed_once_per_batch(random_weights, images, monkeypatch):
+    calls = []
+    forward = steel.features.VGGFeatures.forward
+
+    def counting(self, x):
+        calls.append(x.shape[0])
+        return forward(self, x)
+
+    monkeypatch.setattr(steel.features.VGGFeatures, "forward", counting)
+    stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
+    # style and content once each, then one batched pass per step and one for the final losses
+    assert calls == [1, 1] + [2] * CHEAP.iterations + [2]
+
+
+@pytest.mark.parametrize("init", ["content", "random", "style"])
+def test_deterministic_for_a_seed(random_weights, images, init):
+    settings = dataclasses.replace(CHEAP, init=init, seed=3)
+    first = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
+    again = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
+    assert torch.equal(first.images, again.images)
+    assert first.logs == again.logs
+    assert first.images.min() >= 0 and first.images.max() <= 255
+    if init == "random":
+        other = stylize(
+            random_weights,
+            images["style"],
+            images["content"],
+            CHEAP_CELLS,
+            dataclasses.replace(settings, seed=4),
+        )
+        assert not torch.equal(first.images, other.images)
+
+
+def test_init_style_gives_an_image_of_the_contents_size(random_weights, make_logo_tensor):
+    content, style = make_logo_tensor(48, 32, seed=2), make_logo_tensor(64, 64, seed=1)
+    start = initial_image("style", content, style, 0)
+    assert start.shape == content.shape
+    assert (start[..., :8] == 255).all()  # the square style is fitted inside, on white
+    result = stylize(
+        random_weights,
+        style,
+        content,
+        CHEAP_CELLS[:1],
+        dataclasses.replace(CHEAP, init="style", iterations=2),
+    )
+    assert result.images.shape == (1, 3, 32, 48)
+    random_start = initial_image("random", content, style, 5)
+    assert random_start.shape == content.shape
+    assert torch.equal(random_start, initial_image("random", content, style, 5))
+
+
+def test_loss_falls(random_weights, images):
+    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
+    for log in result.logs:
+        assert [row["iteration"] for row in log] == list(range(CHEAP.iterations + 1))
+        assert log[-1]["total"] < log[0]["total"]
+        assert log[0]["content"] < 1e-6 * log[-1]["content"]  # initialised from the content image
+
+
+def test_nan_loss_stops_with_a_clear_error(random_weights, images, monkeypatch):
+    tv_loss, calls = steel.losses.tv_loss, []
+
+    def failing_tv(x):
+        calls.append(1)
+        return tv_loss(x) * (float("nan") if len(calls) > 2 else 1.0)
+
+    monkeypatch.setattr(steel.losses, "tv_loss", failing_tv)
+    with pytest.raises(SteelError, match=r"loss became nan at iteration 2.*lower the learning rate"):
+        stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
+
+
+def test_lbfgs_runs_cells_one_after_the_other(random_weights, images):
+    settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=3)
+    both = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
+    first = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[:1], settings)
+    assert both.images.shape == (2, 3, 32, 48)
+    assert torch.equal(both.images[:1], first.images)
+    assert both.logs[0] == first.logs[0]
+
+
+def test_lbfgs_lowers_the_loss(random_weights, images):
+    settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=12, log_every=3)
+    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[1:], settings)
+    totals = [row["total"] for row in result.logs[0]]
+    assert totals[-1] < totals[0], totals
+    assert max(totals) <= totals[0], totals
+    assert result.images.min() >= 0 and result.images.max() <= 255
+
+
+class Interrupt(KeyboardInterrupt):
+    pass
+
+
+def _interrupt_at(step):
+    def on_log(iteration, rows):
+        if iteration == step:
+            raise Interrupt
+
+    return on_log
+
+
+def test_checkpoint_resume_equals_an_uninterrupted_run(random_weights, images, tmp_path):
+    settings = dataclasses.replace(CHEAP, iterations=6, snapshot_every=2)
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
+    whole = stylize(*args)
+    checkpoint = tmp_path / "checkpoint.pt"
+    with pytest.raises(Interrupt):
+        stylize(*args, checkpoint=checkpoint, checkpoint_every=2, on_log=_interrupt_at(5))
+    assert checkpoint.is_file()
+    resumed = stylize(*args, checkpoint=checkpoint, checkpoint_every=2)
+    assert resumed.resumed_from == 4 and resumed.steps_run == 2
+    torch.testing.assert_close(resumed.images, whole.images, rtol=0, atol=1e-4)
+    assert resumed.logs == whole.logs
+    assert [step for step, _ in resumed.snapshots] == [0, 2, 4, 6]
+    for (_, a), (_, b) in zip(resumed.snapshots, whole.snapshots, strict=True):
+        assert torch.equal(a, b)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]  # no temporary files
+
+
+def test_checkpoint_with_other_settings_is_ignored(random_weights, images, tmp_path):
+    settings = dataclasses.replace(CHEAP, iterations=4)
+    checkpoint = tmp_path / "checkpoint.pt"
+    with pytest.raises(Interrupt):
+        stylize(
+            random_weights,
+            images["style"],
+            images["content"],
+            CHEAP_CELLS,
+            settings,
+            checkpoint=checkpoint,
+            checkpoint_every=2,
+            on_log=_interrupt_at(3),
+        )
+    other = dataclasses.replace(settings, lr=0.5)
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS, other)
+    resumed = stylize(*args, checkpoint=checkpoint, checkpoint_every=2)
+    assert resumed.resumed_from == 0 and resumed.steps_run == 4
+    fresh = stylize(*args)
+    torch.testing.assert_close(resumed.images, fresh.images, rtol=0, atol=1e-4)
+    assert resumed.logs == fresh.logs
+    # nor does a checkpoint of other cells (the one left by the run above, at its last step)
+    cells = [{"conv1_2": 201.0}, CHEAP_CELLS[1]]
+    assert stylize(*args[:3], cells, other, checkpoint=checkpoint, checkpoint_every=2).resumed_from == 0
+
+
+def test_unreadable_checkpoint_is_ignored(random_weights, images, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    checkpoint.write_bytes(b"garbage")
+    settings = dataclasses.replace(CHEAP, iterations=2)
+    result = stylize(
+        random_weights,
+        images["style"],
+        images["content"],
+        CHEAP_CELLS,
+        settings,
+        checkpoint=checkpoint,
+        checkpoint_every=1,
+    )
+    assert result.resumed_from == 0 and result.steps_run == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"optimizer": "sgd"}, "unknown optimizer"),
+        ({"init": "noise"}, "unknown init"),
+        ({"content_layer": "conv4_4"}, "unknown layer"),
+        ({"iterations": 0}, "iterations must be at least 1"),
+        ({"log_every": 0}, "log_every must be at least 1"),
+        ({"lr": -1.0}, "lr must be >= 0"),
+        ({"tv_weight": float("nan")}, "tv_weight must be >= 0"),
+    ],
+)
+def test_settings_are_checked(change, words):
+    with pytest.raises(SteelError, match=words):
+        Settings(**change)
+
+
+def test_cells_are_checked(random_weights, images):
+    with pytest.raises(SteelError, match="no cells"):
+        stylize(random_weights, images["style"], images["content"], [], CHEAP)
+    with pytest.raises(SteelError, match="no active style layer"):
+        stylize(random_weights, images["style"], images["content"], [{"conv1_2": 0}], CHEAP)
+    with pytest.raises(SteelError, match=">= 0"):
+        stylize(random_weights, images["style"], images["content"], [{"conv1_2": -2}], CHEAP)
