@@ -179,6 +179,7 @@ def test_changing_one_coefficient_reruns_only_the_changed_cells(tiny_run, tmp_pa
     workdir, _ = tiny_run
     config = tiny_config()
     config["sweeps"]["tiny"]["cols"]["values"] = [20, 300]
+    config["figures"]["fig"]["cells"] = ["tiny/0/20", "tiny/20/300"]
     jobs = stylize_jobs(snakemake(workdir, write_config(tmp_path / "c.yaml", config), "-n"))
     new_cells = {"conv3_3-300", "conv1_2-20__conv3_3-300"}
     assert jobs == {(s, "quorix", c) for s in ("ironwrath", "vorthane") for c in new_cells}
