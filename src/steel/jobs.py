@@ -254,6 +254,16 @@ def figure_job(
     save_figure(figure_plot(lines, title), out, svg=True)
 
 
+def _typed(text: str):
+    """A TSV field back as a number where it is one (empty = None)."""
+    if text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def best_job(tables: list[str], run_root: str, max_cer: float, out_json: str | Path, out_png: str | Path):
     """The recommended cell of a pair across all its sweeps, by :func:`steel.metrics.choose_best`."""
     import csv
@@ -266,12 +276,12 @@ def best_job(tables: list[str], run_root: str, max_cer: float, out_json: str | P
         with open(table, newline="") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
                 rows[row["cell"]] = row
-    best = dict(choose_best(list(rows.values()), max_cer))
+    best = {key: _typed(value) for key, value in choose_best(list(rows.values()), max_cer).items()}
     choice = {
         "cell": best["cell"],
         "rule": f"highest style strength with CER <= {max_cer} (else the lowest CER); ties: fewer artefacts",
         "max_cer": max_cer,
-        "qualified": best.get("cer") in ("", None) or float(best["cer"]) <= max_cer,
+        "qualified": best.get("cer") is None or best["cer"] <= max_cer,
         "metrics": best,
         "image": str(Path(run_root) / best["cell"] / "stylized.png"),
         "candidates": len(rows),
