@@ -260,8 +260,9 @@ def test_unreadable_checkpoint_is_ignored(random_weights, images, tmp_path):
         ({"content_layer": "conv4_4"}, "unknown layer"),
         ({"iterations": 0}, "iterations must be at least 1"),
         ({"log_every": 0}, "log_every must be at least 1"),
-        ({"lr": -1.0}, "lr must be >= 0"),
-        ({"tv_weight": float("nan")}, "tv_weight must be >= 0"),
+        ({"lr": -1.0}, "lr must be a finite number >= 0"),
+        ({"lr": float("inf")}, "lr must be a finite number >= 0"),
+        ({"tv_weight": float("nan")}, "tv_weight must be a finite number >= 0"),
     ],
 )
 def test_settings_are_checked(change, words):

@@ -59,8 +59,8 @@ class Settings:
             if int(getattr(self, name)) < 1:
                 raise SteelError(f"{name} must be at least 1, not {getattr(self, name)}")
         for name in ("lr", "content_weight", "tv_weight", "snapshot_every"):
-            if not float(getattr(self, name)) >= 0:
-                raise SteelError(f"{name} must be >= 0, not {getattr(self, name)}")
+            if not 0 <= float(getattr(self, name)) < float("inf"):
+                raise SteelError(f"{name} must be a finite number >= 0, not {getattr(self, name)}")
 
 
 @dataclass

@@ -65,13 +65,12 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _features_state(state: dict, source: str) -> dict[str, torch.Tensor]:
+def _features_state(state: dict, source: str, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Keep the conv tensors of a full-model or features-only state dict, keyed ``0.weight`` …"""
     if not isinstance(state, dict):
         raise SteelError(f"{source} does not hold a state dict; save one with torch.save(model.state_dict())")
     if any(key.startswith("features.") for key in state):
         state = {k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")}
-    expected = _empty_features().state_dict()
     missing = sorted(set(expected) - set(state), key=lambda k: int(k.split(".")[0]))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
@@ -99,7 +98,7 @@ def _load_file(path: Path, convention: Convention, spec: str) -> Weights:
             "it must be a state dict saved with torch.save"
         ) from None
     features = _empty_features()
-    features.load_state_dict(_features_state(state, str(path)))
+    features.load_state_dict(_features_state(state, str(path), features.state_dict()))
     return Weights(features, convention, spec, _file_sha256(path))
 
 
@@ -119,7 +118,7 @@ def _load_imagenet(spec: str) -> Weights:
             f"{VGG16_Weights.IMAGENET1K_V1.url} there, or use weights: caffe:PATH, PATH or random"
         ) from None
     features = _empty_features()
-    features.load_state_dict(_features_state(state, str(cached)))
+    features.load_state_dict(_features_state(state, str(cached), features.state_dict()))
     return Weights(features, TORCHVISION, spec, _file_sha256(cached) if cached.is_file() else None)
 
 
