@@ -270,6 +270,7 @@ def best_job(tables: list[str], run_root: str, max_cer: float, out_json: str | P
     import shutil
 
     from steel.metrics import choose_best
+    from steel.outputs import StagedFiles, write_json
 
     rows = {}
     for table in tables:
@@ -286,7 +287,6 @@ def best_job(tables: list[str], run_root: str, max_cer: float, out_json: str | P
         "image": str(Path(run_root) / best["cell"] / "stylized.png"),
         "candidates": len(rows),
     }
-    _write_json(choice, out_json)
-    tmp = Path(out_png).with_name(f".{Path(out_png).name}.partial")
-    shutil.copyfile(choice["image"], tmp)
-    tmp.replace(out_png)
+    with StagedFiles() as staged:
+        staged.stage(Path(out_json), write_json(choice))
+        staged.stage(Path(out_png), lambda tmp: shutil.copyfile(choice["image"], tmp))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from steel.features import VGGFeatures
 from steel.images import fit_on_white, to_pil, to_tensor
 from steel.layers import check_coefficients, check_layer, ordered
 from steel.losses import StyleTransferLoss
+from steel.outputs import StagedFiles
 from steel.weights import Weights
 
 OPTIMIZERS = ("adam", "lbfgs")
@@ -95,10 +95,9 @@ def _fingerprint(weights: Weights, style, content, cells, settings: Settings) ->
     return digest.hexdigest()
 
 
-def _save_atomic(obj, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+def _save_checkpoint_file(state: dict, path: Path) -> None:
+    with StagedFiles() as staged:
+        staged.stage(path, lambda tmp: torch.save(state, tmp))
 
 
 def stylize(
@@ -242,7 +241,7 @@ class _Loop:
         self.snapshots.append((step, self.x.detach().round().clamp(0, 255).byte().cpu()))
 
     def save_checkpoint(self) -> None:
-        _save_atomic(
+        _save_checkpoint_file(
             {
                 "fingerprint": self.fingerprint,
                 "step": self.step,

@@ -7,7 +7,6 @@ pyplot, so nothing global is touched and no display is needed.
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from steel.layers import LAYER_INDEX, LAYERS, check_coefficients, format_coefficient
-from steel.outputs import read_losses
+from steel.outputs import StagedFiles, read_losses
 
 #: losses.tsv columns that are not per-layer style losses
 SUMMARY_COLUMNS = ("iteration", "total", "content", "style", "tv")
@@ -208,15 +207,8 @@ def save_figure(figure: Figure, path: str | Path, *, svg: bool = False, dpi: int
     crash never leaves a half-written plot that looks finished. Returns the paths written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     targets = [(path, "png")] + ([(path.with_suffix(".svg"), "svg")] if svg else [])
-    written = []
-    for target, fmt in targets:
-        tmp = target.with_name(f".{target.stem}.partial{os.getpid()}.{fmt}")
-        try:
-            figure.savefig(tmp, format=fmt, dpi=dpi)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        written.append(target)
-    return written
+    with StagedFiles() as staged:
+        for target, fmt in targets:
+            staged.stage(target, lambda tmp, fmt=fmt: figure.savefig(tmp, format=fmt, dpi=dpi))
+    return [target for target, _ in targets]
