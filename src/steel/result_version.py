@@ -1,0 +1,11 @@
+"""The version of the code that shapes results: the loss, the loop, the images it reads and writes.
+
+The workflow passes it to every ``stylize`` job as a param, and checkpoints carry it, so that a
+change of the algorithm reruns the cells it affects (and a checkpoint from before it is not
+resumed), while a reformat, a docstring or a change of the thin wrappers reruns nothing.
+
+Bump it by hand, in the same commit, whenever a change can alter a stylized pixel or a logged loss
+(losses.py, optimise.py, features.py, weights.py conventions, images.py reading/resizing).
+"""
+
+RESULT_VERSION = 1
