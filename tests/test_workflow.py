@@ -139,7 +139,8 @@ def test_tiny_run_draws_sheets_plots_and_metrics(tiny_run):
     metrics = json.loads(
         (results / "runs" / "ironwrath" / "quorix" / "conv3_3-20" / "metrics.json").read_text()
     )
-    assert 0 <= metrics["cer"] <= 1 and 0 <= metrics["artefacts"] <= 1
+    # CER has no upper bound (the OCR may add characters); artefacts are a share of pixels
+    assert metrics["cer"] >= 0 and 0 <= metrics["artefacts"] <= 1
 
 
 def test_report_builds_from_the_tiny_run(tiny_run):
