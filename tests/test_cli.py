@@ -16,10 +16,11 @@ from PIL import Image
 from torchvision.models.vgg import cfgs, make_layers
 
 import steel.losses
+import steel.outputs
 import steel.run
 from steel.cli import main
 from steel.layers import cell_id
-from steel.outputs import read_losses
+from steel.outputs import StagedFiles, read_losses
 
 #: block-1 layers only (content at conv1_2): the cheapest network, for tests about files
 CHEAP = ["--content-layer", "conv1_2", "--layers", "conv1_1=20,relu1_2=2000"]
@@ -336,3 +337,56 @@ def test_checkpoint_of_other_settings_is_not_resumed(logos, tmp_path, monkeypatc
     record = json.loads((out / "run.json").read_text())
     assert record["resumed_from"] == 0 and record["iterations_run"] == 2
     assert not (out / "checkpoint.pt").exists()
+
+
+def test_the_same_cell_twice_is_refused_up_front(logos, tmp_path, capsys, monkeypatch):
+    """conv1_2=20 and conv1_2=20.0 are one cell, one folder: refuse before any optimisation."""
+    monkeypatch.setattr(steel.run, "stylize", lambda *a, **k: pytest.fail("optimised a duplicate cell"))
+    argv = base_args(logos, tmp_path / "out", "--layers", "conv1_2=20", "--layers", "conv1_2=20.0")
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 2
+    assert stderr == "steel: error: cell conv1_2-20 is given more than once; give each cell once\n"
+    with pytest.raises(steel.run.SteelError, match="share an output folder"):
+        steel.run.run(
+            logos["style"],
+            logos["content"],
+            [{"conv1_1": 20}, {"conv1_2": 20}],
+            [tmp_path / "x", tmp_path / "x"],
+            weights="random",
+            device="cpu",
+            width=48,
+        )
+    assert files_under(tmp_path) == []
+
+
+def test_two_stagings_of_one_path_in_one_process_do_not_collide(tmp_path):
+    path = tmp_path / "run.json"
+    first, second = StagedFiles(), StagedFiles()
+    first.stage(path, lambda p: p.write_text("first"))
+    second.stage(path, lambda p: p.write_text("second"))
+    first.commit()
+    assert path.read_text() == "first"
+    second.commit()
+    assert path.read_text() == "second"
+    assert files_under(tmp_path) == ["run.json"]
+
+
+def test_a_commit_failing_part_way_leaves_no_mixed_set(tmp_path, monkeypatch):
+    """Old files of the same names go too: an old image must never sit next to new logs."""
+    for name in ("losses.tsv", "stylized.png"):
+        (tmp_path / name).write_text("old")
+    replace, calls = steel.outputs.os.replace, []
+
+    def failing(source, target):
+        calls.append(target)
+        if len(calls) == 2:
+            raise OSError("disk gone")
+        replace(source, target)
+
+    monkeypatch.setattr(steel.outputs.os, "replace", failing)
+    staged = StagedFiles()
+    staged.stage(tmp_path / "losses.tsv", lambda p: p.write_text("new"))
+    staged.stage(tmp_path / "stylized.png", lambda p: p.write_text("new"))
+    with pytest.raises(OSError, match="disk gone"):
+        staged.commit()
+    assert files_under(tmp_path) == []

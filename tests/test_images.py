@@ -147,3 +147,37 @@ def test_fit_on_white_centres_without_squashing():
     assert canvas.size == (48, 32)
     assert (pixels[:, :8] == 255).all() and (pixels[:, 40:] == 255).all()
     assert (pixels[:, 8:40] == 0).all()
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_exif_orientation_is_honoured(tmp_path, suffix):
+    """A phone photo stores its pixels sideways and says so in EXIF: the logo must come in upright."""
+    upright = np.full((32, 64, 3), 255, dtype=np.uint8)
+    upright[:, :16] = 0  # a black band on the left of a wide logo
+    stored = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)  # 32 wide, 64 tall
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    path = tmp_path / f"phone{suffix}"
+    stored.save(path, exif=exif.tobytes(), **({"quality": 95} if suffix == ".jpg" else {}))
+    image = read_image(path)
+    assert image.size == (64, 32)
+    pixels = np.asarray(image).astype(int)
+    assert pixels[4:-4, 2:12].max() < 40 and pixels[4:-4, 24:].min() > 215
+
+
+def test_float_tiff_on_the_0_1_scale_is_not_black(tmp_path):
+    grey = np.tile(np.linspace(0, 1, 48, dtype=np.float32), (32, 1))
+    Image.fromarray(grey, "F").save(tmp_path / "f.tif")
+    assert Image.open(tmp_path / "f.tif").mode == "F"
+    pixels = np.asarray(read_image(tmp_path / "f.tif")).astype(int)
+    assert np.abs(pixels[0, :, 0] - grey[0] * 255).max() <= 1
+    assert pixels[..., 0].max() == 255
+
+
+def test_float_tiff_on_the_0_255_scale_and_out_of_range(tmp_path):
+    grey = np.tile(np.linspace(0, 255, 48, dtype=np.float32), (32, 1))
+    Image.fromarray(grey, "F").save(tmp_path / "f255.tif")
+    assert np.abs(np.asarray(read_image(tmp_path / "f255.tif"))[0, :, 1] - grey[0]).max() <= 1
+    Image.fromarray(grey * 10 - 5, "F").save(tmp_path / "bad.tif")
+    with pytest.raises(SteelError, match=r"bad\.tif holds float values .*8-bit PNG"):
+        read_image(tmp_path / "bad.tif")

@@ -10,8 +10,10 @@ import torch
 
 import steel.features
 import steel.losses
+import steel.optimise
 from steel.errors import SteelError
 from steel.optimise import Settings, initial_image, stylize
+from steel.weights import load_weights
 
 #: a cheap network: block 1 only (content at conv1_2, so the network stops after relu1_2)
 CHEAP = Settings(iterations=4, log_every=1, content_layer="conv1_2")
@@ -71,14 +73,23 @@ def test_batch_of_cells_equals_separate_runs(double_weights, images):
     assert (batch.images[0] - batch.images[2]).abs().max() > 1
 
 
-def test_batch_with_the_papers_layers_equals_separate_runs_in_float32(random_weights, images):
-    """The same through the pooling stages, in float32, over the first step (see above)."""
-    settings = Settings(iterations=1, log_every=1)
+def test_batch_with_the_papers_layers_in_float32_agrees_up_to_amplified_rounding(random_weights, images):
+    """What README.md promises for float32 through the pooling stages, over 20 steps.
+
+    Batched and single convolutions round differently in the last bits; Adam at lr 1 moves a pixel
+    by about one grey level per step whatever its gradient's size, so where a gradient is tiny its
+    sign, and the pixel, can differ. The claim: logged losses within 1 %, the mean pixel difference
+    below one grey level, no pixel more than 32 levels apart (about 13 measured at 128 px).
+    """
+    settings = Settings(iterations=20, log_every=5)
     batch = stylize(random_weights, images["style"], images["content"], PAPER_CELLS, settings)
     for i, cell in enumerate(PAPER_CELLS):
         alone = stylize(random_weights, images["style"], images["content"], [cell], settings)
-        torch.testing.assert_close(batch.images[i : i + 1], alone.images, rtol=0, atol=1e-3)
-        _assert_logs_close(batch.logs[i], alone.logs[0], rtol=1e-4, atol=1e-4)
+        difference = (batch.images[i] - alone.images[0]).abs()
+        assert difference.mean() < 1.0 and difference.max() <= 32, (difference.mean(), difference.max())
+        _assert_logs_close(batch.logs[i], alone.logs[0], rtol=1e-2, atol=1e-4)
+        # the images moved far more than they differ: the test is not trivially true
+        assert (alone.images[0] - images["content"][0]).abs().mean() > 10 * difference.mean()
 
 
 def test_batch_logs_hold_only_each_cells_own_layers(random_weights, images):
@@ -171,6 +182,36 @@ def test_lbfgs_runs_cells_one_after_the_other(random_weights, images):
     assert both.logs[0] == first.logs[0]
 
 
+def test_lbfgs_moves_the_pixels_of_a_pure_black_and_white_logo(random_weights):
+    """Every pixel sits exactly at 0 or 255; a clamp without a gradient there froze them all."""
+    content = torch.full((1, 3, 32, 48), 255.0)
+    content[:, :, 8:24, 6:42:4] = 0.0
+    style = torch.full((1, 3, 32, 48), 255.0)
+    style[:, :, 4:28, 10:38:3] = 0.0
+    settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=5, log_every=1)
+    result = stylize(random_weights, style, content, CHEAP_CELLS[:1], settings)
+    totals = [row["total"] for row in result.logs[0]]
+    assert totals[-1] < 0.9 * totals[0], totals
+    moved = (result.images - content).abs() > 0.5
+    assert moved.float().mean() > 0.05, moved.float().mean()
+    assert result.images.min() >= 0 and result.images.max() <= 255
+
+
+def test_lbfgs_with_several_cells_leaves_no_checkpoints(random_weights, images, tmp_path):
+    settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=2)
+    checkpoint = tmp_path / "checkpoint.pt"
+    stylize(
+        random_weights,
+        images["style"],
+        images["content"],
+        CHEAP_CELLS,
+        settings,
+        checkpoint=checkpoint,
+        checkpoint_every=1,
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_lbfgs_lowers_the_loss(random_weights, images):
     settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=12, log_every=3)
     result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[1:], settings)
@@ -234,6 +275,72 @@ def test_checkpoint_with_other_settings_is_ignored(random_weights, images, tmp_p
     # nor does a checkpoint of other cells (the one left by the run above, at its last step)
     cells = [{"conv1_2": 201.0}, CHEAP_CELLS[1]]
     assert stylize(*args[:3], cells, other, checkpoint=checkpoint, checkpoint_every=2).resumed_from == 0
+
+
+def _checkpoint_after_two_steps(weights, style, content, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    settings = dataclasses.replace(CHEAP, iterations=4)
+    with pytest.raises(Interrupt):
+        stylize(
+            weights,
+            style,
+            content,
+            CHEAP_CELLS,
+            settings,
+            checkpoint=checkpoint,
+            checkpoint_every=2,
+            on_log=_interrupt_at(3),
+        )
+    return checkpoint, settings
+
+
+@pytest.mark.parametrize("change", ["style", "content", "weights", "result version", "nothing"])
+def test_checkpoint_fingerprint_covers_images_weights_and_code(
+    change, random_weights, images, tmp_path, monkeypatch
+):
+    """A checkpoint is resumed only by the run that wrote it: one changed pixel, other weights or a
+    new result-code version (a loss fix) start afresh."""
+    checkpoint, settings = _checkpoint_after_two_steps(
+        random_weights, images["style"], images["content"], tmp_path
+    )
+    style, content, weights = images["style"].clone(), images["content"].clone(), random_weights
+    if change == "style":
+        style[0, 0, 0, 0] -= 1
+    elif change == "content":
+        content[0, 2, 31, 47] -= 1
+    elif change == "weights":
+        weights = load_weights("random:1")
+    elif change == "result version":
+        monkeypatch.setattr(steel.optimise, "RESULT_VERSION", steel.optimise.RESULT_VERSION + 1)
+    result = stylize(
+        weights, style, content, CHEAP_CELLS, settings, checkpoint=checkpoint, checkpoint_every=2
+    )
+    assert result.resumed_from == (2 if change == "nothing" else 0)
+
+
+def test_checkpoint_with_non_finite_pixels_is_not_written(random_weights, images, tmp_path, monkeypatch):
+    step = torch.optim.Adam.step
+
+    def poisoned(self, *args, **kwargs):
+        out = step(self, *args, **kwargs)
+        with torch.no_grad():
+            self.param_groups[0]["params"][0][0, 0, 0, 0] = float("nan")
+        return out
+
+    monkeypatch.setattr(torch.optim.Adam, "step", poisoned)
+    checkpoint = tmp_path / "checkpoint.pt"
+    settings = dataclasses.replace(CHEAP, iterations=4, log_every=100)
+    with pytest.raises(SteelError, match=r"non-finite pixels at iteration 2; lower the learning rate"):
+        stylize(
+            random_weights,
+            images["style"],
+            images["content"],
+            CHEAP_CELLS,
+            settings,
+            checkpoint=checkpoint,
+            checkpoint_every=2,
+        )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unreadable_checkpoint_is_ignored(random_weights, images, tmp_path):

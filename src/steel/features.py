@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 import torch
@@ -24,7 +25,9 @@ class VGGFeatures(nn.Module):
         if not self.layers:
             raise SteelError("no feature layers requested")
         depth = max(LAYER_INDEX[name] for name in self.layers) + 1
-        self.body = nn.Sequential(*list(weights.features)[:depth])
+        # a copy: moving, converting or switching the ReLUs of this extractor must leave the
+        # caller's Weights as they are (they may serve another extractor, e.g. for metrics)
+        self.body = copy.deepcopy(nn.Sequential(*list(weights.features)[:depth]))
         for module in self.body:
             if isinstance(module, nn.ReLU):
                 # torchvision's ReLUs work in place and would overwrite the pre-ReLU conv outputs

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from steel.errors import SteelError
 from steel.features import check_image_size
@@ -16,7 +16,8 @@ MAX_PIXELS = 4_000_000
 
 
 def read_image(path: str | Path) -> Image.Image:
-    """Open an image file as RGB: transparency composited onto white, grey scale expanded."""
+    """Open an image file as RGB: turned upright as its EXIF orientation says, transparency composited
+    onto white, grey scale expanded, 16-bit and 0-1 float grey brought to 0-255."""
     path = Path(path)
     if not path.is_file():
         raise SteelError(f"image {path} does not exist; check the path")
@@ -28,6 +29,10 @@ def read_image(path: str | Path) -> Image.Image:
         raise SteelError(f"image {path} is too large ({error}); use a smaller image") from None
     except (UnidentifiedImageError, OSError) as error:
         raise SteelError(f"cannot read image {path} ({error}); use PNG, JPEG, WebP or BMP") from None
+    # a phone photo stores its pixels sideways and says so in EXIF
+    image = ImageOps.exif_transpose(image) or image
+    if image.mode == "F":
+        image = _float_grey(image, path)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -37,6 +42,18 @@ def read_image(path: str | Path) -> Image.Image:
         array = np.asarray(image, dtype=np.float64) / 257.0
         image = Image.fromarray(np.clip(np.round(array), 0, 255).astype(np.uint8), "L")
     return image.convert("RGB")
+
+
+def _float_grey(image: Image.Image, path: Path) -> Image.Image:
+    """A 32-bit float grey image (e.g. a float TIFF) on the 0-1 or the 0-255 scale, as 8-bit grey."""
+    array = np.asarray(image, dtype=np.float64)
+    if not np.isfinite(array).all() or array.min() < 0 or array.max() > 255:
+        raise SteelError(
+            f"image {path} holds float values outside 0-1 and 0-255 (or NaN); save it as an 8-bit PNG"
+        )
+    if array.max() <= 1.0:  # Pillow's convert would make 0-1 values all black
+        array = array * 255.0
+    return Image.fromarray(np.clip(np.round(array), 0, 255).astype(np.uint8), "L")
 
 
 def resize_to_width(image: Image.Image, width: int | None, what: str = "image") -> Image.Image:

@@ -25,6 +25,7 @@ from steel.images import fit_on_white, to_pil, to_tensor
 from steel.layers import check_coefficients, check_layer, ordered
 from steel.losses import StyleTransferLoss
 from steel.outputs import StagedFiles
+from steel.result_version import RESULT_VERSION
 from steel.weights import Weights
 
 OPTIMIZERS = ("adam", "lbfgs")
@@ -84,15 +85,44 @@ def initial_image(init: str, content: torch.Tensor, style: torch.Tensor, seed: i
 
 
 def _fingerprint(weights: Weights, style, content, cells, settings: Settings) -> str:
+    """What a checkpoint must match to be resumed: code version, weights, cells, settings, images."""
     digest = hashlib.sha256()
     digest.update(
         json.dumps(
-            [weights.spec, weights.sha256, cells, dataclasses.asdict(settings)], sort_keys=True
+            [RESULT_VERSION, weights.spec, weights.sha256, cells, dataclasses.asdict(settings)],
+            sort_keys=True,
         ).encode()
     )
     for image in (style, content):
         digest.update(image.detach().cpu().numpy().tobytes())
     return digest.hexdigest()
+
+
+class _InwardClamp(torch.autograd.Function):
+    """Forward: clamp to 0-255. Backward: the gradient wherever descent moves the pixel into the
+    range or along it, 0 where it would push a pixel at or beyond a bound further out.
+
+    torch's clamp has a zero gradient *at* the bounds too, which froze every pixel that starts at
+    exactly 0 or 255 under L-BFGS (most pixels of a clean logo). A plain straight-through gradient
+    lets L-BFGS push pixels ever further past a bound where the loss no longer changes, which
+    breaks its curvature pairs.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(0, 255)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        # descent moves x by -grad: at the lower bound only grad < 0 moves it inward, at the upper grad > 0
+        blocked = ((x <= 0) & (grad > 0)) | ((x >= 255) & (grad < 0))
+        return grad.masked_fill(blocked, 0.0)
+
+
+def inward_clamp(x: torch.Tensor) -> torch.Tensor:
+    return _InwardClamp.apply(x)
 
 
 def _save_checkpoint_file(state: dict, path: Path) -> None:
@@ -128,6 +158,9 @@ def stylize(
             raise SteelError("a cell has no active style layer; give at least one layer a coefficient > 0")
     device = torch.device(device)
     if settings.optimizer == "lbfgs" and len(cells) > 1:
+        part_checkpoints = [
+            checkpoint.with_name(f"{checkpoint.name}.{i}") if checkpoint else None for i in range(len(cells))
+        ]
         parts = [
             stylize(
                 weights,
@@ -137,12 +170,15 @@ def stylize(
                 settings,
                 device,
                 progress,
-                checkpoint.with_name(f"{checkpoint.name}.{i}") if checkpoint else None,
+                part_checkpoints[i],
                 checkpoint_every,
                 on_log,
             )
             for i, c in enumerate(cells)
         ]
+        for path in part_checkpoints:  # all cells done: their checkpoints are no longer needed
+            if path:
+                path.unlink(missing_ok=True)
         return Result(
             images=torch.cat([p.images for p in parts]),
             logs=[p.logs[0] for p in parts],
@@ -207,8 +243,9 @@ class _Loop:
 
     def losses(self) -> dict[str, torch.Tensor]:
         # L-BFGS is not clamped between steps (that breaks its curvature pairs): it minimises the
-        # loss of the clamped image instead, which the final clamp then returns exactly
-        x = self.x.clamp(0, 255) if self.settings.optimizer == "lbfgs" else self.x
+        # loss of the clamped image instead, which the final clamp then returns exactly; the clamp
+        # passes inward gradients at the bounds, or pixels at exactly 0 or 255 could never move
+        x = inward_clamp(self.x) if self.settings.optimizer == "lbfgs" else self.x
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.settings.amp and self.cuda):
             features = self.extractor(x)
         return self.loss(features, x)
@@ -241,6 +278,11 @@ class _Loop:
         self.snapshots.append((step, self.x.detach().round().clamp(0, 255).byte().cpu()))
 
     def save_checkpoint(self) -> None:
+        if not bool(torch.isfinite(self.x).all()):
+            raise SteelError(
+                f"the image has non-finite pixels at iteration {self.step}; lower the learning rate "
+                "or the coefficients (or switch off amp)"
+            )
         _save_checkpoint_file(
             {
                 "fingerprint": self.fingerprint,

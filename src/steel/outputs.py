@@ -1,12 +1,15 @@
 """Writing a run's files so that an interrupted or failed run leaves nothing that looks finished.
 
 Every file is first written under a hidden temporary name in its final folder; only when all of a
-run's files are written are they renamed into place, the image last.
+run's files are written are they renamed into place, the image last. If renaming fails part-way,
+none of the set is left in place (neither the new files nor stale ones of the same names), so an
+old image never sits next to new logs.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -19,11 +22,15 @@ from PIL import Image
 
 from steel.images import to_pil
 
+#: makes temporary names unique within a process (the pid makes them unique between processes)
+_SERIAL = itertools.count()
+
 
 class StagedFiles:
     """Collect files under temporary names; :meth:`commit` renames them all into place.
 
-    Used as a context manager, anything staged is removed if the block raises.
+    Used as a context manager, anything staged is removed if the block raises. Staging one path
+    twice is refused: the second file would silently replace the first.
     """
 
     def __init__(self):
@@ -31,14 +38,25 @@ class StagedFiles:
 
     def stage(self, path: Path, write: Callable[[Path], None]) -> None:
         path = Path(path)
+        if any(path == final for _, final in self._staged):
+            raise ValueError(f"{path} is staged twice")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.partial{os.getpid()}{path.suffix}")
+        tmp = path.with_name(f".{path.stem}.partial{os.getpid()}-{next(_SERIAL)}{path.suffix}")
         self._staged.append((tmp, path))  # before writing: a failed write is discarded too
         write(tmp)
 
     def commit(self) -> None:
-        for tmp, path in self._staged:
-            os.replace(tmp, path)
+        done = 0
+        try:
+            for tmp, path in self._staged:
+                os.replace(tmp, path)
+                done += 1
+        except BaseException:
+            if done:  # a mixed set of new and old files: remove all of it
+                for _, path in self._staged:
+                    path.unlink(missing_ok=True)
+            self.discard()
+            raise
         self._staged.clear()
 
     def discard(self) -> None:

@@ -77,6 +77,13 @@ def run(
     cells = [check_coefficients(c) for c in cells]
     if len(cells) != len(out_dirs):
         raise SteelError(f"{len(cells)} cells but {len(out_dirs)} output folders")
+    ids = [cell_id(c) for c in cells if c]  # an empty cell is refused by stylize()
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise SteelError(f"cell {', '.join(twice)} is given more than once; give each cell once")
+    folders = [Path(d).resolve() for d in out_dirs]
+    if len(set(folders)) != len(folders):
+        raise SteelError("two cells share an output folder; give each cell its own folder")
     if gif and not settings.snapshot_every:
         raise SteelError("an animated GIF needs snapshots: set snapshot_every (e.g. --snapshot-every 50)")
     out_dirs = [Path(d) for d in out_dirs]
