@@ -390,3 +390,13 @@ def test_a_commit_failing_part_way_leaves_no_mixed_set(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk gone"):
         staged.commit()
     assert files_under(tmp_path) == []
+
+
+@pytest.mark.parametrize("eager", [False, True])
+def test_run_json_records_how_the_steps_ran(logos, tmp_path, capsys, eager):
+    out = tmp_path / "out"
+    argv = base_args(logos, out, *CHEAP, "--iterations", "1", *(["--eager"] if eager else []))
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    record = json.loads((out / "run.json").read_text())
+    assert record["step_mode"] == "eager" and record["fast_path_fallback"] is None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import warnings
 
 import pytest
 import torch
 
+import steel.cuda_graphs
 import steel.features
 import steel.losses
 import steel.optimise
@@ -384,3 +387,87 @@ def test_cells_are_checked(random_weights, images):
         stylize(random_weights, images["style"], images["content"], [{"conv1_2": 0}], CHEAP)
     with pytest.raises(SteelError, match=">= 0"):
         stylize(random_weights, images["style"], images["content"], [{"conv1_2": -2}], CHEAP)
+
+
+def test_cpu_runs_the_eager_loop_and_says_so_only_when_the_fast_path_is_asked_for(random_weights, images):
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the default (fast=None) says nothing on the CPU
+        default = stylize(*args)
+    assert default.step_mode == "eager" and default.fallback is None
+    with pytest.warns(RuntimeWarning, match="needs a CUDA device, not cpu; running the eager loop") as caught:
+        asked = stylize(*args, fast=True)
+    assert len(caught) == 1
+    assert asked.step_mode == "eager" and "CUDA" in asked.fallback
+    assert torch.equal(asked.images, default.images) and asked.logs == default.logs
+    lbfgs = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=1)
+    assert steel.cuda_graphs.refusal(torch.device("cuda"), "lbfgs").startswith("the fast path")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert stylize(*args[:4], lbfgs, fast=False).fallback is None
+
+
+def test_a_failed_capture_falls_back_to_the_eager_loop_with_the_same_result(
+    random_weights, images, monkeypatch
+):
+    """Forced onto the CPU, capture fails (no CUDA stream): the run says why once, puts the pixels and
+    Adam's state back, and gives exactly the eager result."""
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
+    eager = stylize(*args, fast=False)
+    monkeypatch.setattr(steel.cuda_graphs, "refusal", lambda device, optimizer: None)
+    with pytest.warns(RuntimeWarning, match="CUDA graph capture failed") as caught:
+        result = stylize(*args, fast=True)
+    assert len([w for w in caught if "capture failed" in str(w.message)]) == 1
+    assert result.step_mode == "eager" and result.fallback.startswith("CUDA graph capture failed")
+    assert torch.equal(result.images, eager.images)
+    assert result.logs == eager.logs
+
+
+def test_graphed_step_puts_back_what_warm_up_changed(monkeypatch):
+    """The warm-up and capture steps must not count as optimisation steps (CPU stand-in for CUDA)."""
+    x = torch.zeros(3)
+    calls = []
+
+    def step():
+        calls.append(1)
+        x.add_(1)
+        return {"x": x}
+
+    monkeypatch.setattr(torch.cuda, "Stream", lambda device: _FakeStream())
+    monkeypatch.setattr(torch.cuda, "current_stream", lambda device: _FakeStream())
+    monkeypatch.setattr(torch.cuda, "stream", lambda stream: contextlib.nullcontext())
+    monkeypatch.setattr(torch.cuda, "CUDAGraph", _FakeGraph)
+    monkeypatch.setattr(torch.cuda, "graph", lambda graph: contextlib.nullcontext())
+    graphed = steel.cuda_graphs.GraphedStep(step, [x], torch.device("cpu"), warmup=2)
+    assert len(calls) == 3  # two warm-up steps and the capture
+    assert torch.equal(x, torch.zeros(3))
+    assert graphed.outputs["x"] is x
+
+
+class _FakeStream:
+    def wait_stream(self, other):
+        pass
+
+
+class _FakeGraph:
+    def replay(self):
+        pass
+
+
+def test_adam_state_made_before_capture_equals_adams_own(images):
+    """Adam's state is created before capture (it must exist at fixed addresses); the first steps
+    must be those of an Adam that created it itself."""
+    start = images["content"].clone()
+    results = []
+    for early in (False, True):
+        x = start.clone().requires_grad_(True)
+        optimizer = torch.optim.Adam([x], lr=1.0)
+        if early:
+            steel.cuda_graphs.init_adam_state(optimizer)
+            steel.cuda_graphs.set_capturable(optimizer, False)
+        for _ in range(3):
+            optimizer.zero_grad()
+            (x.sin() * x).sum().backward()
+            optimizer.step()
+        results.append(x.detach())
+    assert torch.equal(results[0], results[1])

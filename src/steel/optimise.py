@@ -3,7 +3,8 @@
 Style and content targets are computed once. Per step the loop does one forward pass of the
 truncated VGG16, the Gram matrices of the active layers, one backward pass, the optimiser step
 and a clamp to 0-255; anything that reads values back (logging, snapshots, checkpoints) runs only
-every so many steps.
+every so many steps. With Adam on CUDA the step is captured once as a CUDA graph and replayed
+(steel.cuda_graphs; ``fast``), elsewhere it runs eagerly.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from steel import cuda_graphs
 from steel.errors import SteelError
 from steel.features import VGGFeatures
 from steel.images import fit_on_white, to_pil, to_tensor
@@ -72,6 +74,8 @@ class Result:
     seconds: float = 0.0  # optimisation wall time in this process
     steps_run: int = 0  # steps run in this process (fewer than iterations after a resume)
     resumed_from: int = 0
+    step_mode: str = "eager"  # "cuda graph" when the fast path ran
+    fallback: str | None = None  # why the fast path did not run, where it was asked for or failed
 
 
 def initial_image(init: str, content: torch.Tensor, style: torch.Tensor, seed: int) -> torch.Tensor:
@@ -141,6 +145,7 @@ def stylize(
     checkpoint: Path | None = None,
     checkpoint_every: int = 0,
     on_log: Callable[[int, list[dict[str, float]]], None] | None = None,
+    fast: bool | None = None,
 ) -> Result:
     """Optimise one image per cell, all from one style and one content image.
 
@@ -149,6 +154,10 @@ def stylize(
     would give); L-BFGS couples all pixels, so its cells run one after the other.
     ``progress=None`` shows a bar only on a terminal. With ``checkpoint`` set, state is saved
     there every ``checkpoint_every`` steps and a matching checkpoint is resumed.
+    ``fast`` (an execution choice, not a setting: results equal the eager loop's within float
+    rounding) replays each Adam step as a CUDA graph; ``None`` uses it where it can run (Adam on
+    CUDA), ``True`` also says why when it cannot, ``False`` runs the eager loop. A failed capture
+    falls back to the eager loop with a warning.
     """
     cells = [check_coefficients(c) for c in cells]
     if not cells:
@@ -173,6 +182,7 @@ def stylize(
                 part_checkpoints[i],
                 checkpoint_every,
                 on_log,
+                fast,
             )
             for i, c in enumerate(cells)
         ]
@@ -189,10 +199,18 @@ def stylize(
             seconds=sum(p.seconds for p in parts),
             steps_run=sum(p.steps_run for p in parts),
             resumed_from=min(p.resumed_from for p in parts),
+            step_mode=parts[0].step_mode,
+            fallback=parts[0].fallback,
         )
-    return _Loop(weights, style, content, cells, settings, device, checkpoint, checkpoint_every).run(
-        progress, on_log
-    )
+    reason = cuda_graphs.refusal(device, settings.optimizer) if fast is not False else None
+    if reason and fast:
+        cuda_graphs.say_why(reason)
+    use_graph = fast is not False and reason is None
+    loop = _Loop(weights, style, content, cells, settings, device, checkpoint, checkpoint_every, use_graph)
+    result = loop.run(progress, on_log)
+    if result.fallback is None and reason and fast:
+        result.fallback = reason
+    return result
 
 
 class _Loop:
@@ -206,8 +224,10 @@ class _Loop:
         device,
         checkpoint: Path | None,
         checkpoint_every: int,
+        use_graph: bool = False,
     ):
         self.settings, self.device, self.cells = settings, device, cells
+        self.use_graph, self.fallback = use_graph, None
         self.checkpoint, self.checkpoint_every = checkpoint, checkpoint_every
         self.fingerprint = _fingerprint(weights, style, content, cells, settings) if checkpoint else None
         style_layers = ordered({name for c in cells for name in c})
@@ -234,7 +254,7 @@ class _Loop:
         self.x = start.repeat(len(cells), 1, 1, 1).contiguous(memory_format=self.memory_format)
         self.x.requires_grad_(True)
         if settings.optimizer == "adam":
-            self.optimizer = torch.optim.Adam([self.x], lr=settings.lr)
+            self.optimizer = torch.optim.Adam([self.x], lr=settings.lr, capturable=use_graph)
         else:
             self.optimizer = torch.optim.LBFGS([self.x], lr=settings.lr, max_iter=1, history_size=50)
         self.logs: list[list[dict[str, float]]] = [[] for _ in cells]
@@ -246,7 +266,12 @@ class _Loop:
         # loss of the clamped image instead, which the final clamp then returns exactly; the clamp
         # passes inward gradients at the bounds, or pixels at exactly 0 or 255 could never move
         x = inward_clamp(self.x) if self.settings.optimizer == "lbfgs" else self.x
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.settings.amp and self.cuda):
+        with torch.autocast(
+            self.device.type,
+            dtype=torch.bfloat16,
+            enabled=self.settings.amp and self.cuda,
+            cache_enabled=not self.use_graph,  # no cast cache across graph replays
+        ):
             features = self.extractor(x)
         return self.loss(features, x)
 
@@ -307,8 +332,35 @@ class _Loop:
         with torch.no_grad():
             self.x.copy_(state["x"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.settings.optimizer == "adam":  # the checkpoint may come from the other path
+            cuda_graphs.set_capturable(self.optimizer, self.use_graph)
         self.logs, self.snapshots = state["logs"], state["snapshots"]
         return state["step"]
+
+    def adam_step(self) -> dict[str, torch.Tensor]:
+        """One whole Adam step, clamp included; no value is read back (it may be captured)."""
+        self.closure()
+        self.optimizer.step()
+        with torch.no_grad():
+            self.x.clamp_(0, 255)
+        return self.parts
+
+    def capture(self) -> cuda_graphs.GraphedStep | None:
+        """The step as a CUDA graph, or ``None`` (saying why) when capture fails."""
+        try:
+            cuda_graphs.init_adam_state(self.optimizer)
+            preserve = [self.x, *cuda_graphs.adam_tensors(self.optimizer)]
+            graphed = cuda_graphs.GraphedStep(self.adam_step, preserve, self.device)
+        except Exception as error:  # any failure means: run eagerly
+            first_line = (str(error).strip().splitlines() or [""])[0][:200]
+            self.fallback = f"CUDA graph capture failed ({type(error).__name__}: {first_line})"
+            cuda_graphs.say_why(self.fallback)
+            self.use_graph = False
+            self.optimizer.zero_grad(set_to_none=True)
+            cuda_graphs.set_capturable(self.optimizer, False)
+            return None
+        self.parts = graphed.outputs
+        return graphed
 
     def run(self, progress, on_log) -> Result:
         s = self.settings
@@ -323,11 +375,14 @@ class _Loop:
         )
         if s.snapshot_every and resumed == 0:
             self.snapshot(0)
+        # capture (a few warm-up steps, undone) is setup, like the targets: not in Result.seconds
+        graphed = self.capture() if self.use_graph and self.step < s.iterations else None
         started = time.perf_counter()
         while self.step < s.iterations:
-            if s.optimizer == "adam":
-                self.closure()
-                self.optimizer.step()
+            if graphed is not None:
+                graphed.replay()  # updates self.parts, the graph's static outputs
+            elif s.optimizer == "adam":
+                self.adam_step()
             else:
                 self.optimizer.step(self.closure)
             if self.step % s.log_every == 0:
@@ -340,9 +395,6 @@ class _Loop:
                 )
                 if on_log:
                     on_log(self.step, rows)
-            if s.optimizer == "adam":
-                with torch.no_grad():
-                    self.x.clamp_(0, 255)
             self.step += 1
             bar.update()
             if s.snapshot_every and self.step % s.snapshot_every == 0:
@@ -369,4 +421,6 @@ class _Loop:
             seconds,
             s.iterations - resumed,
             resumed,
+            "cuda graph" if graphed is not None else "eager",
+            self.fallback,
         )

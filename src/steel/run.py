@@ -66,11 +66,13 @@ def run(
     checkpoint_every: int = 0,
     progress: bool | None = None,
     on_log: Callable[[int, list[dict[str, float]]], None] | None = None,
+    fast: bool | None = None,
 ) -> list[dict]:
     """Stylize ``content`` with ``style`` once per cell; write cell ``i`` to ``out_dirs[i]``.
 
     ``width`` resizes the content (and, unless ``style_width`` is given, the style) keeping the
     aspect ratio; ``None`` keeps the files' sizes. ``on_log(step, rows)`` sees each logged row.
+    ``fast``: replay each step as a CUDA graph (see :func:`steel.optimise.stylize`).
     Returns the ``run.json`` records.
     """
     started = time.perf_counter()
@@ -106,6 +108,7 @@ def run(
             checkpoint,
             checkpoint_every,
             on_log,
+            fast,
         )
     except torch.OutOfMemoryError:
         height, width_px = content_image.shape[2:]
@@ -129,7 +132,10 @@ def run(
                 },
                 "settings": dataclasses.asdict(settings),
                 "device": str(target),
+                "step_mode": result.step_mode,
+                "fast_path_fallback": result.fallback,
                 "batch_size": len(cells),
+                "batch": [cell_id(c) for c in cells],  # the cells optimised together with this one
                 "iterations_run": result.steps_run,
                 "resumed_from": result.resumed_from,
                 "optimise_seconds": round(result.seconds, 3),
