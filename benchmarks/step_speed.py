@@ -4,7 +4,9 @@ For a logo pair resized to ``--width`` and the paper's best layers (table 9: con
 2000, conv4_1 = conv4_2 = conv4_3 = 200, content conv4_2) this measures, for each batch size:
 
 - ``loop``: seconds per step of the real loop (``stylize`` with Adam, ``log_every`` larger than the
-  run, no progress bar), i.e. ``Result.seconds / Result.steps_run``;
+  run, no progress bar), i.e. ``Result.seconds / Result.steps_run``, once per ``--modes`` entry:
+  ``eager`` (``fast=False``) and ``fast`` (``fast=True``: each step replayed as a CUDA graph; on a
+  CPU this falls back to the eager loop, so it is measured only on CUDA unless asked for);
 - ``bare``: seconds per step of the truncated network alone: forward through VGG16 up to the
   deepest requested layer on an input that requires grad, then backward of the sum of every
   requested output (no loss math, no optimiser, no clamp);
@@ -92,10 +94,12 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_loop(weights, style, content, cells, steps: int, device: torch.device) -> float:
+def time_loop(weights, style, content, cells, steps: int, device: torch.device, fast: bool = False) -> float:
     """Seconds per step of the real optimisation loop, as ``stylize`` itself reports it."""
     settings = Settings(iterations=steps, log_every=10**9)
-    result = stylize(weights, style, content, cells, settings, device, progress=False)
+    result = stylize(weights, style, content, cells, settings, device, progress=False, fast=fast)
+    if fast and result.step_mode != "cuda graph":
+        print(f"  (fast path not taken: {result.fallback})")
     return result.seconds / result.steps_run
 
 
@@ -130,12 +134,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--style", type=Path, default=STYLE)
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (CPU)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=("eager", "fast"),
+        default=None,
+        help="loop variants to time (default: eager and fast on CUDA, eager elsewhere)",
+    )
     args = parser.parse_args(argv)
 
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     device = resolve_device(args.device)
+    modes = args.modes or (["eager", "fast"] if device.type == "cuda" else ["eager"])
     weights = load_weights(args.weights)
     content = load_image(args.content, args.width, "content")
     style = load_image(args.style, args.width, "style")
@@ -164,40 +176,48 @@ def main(argv: list[str] | None = None) -> int:
     for batch in args.batch:
         cells = [dict(layers) for _ in range(batch)]
         start = content.to(device).repeat(batch, 1, 1, 1)
-        if args.warmup:
-            time_loop(weights, style, content, cells, args.warmup, device)
-            time_bare(extractor, start, args.warmup, device)
-        loops, bares, ratios = [], [], []
-        for repeat in range(args.repeats):
-            # alternate which side goes first, so a drifting machine load biases neither
-            if repeat % 2 == 0:
-                loop = time_loop(weights, style, content, cells, args.steps, device)
-                bare = time_bare(extractor, start, args.steps, device)
-            else:
-                bare = time_bare(extractor, start, args.steps, device)
-                loop = time_loop(weights, style, content, cells, args.steps, device)
-            loops.append(loop)
-            bares.append(bare)
-            ratios.append(loop / bare)
-        flops = (forward + backward) * batch
-        row = {
-            "batch": batch,
-            "loop_s_per_step": statistics.median(loops),
-            "bare_s_per_step": statistics.median(bares),
-            "ratio": statistics.median(ratios),
-            "ratio_min": min(ratios),
-            "ratio_max": max(ratios),
-            "gflop_per_step": flops / 1e9,
-            "loop_s_all": loops,
-            "bare_s_all": bares,
-        }
-        row["loop_gflops"] = flops / 1e9 / row["loop_s_per_step"]
-        row["bare_gflops"] = flops / 1e9 / row["bare_s_per_step"]
-        rows.append(row)
+        for mode in modes:
+            fast = mode == "fast"
+            if args.warmup:
+                time_loop(weights, style, content, cells, args.warmup, device, fast)
+                time_bare(extractor, start, args.warmup, device)
+            loops, bares, ratios = [], [], []
+            for repeat in range(args.repeats):
+                # alternate which side goes first, so a drifting machine load biases neither
+                if repeat % 2 == 0:
+                    loop = time_loop(weights, style, content, cells, args.steps, device, fast)
+                    bare = time_bare(extractor, start, args.steps, device)
+                else:
+                    bare = time_bare(extractor, start, args.steps, device)
+                    loop = time_loop(weights, style, content, cells, args.steps, device, fast)
+                loops.append(loop)
+                bares.append(bare)
+                ratios.append(loop / bare)
+            flops = (forward + backward) * batch
+            row = {
+                "batch": batch,
+                "mode": mode,
+                "loop_s_per_step": statistics.median(loops),
+                "bare_s_per_step": statistics.median(bares),
+                "ratio": statistics.median(ratios),
+                "ratio_min": min(ratios),
+                "ratio_max": max(ratios),
+                "gflop_per_step": flops / 1e9,
+                "loop_s_all": loops,
+                "bare_s_all": bares,
+            }
+            row["loop_gflops"] = flops / 1e9 / row["loop_s_per_step"]
+            row["bare_gflops"] = flops / 1e9 / row["bare_s_per_step"]
+            rows.append(row)
+            print(
+                f"  batch {batch} {mode}: loop {row['loop_s_per_step'] * 1e3:.2f} ms/step, bare "
+                f"{row['bare_s_per_step'] * 1e3:.2f} ms, ratio {row['ratio']:.3f}",
+                flush=True,
+            )
 
     print()
     header = (
-        f"{'batch':>5} {'GFLOP/step':>10} {'loop s/step':>11} {'bare s/step':>11} "
+        f"{'batch':>5} {'mode':>5} {'GFLOP/step':>10} {'loop s/step':>11} {'bare s/step':>11} "
         f"{'loop/bare':>9} {'(min-max)':>13} {'loop GFLOP/s':>12} {'bare GFLOP/s':>12} {'s/step/img':>10}"
     )
     print(header)
@@ -205,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         spread = f"{r['ratio_min']:.3f}-{r['ratio_max']:.3f}"
         print(
-            f"{r['batch']:>5} {r['gflop_per_step']:>10.1f} {r['loop_s_per_step']:>11.4f} "
+            f"{r['batch']:>5} {r['mode']:>5} {r['gflop_per_step']:>10.1f} {r['loop_s_per_step']:>11.4f} "
             f"{r['bare_s_per_step']:>11.4f} {r['ratio']:>9.3f} {spread:>13} {r['loop_gflops']:>12.1f} "
             f"{r['bare_gflops']:>12.1f} {r['loop_s_per_step'] / r['batch']:>10.4f}"
         )

@@ -400,3 +400,40 @@ def test_run_json_records_how_the_steps_ran(logos, tmp_path, capsys, eager):
     assert code == 0, stderr
     record = json.loads((out / "run.json").read_text())
     assert record["step_mode"] == "eager" and record["fast_path_fallback"] is None
+
+
+def test_preset_time_estimates_per_cell_and_batched_jobs(logos, tmp_path, capsys):
+    """benchmarks/preset_time.py on a tiny preset: job counts from plan_batches, times > 0."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "preset_time", Path(__file__).resolve().parents[1] / "benchmarks" / "preset_time.py"
+    )
+    preset_time = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(preset_time)
+    preset = tmp_path / "tiny.yaml"
+    preset.write_text(
+        json.dumps(
+            {
+                "image": {"width": 48},
+                "optimizer": {"iterations": 1000},
+                "loss": {"content_layer": "conv1_2"},
+                "styles": {"metal": str(logos["style"])},
+                "contents": {"corp": {"image": str(logos["content"]), "text": "Corp"}},
+                "sweeps": {
+                    "t": {
+                        "rows": {"layers": ["conv1_1"], "values": [0, 20]},
+                        "cols": {"layers": ["relu1_2"], "values": [20, 200]},
+                    }
+                },
+            }
+        )
+    )
+    record = preset_time.estimate(
+        [str(preset), "--device", "cpu", "--steps", "1", "--warmup", "0", "--cells-per-job", "3"]
+    )
+    assert record["cells"] == 4 and record["pairs"] == 1
+    assert record["plans"]["1"]["jobs_per_pair"] == 4 and record["plans"]["3"]["jobs_per_pair"] == 2
+    assert set(record["ms_per_step"]) == {"1xrelu1_2", "3xrelu1_2"}
+    assert all(plan["seconds_total"] > 0 for plan in record["plans"].values())
+    assert "cells per job" in capsys.readouterr().out
