@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
+import yaml
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from steel import metrics
 from steel.errors import SteelError
-from steel.ocr import ink_box
+from steel.ocr import ink_box, line_boxes, text_lines
 from steel.weights import load_weights
 
 pytest.importorskip("rapidocr")
@@ -103,6 +103,22 @@ def test_levenshtein_and_cer():
         metrics.character_error_rate("abc", " ")
 
 
+@pytest.mark.parametrize(
+    ("read", "reference"),
+    [
+        ("\uff23\uff4f\uff52\uff56\uff41\uff4e\uff54\uff49\uff53", "Corvantis"),  # full-width letters
+        ("Cafe\u0301", "Caf\u00e9"),  # e + combining acute = precomposed e-acute
+        ("\u2460\u2461", "12"),  # circled digits
+        ("\u2167", "VIII"),  # the Roman numeral eight as one character
+        ("STRASSE", "stra\u00dfe"),  # case folding: sharp s
+        ("x\u00a0y\u2003z", "xyz"),  # no-break and em spaces are whitespace
+    ],
+)
+def test_cer_normalises_unicode(read, reference):
+    assert metrics.character_error_rate(read, reference) == 0
+    assert metrics.character_error_rate(read + "?", reference) > 0
+
+
 def test_clean_content_scores_zero(clean):
     assert clean["cer"] == 0
     assert clean["ocr_text"].casefold() == WORD.casefold()
@@ -146,6 +162,36 @@ def test_content_without_ink_falls_back_to_full_detection(content):
     assert result["cer"] == 0
 
 
+def two_lines(top: str = "Acme", bottom: str = "Corp", size=(384, 160)) -> Image.Image:
+    image = Image.new("RGB", size, "white")
+    font = ImageFont.truetype(str(FONT), 52)
+    draw = ImageDraw.Draw(image)
+    draw.text((size[0] / 2, size[1] * 0.3), top, font=font, fill="black", anchor="mm")
+    draw.text((size[0] / 2, size[1] * 0.72), bottom, font=font, fill="black", anchor="mm")
+    return image
+
+
+def test_text_lines_split_by_the_ink_row_profile():
+    assert len(text_lines(render())) == 1
+    assert len(text_lines(render("Quiji"))) == 1  # dots and descenders stay in their line
+    assert text_lines(Image.new("RGB", SIZE, "white")) == []
+    image = two_lines()
+    (t1, b1), (t2, b2) = text_lines(image)
+    assert b1 < t2
+    boxes = line_boxes(image)
+    assert len(boxes) == 2 and boxes[0][3] <= boxes[1][1]  # the crops do not overlap
+    assert boxes[0][1] < t1 and boxes[1][3] > b2
+    assert line_boxes(render()) == [ink_box(render())]
+
+
+def test_two_line_logo_is_read_line_by_line():
+    image = two_lines()
+    result = metrics.readability(image, image, "Acme Corp")
+    assert result["ocr_mode"] == "lines"
+    assert result["cer"] == 0, result["ocr_text"]
+    assert metrics.normalise_text(result["ocr_text"]) == "acmecorp"
+
+
 # --- artefacts -------------------------------------------------------------------------------
 
 
@@ -172,6 +218,73 @@ def test_coloured_specks_raise_colour(content, clean):
     assert grey["colour_share"] == 0
 
 
+def block(size=(100, 50), box=(40, 20, 60, 30), background=255, ink=0) -> Image.Image:
+    image = Image.new("RGB", size, (background,) * 3)
+    ImageDraw.Draw(image).rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=(ink,) * 3)
+    return image
+
+
+def test_artefact_share_is_over_background_pixels_exactly():
+    content = block()  # 100 x 50, a 20 x 10 black block; radius round(0.04 * 50) = 2
+    assert metrics.dilation_radius(50) == 2
+    background = 100 * 50 - (20 + 4) * (10 + 4)
+    stylized = np.array(content)
+    dots = [(2, 3), (5, 90), (45, 10), (48, 99), (10, 10), (30, 70), (40, 5)]  # (row, column)
+    for y, x in dots:
+        stylized[y, x] = (0, 0, 0)
+    stylized[19, 45] = (0, 0, 0)  # inside the dilated glyph mask: not an artefact
+    stylized[25, 50] = (255, 255, 255)  # a missing glyph pixel is not an artefact either
+    stylized[40, 20] = (230, 230, 230)  # a faint pixel that does not differ visibly from white
+    result = metrics.artefact_metrics(Image.fromarray(stylized), content)
+    assert result["artefacts"] == round(len(dots) / background, 6)
+    assert result["artefact_note"] is None
+    assert result["colour_share"] == 0 and result["colour_mean"] == 0
+    stylized[0, 0] = (255, 0, 0)  # a colour pixel: spread 255
+    coloured = metrics.artefact_metrics(Image.fromarray(stylized), content)
+    assert coloured["colour_share"] == round(1 / 5000, 6)
+    assert coloured["colour_mean"] == round(255 / 5000 / 255, 6)
+
+
+@pytest.mark.parametrize(("height", "radius"), [(80, 3), (100, 4), (200, 8), (216, 9), (10, 1)])
+def test_dilation_radius_pinned_by_shifts(height, radius):
+    assert metrics.dilation_radius(height) == radius
+    width = 3 * height
+    bar = (width // 2, height // 4, width // 2 + 6, 3 * height // 4)
+    content = block((width, height), bar)
+    background = width * height - (6 + 2 * radius) * (bar[3] - bar[1] + 2 * radius)
+    for shift in (radius - 1, radius):
+        moved = block((width, height), (bar[0] + shift, bar[1], bar[2] + shift, bar[3]))
+        assert metrics.artefact_metrics(moved, content)["artefacts"] == 0, shift
+    for extra in (1, 2):
+        moved = block((width, height), (bar[0] + radius + extra, bar[1], bar[2] + radius + extra, bar[3]))
+        expected = round(extra * (bar[3] - bar[1]) / background, 6)
+        assert metrics.artefact_metrics(moved, content)["artefacts"] == expected, extra
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (block(background=215, ink=20), "background not light"),  # light grey: every pixel is "ink"
+        (block(background=30, ink=255), "background not light"),  # white on dark
+        (block(background=180), "background not light"),
+        (block((100, 100), (3, 3, 97, 97)), "background too small"),  # a black square, thin white rim
+    ],
+)
+def test_no_artefact_numbers_without_a_white_background(content, why):
+    assert metrics.background_problem(content).startswith(why)
+    specked = np.array(content)
+    specked[1, 1] = (255, 0, 0)
+    result = metrics.artefact_metrics(Image.fromarray(specked), content)
+    assert result["artefacts"] is None and result["colour_share"] is None and result["colour_mean"] is None
+    assert result["artefact_note"].startswith(why)
+
+
+def test_a_white_background_with_a_dark_corner_still_counts():
+    content = block((200, 50), (150, 0, 200, 50))  # the logo touches the right edge
+    assert metrics.background_problem(content) is None
+    assert metrics.background_problem(block(background=224)) is None  # just light enough
+
+
 def test_dilate():
     mask = np.zeros((7, 9), bool)
     mask[3, 4] = True
@@ -186,11 +299,58 @@ def test_dilate():
 def test_style_strength_ends(content, style, weights):
     itself = metrics.style_strength(style, content, style, weights)
     assert itself["style_strength"] == pytest.approx(1.0)
-    assert set(itself) == {"style_strength"} | {f"style_strength_{n}" for n in metrics.STYLE_STRENGTH_LAYERS}
+    assert set(itself) == (
+        {"style_strength", "style_strength_relu"}
+        | {f"style_strength_{n}" for n in metrics.STYLE_STRENGTH_LAYERS}
+    )
+    assert itself["style_strength_relu"] == pytest.approx(1.0)
     assert metrics.style_strength(content, content, style, weights)["style_strength"] == 0
     blend = Image.blend(content, style, 0.5)
     middle = metrics.style_strength(blend, content, style, weights)["style_strength"]
     assert 0 < middle < 1
+
+
+def test_style_strength_layers_are_pinned_and_optimised_by_no_table():
+    assert metrics.STYLE_STRENGTH_LAYERS == ("pool1", "pool2", "pool3", "pool4")
+    assert metrics.RELU_STRENGTH_LAYERS == ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+    preset = yaml.safe_load((Path(__file__).parents[1] / "presets" / "paper.yaml").read_text())
+    optimised = {
+        layer
+        for sweep in preset["sweeps"].values()
+        for group in ("rows", "cols")
+        for layer in sweep.get(group, {}).get("layers", [])
+    }
+    assert "relu1_2" in optimised and "conv1_2" in optimised
+    assert not optimised & set(metrics.STYLE_STRENGTH_LAYERS)
+
+
+def test_style_strength_is_measured_on_the_pinned_layers(content, style, weights):
+    import torch
+
+    from steel.features import VGGFeatures
+    from steel.images import to_tensor
+
+    blend = Image.blend(content, style, 0.5)
+    result = metrics.style_strength(blend, content, style, weights)
+    extractor = VGGFeatures(weights, [*metrics.STYLE_STRENGTH_LAYERS, *metrics.RELU_STRENGTH_LAYERS])
+
+    def grams(image):
+        with torch.no_grad():
+            features = extractor(to_tensor(image))
+        return {k: torch.einsum("bchw,bdhw->cd", f, f).double() / f[0].numel() for k, f in features.items()}
+
+    g = [grams(image) for image in (blend, content, style)]
+
+    def strength(name):
+        far = float(torch.linalg.matrix_norm(g[1][name] - g[2][name]))
+        return min(1.0, max(0.0, 1 - float(torch.linalg.matrix_norm(g[0][name] - g[2][name])) / far))
+
+    per_layer = {name: strength(name) for name in metrics.STYLE_STRENGTH_LAYERS}
+    for name, value in per_layer.items():
+        assert result[f"style_strength_{name}"] == pytest.approx(value, abs=1e-4)
+    assert result["style_strength"] == pytest.approx(np.mean(list(per_layer.values())), abs=1e-4)
+    relu = np.mean([strength(name) for name in metrics.RELU_STRENGTH_LAYERS])
+    assert result["style_strength_relu"] == pytest.approx(relu, abs=1e-4)
 
 
 def test_style_strength_is_size_independent(content, style, weights):
@@ -253,33 +413,62 @@ def test_choose_best():
         metrics.choose_best([], max_cer=0.1)
 
 
-def test_short_labels():
-    cells = ["conv1_2-2000__conv4_3-200", "conv4_3-20", "conv1_2-20__conv4_3-20", "msgnet"]
-    labels, key = metrics.short_labels(cells)
-    assert labels == {cells[0]: "2000/200", cells[1]: "0/20", cells[2]: "20/20", "msgnet": "msgnet"}
-    assert key == "c(conv1_2) / c(conv4_3)"
-    cells = ["conv1_1-2000__conv1_2-2000__conv4_1-200__conv4_2-200__conv4_3-200"]
-    assert metrics.short_labels(cells)[1] == "c(conv1_1, conv1_2) / c(conv4_1, conv4_2, conv4_3)"
-
-
-def test_tradeoff_plot(tmp_path):
+def test_choose_best_rows_exactly_at_the_limits_qualify():
     rows = [
-        {"cell": f"conv1_2-{c}__conv4_3-{d}", "cer": cer, "style_strength": s, "artefacts": a}
-        for c, d, cer, s, a in [
-            (2000, 20, 0.0, 0.15, 0.001),
-            (2000, 200, 0.0, 0.35, 0.004),
-            (2000, 2000, 0.11, 0.55, 0.010),
-            (200, 2000, 0.33, 0.70, 0.030),
-            (20, 200, 0.11, 0.30, 0.015),
-        ]
+        {"cell": "safe", "cer": 0.0, "style_strength": 0.2, "artefacts": 0.0},
+        {"cell": "at-cer", "cer": 0.25, "style_strength": 0.6, "artefacts": 0.05},
+        {"cell": "over", "cer": 0.5, "style_strength": 0.9, "artefacts": 0.0},
     ]
-    reference = {"cer": 0.0, "style_strength": 0.0, "artefacts": 0.0}
-    fig = metrics.tradeoff_plot(
-        rows, "ironwrath on corvantis", reference=reference, max_cer=0.2, best=rows[2]["cell"]
-    )
-    assert isinstance(fig, Figure)
-    fig.savefig(tmp_path / "tradeoff.png")
-    assert (tmp_path / "tradeoff.png").stat().st_size > 10_000
-    no_text = [dict(row, cer=None) for row in rows]
-    metrics.tradeoff_plot(no_text, "no text").savefig(tmp_path / "no_text.png")
-    metrics.tradeoff_plot([], "empty").savefig(tmp_path / "empty.png")
+    assert metrics.choose_best(rows, max_cer=0.25)["cell"] == "at-cer"
+    assert metrics.choose_best(rows, max_cer=0.25, max_artefacts=0.05)["cell"] == "at-cer"
+    assert metrics.choose_best(rows, max_cer=0.25, max_artefacts=0.04)["cell"] == "safe"
+    as_tsv = [{k: str(v) for k, v in row.items()} for row in rows]
+    assert metrics.choose_best(as_tsv, max_cer=0.25, max_artefacts=0.05)["cell"] == "at-cer"
+
+
+def test_choose_best_fallback_tie_breaks():
+    # nobody readable: the lowest CER; ties: higher style strength, then fewer artefacts, then the id
+    rows = [
+        {"cell": "d", "cer": 0.5, "style_strength": 0.9, "artefacts": 0.0},
+        {"cell": "c", "cer": 0.4, "style_strength": 0.3, "artefacts": 0.2},
+        {"cell": "b", "cer": 0.4, "style_strength": 0.5, "artefacts": 0.3},
+        {"cell": "a", "cer": 0.4, "style_strength": 0.5, "artefacts": 0.1},
+    ]
+    assert metrics.choose_best(rows, max_cer=0.1)["cell"] == "a"
+    rows[3]["artefacts"] = 0.3
+    assert metrics.choose_best(rows, max_cer=0.1)["cell"] == "a"  # all equal: the smaller id
+    rows[2]["style_strength"] = 0.6
+    assert metrics.choose_best(rows, max_cer=0.1)["cell"] == "b"
+    # readable but none clean enough: the fewest artefacts among the readable; ties: more style
+    rows = [
+        {"cell": "x", "cer": 0.0, "style_strength": 0.9, "artefacts": 0.30},
+        {"cell": "y", "cer": 0.1, "style_strength": 0.2, "artefacts": 0.20},
+        {"cell": "z", "cer": 0.1, "style_strength": 0.4, "artefacts": 0.20},
+        {"cell": "w", "cer": 0.9, "style_strength": 0.1, "artefacts": 0.00},
+    ]
+    assert metrics.choose_best(rows, max_cer=0.1, max_artefacts=0.1)["cell"] == "z"
+    # without any artefact numbers (non-white background) the artefact limit does not apply
+    unmeasured = [dict(row, artefacts=None) for row in rows]
+    assert metrics.choose_best(unmeasured, max_cer=0.1, max_artefacts=0.1)["cell"] == "x"
+
+
+def test_selection_limits_follow_the_reference():
+    two_line_reference = {"cer": 0.5, "artefacts": 0.0, "artefact_note": None}
+    limits = metrics.selection_limits(two_line_reference, 0.25, 0.1)
+    assert limits["cer_limit"] == 0.75 and limits["artefact_limit"] == 0.1
+    assert "0.75" in limits["rule"] and "0.1" in limits["rule"]
+    rows = [
+        {"cell": "plain", "cer": 0.5, "style_strength": 0.1, "artefacts": 0.0},
+        {"cell": "styled", "cer": 0.75, "style_strength": 0.6, "artefacts": 0.1},
+        {"cell": "dirty", "cer": 0.5, "style_strength": 0.8, "artefacts": 0.11},
+    ]
+    assert metrics.choose_best(rows, limits["cer_limit"], limits["artefact_limit"])["cell"] == "styled"
+    grey = {"cer": 0.0, "artefacts": None, "artefact_note": "background not light (border level 215 < 223)"}
+    limits = metrics.selection_limits(grey, 0.25, 0.1)
+    assert limits["cer_limit"] == 0.25 and limits["artefact_limit"] is None
+    assert "background not light" in limits["rule"]
+    assert metrics.selection_limits(None, 0.25, None) == {
+        "cer_limit": 0.25,
+        "artefact_limit": None,
+        "rule": metrics.selection_limits({}, 0.25, None)["rule"],
+    }

@@ -1,4 +1,5 @@
-"""Loss plots: files written atomically with the expected size, labels, line styles by block."""
+"""Loss plots: files written atomically with the expected size, labels, line styles by block; the
+trade-off plot: inverted CER axis, the chosen cell ringed, the selection limits drawn."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from steel.plots import (
     compact_layers,
     figure_plot,
     save_figure,
+    short_labels,
     sweep_loss_plot,
+    tradeoff_plot,
 )
 
 
@@ -86,3 +89,83 @@ def test_figure_plot_line_styles_by_block(tmp_path):
     with Image.open(png) as image:
         assert image.size == (800, 500)
     assert svg == tmp_path / "fig.svg" and b"<svg" in svg.read_bytes()[:500]
+
+
+def test_short_labels():
+    cells = ["conv1_2-2000__conv4_3-200", "conv4_3-20", "conv1_2-20__conv4_3-20", "msgnet"]
+    labels, key = short_labels(cells)
+    assert labels == {cells[0]: "2000/200", cells[1]: "0/20", cells[2]: "20/20", "msgnet": "msgnet"}
+    assert key == "c(conv1_2) / c(conv4_3)"
+    cells = ["conv1_1-2000__conv1_2-2000__conv4_1-200__conv4_2-200__conv4_3-200"]
+    assert short_labels(cells)[1] == "c(conv1_1, conv1_2) / c(conv4_1, conv4_2, conv4_3)"
+
+
+TRADEOFF_ROWS = [
+    {"cell": f"conv1_2-{c}__conv4_3-{d}", "cer": cer, "style_strength": s, "artefacts": a}
+    for c, d, cer, s, a in [
+        (2000, 20, 0.0, 0.15, 0.001),
+        (2000, 200, 0.0, 0.35, 0.004),
+        (2000, 2000, 0.11, 0.55, 0.010),
+        (200, 2000, 0.33, 0.70, 0.030),
+        (20, 200, 0.11, 0.30, 0.015),
+    ]
+]
+
+
+def _collection(ax, gid):
+    found = [c for c in ax.collections if c.get_gid() == gid]
+    assert len(found) == 1, gid
+    return found[0]
+
+
+def test_tradeoff_plot_axes(tmp_path):
+    rows = TRADEOFF_ROWS
+    best = rows[2]["cell"]
+    reference = {"cer": 0.0, "style_strength": 0.0, "artefacts": 0.0}
+    figure = tradeoff_plot(
+        rows,
+        "ironwrath on corvantis",
+        reference=reference,
+        max_cer=0.2,
+        max_artefacts=0.02,
+        best=best,
+        rule="highest style strength among the cells with CER <= 0.2 and artefacts <= 0.02",
+    )
+    ax = figure.axes[0]
+    assert ax.yaxis_inverted()  # lower CER (more readable) is up
+    low, high = ax.get_ylim()
+    assert low > 0.33 and high < 0  # every point inside, 0 at the top
+    points = _collection(ax, "cells")
+    assert np.allclose(points.get_offsets(), [(r["style_strength"], r["cer"]) for r in rows])
+    assert np.allclose(points.get_array(), [r["artefacts"] for r in rows])
+    ring = _collection(ax, "chosen")
+    assert np.allclose(ring.get_offsets(), [(0.55, 0.11)])
+    assert len(ring.get_facecolors()) == 0 or ring.get_facecolors()[0][3] == 0  # hollow
+    assert ring.get_sizes()[0] > points.get_sizes().max()
+    assert ring.get_label() == "chosen: 2000/2000"
+    crossed = _collection(ax, "over_artefact_limit")  # the artefact limit excludes 200/2000
+    assert np.allclose(crossed.get_offsets(), [(0.70, 0.33)])
+    limits = [line for line in ax.lines if line.get_label().startswith("CER limit")]
+    assert len(limits) == 1 and np.allclose(limits[0].get_ydata(), 0.2)
+    colourbar_lines = [line for a in figure.axes[1:] for line in a.lines]
+    assert any(np.allclose(line.get_ydata(), 0.02) for line in colourbar_lines)
+    texts = " ".join(t.get_text() for t in figure.texts)
+    assert "rule: highest style strength" in texts and "labels: c(conv1_2) / c(conv4_3)" in texts
+    front = next(line for line in ax.lines if line.get_label() == "Pareto front")
+    assert np.allclose(front.get_xdata(), [0.35, 0.55, 0.70])
+    out = tmp_path / "tradeoff.png"
+    save_figure(figure, out)
+    with Image.open(out) as image:
+        assert image.size == (750, 540)  # 7.5 x 5.4 in at save_figure's 100 dpi
+        assert np.asarray(image.convert("L")).min() < 50
+
+
+def test_tradeoff_plot_without_text_or_rows(tmp_path):
+    no_text = [dict(row, cer=None) for row in TRADEOFF_ROWS]
+    figure = tradeoff_plot(no_text, "no text", best=no_text[0]["cell"])
+    ax = figure.axes[0]
+    assert ax.yaxis_inverted() and "artefacts" in ax.get_ylabel()
+    assert np.allclose(_collection(ax, "chosen").get_offsets(), [(0.15, 0.001)])
+    empty = tradeoff_plot([], "empty")
+    assert empty.axes[0].yaxis_inverted()
+    save_figure(empty, tmp_path / "empty.png")

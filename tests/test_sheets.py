@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
+from steel import sheets
+from steel.jobs import sheet_job
+from steel.layers import cell_id
 from steel.sheets import (
     MIN_FONT_SIZE,
     contact_sheet,
@@ -14,6 +19,7 @@ from steel.sheets import (
     overview,
     printable,
 )
+from steel.sweeps import Sweep
 
 CELL = (120, 40)
 COLOURS = [(220, 40, 40), (40, 160, 60), (40, 80, 220), (200, 160, 20)]
@@ -150,3 +156,103 @@ def test_overview_stacks_sheets_at_a_common_width(sweep, tmp_path):
     assert image.height > 2 * small.height
     grid = overview([("one", small), ("two", big)], columns=2, width=300)
     assert grid.width > 600 and grid.height < small.height * 300 / small.width + 200
+
+
+def _drawn_alone(size, text, box, face, fill, align):
+    """``text`` drawn by itself on a white sheet of ``size``, as the sheet draws it into ``box``."""
+    image = Image.new("RGB", size, sheets.WHITE)
+    sheets._text(ImageDraw.Draw(image), text, box, face, fill, align=align)
+    return np.asarray(image.crop(box))
+
+
+def test_headers_are_drawn_in_their_own_boxes(sweep):
+    sweep.update(row_values=[0, 20, 2000], col_values=[200, 2000])
+    sweep["cells"] = [*sweep["cells"], sweep["cells"][0]]
+    sheet, layout = contact_sheet_with_layout(**sweep, title="table9")
+    bold = sheets.font(layout.font_size, bold=True)
+    assert [t for t, _ in layout.column_headers] == ["200", "2000"]
+    assert [t for t, _ in layout.row_headers] == ["0", "20", "2000"]
+    for text, box in layout.column_headers:
+        crop = np.asarray(sheet.crop(box))
+        assert np.array_equal(crop, _drawn_alone(sheet.size, text, box, bold, sheets.INK, "centre")), text
+    for text, box in layout.row_headers:
+        crop = np.asarray(sheet.crop(box))
+        assert np.array_equal(crop, _drawn_alone(sheet.size, text, box, bold, sheets.INK, "right")), text
+    # each header lines up with its column / row of cells
+    for (_, box), cell in zip(layout.column_headers, layout.cells[0], strict=True):
+        assert (box[0], box[2]) == (cell[0], cell[2]) and box[3] < cell[1]
+    for (_, box), row in zip(layout.row_headers, layout.cells, strict=True):
+        assert row[0][1] <= box[1] and box[3] <= row[0][3] and box[2] < row[0][0]
+
+
+def test_notes_are_drawn_under_every_cell(sweep):
+    notes = [
+        ["CER 0.00 · art 0.01", "CER 0.25 · art 0.20"],
+        ["CER 1.50 · art n/a: background not light", None],
+    ]
+    sheet, layout = contact_sheet_with_layout(**sweep, notes=notes)
+    face = sheets.font(layout.note_font_size)
+    for r in range(2):
+        for c in range(2):
+            box = layout.notes[r][c]
+            cell = layout.cells[r][c]
+            assert (box[0], box[2]) == (cell[0], cell[2]) and cell[3] < box[1]
+            crop = np.asarray(sheet.crop(box))
+            if notes[r][c] is None:
+                assert (crop == 255).all()
+            else:
+                expected = _drawn_alone(sheet.size, notes[r][c], box, face, sheets.SOFT_INK, "centre")
+                assert np.array_equal(crop, expected), (r, c)
+
+
+def test_sheet_job_places_each_cell_at_its_row_and_column(tmp_path):
+    """A 2 x 3 sweep: each crop of the sheet is that cell's own stylized.png."""
+    sweep = Sweep.from_config(
+        "wide",
+        {
+            "title": "config title",
+            "rows": {"layers": ["conv1_2"], "values": [0, 2000]},
+            "cols": {"layers": ["conv4_3"], "values": [20, 200, 2000]},
+        },
+    )
+    rng = np.random.default_rng(0)
+    run_dirs = {}
+    for r, row in enumerate(sweep.grid):
+        for c, coefficients in enumerate(row):
+            folder = tmp_path / "runs" / cell_id(coefficients)
+            folder.mkdir(parents=True)
+            pixels = rng.integers(0, 256, (30, 90, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(folder / "stylized.png")
+            metrics = {"cer": r + c / 10, "artefacts": 0.01 * c, "style_strength": 0.5}
+            (folder / "metrics.json").write_text(json.dumps(metrics))
+            run_dirs[cell_id(coefficients)] = str(folder)
+    style = _png(tmp_path / "metal.png", (90, 30), (0, 0, 0))
+    content = _png(tmp_path / "corp.png", (90, 30), (200, 200, 200))
+    out = tmp_path / "sheet.png"
+    layout = sheet_job(sweep, run_dirs, str(style), str(content), out, ("metal", "corp"), title="new title")
+    sheet = Image.open(out).convert("RGB")
+    assert sheet.size == layout.size
+    assert layout.title_lines[0][0] == "new title"
+    assert len(layout.cells) == 2 and all(len(row) == 3 for row in layout.cells)
+    for r, row in enumerate(sweep.grid):
+        for c, coefficients in enumerate(row):
+            expected = np.asarray(Image.open(tmp_path / "runs" / cell_id(coefficients) / "stylized.png"))
+            assert np.array_equal(np.asarray(sheet.crop(layout.cells[r][c])), expected), (r, c)
+            assert _dark(sheet, layout.notes[r][c], threshold=200) > 5, (r, c)
+    assert [t for t, _ in layout.column_headers] == ["20", "200", "2000"]
+    assert [t for t, _ in layout.row_headers] == ["0", "2000"]
+    # without a title param the sweep's own title is used
+    layout = sheet_job(sweep, run_dirs, str(style), str(content), out, ("metal", "corp"), with_notes=False)
+    assert layout.title_lines[0][0] == "config title" and layout.notes is None
+
+
+def test_metrics_note_says_why_artefacts_are_missing(tmp_path):
+    from steel.jobs import _metrics_note
+
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps({"cer": 0.125, "artefacts": 0.0312, "style_strength": 0.4}))
+    assert _metrics_note(path) == "CER 0.12 · art 0.03 · style 0.40"
+    grey = {"cer": 0.5, "artefacts": None, "artefact_note": "background not light (border level 215 < 223)"}
+    path.write_text(json.dumps(grey))
+    assert _metrics_note(path) == "CER 0.50 · art n/a: background not light"
+    assert _metrics_note(tmp_path / "absent.json") is None

@@ -100,18 +100,26 @@ def stylize_cell(
     return record
 
 
+def _json_writer(data):
+    """A writer of ``data`` as indented UTF-8 JSON (non-ASCII text such as OCR readings kept as is)."""
+    import json
+
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return lambda path: Path(path).write_text(text, encoding="utf-8")
+
+
 def _write_json(data, path: str | Path) -> None:
-    from steel.outputs import StagedFiles, write_json
+    from steel.outputs import StagedFiles
 
     with StagedFiles() as staged:
-        staged.stage(Path(path), write_json(data))
+        staged.stage(Path(path), _json_writer(data))
 
 
 def _save_image(image, path: str | Path) -> None:
-    from steel.outputs import StagedFiles, write_png
+    from steel.outputs import StagedFiles
 
     with StagedFiles() as staged:
-        staged.stage(Path(path), write_png(image))
+        staged.stage(Path(path), lambda tmp: image.save(tmp, format="PNG"))
 
 
 def cell_metrics_job(run_dir: str | Path, text: str | None, weights: str, out: str | Path) -> dict:
@@ -144,33 +152,55 @@ def reference_metrics_job(
 def _read_json(path: str | Path) -> dict:
     import json
 
-    return json.loads(Path(path).read_text())
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _write_tsv(rows: list[dict], path: Path) -> None:
+    """Rows as a UTF-8 TSV with the union of their keys as columns (missing and ``None`` = empty)."""
+    import csv
+
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, delimiter="\t", lineterminator="\n", restval="")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def metrics_table_job(
-    metrics: list[str], reference: str, title: str, max_cer: float, table: str | Path, plot: str | Path
-) -> None:
-    """A sweep's metrics as one TSV row per cell, and its trade-off plot."""
-    import csv
+    metrics: list[str],
+    reference: str,
+    title: str,
+    max_cer: float,
+    table: str | Path,
+    plot: str | Path,
+    max_artefacts: float | None = None,
+) -> str:
+    """A sweep's metrics as one TSV row per cell, and its trade-off plot with the sweep's own choice
+    (:func:`steel.metrics.choose_best` within the limits of :func:`steel.metrics.selection_limits`).
 
-    from steel.metrics import choose_best, tradeoff_plot
+    Returns the chosen cell id.
+    """
+    from steel.metrics import choose_best, selection_limits
     from steel.outputs import StagedFiles
-    from steel.plots import save_figure
+    from steel.plots import save_figure, tradeoff_plot
 
     rows = [_read_json(path) for path in metrics]
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-
-    def write(path: Path) -> None:
-        with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, columns, delimiter="\t", lineterminator="\n", restval="")
-            writer.writeheader()
-            writer.writerows(rows)
-
-    best = choose_best(rows, max_cer)["cell"]
-    figure = tradeoff_plot(rows, title, reference=_read_json(reference), max_cer=max_cer, best=best)
+    reference_row = _read_json(reference)
+    limits = selection_limits(reference_row, max_cer, max_artefacts)
+    best = choose_best(rows, limits["cer_limit"], limits["artefact_limit"])["cell"]
+    figure = tradeoff_plot(
+        rows,
+        title,
+        reference=reference_row,
+        max_cer=limits["cer_limit"],
+        max_artefacts=limits["artefact_limit"],
+        best=best,
+        rule=limits["rule"],
+    )
     with StagedFiles() as staged:
-        staged.stage(Path(table), write)
+        staged.stage(Path(table), lambda tmp: _write_tsv(rows, tmp))
     save_figure(figure, plot)
+    return best
 
 
 def sheet_job(
@@ -181,16 +211,21 @@ def sheet_job(
     out: str | Path,
     labels: tuple[str, str],
     with_notes: bool = True,
-) -> None:
-    """The contact sheet of one sweep and pair; ``run_dirs`` maps cell id -> run folder."""
+    title: str | None = None,
+):
+    """The contact sheet of one sweep and pair; ``run_dirs`` maps cell id -> run folder.
+
+    ``title`` (a rule param, so that a new title redraws the sheet) defaults to the sweep's title,
+    else its name. Returns the sheet's :class:`steel.sheets.SheetLayout`.
+    """
     from steel.layers import cell_id
-    from steel.sheets import contact_sheet
+    from steel.sheets import contact_sheet_with_layout
 
     grid = [[Path(run_dirs[cell_id(c)]) for c in row] for row in sweep.grid]
     notes = None
     if with_notes:
         notes = [[_metrics_note(d / "metrics.json") for d in row] for row in grid]
-    sheet = contact_sheet(
+    sheet, layout = contact_sheet_with_layout(
         [[d / "stylized.png" for d in row] for row in grid],
         sweep.row_values,
         sweep.col_values,
@@ -198,20 +233,26 @@ def sheet_job(
         sweep.col_layers,
         style,
         content,
-        title=sweep.title or sweep.name,
+        title=title or sweep.title or sweep.name,
         notes=notes,
         style_label=f"style: {labels[0]}",
         content_label=f"content: {labels[1]}",
     )
     _save_image(sheet, out)
+    return layout
 
 
 def _metrics_note(path: Path) -> str | None:
+    """One line under a cell: CER, artefacts (or why they are not measured) and style strength."""
     if not path.is_file():
         return None
     m = _read_json(path)
     parts = [] if m.get("cer") is None else [f"CER {m['cer']:.2f}"]
-    parts.append(f"art {m['artefacts']:.2f}")
+    if m.get("artefacts") is not None:
+        parts.append(f"art {m['artefacts']:.2f}")
+    else:
+        why = str(m.get("artefact_note") or "not measured").split(" (")[0]
+        parts.append(f"art n/a: {why}")
     if m.get("style_strength") is not None:
         parts.append(f"style {m['style_strength']:.2f}")
     return " · ".join(parts)
@@ -258,35 +299,71 @@ def _typed(text: str):
     """A TSV field back as a number where it is one (empty = None)."""
     if text == "":
         return None
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
-def best_job(tables: list[str], run_root: str, max_cer: float, out_json: str | Path, out_png: str | Path):
-    """The recommended cell of a pair across all its sweeps, by :func:`steel.metrics.choose_best`."""
+def read_table(path: str | Path) -> list[dict]:
+    """A metrics TSV (UTF-8) back as rows, numbers as floats and empty fields as ``None``."""
     import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{k: _typed(v) for k, v in row.items()} for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def best_job(
+    tables: list[str],
+    run_root: str,
+    max_cer: float,
+    out_json: str | Path,
+    out_png: str | Path,
+    reference: str | None = None,
+    max_artefacts: float | None = None,
+) -> dict:
+    """The recommended cell of a pair across all its sweeps, by :func:`steel.metrics.choose_best`
+    within the limits :func:`steel.metrics.selection_limits` sets from the unstyled ``reference``
+    (its metrics JSON). Writes ``best.json`` (the choice, the rule in words, the limits and the
+    cell's metrics) and a copy of the chosen image; returns the choice."""
     import shutil
 
-    from steel.metrics import choose_best
-    from steel.outputs import StagedFiles, write_json
+    from steel.metrics import choose_best, selection_limits
+    from steel.outputs import StagedFiles
 
     rows = {}
     for table in tables:
-        with open(table, newline="") as handle:
-            for row in csv.DictReader(handle, delimiter="\t"):
-                rows[row["cell"]] = row
-    best = {key: _typed(value) for key, value in choose_best(list(rows.values()), max_cer).items()}
+        for row in read_table(table):
+            rows[row["cell"]] = row
+    reference_row = _read_json(reference) if reference is not None else None
+    limits = selection_limits(reference_row, max_cer, max_artefacts)
+    best = dict(choose_best(list(rows.values()), limits["cer_limit"], limits["artefact_limit"]))
+    readable = best.get("cer") is None or best["cer"] <= limits["cer_limit"]
+    clean = (
+        limits["artefact_limit"] is None
+        or best.get("artefacts") is None
+        or best["artefacts"] <= limits["artefact_limit"]
+    )
     choice = {
         "cell": best["cell"],
-        "rule": f"highest style strength with CER <= {max_cer} (else the lowest CER); ties: fewer artefacts",
+        "rule": limits["rule"],
         "max_cer": max_cer,
-        "qualified": best.get("cer") is None or best["cer"] <= max_cer,
+        "max_artefacts": max_artefacts,
+        "cer_limit": limits["cer_limit"],
+        "artefact_limit": limits["artefact_limit"],
+        "reference": None
+        if reference_row is None
+        else {key: reference_row.get(key) for key in ("cer", "ocr_text", "artefacts", "artefact_note")},
+        "qualified": readable and clean,
+        "readable": readable,
+        "clean": clean,
         "metrics": best,
         "image": str(Path(run_root) / best["cell"] / "stylized.png"),
         "candidates": len(rows),
     }
     with StagedFiles() as staged:
-        staged.stage(Path(out_json), write_json(choice))
+        staged.stage(Path(out_json), _json_writer(choice))
         staged.stage(Path(out_png), lambda tmp: shutil.copyfile(choice["image"], tmp))
+    return choice

@@ -15,35 +15,55 @@ Readability (``cer``, ``ocr_text``, ``ocr_confidence``, ``ocr_mode``, ``ocr_seco
     is the recogniser's mean score (0-1; 0 when nothing was read). A content without text gets
     ``None`` for these and ``note = "no reference text"``.
 
-Background artefacts (``artefacts``, ``colour_share``, ``colour_mean``)
+Readability of several lines
+    A logo of several lines (``Acme`` over ``Corp``) is read line by line: the row profile of the
+    content's ink splits it into lines (:func:`steel.ocr.line_boxes`), each line is recognised on
+    its own crop and the texts are joined (``ocr_mode = "lines"``). The recommended cell is judged
+    against the unstyled reference's CER, not against 0 (:func:`selection_limits`).
+
+Background artefacts (``artefacts``, ``colour_share``, ``colour_mean``, ``artefact_note``)
     A pixel *differs visibly from white* when any channel is below 255 - 32 = 223. The glyph mask is
     the set of such pixels in the content image, dilated by a square of radius
     ``max(1, round(0.04 * height))`` px (3 px for an 80 px high logo, 9 px for 216 px), so that
-    anti-aliasing and slight shifts of the edges do not count. ``artefacts`` is the share of pixels
-    outside that mask that differ visibly from white in the stylized image: blobs, specks, texture
-    and glyph growth further than the radius. ``colour_share`` is the share of all pixels whose
-    channel spread ``max(R,G,B) - min(R,G,B)`` exceeds 32 (the paper's "colour pixels" on what should
-    be black and white; black, white and greys have spread 0); ``colour_mean`` is the mean spread / 255.
+    anti-aliasing and slight shifts of the edges do not count. ``artefacts`` is the share of the
+    *background* pixels (those outside that mask) that differ visibly from white in the stylized
+    image: blobs, specks, texture and glyph growth further than the radius. ``colour_share`` is the
+    share of all pixels whose channel spread ``max(R,G,B) - min(R,G,B)`` exceeds 32 (the paper's
+    "colour pixels" on what should be black and white; black, white and greys have spread 0);
+    ``colour_mean`` is the mean spread / 255.
 
-Style strength (``style_strength`` and ``style_strength_<layer>``)
-    Over a fixed set of VGG16 layers, independent of the layers a cell optimised
-    (:data:`STYLE_STRENGTH_LAYERS`: ``relu1_2, relu2_2, relu3_3, relu4_3``, the post-ReLU layers of
-    the common Gatys/Johnson style loss), with size-independent Gram matrices
+    These numbers assume black glyphs on a white background. When the content's border is not light
+    (the median of its darkest channel over a ring of 2 % of the shorter side is below 223: a grey,
+    coloured or dark background, where every pixel would count as glyph and ``artefacts`` would be a
+    meaningless perfect 0) or when less than 5 % of the content is background, all three are
+    ``None`` and ``artefact_note`` says why (:func:`background_problem`); otherwise
+    ``artefact_note`` is ``None``.
+
+Style strength (``style_strength``, ``style_strength_<layer>``, ``style_strength_relu``)
+    Over a fixed set of VGG16 layers that no table of the paper optimises
+    (:data:`STYLE_STRENGTH_LAYERS`: the pooling outputs ``pool1`` to ``pool4``; table 1 optimises
+    relu1_2 ... relu5_3, tables 2-10 pre-ReLU conv layers), with size-independent Gram matrices
     ``G / (C * H * W)`` of each layer's C maps of H x W::
 
         s_l = clip(1 - ||G_l(stylized) - G_l(style)||_F / ||G_l(content) - G_l(style)||_F, 0, 1)
         style_strength = mean over layers of s_l
 
     0 = the content image's statistics (or further from the style), 1 = the style image's. A layer
-    where content and style have identical Grams is left out (``None`` when all are). The style
-    image should be at the size the run used (:func:`run_metrics` does that); the weights are those
-    of the runs, loaded once by the caller with :func:`steel.weights.load_weights`.
+    where content and style have identical Grams is left out (``None`` when all are). The pooling
+    outputs are max-pooled versions of table 1's post-ReLU layers, so some advantage for table 1
+    may remain; for comparison ``style_strength_relu`` is the same measure on
+    :data:`RELU_STRENGTH_LAYERS` (relu1_2, relu2_2, relu3_3, relu4_3: the layers table 1 optimises,
+    the measure used before). Only ``style_strength`` chooses cells. The style image should be at
+    the size the run used (:func:`run_metrics` does that); the weights are those of the runs,
+    loaded once by the caller with :func:`steel.weights.load_weights`.
 
 :func:`reference_metrics` scores the unstyled content the same way, so that every number has its
 reference (its style strength is 0 by definition, its CER that of the clean word).
 
-Choosing a cell: :func:`pareto_front` (maximise style strength, minimise CER) and
-:func:`choose_best` (rule in its docstring); :func:`tradeoff_plot` draws both.
+Choosing a cell: :func:`pareto_front` (maximise style strength, minimise CER),
+:func:`selection_limits` (limits relative to the reference) and :func:`choose_best` (rule in its
+docstring); :func:`steel.plots.tradeoff_plot` draws them. Importing this module does not import
+torch: only the style-strength measure (and reading image files) needs it, and loads it then.
 """
 
 from __future__ import annotations
@@ -59,25 +79,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from steel.errors import SteelError
-from steel.features import VGGFeatures
-from steel.images import read_image, to_tensor
-from steel.layers import LAYER_INDEX, format_coefficient, parse_cell_id
-from steel.losses import gram
-from steel.ocr import VISIBLE_DELTA, ink_box, ink_mask, read_text
-from steel.weights import Weights
+from steel.ocr import VISIBLE_DELTA, ink_mask, line_boxes, read_text
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+if TYPE_CHECKING:  # torch is imported where style strength is measured, not here
+    import torch
 
-#: layers of the style-strength measure (fixed, whatever layers a cell optimised)
-STYLE_STRENGTH_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+    from steel.features import VGGFeatures
+    from steel.weights import Weights
+
+#: layers of the style-strength measure (fixed, whatever layers a cell optimised): outputs no
+#: table of the paper optimises (table 1: relu1_2 ... relu5_3; tables 2-10: pre-ReLU conv layers)
+STYLE_STRENGTH_LAYERS = ("pool1", "pool2", "pool3", "pool4")
+#: the comparison measure ``style_strength_relu``: the post-ReLU layers table 1 optimises
+RELU_STRENGTH_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 #: radius of the glyph mask's dilation, as a share of the image height
 DILATION = 0.04
+#: the content's border is light when the median of its darkest channel is at least this
+LIGHT_LEVEL = 255 - VISIBLE_DELTA
+#: width of the border ring that decides the background's level, as a share of the shorter side
+BORDER = 0.02
+#: below this share of background pixels (outside the glyph mask) artefacts are not measured
+MIN_BACKGROUND = 0.05
 #: a pixel is a colour pixel when max(R,G,B) - min(R,G,B) exceeds this
 COLOUR_SPREAD = 32
 NO_TEXT = "no reference text"
@@ -119,6 +145,7 @@ def readability(
 ) -> dict:
     """OCR of ``stylized`` on the word box of ``content``, scored against ``text``.
 
+    A content of several lines is read line by line (module docstring).
     Returns ``cer``, ``ocr_text``, ``ocr_confidence``, ``ocr_mode``, ``ocr_seconds`` and ``note``
     (``None``, or ``"no reference text"`` with the other fields ``None`` when ``text`` is empty).
     """
@@ -132,7 +159,7 @@ def readability(
             "note": NO_TEXT,
         }
     stylized_image, content_image = _pair(stylized, content)
-    reading = read_text(stylized_image, ink_box(content_image), threads=threads)
+    reading = read_text(stylized_image, line_boxes(content_image) or None, threads=threads)
     return {
         "cer": round(character_error_rate(reading.text, str(text)), 6),
         "ocr_text": reading.text,
@@ -156,25 +183,58 @@ def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     return sliding_window_view(rows, size, axis=0).any(axis=-1)
 
 
+def dilation_radius(height: int) -> int:
+    """Radius of the glyph mask's dilation for an image ``height`` px high."""
+    return max(1, round(DILATION * height))
+
+
 def glyph_mask(content: ImageInput) -> np.ndarray:
-    """The content's visibly non-white pixels, dilated by ``max(1, round(DILATION * height))`` px."""
+    """The content's visibly non-white pixels, dilated by :func:`dilation_radius` px."""
     mask = ink_mask(_open(content))
-    return dilate(mask, max(1, round(DILATION * mask.shape[0])))
+    return dilate(mask, dilation_radius(mask.shape[0]))
+
+
+def background_problem(content: ImageInput, mask: np.ndarray | None = None) -> str | None:
+    """Why the artefact measures mean nothing for ``content``, or ``None`` when they do.
+
+    Not light: the median of the darkest channel over the border ring (:data:`BORDER` of the
+    shorter side, at least 1 px) is below :data:`LIGHT_LEVEL`. Too small: less than
+    :data:`MIN_BACKGROUND` of the pixels lie outside the glyph mask (``mask``, computed if not given).
+    """
+    darkest = np.asarray(_open(content)).min(axis=2)
+    height, width = darkest.shape
+    ring = np.ones_like(darkest, dtype=bool)
+    b = max(1, round(BORDER * min(height, width)))
+    ring[b:-b, b:-b] = False
+    level = float(np.median(darkest[ring]))
+    if level < LIGHT_LEVEL:
+        return f"background not light (border level {level:.0f} < {LIGHT_LEVEL})"
+    share = float((~(glyph_mask(content) if mask is None else mask)).mean())
+    if share < MIN_BACKGROUND:
+        return f"background too small ({100 * share:.1f} % of pixels < {100 * MIN_BACKGROUND:.0f} %)"
+    return None
 
 
 def artefact_metrics(stylized: ImageInput, content: ImageInput) -> dict:
-    """``artefacts`` (background share that differs visibly from white), ``colour_share`` and
-    ``colour_mean`` (see the module docstring)."""
+    """``artefacts`` (share of the background pixels that differ visibly from white),
+    ``colour_share``, ``colour_mean`` and ``artefact_note`` (see the module docstring): the three
+    numbers are ``None`` and the note says why when the content's background is not white enough
+    to measure them (:func:`background_problem`)."""
     stylized_image, content_image = _pair(stylized, content)
-    background = ~glyph_mask(content_image)
+    mask = glyph_mask(content_image)
+    problem = background_problem(content_image, mask)
+    if problem is not None:
+        return {"artefacts": None, "colour_share": None, "colour_mean": None, "artefact_note": problem}
+    background = ~mask
     array = np.asarray(stylized_image, dtype=np.int16)
     visible = ink_mask(array)
     spread = array.max(axis=2) - array.min(axis=2)
     outside = int(background.sum())
     return {
-        "artefacts": round(float((visible & background).sum()) / outside, 6) if outside else 0.0,
+        "artefacts": round(float((visible & background).sum()) / outside, 6),
         "colour_share": round(float((spread > COLOUR_SPREAD).mean()), 6),
         "colour_mean": round(float(spread.mean()) / 255.0, 6),
+        "artefact_note": None,
     }
 
 
@@ -183,22 +243,31 @@ def artefact_metrics(stylized: ImageInput, content: ImageInput) -> dict:
 _EXTRACTORS: dict[int, tuple[Weights, VGGFeatures]] = {}
 _GRAMS: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
 _GRAM_CACHE_SIZE = 8
+_MEASURED_LAYERS = (*STYLE_STRENGTH_LAYERS, *RELU_STRENGTH_LAYERS)
 
 
 def _extractor(weights: Weights) -> VGGFeatures:
+    from steel.features import VGGFeatures
+
     cached = _EXTRACTORS.get(id(weights))
     if cached is None or cached[0] is not weights:
-        cached = (weights, VGGFeatures(weights, STYLE_STRENGTH_LAYERS))
+        cached = (weights, VGGFeatures(weights, _MEASURED_LAYERS))
         _EXTRACTORS[id(weights)] = cached
     return cached[1]
 
 
 def normalised_grams(image: ImageInput, weights: Weights) -> dict[str, torch.Tensor]:
-    """``{layer: G / (C H W)}`` (float64, C x C) over :data:`STYLE_STRENGTH_LAYERS`.
+    """``{layer: G / (C H W)}`` (float64, C x C) over :data:`STYLE_STRENGTH_LAYERS` and
+    :data:`RELU_STRENGTH_LAYERS` (one forward pass).
 
     The last few results are cached by pixel content, so that the content and style images of a
     pair cost their forward pass once per process.
     """
+    import torch
+
+    from steel.images import to_tensor
+    from steel.losses import gram
+
     image = _open(image)
     array = np.asarray(image)
     key = (id(weights), array.shape, hashlib.sha1(array.tobytes()).digest())
@@ -217,25 +286,38 @@ def normalised_grams(image: ImageInput, weights: Weights) -> dict[str, torch.Ten
     return grams
 
 
-def style_strength(stylized: ImageInput, content: ImageInput, style: ImageInput, weights: Weights) -> dict:
-    """``style_strength`` in [0, 1] and ``style_strength_<layer>`` per layer (module docstring)."""
-    stylized_image, content_image = _pair(stylized, content)
-    g_stylized = normalised_grams(stylized_image, weights)
-    g_content = normalised_grams(content_image, weights)
-    g_style = normalised_grams(style, weights)
-    result: dict = {}
-    strengths = []
-    for name in STYLE_STRENGTH_LAYERS:
+def _strengths(g_stylized, g_content, g_style, layers: Sequence[str]) -> dict[str, float | None]:
+    import torch
+
+    result: dict[str, float | None] = {}
+    for name in layers:
         reference = float(torch.linalg.matrix_norm(g_content[name] - g_style[name]))
         if reference == 0.0:
-            result[f"style_strength_{name}"] = None
+            result[name] = None
             continue
         distance = float(torch.linalg.matrix_norm(g_stylized[name] - g_style[name]))
-        strength = min(1.0, max(0.0, 1.0 - distance / reference))
-        result[f"style_strength_{name}"] = round(strength, 6)
-        strengths.append(strength)
-    result["style_strength"] = round(float(np.mean(strengths)), 6) if strengths else None
-    return {"style_strength": result.pop("style_strength"), **result}
+        result[name] = min(1.0, max(0.0, 1.0 - distance / reference))
+    return result
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(float(np.mean(present)), 6) if present else None
+
+
+def style_strength(stylized: ImageInput, content: ImageInput, style: ImageInput, weights: Weights) -> dict:
+    """``style_strength`` in [0, 1], ``style_strength_<layer>`` per layer of
+    :data:`STYLE_STRENGTH_LAYERS`, and ``style_strength_relu`` (the mean over
+    :data:`RELU_STRENGTH_LAYERS`, for comparison; module docstring)."""
+    stylized_image, content_image = _pair(stylized, content)
+    grams = [normalised_grams(image, weights) for image in (stylized_image, content_image, style)]
+    main = _strengths(*grams, STYLE_STRENGTH_LAYERS)
+    relu = _strengths(*grams, RELU_STRENGTH_LAYERS)
+    return {
+        "style_strength": _mean(main.values()),
+        **{f"style_strength_{name}": None if v is None else round(v, 6) for name, v in main.items()},
+        "style_strength_relu": _mean(relu.values()),
+    }
 
 
 # --- per cell --------------------------------------------------------------------------------
@@ -254,9 +336,9 @@ def cell_metrics(
 
     ``content`` is resized to ``stylized``'s size if they differ; ``style`` is used at the size
     given (pass it at the run's size). Keys: ``width``, ``height``, the readability keys
-    (:func:`readability`), ``artefacts``, ``colour_share``, ``colour_mean``, ``style_strength``,
-    ``style_strength_<layer>``, and the timings ``ocr_seconds``, ``artefact_seconds``,
-    ``style_seconds``, ``seconds`` (all of it, image loading included).
+    (:func:`readability`), ``artefacts``, ``colour_share``, ``colour_mean``, ``artefact_note``,
+    ``style_strength``, ``style_strength_<layer>``, ``style_strength_relu``, and the timings
+    ``ocr_seconds``, ``artefact_seconds``, ``style_seconds``, ``seconds`` (all of it, image loading included).
     """
     started = time.perf_counter()
     stylized_image, content_image = _pair(stylized, content)
@@ -296,12 +378,12 @@ def run_metrics(
     run_dir = Path(run_dir)
     record_path = run_dir / "run.json"
     try:
-        record = json.loads(record_path.read_text())
+        record = json.loads(record_path.read_text(encoding="utf-8"))
         content, style = record["content"], record["style"]
     except (OSError, ValueError, KeyError) as error:
         raise SteelError(f"cannot read the run record {record_path} ({error}); rerun the cell") from None
     metrics = cell_metrics(
-        read_image(run_dir / "stylized.png"),
+        _open(run_dir / "stylized.png"),
         _open(content["path"], (content["width"], content["height"])),
         _open(style["path"], (style["width"], style["height"])),
         text,
@@ -340,15 +422,65 @@ def pareto_front(
     return [key for _, _, key in sorted(front, key=lambda p: (p[0], -p[1]))]
 
 
-def choose_best(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None = None) -> Mapping:
-    """The recommended cell: the most style that stays readable.
+def selection_limits(reference: Mapping | None, max_cer: float, max_artefacts: float | None) -> dict:
+    """The limits a cell must meet, relative to the unstyled ``reference`` (:func:`reference_metrics`).
 
-    Rule: among the rows with ``cer <= max_cer`` (and, if given, ``artefacts <= max_artefacts``),
-    the highest ``style_strength``; ties go to fewer ``artefacts``, then lower ``cer``, then the
-    smaller cell id. If no row qualifies, the row with the lowest ``cer`` (ties: higher style
-    strength, fewer artefacts). If no row has a ``cer`` (content without text), readability cannot
-    be checked: the rule applies the artefact limit alone, and its fallback is the fewest artefacts.
-    Returns the row itself (a row qualified when its ``cer`` is at most ``max_cer``).
+    ``cer_limit`` = the reference's CER + ``max_cer`` (``max_cer`` alone when the reference has no
+    CER): a logo the OCR reads imperfectly even unstyled is not held to a perfect read.
+    ``artefact_limit`` = the reference's artefacts + ``max_artefacts``; ``None`` (no limit) when
+    ``max_artefacts`` is ``None`` or the artefacts are not measured (non-white background).
+    Also ``rule``: the whole rule in words, for best.json and the trade-off plot.
+    """
+    reference = reference or {}
+    ref_cer = _number(reference.get("cer"))
+    ref_artefacts = _number(reference.get("artefacts"))
+    cer_limit = round(max_cer + (ref_cer or 0.0), 6)
+    artefact_limit = (
+        None if max_artefacts is None or ref_artefacts is None else round(ref_artefacts + max_artefacts, 6)
+    )
+    cer_words = (
+        f"CER <= {cer_limit:g} (the unstyled reference's {ref_cer:g} + max_cer {max_cer:g})"
+        if ref_cer is not None
+        else f"CER <= max_cer {max_cer:g}"
+    )
+    if artefact_limit is not None:
+        artefact_words = (
+            f"artefacts <= {artefact_limit:g} (the reference's {ref_artefacts:g} + max_artefacts "
+            f"{max_artefacts:g})"
+        )
+    elif max_artefacts is None:
+        artefact_words = "no artefact limit (max_artefacts: null)"
+    else:
+        artefact_words = (
+            "no artefact limit (artefacts not measured: "
+            + str(reference.get("artefact_note") or "no reference")
+            + ")"
+        )
+    rule = (
+        f"highest style strength among the cells with {cer_words} and {artefact_words}; "
+        "ties: fewer artefacts, lower CER. If none qualifies: the fewest artefacts among the readable "
+        "cells, else the lowest CER"
+    )
+    return {"cer_limit": cer_limit, "artefact_limit": artefact_limit, "rule": rule}
+
+
+def choose_best(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None = None) -> Mapping:
+    """The recommended cell: the most style that stays readable and clean.
+
+    ``max_cer`` and ``max_artefacts`` are absolute limits (:func:`selection_limits` makes them
+    relative to the reference). Rule:
+
+    1. among the rows with ``cer <= max_cer`` and (if given) ``artefacts <= max_artefacts``, the
+       highest ``style_strength``; ties go to fewer ``artefacts``, then lower ``cer``, then the
+       smaller cell id;
+    2. if none qualifies, among the readable rows (``cer <= max_cer``) the fewest ``artefacts``
+       (ties: higher style strength, lower ``cer``, cell id);
+    3. if no row is readable, the lowest ``cer`` (ties: higher style strength, fewer artefacts,
+       cell id).
+
+    If no row has a ``cer`` (content without text), readability cannot be checked: every row counts
+    as readable. If no row has ``artefacts`` (non-white background), the artefact limit is not
+    applied. Returns the row itself.
     """
     rows = list(rows)
     if not rows:
@@ -367,168 +499,18 @@ def choose_best(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | 
         )
 
     has_cer = any(_number(row.get("cer")) is not None for row in rows)
-    qualified = [
+    has_artefacts = any(_number(row.get("artefacts")) is not None for row in rows)
+    readable = [row for row in rows if not has_cer or value(row, "cer", math.inf) <= max_cer]
+    clean = [
         row
-        for row in rows
-        if (not has_cer or value(row, "cer", math.inf) <= max_cer)
-        and (max_artefacts is None or value(row, "artefacts", math.inf) <= max_artefacts)
+        for row in readable
+        if max_artefacts is None or not has_artefacts or value(row, "artefacts", math.inf) <= max_artefacts
     ]
-    if qualified:
-        return min(qualified, key=by_style)
-    fallback = "cer" if has_cer else "artefacts"
-    return min(rows, key=lambda row: (value(row, fallback, math.inf), *by_style(row)))
-
-
-def short_labels(cells: Sequence[str]) -> tuple[dict[str, str], str]:
-    """Short plot labels for cell ids, and the key that explains them.
-
-    Layers whose coefficients move together across the given cells form a group; a cell's label is
-    its group coefficients joined by ``/`` (e.g. ``2000/200``), the key names the groups (e.g.
-    ``c(conv1_1, conv1_2) / c(conv4_1, conv4_2, conv4_3)``). Ids that are not layer cells keep their own name.
-    """
-    parsed: dict[str, dict[str, float] | None] = {}
-    for cell in cells:
-        try:
-            parsed[cell] = parse_cell_id(str(cell))
-        except SteelError:
-            parsed[cell] = None
-    layered = [cell for cell in cells if parsed[cell] is not None]
-    if not layered:
-        return {cell: str(cell) for cell in cells}, ""
-    layers = sorted({name for cell in layered for name in parsed[cell]}, key=LAYER_INDEX.__getitem__)
-    groups: dict[tuple[float, ...], list[str]] = {}
-    for name in layers:
-        groups.setdefault(tuple(parsed[cell].get(name, 0.0) for cell in layered), []).append(name)
-    members = list(groups.values())
-    labels = {
-        cell: "/".join(format_coefficient(parsed[cell].get(group[0], 0.0)) for group in members)
-        if parsed[cell] is not None
-        else str(cell)
-        for cell in cells
-    }
-    key = " / ".join(f"c({', '.join(group)})" for group in members)
-    return labels, key
-
-
-def tradeoff_plot(
-    rows: Sequence[Mapping],
-    title: str,
-    *,
-    reference: Mapping | None = None,
-    max_cer: float | None = None,
-    best: str | None = None,
-) -> Figure:
-    """Readability (CER, axis inverted so that up = more readable) against style strength.
-
-    One point per cell, coloured by background artefacts; the Pareto front (:func:`pareto_front`)
-    drawn as a line with its cells labelled (short labels, explained under the plot). Optional:
-    the unstyled ``reference`` (:func:`reference_metrics`) as a star, the ``max_cer`` limit as a
-    dotted line, and the ``best`` cell id ringed. Without any CER (content without text) the y axis
-    shows artefacts instead and the colour shows ``colour_share``.
-    """
-    from matplotlib.figure import Figure  # imported here: the metric rules do not need it
-
-    rows = [row for row in rows if _number(row.get("style_strength")) is not None]
-    has_cer = any(_number(row.get("cer")) is not None for row in rows)
-    y_key, c_key = ("cer", "artefacts") if has_cer else ("artefacts", "colour_share")
-    rows = [row for row in rows if _number(row.get(y_key)) is not None]
-    fig = Figure(figsize=(7.5, 5.0), dpi=120, layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_title(title, fontsize=11)
-    ax.set_xlabel("style strength (0 = content, 1 = style statistics)")
-    ax.set_ylabel(
-        "character error rate (more readable \u2191)"
-        if has_cer
-        else "background artefacts (cleaner \u2191; no reference text)"
-    )
-    ax.grid(True, color="0.9", linewidth=0.8)
-    ax.set_axisbelow(True)
-    if not rows:
-        ax.text(0.5, 0.5, "no measured cells", ha="center", va="center", transform=ax.transAxes)
-        return fig
-
-    cells = [str(row["cell"]) for row in rows]
-    xs = np.array([_number(row["style_strength"]) for row in rows])
-    ys = np.array([_number(row[y_key]) for row in rows])
-    cs = np.array([_number(row.get(c_key)) or 0.0 for row in rows])
-    front = pareto_front(rows, x="style_strength", y=y_key)
-    labels, key = short_labels(cells)
-
-    order = {cell: i for i, cell in enumerate(cells)}
-    fx = [xs[order[c]] for c in front]
-    fy = [ys[order[c]] for c in front]
-    ax.plot(fx, fy, "-", color="#d62728", linewidth=1.5, zorder=2, label="Pareto front")
-    vmax = max(float(cs.max()), 1e-3)
-    sizes = [70 if cell in front else 40 for cell in cells]
-    points = ax.scatter(
-        xs, ys, c=cs, s=sizes, cmap="viridis", vmin=0.0, vmax=vmax, edgecolors="0.2", linewidths=0.7, zorder=3
-    )
-    colourbar = fig.colorbar(points, ax=ax, pad=0.02)
-    colourbar.set_label(
-        "background artefacts (share of pixels)" if has_cer else "colour pixels (share)", fontsize=9
-    )
-    if best is not None and best in order:
-        ax.scatter(
-            [xs[order[best]]],
-            [ys[order[best]]],
-            s=260,
-            facecolors="none",
-            edgecolors="#d62728",
-            linewidths=1.8,
-            zorder=4,
-            label=f"chosen: {labels[best]}",
-        )
-    if reference is not None:
-        rx, ry = _number(reference.get("style_strength")), _number(reference.get(y_key))
-        if rx is not None and ry is not None:
-            ax.scatter([rx], [ry], marker="*", s=180, color="black", zorder=4, label="content (unstyled)")
-            ys = np.append(ys, ry)
-    if max_cer is not None and has_cer:
-        ax.axhline(max_cer, color="0.35", linestyle=":", linewidth=1.2, label=f"max CER {max_cer:g}")
-        ys = np.append(ys, max_cer)
-
-    low, high = min(0.0, float(ys.min())), float(ys.max())
-    span = max(high - low, 0.05)
-    ax.set_ylim(high + 0.08 * span, low - 0.08 * span)  # inverted: lower is better, shown up
-    ax.set_xlim(-0.04, 1.08)
-    ax.legend(loc="lower left", fontsize=8, framealpha=0.9, markerscale=0.7)
-    if key:
-        fig.text(0.01, 0.005, f"labels: {key}", fontsize=8, color="0.3", ha="left", va="bottom")
-        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
-    _label_points(fig, ax, [labels[cell] for cell in front], fx, fy)
-    return fig
-
-
-#: label offsets (points) tried in turn, with the horizontal alignment that goes with each
-_LABEL_OFFSETS = ((6, 4, "left"), (6, -12, "left"), (-6, 4, "right"), (-6, -12, "right"), (6, 14, "left"))
-
-
-def _label_points(fig: Figure, ax, texts: Sequence[str], xs: Sequence[float], ys: Sequence[float]) -> None:
-    """Annotate points, choosing for each the first offset whose label box overlaps no earlier one."""
-    fig.draw_without_rendering()  # settle the layout so that data -> pixel positions are final
-    scale = fig.dpi / 72.0
-    fontsize = 8
-    placed: list[tuple[float, float, float, float]] = []
-    for text, x, y in zip(texts, xs, ys, strict=True):
-        px, py = ax.transData.transform((x, y))
-        width, height = 0.62 * fontsize * len(text) * scale, 1.25 * fontsize * scale
-        for dx, dy, align in _LABEL_OFFSETS:
-            left = px + dx * scale - (width if align == "right" else 0.0)
-            box = (left, py + dy * scale, left + width, py + dy * scale + height)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-                break
-        placed.append(box)
-        ax.annotate(
-            text,
-            (x, y),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            ha=align,
-            fontsize=fontsize,
-            color="#8c1515",
-            zorder=5,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
-        )
+    if clean:
+        return min(clean, key=by_style)
+    if readable:
+        return min(readable, key=lambda row: (value(row, "artefacts", math.inf), *by_style(row)))
+    return min(rows, key=lambda row: (value(row, "cer", math.inf), *by_style(row)))
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -536,7 +518,12 @@ def _label_points(fig: Figure, ax, texts: Sequence[str], xs: Sequence[float], ys
 
 def _open(image: ImageInput, size: tuple[int, int] | None = None) -> Image.Image:
     """An RGB image from a path or a PIL image, resized (Lanczos) to ``size`` if it differs."""
-    image = image.convert("RGB") if isinstance(image, Image.Image) else read_image(image)
+    if isinstance(image, Image.Image):
+        image = image.convert("RGB")
+    else:
+        from steel.images import read_image
+
+        image = read_image(image)
     if size is not None and image.size != tuple(size):
         image = image.resize(tuple(size), Image.Resampling.LANCZOS)
     return image
@@ -550,14 +537,18 @@ def _pair(stylized: ImageInput, content: ImageInput) -> tuple[Image.Image, Image
 __all__ = [
     "COLOUR_SPREAD",
     "DILATION",
+    "MIN_BACKGROUND",
     "NO_TEXT",
+    "RELU_STRENGTH_LAYERS",
     "STYLE_STRENGTH_LAYERS",
     "VISIBLE_DELTA",
     "artefact_metrics",
+    "background_problem",
     "cell_metrics",
     "character_error_rate",
     "choose_best",
     "dilate",
+    "dilation_radius",
     "glyph_mask",
     "levenshtein",
     "normalised_grams",
@@ -565,7 +556,6 @@ __all__ = [
     "readability",
     "reference_metrics",
     "run_metrics",
-    "short_labels",
+    "selection_limits",
     "style_strength",
-    "tradeoff_plot",
 ]

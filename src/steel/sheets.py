@@ -24,7 +24,6 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from steel.errors import SteelError
-from steel.images import read_image
 from steel.layers import format_coefficient
 
 #: (left, top, right, bottom) in pixels, as used by ``Image.crop``
@@ -134,6 +133,8 @@ def _open(source: ImageSource) -> tuple[Image.Image | None, str]:
         return source.convert("RGB"), ""
     if not Path(source).is_file():
         return None, "missing"
+    from steel.images import read_image  # here: importing this module stays free of torch
+
     try:
         return read_image(source), ""
     except SteelError:

@@ -20,9 +20,10 @@ rule reference_metrics:
         style=style_image,
         content=content_image,
     output:
-        f"results/metrics/reference/{PAIR}.json",
+        # its own folder, so that no sweep name (a sweep called "reference") can collide with it
+        f"results/reference/{PAIR}.json",
     log:
-        f"results/metrics/reference/{PAIR}.log",
+        f"results/reference/{PAIR}.log",
     conda:
         "../../envs/steel.yaml"
     params:
@@ -59,6 +60,7 @@ rule metrics_table:
     params:
         title=lambda wildcards: f"{wildcards.sweep}: {pair_label(wildcards)}",
         max_cer=config["selection"]["max_cer"],
+        max_artefacts=config["selection"]["max_artefacts"],
     script:
         "../scripts/metrics_table.py"
 
@@ -71,6 +73,7 @@ rule best:
             )
             for sweep in SWEEPS
         ],
+        reference=rules.reference_metrics.output[0],
     output:
         choice=report(
             f"results/best/{PAIR}.json",
@@ -93,5 +96,6 @@ rule best:
             style=wildcards.style, content=wildcards.content, cell=""
         ),
         max_cer=config["selection"]["max_cer"],
+        max_artefacts=config["selection"]["max_artefacts"],
     script:
         "../scripts/best.py"

@@ -19,6 +19,8 @@ rule sheet:
     params:
         run_dirs=sweep_run_dirs,
         metrics=config["sheets"]["metrics"],
+        # a param, so that a new title alone redraws the sheet
+        title=lambda wildcards: config["sweeps"][wildcards.sweep].get("title") or wildcards.sweep,
     script:
         "../scripts/sheet.py"
 

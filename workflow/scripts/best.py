@@ -7,4 +7,6 @@ with job_log(snakemake.log[0]):
         snakemake.params.max_cer,
         snakemake.output.choice,
         snakemake.output.image,
+        reference=snakemake.input.reference,
+        max_artefacts=snakemake.params.max_artefacts,
     )

@@ -8,4 +8,5 @@ with job_log(snakemake.log[0]):
         snakemake.params.max_cer,
         snakemake.output.table,
         snakemake.output.plot,
+        max_artefacts=snakemake.params.max_artefacts,
     )

@@ -1,0 +1,147 @@
+"""The workflow's choice of the best cell, recomputed from its own files: metrics JSON -> sweep TSV ->
+best.json, with the limits set from the unstyled reference; every file UTF-8."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from steel.jobs import best_job, metrics_table_job, read_table
+from steel.metrics import choose_best, selection_limits
+
+#: the first row is a poor choice on purpose: taking the first row instead of choosing fails
+ROWS = [
+    {"cell": "conv4_3-20", "cer": 0.0, "ocr_text": "Quorix", "style_strength": 0.10, "artefacts": 0.01},
+    {"cell": "conv4_3-200", "cer": 0.25, "ocr_text": "Quorlx", "style_strength": 0.40, "artefacts": 0.05},
+    {
+        "cell": "conv4_3-2000",
+        "cer": 0.5,
+        "ocr_text": "Qu\u00f6r\u00efx\u2020",
+        "style_strength": 0.90,
+        "artefacts": 0.0,
+    },
+    {
+        "cell": "conv1_2-2000__conv4_3-2000",
+        "cer": 0.25,
+        "ocr_text": "Quorix",
+        "style_strength": 0.7,
+        "artefacts": 0.2,
+    },
+]
+REFERENCE = {
+    "cell": "reference",
+    "cer": 0.0,
+    "ocr_text": "Quorix",
+    "style_strength": 0.0,
+    "artefacts": 0.0,
+    "artefact_note": None,
+}
+
+
+def _write(tmp_path: Path, rows=ROWS, reference=REFERENCE):
+    paths = []
+    run_root = tmp_path / "runs"
+    for row in rows:
+        folder = run_root / row["cell"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "metrics.json").write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
+        value = int(255 * row["style_strength"])
+        Image.fromarray(np.full((8, 16, 3), value, np.uint8)).save(folder / "stylized.png")
+        paths.append(str(folder / "metrics.json"))
+    reference_path = tmp_path / "reference.json"
+    reference_path.write_text(json.dumps(reference), encoding="utf-8")
+    return paths, str(reference_path), run_root
+
+
+@pytest.mark.parametrize(("max_cer", "max_artefacts"), [(0.25, 0.1), (0.25, None), (0.0, 0.1), (0.6, 0.0)])
+def test_best_is_recomputed_from_its_own_table(tmp_path, max_cer, max_artefacts):
+    metrics, reference, run_root = _write(tmp_path)
+    table, plot = tmp_path / "sweep.tsv", tmp_path / "sweep.png"
+    sweep_best = metrics_table_job(
+        metrics, reference, "sweep", max_cer, table, plot, max_artefacts=max_artefacts
+    )
+    out_json, out_png = tmp_path / "best.json", tmp_path / "best.png"
+    choice = best_job([str(table)], str(run_root), max_cer, out_json, out_png, reference, max_artefacts)
+    rows = read_table(table)
+    assert [row["cell"] for row in rows] == [row["cell"] for row in ROWS]
+    limits = selection_limits(REFERENCE, max_cer, max_artefacts)
+    expected = choose_best(rows, limits["cer_limit"], limits["artefact_limit"])["cell"]
+    written = json.loads(out_json.read_text(encoding="utf-8"))
+    assert written == choice
+    assert written["cell"] == expected == sweep_best
+    assert written["rule"] == limits["rule"]
+    assert (written["cer_limit"], written["artefact_limit"]) == (
+        limits["cer_limit"],
+        limits["artefact_limit"],
+    )
+    assert written["metrics"]["cell"] == expected and written["candidates"] == len(ROWS)
+    assert out_png.read_bytes() == (run_root / expected / "stylized.png").read_bytes()
+
+
+def test_best_choices_by_hand(tmp_path):
+    metrics, reference, run_root = _write(tmp_path)
+    table = tmp_path / "sweep.tsv"
+    metrics_table_job(metrics, reference, "sweep", 0.25, table, tmp_path / "plot.png", max_artefacts=0.1)
+
+    def best(max_cer, max_artefacts, reference=reference):
+        return best_job(
+            [str(table)],
+            str(run_root),
+            max_cer,
+            tmp_path / "b.json",
+            tmp_path / "b.png",
+            reference,
+            max_artefacts,
+        )
+
+    choice = best(0.25, 0.1)
+    assert choice["cell"] == "conv4_3-200"  # exactly at the CER limit; the 0.7 one is too dirty
+    assert choice["qualified"] and choice["readable"] and choice["clean"]
+    assert "CER <= 0.25" in choice["rule"] and "artefacts <= 0.1" in choice["rule"]
+    assert best(0.25, None)["cell"] == "conv1_2-2000__conv4_3-2000"
+    assert best(0.0, 0.1)["cell"] == "conv4_3-20"
+    # judged against the reference: a reference read with CER 0.25 moves the CER limit to 0.5
+    worse = tmp_path / "worse.json"
+    worse.write_text(json.dumps(dict(REFERENCE, cer=0.25)))
+    choice = best(0.25, 0.1, str(worse))
+    assert choice["cell"] == "conv4_3-2000" and choice["cer_limit"] == 0.5
+    assert choice["reference"]["cer"] == 0.25
+    # nothing qualifies: reported as such
+    choice = best(0.0, 0.0)
+    assert choice["cell"] == "conv4_3-20" and not choice["qualified"] and choice["readable"]
+
+
+def test_tables_and_json_are_utf8_whatever_the_locale(tmp_path):
+    """Under an ASCII locale, writing the OCR text without an explicit encoding would fail."""
+    metrics, reference, run_root = _write(tmp_path)
+    script = f"""
+from steel.jobs import best_job, metrics_table_job
+metrics_table_job({metrics!r}, {reference!r}, "t\\u00eftle", 0.25, {str(tmp_path / "t.tsv")!r},
+                  {str(tmp_path / "t.png")!r}, max_artefacts=0.1)
+best_job([{str(tmp_path / "t.tsv")!r}], {str(run_root)!r}, 0.6, {str(tmp_path / "b.json")!r},
+         {str(tmp_path / "b.png")!r}, {reference!r}, 0.1)
+"""
+    env = dict(
+        os.environ, LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0", PYTHONIOENCODING="utf-8"
+    )
+    check = subprocess.run(
+        [sys.executable, "-c", "import locale; print(locale.getpreferredencoding())"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if "utf" in check.stdout.lower():
+        pytest.skip("this Python uses UTF-8 even under the C locale")
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = (tmp_path / "t.tsv").read_bytes().decode("utf-8")
+    assert "Qu\u00f6r\u00efx\u2020" in text
+    choice = json.loads((tmp_path / "b.json").read_bytes().decode("utf-8"))
+    assert choice["metrics"]["ocr_text"] == "Qu\u00f6r\u00efx\u2020"
