@@ -23,6 +23,18 @@ include: "workflow/rules/sheets.smk"
 include: "workflow/rules/plots.smk"
 
 
+# Rules of seconds, run once per pair or sweep: where Snakemake runs, never cluster jobs of their own.
+localrules:
+    all,
+    reference_metrics,
+    metrics_table,
+    best,
+    sheet,
+    overview,
+    loss_plot,
+    figure,
+
+
 rule all:
     default_target: True
     input:

@@ -12,7 +12,7 @@ from torchvision.models.vgg import cfgs, make_layers
 
 from steel.errors import SteelError
 from steel.features import VGGFeatures
-from steel.weights import CAFFE, TORCHVISION, load_weights
+from steel.weights import CAFFE, TORCHVISION, load_weights, resolve_spec, weights_file
 
 
 def _sha256(path) -> str:
@@ -159,3 +159,32 @@ def test_unusable_weights_files(tmp_path, content, words):
 def test_empty_weights_setting():
     with pytest.raises(SteelError, match="empty weights setting"):
         load_weights(" ")
+
+
+def test_resolve_spec_expands_home_and_normalises(saved_state, monkeypatch, tmp_path):
+    home = saved_state["plain"].parent
+    monkeypatch.setenv("HOME", str(home))
+    assert resolve_spec("~/plain.pth") == str(home / "plain.pth")
+    assert resolve_spec("caffe:~/./plain.pth") == f"caffe:{home / 'plain.pth'}"
+    monkeypatch.chdir(home)
+    assert resolve_spec("sub/../plain.pth") == "plain.pth"  # relative stays relative
+    assert load_weights("~/plain.pth").spec == str(home / "plain.pth")
+
+
+@pytest.mark.parametrize(("spec", "canonical"), [("random", "random:0"), (" random:7 ", "random:7")])
+def test_random_specs_are_matched_exactly(spec, canonical):
+    assert resolve_spec(spec) == canonical
+    assert weights_file(canonical) is None
+
+
+def test_a_file_named_random_is_a_file(saved_state, monkeypatch):
+    folder = saved_state["plain"].parent
+    monkeypatch.chdir(folder)
+    (folder / "random-vgg.pth").write_bytes(saved_state["plain"].read_bytes())
+    assert resolve_spec("random-vgg.pth") == "random-vgg.pth"
+    assert load_weights("random-vgg.pth").sha256 == _sha256(folder / "random-vgg.pth")
+
+
+def test_a_missing_weights_file_is_one_error_before_loading(tmp_path):
+    with pytest.raises(SteelError, match=r"weights file .*nowhere\.pth does not exist"):
+        resolve_spec(f"caffe:{tmp_path}/nowhere.pth")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 from PIL import Image
 from workflow_helpers import REPO, planned_jobs, snakemake, stylize_jobs, tiny_config, write_config
@@ -199,3 +202,150 @@ def test_sweep_cells_follow_the_table_layout():
     sweep = Sweep.from_config("tiny", tiny_config()["sweeps"]["tiny"])
     assert [[len(c) for c in row] for row in sweep.grid] == [[1, 1], [2, 2]]
     assert sweep.cell_at(20, 200) == "conv1_2-20__conv3_3-200"
+
+
+# --- campaign-safe reruns: only a real change of a result-shaping value reruns a cell ---
+
+
+def _planned_after(workdir, tmp_path, config, *args):
+    return stylize_jobs(snakemake(workdir, write_config(tmp_path / "c.yaml", config), "-n", *args))
+
+
+ALL_TINY = {(s, "quorix", c) for s in ("ironwrath", "vorthane") for c in TINY_CELLS}
+
+
+def test_same_values_in_other_words_rerun_nothing(tiny_run, tmp_path):
+    """Keys in another order, defaults spelled out, 1 for 1.0, and every `execution` setting
+    (where and how a job runs, batching included) changed at once: nothing to rerun."""
+    workdir, _ = tiny_run
+    config = tiny_config(
+        optimizer={"log_every": 2, "lr": 1, "amp": False, "iterations": 4, "name": "adam"},
+        loss={"tv_weight": 0.001, "content_layer": "conv4_2", "content_weight": 1},
+        weights="random:0",
+        seed=0,
+        execution={"device": "auto", "checkpoint_every": 7, "channels_last": True, "cells_per_job": 3},
+    )
+    assert _planned_after(workdir, tmp_path, config) == set()
+
+
+# steel.params is tested for every setting (tests/test_params.py); these check that the rule
+# passes the params it plans with to the job
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda c: c.update(loss={"tv_weight": 0.01}),
+        lambda c: c.update(image={"width": 96}),
+        lambda c: c.update(seed=1),
+        lambda c: c.update(weights="random:1"),
+    ],
+    ids=["tv_weight", "width", "seed", "weights"],
+)
+def test_a_result_shaping_setting_reruns_every_cell(tiny_run, tmp_path, edit):
+    workdir, _ = tiny_run
+    config = tiny_config()
+    edit(config)
+    assert _planned_after(workdir, tmp_path, config) == ALL_TINY
+
+
+def test_touching_the_wrapper_script_reruns_nothing(tiny_run, tmp_path):
+    workdir, configfile = tiny_run
+    (REPO / "workflow" / "scripts" / "stylize.py").touch()
+    assert stylize_jobs(snakemake(workdir, configfile, "-n")) == set()
+
+
+def test_a_result_version_bump_reruns_every_cell(tiny_run, tmp_path):
+    """The version is read from the installed package: bump it in the planning process only."""
+    workdir, configfile = tiny_run
+    (tmp_path / "sitecustomize.py").write_text("import steel.result_version as v\nv.RESULT_VERSION += 1\n")
+    result = snakemake(workdir, configfile, "-n", env={"PYTHONPATH": str(tmp_path)})
+    assert stylize_jobs(result) == ALL_TINY
+
+
+def test_a_missing_weights_file_is_one_line_at_planning(tmp_path):
+    config = tiny_config(weights="caffe:~/no/such/vgg16.pth")
+    result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "vgg16.pth does not exist" in output and "~" not in output.split("does not exist")[0][-40:]
+    assert "Traceback" not in output
+
+
+def test_a_plain_slurm_executor_is_not_limited_to_one_gpu_job():
+    """What Snakemake resolves from the workflow's default profile for a cluster run."""
+    code = (
+        "from snakemake.cli import parse_args\n"
+        "_, args = parse_args(['--executor', 'slurm', '--jobs', '10', '-n'])\n"
+        "print(dict(args.resources))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "{}"
+
+
+# --- batched stylize jobs (execution.cells_per_job) ---
+
+
+def _batched(**overrides):
+    config = tiny_config(**overrides)
+    config["execution"]["cells_per_job"] = 4
+    return config
+
+
+def test_batched_jobs_hold_cells_of_one_depth(tmp_path):
+    config = _batched()
+    config["sweeps"]["tiny"]["cols"]["layers"] = ["conv5_1"]  # deeper than the content layer
+    config["sweeps"]["deep"] = {"cols": {"layers": ["conv3_3"], "values": [20, 200]}}
+    result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rules = {job["rule"] for job in planned_jobs(result)}
+    assert {"stylize_conv4_2_1", "stylize_conv5_1_1"} <= rules
+    assert not any(rule == "stylize" for rule in rules)
+
+
+@pytest.fixture(scope="module")
+def batched_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("batched_run")
+    configfile = write_config(workdir / "config.yaml", _batched())
+    result = snakemake(workdir, configfile, "--until", "stylize_conv4_2_1")
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir
+
+
+def test_a_batched_job_writes_the_per_cell_files_of_separate_runs(batched_run, tiny_run):
+    separate, _ = tiny_run
+    for cell in TINY_CELLS:
+        run_dir = batched_run / "results" / "runs" / "ironwrath" / "quorix" / cell
+        record = json.loads((run_dir / "run.json").read_text())
+        assert record["cell"] == cell and record["batch_size"] == len(TINY_CELLS)
+        assert set(record["batch"]) == TINY_CELLS
+        log = (run_dir / "log").read_text()
+        assert all(other in log for other in TINY_CELLS)  # the log names the batch's cells
+        alone = separate / "results" / "runs" / "ironwrath" / "quorix" / cell / "stylized.png"
+        difference = np.abs(
+            np.asarray(Image.open(run_dir / "stylized.png"), dtype=int)
+            - np.asarray(Image.open(alone), dtype=int)
+        )
+        assert difference.max() <= 2, cell  # float32 rounding, 4 Adam steps
+
+
+def _batch_jobs(result) -> list[dict[str, str]]:
+    assert result.returncode == 0, result.stderr[-3000:]
+    return [j for j in planned_jobs(result) if j["rule"].startswith("stylize")]
+
+
+def test_after_a_batched_run_one_changed_coefficient_plans_one_job_per_pair(batched_run, tmp_path):
+    config = _batched()
+    config["sweeps"]["tiny"]["cols"]["values"] = [20, 300]
+    jobs = _batch_jobs(snakemake(batched_run, write_config(tmp_path / "c.yaml", config), "-n"))
+    assert sorted((j["rule"], j["style"]) for j in jobs) == [
+        ("stylize_conv4_2_1", "ironwrath"),
+        ("stylize_conv4_2_1", "vorthane"),
+    ]
+
+
+def test_after_a_batched_run_a_new_style_plans_only_its_jobs(batched_run, tmp_path):
+    config = _batched()
+    config["styles"]["grimhollow"] = str(REPO / "resources" / "logos" / "style" / "grimhollow.png")
+    jobs = _batch_jobs(snakemake(batched_run, write_config(tmp_path / "c.yaml", config), "-n"))
+    assert [(j["rule"], j["style"]) for j in jobs] == [("stylize_conv4_2_1", "grimhollow")]

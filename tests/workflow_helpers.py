@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -19,10 +20,9 @@ def tiny_config(**overrides) -> dict:
     """2 styles x 1 content, a 2 x 2 sweep, random weights, 128-px logos, a few steps."""
     config = {
         "weights": "random",
-        "device": "cpu",
         "image": {"width": 128},
         "optimizer": {"iterations": 4, "log_every": 2},
-        "execution": {"checkpoint_every": 0},
+        "execution": {"checkpoint_every": 0, "device": "cpu"},
         "styles": {"ironwrath": str(STYLES / "ironwrath.png"), "vorthane": str(STYLES / "vorthane.png")},
         "contents": {"quorix": {"image": str(CONTENTS / "quorix.png"), "text": "Quorix"}},
         "sweeps": {
@@ -42,23 +42,33 @@ def write_config(path: Path, config: dict) -> Path:
     return path
 
 
-def snakemake(workdir: Path, configfile: Path | None, *args: str, cwd: Path | None = None):
-    """Run snakemake on the repository's Snakefile; ``workdir`` None runs in the repository."""
+def snakemake(
+    workdir: Path, configfile: Path | None, *args: str, cwd: Path | None = None, env: dict | None = None
+):
+    """Run snakemake on the repository's Snakefile; ``workdir`` None runs in the repository;
+    ``env`` adds environment variables."""
     command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--cores", "2"]
     if workdir is not None:
         command += ["--directory", str(workdir)]
     if configfile is not None:
         command += ["--configfile", str(configfile)]
     return subprocess.run(
-        [*command, *args], cwd=cwd or REPO, capture_output=True, text=True, timeout=900, check=False
+        [*command, *args],
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env=os.environ | (env or {}),
     )
 
 
 def planned_jobs(result) -> list[dict[str, str]]:
     """Rule and wildcards of every job a dry run (``-n``) planned."""
     jobs = []
-    for block in re.split(r"\n(?=rule \w+:)", result.stdout + result.stderr):
-        match = re.match(r"rule (\w+):", block)
+    # jobs of a group (a stylize job and its cells' metrics) are printed indented
+    for block in re.split(r"\n(?=\s*rule \w+:)", result.stdout + result.stderr):
+        match = re.match(r"\s*rule (\w+):", block)
         if not match:
             continue
         job = {"rule": match.group(1)}

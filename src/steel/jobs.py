@@ -6,17 +6,20 @@ Config sections map onto library settings here, so the scripts hold no logic and
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from steel.errors import SteelError
-from steel.optimise import Settings
+
+if TYPE_CHECKING:
+    from steel.optimise import Settings
 
 
-def settings_from_config(optimizer: Mapping, loss: Mapping, seed: int) -> Settings:
-    """Library settings from the workflow config's ``optimizer`` and ``loss`` sections."""
+def settings_from_config(optimizer: Mapping, loss: Mapping, seed: int, execution: Mapping) -> Settings:
+    """Library settings from the workflow config's ``optimizer``, ``loss`` and ``execution``."""
+    from steel.optimise import Settings
+
     return Settings(
         iterations=int(optimizer["iterations"]),
         optimizer=optimizer["name"],
@@ -24,7 +27,7 @@ def settings_from_config(optimizer: Mapping, loss: Mapping, seed: int) -> Settin
         init=optimizer["init"],
         log_every=int(optimizer["log_every"]),
         amp=bool(optimizer["amp"]),
-        channels_last=bool(optimizer["channels_last"]),
+        channels_last=bool(execution["channels_last"]),
         seed=int(seed),
         content_layer=loss["content_layer"],
         content_weight=float(loss["content_weight"]),
@@ -32,14 +35,29 @@ def settings_from_config(optimizer: Mapping, loss: Mapping, seed: int) -> Settin
     )
 
 
+class _Tee:
+    """A text stream that writes to several files (a batch job's lines go to each cell's log)."""
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    def write(self, text: str) -> int:
+        for handle in self.handles:
+            handle.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for handle in self.handles:
+            handle.flush()
+
+
 @contextlib.contextmanager
-def job_log(path: str | Path) -> Iterator[None]:
-    """Send a job's output to its log file; a user error becomes one line there and a failed job."""
-    with (
-        open(path, "w", buffering=1) as log,
-        contextlib.redirect_stdout(log),
-        contextlib.redirect_stderr(log),
-    ):
+def job_log(*paths: str | Path) -> Iterator[None]:
+    """Send a job's output to its log file(s); a user error becomes one line there and a failed job."""
+    with contextlib.ExitStack() as stack:
+        log = _Tee([stack.enter_context(open(path, "w", buffering=1, encoding="utf-8")) for path in paths])
+        stack.enter_context(contextlib.redirect_stdout(log))
+        stack.enter_context(contextlib.redirect_stderr(log))
         try:
             yield
         except SteelError as error:
@@ -47,26 +65,30 @@ def job_log(path: str | Path) -> Iterator[None]:
             raise SystemExit(f"steel: error: {error}") from None
 
 
-def stylize_cell(
+def stylize_job(
     style: str,
     content: str,
-    out_dir: str | Path,
-    layers: Mapping[str, float],
-    *,
-    optimizer: Mapping,
-    loss: Mapping,
-    image: Mapping,
-    seed: int,
-    weights: str,
-    device: str,
-    threads: int,
-    checkpoint_every: int = 0,
-) -> dict:
-    """Run one cell of a sweep into ``out_dir``, printing progress lines for the job's log."""
+    images: str | Sequence[str],
+    params: Mapping,
+    execution: Mapping,
+    threads: int = 1,
+) -> list[dict]:
+    """Optimise the cells whose ``stylized.png`` paths are ``images`` (the cell ids are their
+    folders' names) as one batch, printing progress lines for the job's log(s).
+
+    ``params`` are the workflow's canonical result settings (:func:`steel.params.stylize_params`);
+    ``execution`` says where and how to run, which never changes what is computed.
+    """
+    import torch
+
+    from steel.layers import parse_cell_id
     from steel.run import run
 
     torch.set_num_threads(max(1, int(threads)))
-    settings = settings_from_config(optimizer, loss, seed)
+    params = dict(params)
+    settings = settings_from_config(params["optimizer"], params["loss"], params["seed"], execution)
+    out_dirs = [Path(image).parent for image in ([images] if isinstance(images, str) else images)]
+    cells = [parse_cell_id(out.name) for out in out_dirs]
 
     def progress(step: int, rows: list[dict[str, float]]) -> None:
         row = rows[0]
@@ -76,28 +98,34 @@ def stylize_cell(
             flush=True,
         )
 
-    print(f"stylize {Path(content).name} with {Path(style).name}: {dict(layers)}", flush=True)
-    records = run(
-        style,
-        content,
-        [layers],
-        [out_dir],
-        settings=settings,
-        weights=weights,
-        device=device,
-        width=image.get("width"),
-        style_width=image.get("style_width"),
-        checkpoint_every=checkpoint_every,
-        progress=False,
-        on_log=progress,
-    )
+    names = ", ".join(out.name for out in out_dirs)
+    print(f"stylize {Path(content).name} with {Path(style).name}: {names}", flush=True)
+    try:
+        records = run(
+            style,
+            content,
+            cells,
+            out_dirs,
+            settings=settings,
+            weights=params["weights"],
+            device=execution["device"],
+            width=params["image"].get("width"),
+            style_width=params["image"].get("style_width"),
+            checkpoint_every=int(execution["checkpoint_every"]),
+            progress=False,
+            on_log=progress,
+        )
+    except SteelError as error:
+        if len(cells) > 1:  # the cells' logs say which batch failed
+            raise SteelError(f"{error} (in a batch of {len(cells)} cells: {names})") from None
+        raise
     record = records[0]
     print(
-        f"done on {record['device']}: {record['seconds_per_iteration']:.4f} s/step, "
-        f"{record['wall_seconds']:.1f} s in all",
+        f"done on {record['device']}: {record['seconds_per_iteration']:.4f} s/step for "
+        f"{len(cells)} cell(s), {record['wall_seconds']:.1f} s in all",
         flush=True,
     )
-    return record
+    return records
 
 
 def _json_writer(data):

@@ -21,6 +21,8 @@ NAME_PATTERN = re.compile(NAME_REGEX)
 PAIR_SEPARATOR = "__"
 
 RUN_DIR = "results/runs/{style}/{content}/{cell}"
+#: log and benchmark of a stylize job that optimises several cells (execution.cells_per_job > 1)
+BATCH_DIR = "results/runs/{style}/{content}/batches/{batch}"
 
 
 def check_name(name: str, what: str) -> str:

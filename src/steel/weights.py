@@ -4,21 +4,28 @@
 - ``caffe:PATH``: a Caffe-converted state dict (BGR, 0-255, mean-subtracted input)
 - ``PATH``: a torchvision-layout state dict (the full model or ``features`` only)
 - ``random`` or ``random:SEED``: seeded random initialisation, for tests and smoke runs
+
+:func:`resolve_spec` puts a setting in its one canonical form and checks that a file exists; the
+workflow calls it when it plans jobs and :func:`load_weights` when it loads, so both agree. This
+module imports torch only when weights are loaded, so planning stays cheap.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import torch
-from torch import nn
-from torchvision.models import VGG16_Weights
-from torchvision.models.vgg import cfgs, make_layers
+from typing import TYPE_CHECKING
 
 from steel.errors import SteelError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+RANDOM_PATTERN = re.compile(r"random(?::(-?\d+))?")
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class Weights:
 
 
 def _empty_features() -> nn.Sequential:
+    from torchvision.models.vgg import cfgs, make_layers
+
     return make_layers(cfgs["D"], batch_norm=False)
 
 
@@ -88,8 +97,8 @@ def _features_state(state: dict, source: str, expected: dict[str, torch.Tensor])
 
 
 def _load_file(path: Path, convention: Convention, spec: str) -> Weights:
-    if not path.is_file():
-        raise SteelError(f"weights file {path} does not exist; check the path in the weights setting")
+    import torch
+
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for a corrupt or foreign file
@@ -103,10 +112,15 @@ def _load_file(path: Path, convention: Convention, spec: str) -> Weights:
 
 
 def _imagenet_cache_path() -> Path:
+    import torch
+    from torchvision.models import VGG16_Weights
+
     return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(VGG16_Weights.IMAGENET1K_V1.url)
 
 
 def _load_imagenet(spec: str) -> Weights:
+    from torchvision.models import VGG16_Weights
+
     cached = _imagenet_cache_path()
     try:
         # torchvision's own download-and-cache path; with the file cached it reads it from disk
@@ -122,12 +136,10 @@ def _load_imagenet(spec: str) -> Weights:
     return Weights(features, TORCHVISION, spec, _file_sha256(cached) if cached.is_file() else None)
 
 
-def _random(spec: str) -> Weights:
-    _, _, seed_text = spec.partition(":")
-    try:
-        seed = int(seed_text or 0)
-    except ValueError:
-        raise SteelError(f"weights {spec!r}: write random or random:SEED with an integer SEED") from None
+def _random(seed: int) -> Weights:
+    import torch
+    from torch import nn
+
     features = _empty_features()
     generator = torch.Generator().manual_seed(seed)
     # torchvision's VGG initialisation (kaiming normal, fan out), drawn from a private generator
@@ -140,16 +152,44 @@ def _random(spec: str) -> Weights:
     return Weights(features, TORCHVISION, f"random:{seed}", None)
 
 
-def load_weights(spec: str) -> Weights:
-    """Load VGG16 conv weights for a weights setting (see the module docstring)."""
+def weights_file(spec: str) -> Path | None:
+    """The file a (canonical) weights setting reads, or None for imagenet and random."""
+    if spec == "imagenet" or RANDOM_PATTERN.fullmatch(spec):
+        return None
+    return Path(spec.removeprefix("caffe:"))
+
+
+def resolve_spec(spec: str) -> str:
+    """The canonical form of a weights setting, checked: ``imagenet``, ``random:SEED``,
+    ``caffe:PATH`` or ``PATH`` with ``~`` expanded and the path normalised (relative paths stay
+    relative to the working directory). A missing file is an error here, before any job runs."""
     spec = str(spec).strip()
-    if spec == "imagenet":
-        return _load_imagenet(spec)
-    if spec == "random" or spec.startswith("random:"):
-        return _random(spec)
-    if spec.startswith("caffe:"):
-        path = Path(spec.removeprefix("caffe:")).expanduser()
-        return _load_file(path, CAFFE, f"caffe:{path}")
     if not spec:
         raise SteelError("empty weights setting; use imagenet, caffe:PATH, PATH or random")
-    return _load_file(Path(spec).expanduser(), TORCHVISION, spec)
+    if spec == "imagenet":
+        return spec
+    if spec.startswith("random"):
+        match = RANDOM_PATTERN.fullmatch(spec)
+        if match:
+            return f"random:{int(match.group(1) or 0)}"
+        if spec.startswith("random:"):
+            raise SteelError(f"weights {spec!r}: write random or random:SEED with an integer SEED")
+    prefix = "caffe:" if spec.startswith("caffe:") else ""
+    path = Path(os.path.normpath(os.path.expanduser(spec.removeprefix(prefix))))
+    if not path.is_file():
+        raise SteelError(
+            f"weights file {path} does not exist; check the path in the weights setting "
+            "(imagenet, caffe:PATH, PATH or random)"
+        )
+    return f"{prefix}{path}"
+
+
+def load_weights(spec: str) -> Weights:
+    """Load VGG16 conv weights for a weights setting (see the module docstring)."""
+    spec = resolve_spec(spec)
+    if spec == "imagenet":
+        return _load_imagenet(spec)
+    if spec.startswith("random:"):
+        return _random(int(spec.removeprefix("random:")))
+    path = weights_file(spec)
+    return _load_file(path, CAFFE if spec.startswith("caffe:") else TORCHVISION, spec)

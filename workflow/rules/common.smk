@@ -1,9 +1,12 @@
 import os
 
+import yaml
 from snakemake.utils import validate
 
-from steel.layers import parse_cell_id
+from steel.batches import plan_batches
+from steel.params import stylize_params
 from steel.sweeps import (
+    BATCH_DIR,
     RUN_DIR,
     content_entry,
     figure_lines,
@@ -11,6 +14,8 @@ from steel.sweeps import (
     pairs_from_config,
     sweeps_from_config,
 )
+from steel.weights import resolve_spec as resolve_weights
+from steel.weights import weights_file as weights_path
 
 # A --configfile of the user's replaces the demo's experiment lists instead of merging into them
 # (Snakemake merges nested keys); overwrite_config holds what --configfile and --config gave.
@@ -18,12 +23,22 @@ for key in ("styles", "contents", "pairs", "sweeps", "figures"):
     if key in workflow.config_settings.overwrite_config:
         config[key] = workflow.config_settings.overwrite_config[key]
 
-validate(config, "../schemas/config.schema.yaml")
+SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
+validate(config, SCHEMA)
+# one canonical weights setting for planning, params and loading: ~ expanded, file checked now
+config["weights"] = resolve_weights(config["weights"])
+with open(SCHEMA) as schema:
+    # typed, defaults filled, sorted: only a real change of value reruns a cell
+    STYLIZE_PARAMS = stylize_params(config, yaml.safe_load(schema))
 
 SWEEPS = sweeps_from_config(config)
 PAIRS = pairs_from_config(config)
 CELLS = list(
     dict.fromkeys(cell for sweep in SWEEPS.values() for cell in sweep.cell_ids)
+)
+# batch id -> cells optimised together by one stylize job (cells_per_job > 1)
+BATCHES = plan_batches(
+    CELLS, config["execution"]["cells_per_job"], config["loss"]["content_layer"]
 )
 
 
@@ -44,6 +59,36 @@ def run_targets(name="stylized.png"):
     ]
 
 
+# A stylize job holds the GPU, or without one all the cores it is given: locally one runs at a
+# time on all cores; on a cluster the profile's set-threads/set-resources size each job.
+STYLIZE_THREADS = min(workflow.cores, os.cpu_count() or 1)
+STYLIZE_RESOURCES = {"gpu": 1, "mem_mb": 4000, "runtime": 60}
+
+
+def stylize_rule(batch):
+    """Name of the stylize rule of a batch. A profile's set-resources and set-threads for
+    `stylize` apply to it too (Snakemake matches them by rule name, and these names are made
+    here): copied before the rule is defined, where Snakemake reads them."""
+    name = f"stylize_{batch}"
+    settings = workflow.resource_settings
+    for overrides in (
+        settings._parsed_overwrite_resources,
+        settings._parsed_overwrite_threads,
+    ):
+        if "stylize" in overrides:
+            overrides.setdefault(name, overrides["stylize"])
+    return name
+
+
+def cell_files(cells, name):
+    """One file of each of the given cells' run folders, for the job's pair."""
+    return [os.path.join(RUN_DIR.replace("{cell}", cell), name) for cell in cells]
+
+
+def batch_file(batch, suffix):
+    return f"{BATCH_DIR}.{suffix}".replace("{batch}", batch)
+
+
 def style_image(wildcards):
     return config["styles"][wildcards.style]
 
@@ -54,10 +99,8 @@ def content_image(wildcards):
 
 def weights_file(wildcards):
     """A weights file given by path is an input, so replacing it reruns the cells."""
-    spec = config["weights"]
-    if spec == "imagenet" or spec.startswith("random"):
-        return []
-    return [spec.removeprefix("caffe:")]
+    path = weights_path(config["weights"])
+    return [] if path is None else [str(path)]
 
 
 FIGURES = {

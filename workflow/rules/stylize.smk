@@ -1,31 +1,63 @@
-rule stylize:
-    input:
-        style=style_image,
-        content=content_image,
-        weights=weights_file,
-    output:
-        image=f"{RUN_DIR}/stylized.png",
-        losses=f"{RUN_DIR}/losses.tsv",
-        record=f"{RUN_DIR}/run.json",
-    log:
-        f"{RUN_DIR}/log",
-    benchmark:
-        f"{RUN_DIR}/benchmark.tsv"
-    conda:
-        "../../envs/steel.yaml"
-    threads: 2
-    resources:
-        gpu=1,
-        mem_mb=4000,
-        runtime=60,
-    params:
-        # every value that changes a result is a param, so that Snakemake's rerun triggers see it
-        layers=lambda wildcards: parse_cell_id(wildcards.cell),
-        weights=config["weights"],
-        device=config["device"],
-        seed=config["seed"],
-        image=config["image"],
-        optimizer=config["optimizer"],
-        loss=config["loss"],
-    script:
-        "../scripts/stylize.py"
+# The optimiser: one GPU job per cell, or per batch of cells of one pair
+# (execution.cells_per_job). Params are the canonical result settings (STYLIZE_PARAMS) and the
+# layers come from the cell ids in the output paths, so only a real change of value reruns a cell
+# and a batch's membership is never a trigger. Device, threads and checkpoints are `execution`.
+
+
+if config["execution"]["cells_per_job"] == 1:
+
+    rule stylize:
+        input:
+            style=style_image,
+            content=content_image,
+            weights=weights_file,
+        output:
+            image=f"{RUN_DIR}/stylized.png",
+            losses=f"{RUN_DIR}/losses.tsv",
+            record=f"{RUN_DIR}/run.json",
+        log:
+            f"{RUN_DIR}/log",
+        benchmark:
+            f"{RUN_DIR}/benchmark.tsv"
+        group:
+            "cell"
+        conda:
+            "../../envs/steel.yaml"
+        threads: STYLIZE_THREADS
+        resources:
+            **STYLIZE_RESOURCES,
+        params:
+            **STYLIZE_PARAMS,
+        script:
+            "../scripts/stylize.py"
+
+else:
+
+    for batch, batch_cells in BATCHES.items():
+
+        rule:
+            name:
+                stylize_rule(batch)
+            input:
+                style=style_image,
+                content=content_image,
+                weights=weights_file,
+            output:
+                image=cell_files(batch_cells, "stylized.png"),
+                losses=cell_files(batch_cells, "losses.tsv"),
+                record=cell_files(batch_cells, "run.json"),
+            log:
+                cell_files(batch_cells, "log"),
+            benchmark:
+                batch_file(batch, "benchmark.tsv")
+            group:
+                "cell"
+            conda:
+                "../../envs/steel.yaml"
+            threads: STYLIZE_THREADS
+            resources:
+                **STYLIZE_RESOURCES,
+            params:
+                **STYLIZE_PARAMS,
+            script:
+                "../scripts/stylize.py"

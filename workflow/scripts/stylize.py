@@ -1,19 +1,11 @@
-from pathlib import Path
+from steel.jobs import job_log, stylize_job
 
-from steel.jobs import job_log, stylize_cell
-
-with job_log(snakemake.log[0]):
-    stylize_cell(
+with job_log(*snakemake.log):
+    stylize_job(
         snakemake.input.style,
         snakemake.input.content,
-        Path(snakemake.output.image).parent,
-        snakemake.params.layers,
-        optimizer=snakemake.params.optimizer,
-        loss=snakemake.params.loss,
-        image=snakemake.params.image,
-        seed=snakemake.params.seed,
-        weights=snakemake.params.weights,
-        device=snakemake.params.device,
+        snakemake.output.image,
+        dict(snakemake.params.items()),
+        snakemake.config["execution"],
         threads=snakemake.threads,
-        checkpoint_every=snakemake.config["execution"]["checkpoint_every"],
     )

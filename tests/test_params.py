@@ -1,0 +1,145 @@
+"""The workflow's rerun triggers: canonical params, and stylize jobs grouped into batches."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from workflow_helpers import REPO
+
+from steel.batches import deepest_layer, plan_batches
+from steel.params import RESULT_SECTIONS, canonical, stylize_params
+from steel.result_version import RESULT_VERSION
+
+SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+
+
+def _config(**changes) -> dict:
+    """A config as Snakemake holds it after validation filled the defaults."""
+    config = {
+        "weights": "random:0",
+        "seed": 0,
+        "image": {"width": 128, "style_width": None},
+        "optimizer": {
+            "name": "adam",
+            "lr": 1.0,
+            "iterations": 4,
+            "init": "content",
+            "log_every": 2,
+            "amp": False,
+        },
+        "loss": {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001},
+        "execution": {"device": "cpu", "checkpoint_every": 0, "channels_last": False, "cells_per_job": 1},
+    }
+    for path, value in changes.items():
+        *parents, key = path.split(".")
+        node = config
+        for parent in parents:
+            node = node[parent]
+        node[key] = value
+    return config
+
+
+def _params(config: dict) -> str:
+    # what Snakemake compares: the text (repr) of each param
+    return repr(sorted(repr(v) for v in stylize_params(config, SCHEMA).items()))
+
+
+def test_params_are_typed_sorted_and_carry_the_result_version():
+    params = stylize_params(_config(**{"optimizer.lr": 1, "loss.content_weight": 1}), SCHEMA)
+    assert list(params) == sorted(params)
+    assert list(params["optimizer"]) == sorted(params["optimizer"])
+    assert params["optimizer"]["lr"] == 1.0 and isinstance(params["optimizer"]["lr"], float)
+    assert isinstance(params["optimizer"]["iterations"], int)
+    assert params["result_version"] == RESULT_VERSION
+    assert "execution" not in params and set(RESULT_SECTIONS) <= set(params)
+
+
+def test_the_same_values_in_other_words_give_the_same_params():
+    reordered = _config()
+    reordered["optimizer"] = dict(reversed(list(reordered["optimizer"].items())))
+    retyped = _config(**{"optimizer.lr": 1, "loss.content_weight": 1, "image.width": 128.0})
+    assert _params(reordered) == _params(retyped) == _params(_config())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"seed": 1},
+        {"weights": "random:1"},
+        {"image.width": 96},
+        {"image.style_width": 96},
+        {"optimizer.name": "lbfgs"},
+        {"optimizer.lr": 0.5},
+        {"optimizer.iterations": 5},
+        {"optimizer.init": "random"},
+        {"optimizer.log_every": 1},
+        {"optimizer.amp": True},
+        {"loss.content_layer": "conv3_3"},
+        {"loss.content_weight": 2.0},
+        {"loss.tv_weight": 0.01},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_every_result_shaping_setting_changes_the_params(change):
+    assert _params(_config(**change)) != _params(_config())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"execution.device": "cuda"}, {"execution.checkpoint_every": 9}, {"execution.cells_per_job": 8}],
+    ids=lambda change: next(iter(change)),
+)
+def test_execution_settings_never_change_the_params(change):
+    assert _params(_config(**change)) == _params(_config())
+
+
+def test_canonical_leaves_the_input_alone_and_keeps_non_numbers():
+    config = _config()
+    before = copy.deepcopy(config)
+    assert canonical({"b": [1, True], "a": None}, {}) == {"a": None, "b": [1, True]}
+    stylize_params(config, SCHEMA)
+    assert config == before
+
+
+CELLS = [
+    "conv1_2-20__conv5_3-20",
+    "conv1_2-20__conv4_3-200",
+    "conv3_3-20",
+    "conv1_1-20__conv1_2-20__conv3_3-2000",
+    "conv4_3-20",
+    "conv5_3-200",
+    "relu1_2-20__relu2_2-20",
+]
+
+
+def test_cells_are_grouped_by_depth_then_filled():
+    batches = plan_batches(CELLS, 2)
+    assert batches == {
+        "conv4_2_1": ["conv1_1-20__conv1_2-20__conv3_3-2000", "conv3_3-20"],
+        "conv4_2_2": ["relu1_2-20__relu2_2-20"],
+        "conv4_3_1": ["conv1_2-20__conv4_3-200", "conv4_3-20"],
+        "conv5_3_1": ["conv1_2-20__conv5_3-20", "conv5_3-200"],
+    }
+    assert deepest_layer("conv3_3-20", content_layer="conv5_1") == "conv5_1"
+
+
+def test_one_cell_per_job_and_every_cell_once():
+    batches = plan_batches(CELLS, 1)
+    assert sorted(cell for cells in batches.values() for cell in cells) == sorted(CELLS)
+    assert all(len(cells) == 1 for cells in batches.values())
+    assert plan_batches(CELLS, 100)["conv4_2_1"] == sorted(
+        ["conv1_1-20__conv1_2-20__conv3_3-2000", "conv3_3-20", "relu1_2-20__relu2_2-20"]
+    )
+
+
+def test_membership_does_not_depend_on_the_order_of_the_config():
+    assert plan_batches(CELLS, 2) == plan_batches(list(reversed(CELLS)), 2)
+
+
+def test_adding_a_cell_of_another_depth_moves_no_cell():
+    before = plan_batches(CELLS, 2)
+    after = plan_batches([*CELLS, "conv5_1-20"], 2)
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert after["conv5_1_1"] == ["conv5_1-20"]
