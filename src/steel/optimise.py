@@ -166,6 +166,10 @@ def stylize(
         if not c:
             raise SteelError("a cell has no active style layer; give at least one layer a coefficient > 0")
     device = torch.device(device)
+    reason = cuda_graphs.refusal(device, settings.optimizer) if fast is not False else None
+    if reason and fast:
+        cuda_graphs.say_why(reason)  # once, also for L-BFGS's one-cell parts below
+    use_graph = fast is not False and reason is None
     if settings.optimizer == "lbfgs" and len(cells) > 1:
         part_checkpoints = [
             checkpoint.with_name(f"{checkpoint.name}.{i}") if checkpoint else None for i in range(len(cells))
@@ -182,7 +186,7 @@ def stylize(
                 part_checkpoints[i],
                 checkpoint_every,
                 on_log,
-                fast,
+                False,  # L-BFGS: the eager loop (said above when the fast path was asked for)
             )
             for i, c in enumerate(cells)
         ]
@@ -199,13 +203,8 @@ def stylize(
             seconds=sum(p.seconds for p in parts),
             steps_run=sum(p.steps_run for p in parts),
             resumed_from=min(p.resumed_from for p in parts),
-            step_mode=parts[0].step_mode,
-            fallback=parts[0].fallback,
+            fallback=reason if fast else None,
         )
-    reason = cuda_graphs.refusal(device, settings.optimizer) if fast is not False else None
-    if reason and fast:
-        cuda_graphs.say_why(reason)
-    use_graph = fast is not False and reason is None
     loop = _Loop(weights, style, content, cells, settings, device, checkpoint, checkpoint_every, use_graph)
     result = loop.run(progress, on_log)
     if result.fallback is None and reason and fast:
