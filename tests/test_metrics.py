@@ -160,6 +160,10 @@ def test_content_without_ink_falls_back_to_full_detection(content):
     result = metrics.readability(content, blank, WORD)
     assert result["ocr_mode"] == "full"
     assert result["cer"] == 0
+    from steel.ocr import read_text
+
+    assert read_text(content, []).mode == "full"
+    assert read_text(content, [ink_box(content)]).mode == "crop"
 
 
 def two_lines(top: str = "Acme", bottom: str = "Corp", size=(384, 160)) -> Image.Image:

@@ -234,7 +234,10 @@ def read_text(
     array = _rgb_array(image)
     started = time.perf_counter()
     mode = "full"
-    boxes = [] if box is None else [box] if isinstance(box[0], int | np.integer) else list(box)
+    if box is None or len(box) == 0:
+        boxes = []
+    else:
+        boxes = [box] if isinstance(box[0], int | np.integer) else list(box)
     if boxes:
         texts, scores = [], []
         for left, top, right, bottom in boxes:
