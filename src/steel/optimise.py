@@ -276,9 +276,13 @@ class _Loop:
 
     def closure(self) -> torch.Tensor:
         self.optimizer.zero_grad(set_to_none=True)
-        self.parts = self.losses()
-        total = self.parts["total"].sum()
+        parts = self.losses()
+        total = parts["total"].sum()
         total.backward()
+        # detached: kept for logging, they must not keep the autograd graph (and the pixels'
+        # gradient accumulator) alive into the next step, or CUDA graph capture on another stream
+        # warns of an AccumulateGrad stream mismatch
+        self.parts = {name: value.detach() for name, value in parts.items()}
         return total
 
     def record(self, step: int, parts: dict[str, torch.Tensor]) -> list[dict[str, float]]:
