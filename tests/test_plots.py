@@ -162,9 +162,11 @@ def test_tradeoff_plot_axes(tmp_path):
 
 def test_tradeoff_plot_without_text_or_rows(tmp_path):
     no_text = [dict(row, cer=None) for row in TRADEOFF_ROWS]
-    figure = tradeoff_plot(no_text, "no text", best=no_text[0]["cell"])
+    figure = tradeoff_plot(no_text, "no text", best=no_text[0]["cell"], max_cer=0.2, max_artefacts=0.02)
     ax = figure.axes[0]
     assert ax.yaxis_inverted() and "artefacts" in ax.get_ylabel()
+    assert [line.get_label() for line in ax.lines if "limit" in line.get_label()] == ["artefact limit 0.02"]
+    assert np.allclose(_collection(ax, "over_artefact_limit").get_offsets(), [(0.70, 0.03)])
     assert np.allclose(_collection(ax, "chosen").get_offsets(), [(0.15, 0.001)])
     empty = tradeoff_plot([], "empty")
     assert empty.axes[0].yaxis_inverted()

@@ -271,10 +271,10 @@ def tradeoff_plot(
     (:func:`steel.metrics.pareto_front`) drawn as a line with its cells labelled (short labels,
     explained under the plot). Optional: the unstyled ``reference``
     (:func:`steel.metrics.reference_metrics`) as a star, the CER limit ``max_cer`` as a dotted line,
-    the artefact limit ``max_artefacts`` as a line on the colour bar with the cells above it
-    crossed out, the ``best`` cell id ringed, and the selection ``rule`` in words under the plot
-    (limits as made by :func:`steel.metrics.selection_limits`). Without any CER (content without
-    text) the y axis shows artefacts instead and the colour shows ``colour_share``.
+    the artefact limit ``max_artefacts`` as a line on the colour bar (on the y axis without CER)
+    with the cells above it crossed out, the ``best`` cell id ringed, and the selection ``rule`` in
+    words under the plot (limits as made by :func:`steel.metrics.selection_limits`). Without any
+    CER (content without text) the y axis shows artefacts instead and the colour ``colour_share``.
     """
     rows = [row for row in rows if _number(row.get("style_strength")) is not None]
     has_cer = any(_number(row.get("cer")) is not None for row in rows)
@@ -312,7 +312,8 @@ def tradeoff_plot(
     fx = [xs[order[c]] for c in front]
     fy = [ys[order[c]] for c in front]
     ax.plot(fx, fy, "-", color="#d62728", linewidth=1.5, zorder=2, label="Pareto front")
-    vmax = max(float(cs.max()), 1e-3, max_artefacts or 0.0)
+    # with a CER the colour shows artefacts: leave room above their limit so that its mark shows
+    vmax = max(float(cs.max()), 1e-3, 1.25 * (max_artefacts or 0.0) if has_cer else 0.0)
     sizes = [70 if cell in front else 40 for cell in cells]
     points = ax.scatter(
         xs, ys, c=cs, s=sizes, cmap="viridis", vmin=0.0, vmax=vmax, edgecolors="0.2", linewidths=0.7, zorder=3
@@ -327,6 +328,15 @@ def tradeoff_plot(
         over = np.flatnonzero(artefacts > max_artefacts)
         if has_cer:
             colourbar.ax.axhline(max_artefacts, color="#d62728", linewidth=2)
+        else:  # the y axis shows artefacts
+            ax.axhline(
+                max_artefacts,
+                color="0.35",
+                linestyle=":",
+                linewidth=1.2,
+                label=f"artefact limit {max_artefacts:g}",
+            )
+            ys = np.append(ys, max_artefacts)
         if over.size:
             crossed = ax.scatter(
                 xs[over],
