@@ -147,6 +147,7 @@ def test_tradeoff_plot_axes(tmp_path):
     assert np.allclose(crossed.get_offsets(), [(0.70, 0.33)])
     limits = [line for line in ax.lines if line.get_label().startswith("CER limit")]
     assert len(limits) == 1 and np.allclose(limits[0].get_ydata(), 0.2)
+    assert "artefact limit 0.02 (colour bar)" in [t.get_text() for t in ax.get_legend().get_texts()]
     colourbar_lines = [line for a in figure.axes[1:] for line in a.lines]
     assert any(np.allclose(line.get_ydata(), 0.02) for line in colourbar_lines)
     texts = " ".join(t.get_text() for t in figure.texts)

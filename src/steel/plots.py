@@ -328,6 +328,9 @@ def tradeoff_plot(
         over = np.flatnonzero(artefacts > max_artefacts)
         if has_cer:
             colourbar.ax.axhline(max_artefacts, color="#d62728", linewidth=2)
+            ax.plot(
+                [], [], color="#d62728", linewidth=2, label=f"artefact limit {max_artefacts:g} (colour bar)"
+            )
         else:  # the y axis shows artefacts
             ax.axhline(
                 max_artefacts,
