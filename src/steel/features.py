@@ -9,11 +9,9 @@ import torch
 from torch import nn
 
 from steel.errors import SteelError
-from steel.layers import LAYER_INDEX, POOLING_STAGES, ordered
+from steel.images import MIN_SIDE, check_image_size  # noqa: F401 - re-exported
+from steel.layers import LAYER_INDEX, ordered
 from steel.weights import Weights
-
-#: an image side must be at least this long to keep one pixel after every pooling stage
-MIN_SIDE = 2**POOLING_STAGES
 
 
 class VGGFeatures(nn.Module):
@@ -53,12 +51,3 @@ class VGGFeatures(nn.Module):
             if name is not None:
                 out[name] = x
         return out
-
-
-def check_image_size(height: int, width: int, what: str) -> None:
-    """Refuse images whose sides cannot survive VGG16's five pooling stages."""
-    if min(height, width) < MIN_SIDE:
-        raise SteelError(
-            f"{what} is {width}x{height} px; VGG16's {POOLING_STAGES} pooling stages need at least "
-            f"{MIN_SIDE} px on each side: use a larger --width or a less extreme aspect ratio"
-        )

@@ -1,18 +1,36 @@
-"""Reading logos into 0-255 RGB tensors (aspect ratio kept) and writing them back."""
+"""Reading logos into 0-255 RGB tensors (aspect ratio kept) and writing them back.
+
+torch is imported only by the functions that make or read tensors, so that the workflow's cheap
+rules (sheets, tables) can read images without paying for it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from steel.errors import SteelError
-from steel.features import check_image_size
+from steel.layers import POOLING_STAGES
+
+if TYPE_CHECKING:
+    import torch
 
 #: refuse images larger than this many pixels after resizing (a 50,000-step run would never end)
 MAX_PIXELS = 4_000_000
+#: an image side must be at least this long to keep one pixel after every pooling stage
+MIN_SIDE = 2**POOLING_STAGES
+
+
+def check_image_size(height: int, width: int, what: str) -> None:
+    """Refuse images whose sides cannot survive VGG16's five pooling stages."""
+    if min(height, width) < MIN_SIDE:
+        raise SteelError(
+            f"{what} is {width}x{height} px; VGG16's {POOLING_STAGES} pooling stages need at least "
+            f"{MIN_SIDE} px on each side: use a larger --width or a less extreme aspect ratio"
+        )
 
 
 def read_image(path: str | Path) -> Image.Image:
@@ -89,6 +107,8 @@ def load_image(path: str | Path, width: int | None, what: str = "image") -> torc
 
 
 def to_tensor(image: Image.Image) -> torch.Tensor:
+    import torch
+
     array = np.asarray(image, dtype=np.float32)
     return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).contiguous()
 

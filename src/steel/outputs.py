@@ -14,13 +14,15 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import imageio.v3 as iio
 import numpy as np
-import torch
 from PIL import Image
 
 from steel.images import to_pil
+
+if TYPE_CHECKING:
+    import torch
 
 #: makes temporary names unique within a process (the pid makes them unique between processes)
 _SERIAL = itertools.count()
@@ -96,6 +98,8 @@ def write_tsv(rows: Sequence[dict[str, float]]) -> Callable[[Path], None]:
 
 def write_gif(frames: Sequence[torch.Tensor], seconds_per_frame: float = 0.1) -> Callable[[Path], None]:
     """Animated GIF of (3, H, W) uint8 frames, looping, the last frame held a little longer."""
+    import imageio.v3 as iio  # imports torch-free, but slow: only when a GIF is written
+
     arrays = [np.ascontiguousarray(f.permute(1, 2, 0).numpy()) for f in frames]
     durations = [seconds_per_frame * 1000] * (len(arrays) - 1) + [1500]
     return lambda path: iio.imwrite(path, arrays, extension=".gif", duration=durations, loop=0)
