@@ -75,8 +75,22 @@ def planned_jobs(result) -> list[dict[str, str]]:
         wildcards = re.search(r"wildcards: (.*)", block)
         if wildcards:
             job |= dict(part.split("=", 1) for part in wildcards.group(1).split(", "))
+        output = re.search(r"output: (.*)", block)
+        job["output"] = output.group(1).split(", ") if output else []
         jobs.append(job)
     return jobs
+
+
+def stylized_cells(result) -> set[tuple[str, str, str]]:
+    """(style, content, cell) of every image a dry run plans, whichever stylize rule makes it."""
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {
+        tuple(Path(path).parts[-4:-1])
+        for job in planned_jobs(result)
+        if job["rule"].startswith("stylize")
+        for path in job["output"]
+        if path.endswith("stylized.png")
+    }
 
 
 def stylize_jobs(result) -> set[tuple[str, str, str]]:

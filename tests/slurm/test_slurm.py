@@ -125,7 +125,8 @@ def stylize_threads(node: dict) -> int:
 def one_style_config(workdir: Path) -> Path:
     """The tests' tiny workflow with one style, a 1 x 2 sweep and device auto (which must not pick
     the fake GPU)."""
-    config = tiny_config(device="auto")
+    config = tiny_config()
+    config["execution"]["device"] = "auto"
     config["styles"] = {STYLE: config["styles"][STYLE]}
     config["sweeps"]["tiny"]["rows"]["values"] = [0]
     config["figures"] = {"fig": {"cells": ["tiny/0/20", "tiny/0/200"]}}
