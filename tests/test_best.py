@@ -159,11 +159,6 @@ def test_cheap_modules_import_without_torch():
     assert not _torch_after("import steel.jobs, steel.metrics, steel.ocr, steel.plots, steel.sheets")
 
 
-@pytest.mark.xfail(
-    reason="steel.outputs (StagedFiles) and steel.images (read_image) import torch at module level; "
-    "remove this marker once they import it lazily",
-    strict=False,
-)
 def test_best_job_runs_without_torch(tmp_path):
     metrics, reference, run_root = _write(tmp_path)
     code = f"""

@@ -110,6 +110,10 @@ FIGURES = {
 PAIR = "{style}__{content}"
 
 
+def sweep_title(wildcards):
+    return config["sweeps"][wildcards.sweep].get("title") or wildcards.sweep
+
+
 def pair_label(wildcards):
     return pair_name(wildcards.style, wildcards.content)
 

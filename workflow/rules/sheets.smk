@@ -20,7 +20,7 @@ rule sheet:
         run_dirs=sweep_run_dirs,
         metrics=config["sheets"]["metrics"],
         # a param, so that a new title alone redraws the sheet
-        title=lambda wildcards: config["sweeps"][wildcards.sweep].get("title") or wildcards.sweep,
+        title=sweep_title,
     script:
         "../scripts/sheet.py"
 
