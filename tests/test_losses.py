@@ -147,3 +147,17 @@ def test_gram_backward_matches_autograd_of_the_plain_product():
     flat = features.flatten(2)
     ((flat @ flat.transpose(1, 2)) * weights).sum().backward()
     assert torch.allclose(custom, features.grad)
+
+
+def test_gram_precision_leaves_the_cpu_and_the_global_flags_alone(monkeypatch):
+    import steel.losses as losses
+
+    before = torch.backends.cuda.matmul.allow_tf32
+    features = torch.randn(2, 3, 4, 5)
+    reference = gram(features)
+    for choice in (None, True, False):
+        monkeypatch.setattr(losses, "GRAM_TF32", choice)
+        torch.testing.assert_close(gram(features), reference, rtol=0, atol=0)
+        with losses._gram_precision(features):
+            assert torch.backends.cuda.matmul.allow_tf32 == before  # no CUDA tensor: untouched
+    assert torch.backends.cuda.matmul.allow_tf32 == before

@@ -6,10 +6,45 @@ gets exactly the gradients each cell would get alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 
 import torch
 from torch import nn
+
+#: TF32 tensor cores for the Gram matrices' matmuls on CUDA. ``None`` (the default) follows the
+#: convolutions: cuDNN runs them in TF32 unless ``torch.backends.cudnn.allow_tf32`` is switched
+#: off (it is on by default), and then the Gram matmuls use TF32 too, whatever
+#: ``torch.backends.cuda.matmul.allow_tf32`` says (off by default). ``True``/``False`` force it.
+#: No effect on a CPU. See benchmarks/README.md for what it costs and gains.
+GRAM_TF32: bool | None = None
+
+
+def _convolutions_use_tf32() -> bool:
+    try:
+        return bool(torch.backends.cudnn.allow_tf32)
+    except RuntimeError:  # the legacy and the new (fp32_precision) flags were mixed
+        return getattr(torch.backends.cudnn.conv, "fp32_precision", "ieee") == "tf32"
+
+
+@contextlib.contextmanager
+def _gram_precision(tensor: torch.Tensor) -> Iterator[None]:
+    """Matmuls inside run in TF32 on CUDA where :data:`GRAM_TF32` asks for it (see there)."""
+    if tensor.device.type != "cuda":
+        yield
+        return
+    wanted = _convolutions_use_tf32() if GRAM_TF32 is None else GRAM_TF32
+    flags = torch.backends.cuda.matmul
+    try:
+        saved = flags.allow_tf32
+    except RuntimeError:  # mixed legacy/new flags: leave the user's setting alone
+        yield
+        return
+    flags.allow_tf32 = wanted
+    try:
+        yield
+    finally:
+        flags.allow_tf32 = saved
 
 
 class _Gram(torch.autograd.Function):
@@ -17,18 +52,21 @@ class _Gram(torch.autograd.Function):
 
     Autograd's own backward of ``flat @ flat.transpose(1, 2)`` runs two matmuls and then adds a
     transposed (C, N) gradient, a strided pass that on the CPU costs more than the matmuls (it was
-    most of the loop's overhead over the bare network: benchmarks/README.md).
+    most of the loop's overhead over the bare network: benchmarks/README.md). On CUDA both
+    matmuls use TF32 like the convolutions (:data:`GRAM_TF32`).
     """
 
     @staticmethod
     def forward(ctx, flat):
         ctx.save_for_backward(flat)
-        return torch.bmm(flat, flat.transpose(1, 2))
+        with _gram_precision(flat):
+            return torch.bmm(flat, flat.transpose(1, 2))
 
     @staticmethod
     def backward(ctx, grad):
         (flat,) = ctx.saved_tensors
-        return torch.bmm(grad + grad.transpose(1, 2), flat)
+        with _gram_precision(flat):
+            return torch.bmm(grad + grad.transpose(1, 2), flat)
 
 
 def gram(features: torch.Tensor) -> torch.Tensor:
