@@ -8,4 +8,4 @@ Bump it by hand, in the same commit, whenever a change can alter a stylized pixe
 (losses.py, optimise.py, features.py, weights.py conventions, images.py reading/resizing).
 """
 
-RESULT_VERSION = 2  # 2: L-BFGS moves pixels at 0/255; EXIF orientation; float TIFFs scaled
+RESULT_VERSION = 2  # 2: L-BFGS moves pixels at 0/255; EXIF orientation; float TIFFs; TF32 Gram on CUDA

@@ -30,8 +30,7 @@ STATE = Path(os.environ.get("STEEL_SLURM_DIR", "/tmp/steel-slurm"))
 STYLE, CONTENT = "ironwrath", "quorix"
 CELLS = ["conv3_3-20", "conv3_3-200"]
 RUNS = [f"results/runs/{STYLE}/{CONTENT}/{cell}" for cell in CELLS]
-#: the stylize jobs and one CPU-only job after them (the whole workflow is some 15 Slurm jobs, each
-#: starting Snakemake twice: minutes more on a small machine, for no more coverage of the profile)
+#: the stylize jobs and one cheap (local) job after them
 TARGETS = [f"{run}/stylized.png" for run in RUNS] + [f"results/plots/tiny/{STYLE}__{CONTENT}.png"]
 
 
@@ -181,30 +180,24 @@ def runs(node, tmp_path_factory):
     return {"slurm": on_slurm, "local": local, "output": result.output, "submitted": submitted, "jobs": jobs}
 
 
-def test_every_job_went_through_sbatch_and_only_stylize_asked_for_a_gpu(runs):
+def test_one_slurm_job_per_stylize_job_cheap_rules_local(runs):
     output, ours = runs["output"], runs["jobs"]
-    # Snakemake ran no job of its own: its job count is Slurm's
+    # each stylize job is a Slurm job of its own (group "cell", with its cells' metrics when they
+    # are asked for); the loss plot is a local rule: seconds, no Slurm job
     planned = int(re.search(r"^total\s+(\d+)$", output, re.MULTILINE).group(1))
-    assert len(runs["submitted"]) == len(ours) == planned == len(CELLS) + 1, output[-3000:]
-    assert "localrule" not in output
+    assert planned == len(CELLS) + 1, output[-3000:]
+    assert len(runs["submitted"]) == len(ours) == len(CELLS), output[-3000:]
+    assert re.search(r"localrule loss_plot", output), output[-3000:]
     assert {f["JobState"] for f in ours.values()} == {"COMPLETED"}
-
-    stylize = {f["Comment"]: f for f in ours.values() if f["Comment"].startswith("rule_stylize_")}
-    assert set(stylize) == {f"rule_stylize_wildcards_{STYLE}_{CONTENT}_{cell}" for cell in CELLS}
-    for fields in stylize.values():
+    for fields in ours.values():
+        assert "stylize" in fields["Comment"], fields
         assert fields["TresPerJob"] == "gres:gpu:1", fields  # asked for: sbatch --gpus=1
         assert fields["JOB_GRES"] == "gpu:1", fields  # and got
-    others = [f for f in ours.values() if not f["Comment"].startswith("rule_stylize_")]
-    assert [f["Comment"] for f in others] == [f"rule_loss_plot_wildcards_tiny_{STYLE}_{CONTENT}"]
-    for fields in others:
-        assert "TresPerJob" not in fields, fields
-        assert fields["JOB_GRES"] == "(null)", fields
+        assert fields["Requeue"] == "1", fields  # the profile's slurm-requeue
 
 
 def test_stylize_jobs_saw_the_gpu_but_chose_the_cpu(runs):
-    for job_id, fields in runs["jobs"].items():
-        if not fields["Comment"].startswith("rule_stylize_"):
-            continue
+    for job_id in runs["jobs"]:
         steps = step_environments(job_id)
         assert steps, f"no step of Slurm job {job_id} was recorded"
         # Slurm handed the (fake) GPU to the job step that ran the rule...
