@@ -79,6 +79,8 @@ def test_the_same_values_in_other_words_give_the_same_params():
         {"loss.content_layer": "conv3_3"},
         {"loss.content_weight": 2.0},
         {"loss.tv_weight": 0.01},
+        {"loss.normalise": "gatys"},
+        {"loss.style_weight": 2.0},
     ],
     ids=lambda change: next(iter(change)),
 )
