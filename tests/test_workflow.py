@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from workflow_helpers import (
     REPO,
+    SNAKEMAKE,
     planned_jobs,
     snakemake,
     stylize_jobs,
@@ -300,6 +301,11 @@ def test_a_plain_slurm_executor_is_not_limited_to_one_gpu_job():
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == "{}"
+    # and the workflow plans under it without a core count (a cluster has none)
+    command = [str(SNAKEMAKE), "-n", "--executor", "slurm", "--jobs", "10", "--config", "weights=random"]
+    planned = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr[-3000:]
+    assert "stylize" in planned.stdout
 
 
 # --- batched stylize jobs (execution.cells_per_job) ---

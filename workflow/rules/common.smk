@@ -59,9 +59,10 @@ def run_targets(name="stylized.png"):
     ]
 
 
-# A stylize job holds the GPU, or without one all the cores it is given: locally one runs at a
-# time on all cores; on a cluster the profile's set-threads/set-resources size each job.
-STYLIZE_THREADS = min(workflow.cores, os.cpu_count() or 1)
+# A stylize job holds the GPU, or without one all the cores: locally it asks for every core
+# (Snakemake scales that down to --cores), so one runs at a time; on a cluster, where Snakemake
+# has no core count, 2 unless the profile's set-threads sizes it.
+STYLIZE_THREADS = (os.cpu_count() or 1) if workflow.local_exec else 2
 STYLIZE_RESOURCES = {"gpu": 1, "mem_mb": 4000, "runtime": 60}
 
 
