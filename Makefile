@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WEIGHTS ?=
 CORES ?= all
 
-.PHONY: venv install demo test test-slurm lint report clean
+.PHONY: venv install demo test test-slurm lint report clean mutants mutants-score
 
 venv: $(BIN)/python
 
@@ -43,3 +43,28 @@ report: install
 
 clean:
 	rm -rf results .snakemake
+
+# Mutation testing (issue 17), not in CI: mutmut ([tool.mutmut] in pyproject.toml) mutates a copy
+# of src/steel in ./mutants/ and runs the fast unit tests (-m "not workflow") that reach each
+# mutant. Slow (hours for all modules on 2 cores); results are cached in ./mutants/, so a rerun
+# only tests new or changed functions. Pick modules with MUTANTS_MODULES="losses metrics";
+# `make mutants-score` prints killed/total per module, `.venv/bin/mutmut show NAME` a survivor.
+MUTANTS_MODULES ?= losses batches params sweeps metrics jobs sheets optimise
+MUTANTS_JOBS ?= 2
+
+$(VENV)/.installed-mutation: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[workflow,metrics,dev,mutation]'
+	touch $@
+
+mutants: $(VENV)/.installed-mutation
+	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children $(MUTANTS_JOBS) \
+		$(foreach m,$(MUTANTS_MODULES),'steel.$(m).*')
+	@$(MAKE) --no-print-directory mutants-score
+
+# killed / total per module (total counts every mutant, also those no fast test reaches)
+mutants-score:
+	@$(BIN)/mutmut results --all true | awk -F': ' '/__mutmut_/ { \
+		split($$1, name, "."); m = name[2]; total[m]++; status[m, $$2]++ } \
+		END { for (m in total) printf "%-9s %4d / %4d killed (%5.1f %%)  survived %d, no tests %d, timeout %d, not checked %d\n", \
+			m, status[m, "killed"], total[m], 100 * status[m, "killed"] / total[m], status[m, "survived"], \
+			status[m, "no tests"], status[m, "timeout"], status[m, "not checked"] }' | sort

@@ -145,3 +145,46 @@ def test_adding_a_cell_of_another_depth_moves_no_cell():
     after = plan_batches([*CELLS, "conv5_1-20"], 2)
     assert {k: v for k, v in after.items() if k in before} == before
     assert after["conv5_1_1"] == ["conv5_1-20"]
+
+
+def test_the_content_layer_sets_the_depth_of_every_batch():
+    # the default content layer is the paper's conv4_2: shallow cells need the network up to it
+    assert deepest_layer("conv1_1-20") == "conv4_2"
+    assert deepest_layer("conv5_3-20") == "conv5_3"
+    deep = plan_batches(CELLS, 2, content_layer="conv5_1")
+    assert deep == {
+        "conv5_1_1": ["conv1_1-20__conv1_2-20__conv3_3-2000", "conv1_2-20__conv4_3-200"],
+        "conv5_1_2": ["conv3_3-20", "conv4_3-20"],
+        "conv5_1_3": ["relu1_2-20__relu2_2-20"],
+        "conv5_3_1": ["conv1_2-20__conv5_3-20", "conv5_3-200"],
+    }
+
+
+def test_batches_are_listed_from_shallow_to_deep():
+    # relu5_1 lies between conv4_3 and conv5_3, though it sorts after both as text
+    batches = plan_batches([*CELLS, "relu5_1-20"], 2)
+    assert list(batches) == ["conv4_2_1", "conv4_2_2", "conv4_3_1", "relu5_1_1", "conv5_3_1"]
+
+
+@pytest.mark.parametrize("cells_per_job", [0, -1])
+def test_fewer_than_one_cell_per_job_is_refused(cells_per_job):
+    with pytest.raises(ValueError, match=f"cells_per_job must be at least 1, not {cells_per_job}"):
+        plan_batches(CELLS, cells_per_job)
+
+
+def test_canonical_types_list_items_by_the_items_schema_and_only_where_the_schema_says():
+    numbers = {"type": "array", "items": {"type": "number"}}
+    assert [type(v) for v in canonical([1, 2.5], numbers)] == [float, float]
+    integers = {"type": "array", "items": {"type": "integer"}}
+    assert [type(v) for v in canonical([1.0, 2], integers)] == [int, int]
+    # an integral float becomes an int only where the schema asks for integers; a fraction stays
+    assert type(canonical(2.0, {})) is float and type(canonical(2.0, {"type": "string"})) is float
+    assert canonical(2.5, {"type": "integer"}) == 2.5
+    # a boolean is no number, even where a number is allowed
+    assert canonical(True, {"type": ["number", "boolean"]}) is True
+
+
+def test_stylize_params_hold_exactly_the_result_shaping_settings():
+    params = stylize_params(_config(**{"seed": 3, "weights": "random:7"}), SCHEMA)
+    assert set(params) == {*RESULT_SECTIONS, "seed", "weights", "result_version"}
+    assert params["seed"] == 3 and params["weights"] == "random:7"
