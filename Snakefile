@@ -21,6 +21,7 @@ include: "workflow/rules/stylize.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/sheets.smk"
 include: "workflow/rules/plots.smk"
+include: "workflow/rules/findings.smk"
 
 
 # Rules of seconds, run once per pair or sweep: where Snakemake runs, never cluster jobs of their own.
@@ -33,6 +34,8 @@ localrules:
     overview,
     loss_plot,
     figure,
+    findings,
+    findings_summary,
 
 
 rule all:
@@ -45,3 +48,5 @@ rule all:
         figure_targets(rules.figure.output[0]),
         pair_targets(rules.metrics_table.output.table),
         pair_targets(rules.best.output.choice, sweeps=False),
+        pair_targets(rules.findings.output.report, sweeps=False),
+        rules.findings_summary.output.report,

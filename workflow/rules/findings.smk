@@ -1,0 +1,64 @@
+# Does the paper hold? Its four findings checked against this run's numbers (steel.findings): per
+# pair from the metrics tables of every sweep, the reference metrics, and every cell's logged losses
+# and run record (steps, width); then one summary over all pairs. Cheap: no torch, seconds each.
+
+
+def pair_cell_files(name):
+    """Input function: one file of every cell's run folder, for one pair."""
+    return lambda wildcards: [
+        os.path.join(
+            RUN_DIR.format(style=wildcards.style, content=wildcards.content, cell=cell),
+            name,
+        )
+        for cell in CELLS
+    ]
+
+
+rule findings:
+    input:
+        tables=lambda wildcards: [
+            rules.metrics_table.output.table.format(
+                sweep=sweep, style=wildcards.style, content=wildcards.content
+            )
+            for sweep in SWEEPS
+        ],
+        reference=rules.reference_metrics.output[0],
+        losses=pair_cell_files("losses.tsv"),
+        records=pair_cell_files("run.json"),
+    output:
+        report=report(
+            f"results/findings/{PAIR}.md",
+            caption="../report/findings.rst",
+            category="Findings",
+            labels={"pair": PAIR, "file": "findings"},
+        ),
+        data=f"results/findings/{PAIR}.json",
+    log:
+        f"results/findings/{PAIR}.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        sweeps=config["sweeps"],
+        pair=pair_label,
+        max_cer=config["selection"]["max_cer"],
+        max_artefacts=config["selection"]["max_artefacts"],
+    script:
+        "../scripts/findings.py"
+
+
+rule findings_summary:
+    input:
+        data=pair_targets(rules.findings.output.data, sweeps=False),
+    output:
+        report=report(
+            "results/findings/summary.md",
+            caption="../report/findings.rst",
+            category="Findings",
+            labels={"pair": "all pairs", "file": "summary"},
+        ),
+    log:
+        "results/findings/summary.log",
+    conda:
+        "../../envs/steel.yaml"
+    script:
+        "../scripts/findings.py"
