@@ -437,3 +437,71 @@ def test_preset_time_estimates_per_cell_and_batched_jobs(logos, tmp_path, capsys
     assert set(record["ms_per_step"]) == {"1xrelu1_2", "3xrelu1_2"}
     assert all(plan["seconds_total"] > 0 for plan in record["plans"].values())
     assert "cells per job" in capsys.readouterr().out
+
+
+# --- your own logo: SVG files and words in a font --------------------------------------------
+
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="90" height="60">'
+    '<rect x="15" y="15" width="60" height="30" fill="#102030"/></svg>'
+)
+METAL_FONT = Path(__file__).resolve().parents[1] / "resources" / "fonts" / "MetalMania-Regular.ttf"
+
+
+def own_logo_args(out: Path, *extra: str) -> list[str]:
+    common = ["--weights", "random", "--width", "48", "--device", "cpu", "--quiet", "--iterations", "2"]
+    return ["stylize", "--out", str(out), *common, *CHEAP, *extra]
+
+
+def test_svg_style_and_text_content(tmp_path, capsys):
+    (tmp_path / "band.svg").write_text(SVG)
+    out = tmp_path / "out"
+    argv = own_logo_args(out, "--style", str(tmp_path / "band.svg"), "--content-text", "Acme")
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    assert files_under(out) == ["content.png", "losses.tsv", "run.json", "stylized.png"]
+    record = json.loads((out / "run.json").read_text())
+    assert record["content"]["path"] == str(out / "content.png")
+    assert record["style"]["width"] == 48 and record["style"]["height"] == 32  # SVG at the width
+    with Image.open(out / "stylized.png") as stylized, Image.open(out / "content.png") as content:
+        assert stylized.size == content.size and content.width == 48
+
+
+def test_text_style_in_a_metal_font_and_svg_content(tmp_path, capsys):
+    (tmp_path / "corp.svg").write_text(SVG)
+    out = tmp_path / "out"
+    argv = own_logo_args(
+        out,
+        "--style-text",
+        "Vorthane",
+        "--style-font",
+        str(METAL_FONT),
+        "--content",
+        str(tmp_path / "corp.svg"),
+    )
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    assert "style.png" in files_under(out) and "content.png" not in files_under(out)
+
+
+OWN_LOGO_MISTAKES = {
+    "empty text": (["--style", "{svg}", "--content-text", " "], "text is empty"),
+    "missing font": (["--style", "{svg}", "--content-text", "Acme", "--font", "{missing}"], "does not exist"),
+    "malformed svg": (["--style", "{bad}", "--content-text", "Acme"], "cannot read SVG"),
+    "style text without font": (["--style-text", "Band", "--content", "{svg}"], "needs --style-font"),
+    "font without text": (["--style", "{svg}", "--content", "{svg}", "--font", "{svg}"], "--content-text"),
+    "neither content": (["--style", "{svg}"], "--content-text"),
+}
+
+
+@pytest.mark.parametrize("case", list(OWN_LOGO_MISTAKES))
+def test_own_logo_mistakes_are_one_line_and_leave_no_files(case, tmp_path, capsys):
+    (tmp_path / "ok.svg").write_text(SVG)
+    (tmp_path / "bad.svg").write_text("<svg><g></svg")
+    names = {"svg": tmp_path / "ok.svg", "bad": tmp_path / "bad.svg", "missing": tmp_path / "none.ttf"}
+    extra, words = OWN_LOGO_MISTAKES[case]
+    out = tmp_path / "out"
+    code, stdout, stderr = steel_main(own_logo_args(out, *[a.format(**names) for a in extra]), capsys)
+    assert code == 2 and stdout == "" and "Traceback" not in stderr
+    assert words in stderr.strip().splitlines()[-1]
+    assert files_under(out) == []

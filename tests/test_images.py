@@ -181,3 +181,37 @@ def test_float_tiff_on_the_0_255_scale_and_out_of_range(tmp_path):
     Image.fromarray(grey * 10 - 5, "F").save(tmp_path / "bad.tif")
     with pytest.raises(SteelError, match=r"bad\.tif holds float values .*8-bit PNG"):
         read_image(tmp_path / "bad.tif")
+
+
+# --- SVG input ---------------------------------------------------------------------------------
+
+#: a 3:1 logo: a black bar on a transparent canvas
+SVG_LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40">'
+    '<rect x="20" y="10" width="80" height="20" fill="#000000"/></svg>'
+)
+
+
+def test_svg_is_rasterised_at_the_working_width_on_white(tmp_path):
+    (tmp_path / "logo.svg").write_text(SVG_LOGO)
+    image = read_image(tmp_path / "logo.svg", 240)
+    assert image.mode == "RGB" and image.size == (240, 80)
+    pixels = np.asarray(image)
+    assert (pixels[:10] == 255).all()  # transparency laid on white
+    assert (pixels[30:50, 60:180] == 0).all()  # drawn sharp at the working width
+    tensor = load_image(tmp_path / "logo.svg", 96)
+    assert tuple(tensor.shape) == (1, 3, 32, 96)
+    assert read_image(tmp_path / "logo.svg").size == (120, 40)  # its own size without a width
+
+
+def test_svg_is_recognised_by_its_content_whatever_its_name(tmp_path):
+    (tmp_path / "logo.img").write_text('<?xml version="1.0"?>\n' + SVG_LOGO)
+    assert read_image(tmp_path / "logo.img", 60).size == (60, 20)
+
+
+@pytest.mark.parametrize("text", ["<svg><rect></svg", "not svg at all", ""])
+def test_malformed_svg_is_one_line(tmp_path, text):
+    (tmp_path / "bad.svg").write_text(text)
+    with pytest.raises(SteelError, match=r"cannot read SVG .*bad\.svg") as error:
+        load_image(tmp_path / "bad.svg", 64)
+    assert "\n" not in str(error.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -26,6 +27,10 @@ example (the paper's best cell):
 choice), reluB_J after it, poolB a pooling output. Repeat --layers to optimise several cells
 together as one batch; each then goes to OUT/<cell id>/.
 Writes stylized.png, losses.tsv and run.json into the output folder.
+
+No logo image yet? Draw a word instead: --content-text Acme [--font FONT.ttf] (default font: the
+bundled Inter Bold), --style-text NAME --style-font METAL.ttf; the drawn logos are kept as
+OUT/content.png and OUT/style.png. SVG files are rasterised at the working width.
 """
 
 
@@ -65,8 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    s.add_argument("--style", required=True, type=Path, help="style image (a metal logo)")
-    s.add_argument("--content", required=True, type=Path, help="content image (a plain logo)")
+    style = s.add_mutually_exclusive_group(required=True)
+    style.add_argument("--style", type=Path, help="style image (a metal logo): PNG, JPEG, WebP, BMP or SVG")
+    style.add_argument(
+        "--style-text", metavar="WORD", help="draw this word in --style-font as the style (e.g. a band name)"
+    )
+    content = s.add_mutually_exclusive_group(required=True)
+    content.add_argument(
+        "--content", type=Path, help="content image (a plain logo): PNG, JPEG, WebP, BMP or SVG"
+    )
+    content.add_argument(
+        "--content-text", metavar="WORD", help="draw this word in --font as the content (e.g. a company name)"
+    )
+    s.add_argument(
+        "--font", type=Path, help="font of --content-text, .ttf or .otf (default: the bundled Inter Bold)"
+    )
+    s.add_argument("--style-font", type=Path, help="font of --style-text, .ttf or .otf (e.g. a metal font)")
     s.add_argument("--out", required=True, type=Path, help="output folder")
     s.add_argument(
         "--layers",
@@ -155,6 +174,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _text_logos(args: argparse.Namespace):
+    """The style and content files: given, or drawn from --style-text/--content-text into
+    OUT/style.png and OUT/content.png (removed again if the run fails: no files are left behind)."""
+    from steel.logo_text import render_text
+
+    if args.font and args.content_text is None:
+        raise SteelError("--font is the font of --content-text; give --content-text WORD too")
+    if args.style_font and args.style_text is None:
+        raise SteelError("--style-font is the font of --style-text; give --style-text WORD too")
+    if args.style_text is not None and args.style_font is None:
+        raise SteelError(
+            "--style-text needs --style-font (a metal font, e.g. resources/fonts/MetalMania-Regular.ttf)"
+        )
+    drawn = {}  # every word is drawn before anything is written
+    if args.style_text is not None:
+        drawn["style.png"] = render_text(args.style_text, args.style_font, args.style_width or args.width)
+    if args.content_text is not None:
+        drawn["content.png"] = render_text(args.content_text, args.font, args.width)
+    written = []
+    try:
+        for name, image in drawn.items():
+            args.out.mkdir(parents=True, exist_ok=True)
+            image.save(args.out / name, format="PNG")
+            written.append(args.out / name)
+        yield (
+            args.out / "style.png" if "style.png" in drawn else args.style,
+            args.out / "content.png" if "content.png" in drawn else args.content,
+        )
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
 def stylize_command(args: argparse.Namespace) -> None:
     from steel.run import run  # imports torch: keep --help fast
 
@@ -174,21 +228,22 @@ def stylize_command(args: argparse.Namespace) -> None:
         amp=args.amp,
         channels_last=args.channels_last,
     )
-    records = run(
-        args.style,
-        args.content,
-        cells,
-        out_dirs,
-        settings=settings,
-        weights=args.weights,
-        device=args.device,
-        width=args.width,
-        style_width=args.style_width,
-        gif=args.gif,
-        checkpoint_every=args.checkpoint_every,
-        progress=False if args.quiet else None,
-        fast=False if args.eager else None,
-    )
+    with _text_logos(args) as (style, content):
+        records = run(
+            style,
+            content,
+            cells,
+            out_dirs,
+            settings=settings,
+            weights=args.weights,
+            device=args.device,
+            width=args.width,
+            style_width=args.style_width,
+            gif=args.gif,
+            checkpoint_every=args.checkpoint_every,
+            progress=False if args.quiet else None,
+            fast=False if args.eager else None,
+        )
     for out, record in zip(out_dirs, records, strict=True):
         print(f"{out / 'stylized.png'}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")
 

@@ -6,6 +6,7 @@ rules (sheets, tables) can read images without paying for it.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 MAX_PIXELS = 4_000_000
 #: an image side must be at least this long to keep one pixel after every pooling stage
 MIN_SIDE = 2**POOLING_STAGES
+#: file name endings read as SVG (rasterised by resvg, see :func:`read_svg`)
+SVG_SUFFIXES = (".svg", ".svgz")
+#: the bundled OFL fonts, offered to SVGs whose text names no installed font
+FONT_DIR = Path(__file__).with_name("fonts")
 
 
 def check_image_size(height: int, width: int, what: str) -> None:
@@ -33,12 +38,52 @@ def check_image_size(height: int, width: int, what: str) -> None:
         )
 
 
-def read_image(path: str | Path) -> Image.Image:
+def is_svg(path: str | Path) -> bool:
+    """An SVG by its name (.svg, .svgz) or, whatever the name, by an XML/SVG start."""
+    path = Path(path)
+    if path.suffix.lower() in SVG_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as file:
+            head = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    except OSError:
+        return False
+    return head.startswith((b"<svg", b"<?xml")) and b"<svg" in head
+
+
+def read_svg(path: str | Path, width: int | None = None) -> Image.Image:
+    """Rasterise an SVG with resvg at ``width`` px (aspect kept; the SVG's own size if None),
+    transparency laid on white. A malformed file is a one-line :class:`SteelError`."""
+    import resvg_py
+
+    path = Path(path)
+    try:
+        png = resvg_py.svg_to_bytes(
+            svg_path=str(path),
+            width=width,
+            background="#ffffff",
+            font_dirs=[str(FONT_DIR)],
+            sans_serif_family="Inter",
+        )
+        with Image.open(io.BytesIO(bytes(png))) as opened:
+            image = opened.convert("RGBA")
+    except (ValueError, OSError, UnidentifiedImageError) as error:
+        why = " ".join(str(error).split()) or type(error).__name__
+        raise SteelError(f"cannot read SVG {path} ({why}); check that it is a valid SVG file") from None
+    white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, image).convert("RGB")
+
+
+def read_image(path: str | Path, width: int | None = None) -> Image.Image:
     """Open an image file as RGB: turned upright as its EXIF orientation says, transparency composited
-    onto white, grey scale expanded, 16-bit and 0-1 float grey brought to 0-255."""
+    onto white, grey scale expanded, 16-bit and 0-1 float grey brought to 0-255. An SVG is rasterised
+    at ``width`` px (its own size if None); other formats are read at their size (``width`` unused:
+    :func:`resize_to_width` scales them)."""
     path = Path(path)
     if not path.is_file():
         raise SteelError(f"image {path} does not exist; check the path")
+    if is_svg(path):
+        return read_svg(path, width)
     try:
         with Image.open(path) as opened:
             opened.load()
@@ -46,7 +91,7 @@ def read_image(path: str | Path) -> Image.Image:
     except Image.DecompressionBombError as error:
         raise SteelError(f"image {path} is too large ({error}); use a smaller image") from None
     except (UnidentifiedImageError, OSError) as error:
-        raise SteelError(f"cannot read image {path} ({error}); use PNG, JPEG, WebP or BMP") from None
+        raise SteelError(f"cannot read image {path} ({error}); use PNG, JPEG, WebP, BMP or SVG") from None
     # a phone photo stores its pixels sideways and says so in EXIF
     image = ImageOps.exif_transpose(image) or image
     if image.mode == "F":
@@ -102,7 +147,7 @@ def fit_on_white(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 def load_image(path: str | Path, width: int | None, what: str = "image") -> torch.Tensor:
     """Read, resize and return a (1, 3, H, W) float tensor on the 0-255 scale."""
-    image = resize_to_width(read_image(path), width, f"{what} {path}")
+    image = resize_to_width(read_image(path, width), width, f"{what} {path}")
     return to_tensor(image)
 
 
