@@ -1,0 +1,291 @@
+"""The paper's four claims checked on constructed metric rows and losses (steel.findings), and the
+workflow's findings targets (a dry run)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from workflow_helpers import planned_jobs, snakemake, tiny_config, write_config
+
+from steel.findings import (
+    FAILS,
+    HOLDS,
+    PAPER_BEST,
+    UNTESTED,
+    best_tradeoff,
+    block3_fastest,
+    conv1_2_cleans,
+    conv5_3_weak,
+    early_ratio,
+    findings_job,
+    judged_at,
+    loss_fall,
+    pair_markdown,
+    rank_cells,
+    steps_warning,
+    summary_markdown,
+)
+from steel.layers import cell_id
+from steel.sweeps import sweeps_from_config
+
+COARSE = {"layers": ["conv1_2"], "values": [0, 200]}
+
+
+def sweeps(**specs):
+    return sweeps_from_config({"sweeps": specs})
+
+
+def deep(*layers, values=(200,)):
+    return {"layers": list(layers), "values": list(values)}
+
+
+def losses(*styles, every=10):
+    """Logged rows with the given style losses at iterations 0, every, 2 * every, ..."""
+    return [{"iteration": i * every, "style": s} for i, s in enumerate(styles)]
+
+
+# --- conv1_2 keeps the background clean ---------------------------------------------------------
+
+
+def conv1_2_rows(without, with_, colour_without=0.0, colour_with=0.0):
+    # named freely: the claim finds its sweeps by their layers, not by name
+    table = sweeps(anything={"rows": COARSE, "cols": deep("conv4_3")})
+    base, cell = cell_id({"conv4_3": 200}), cell_id({"conv1_2": 200, "conv4_3": 200})
+    metrics = {
+        base: {"cell": base, "artefacts": without, "colour_share": colour_without},
+        cell: {"cell": cell, "artefacts": with_, "colour_share": colour_with},
+    }
+    return table, metrics
+
+
+def test_conv1_2_holds_when_artefacts_fall():
+    table, metrics = conv1_2_rows(0.2, 0.01, 0.1, 0.02)
+    runs = {cell: {"steps": 4400, "width": 512} for cell in metrics}
+    finding = conv1_2_cleans(table, metrics, runs)
+    assert finding["verdict"] == HOLDS
+    assert finding["judged_at"] == "4,400 steps, 512 px wide"
+    assert finding["rows"] == [["anything", "200", "200", "0.2", "0.01", "0.1", "0.02"]]
+
+
+def test_conv1_2_does_not_hold_when_artefacts_rise():
+    finding = conv1_2_cleans(*conv1_2_rows(0.01, 0.2))
+    assert finding["verdict"] == FAILS
+    assert "dirtier" in finding["reason"]
+
+
+def test_conv1_2_does_not_hold_when_colour_rises_though_artefacts_fall():
+    assert conv1_2_cleans(*conv1_2_rows(0.2, 0.01, 0.0, 0.3))["verdict"] == FAILS
+
+
+def test_conv1_2_nothing_to_clean_is_not_tested():
+    assert conv1_2_cleans(*conv1_2_rows(0.0, 0.0))["verdict"] == UNTESTED
+
+
+def test_conv1_2_not_measurable_is_not_tested():
+    table, metrics = conv1_2_rows(None, None, None, None)
+    finding = conv1_2_cleans(table, metrics)
+    assert finding["verdict"] == UNTESTED
+    assert "not measurable" in finding["reason"]
+
+
+def test_conv1_2_without_a_zero_row_or_conv1_2_rows_is_not_tested():
+    no_zero = sweeps(t={"rows": {"layers": ["conv1_2"], "values": [20, 200]}, "cols": deep("conv4_3")})
+    other_rows = sweeps(t={"rows": {"layers": ["conv2_2"], "values": [0, 200]}, "cols": deep("conv4_3")})
+    metrics = {}
+    for table in (no_zero, other_rows):
+        for cell in next(iter(table.values())).cell_ids:
+            metrics[cell] = {"cell": cell, "artefacts": 0.5, "colour_share": 0.5}
+    assert conv1_2_cleans(no_zero, metrics)["verdict"] == UNTESTED
+    assert conv1_2_cleans(other_rows, metrics)["verdict"] == UNTESTED
+    assert conv1_2_cleans(no_zero, metrics)["judged_at"].startswith("not judged")
+
+
+# --- conv5_3 contributes little -----------------------------------------------------------------
+
+
+def five_four(strength5, strength4, fall5=(100, 50), fall4=(100, 10)):
+    table = sweeps(a={"rows": COARSE, "cols": deep("conv5_3")}, b={"rows": COARSE, "cols": deep("conv4_3")})
+    metrics, loss_rows = {}, {}
+    for name, strength, fall in (("a", strength5, fall5), ("b", strength4, fall4)):
+        for cell in table[name].cell_ids:
+            metrics[cell] = {"cell": cell, "style_strength": strength}
+            loss_rows[cell] = losses(*fall)
+    return table, metrics, loss_rows
+
+
+def test_conv5_3_holds_when_block_5_gives_less_style():
+    finding = conv5_3_weak(*five_four(0.1, 0.4))
+    assert finding["verdict"] == HOLDS
+    assert len(finding["rows"]) == 2  # rows 0 and 200 at column 200
+    assert finding["rows"][0][4:] == ["0.1", "0.4", "0.5", "0.9"]
+
+
+def test_conv5_3_does_not_hold_when_block_5_gives_more_style():
+    assert conv5_3_weak(*five_four(0.5, 0.4))["verdict"] == FAILS
+
+
+def test_conv5_3_falls_back_on_the_loss_fall_without_style_strength():
+    assert conv5_3_weak(*five_four(None, None))["verdict"] == HOLDS
+    assert conv5_3_weak(*five_four(None, None, fall5=(100, 1)))["verdict"] == FAILS
+
+
+def test_conv5_3_without_a_block_4_counterpart_is_not_tested():
+    table, metrics, loss_rows = five_four(0.1, 0.4)
+    # other coarse layers: not the same family
+    other = sweeps(
+        a={"rows": COARSE, "cols": deep("conv5_3")},
+        b={"rows": {"layers": ["conv1_1", "conv1_2"], "values": [0, 200]}, "cols": deep("conv4_3")},
+    )
+    assert conv5_3_weak(other, metrics, loss_rows)["verdict"] == UNTESTED
+    assert conv5_3_weak({"a": table["a"]}, metrics, loss_rows)["verdict"] == UNTESTED
+
+
+# --- block 3 fastest, least readable ------------------------------------------------------------
+
+
+def blocks(cer3, cer4, early3=(100, 10, 5), early4=(100, 60, 5)):
+    table = sweeps(
+        t4={"rows": COARSE, "cols": deep("conv3_2", "conv3_3")},
+        t6={"rows": COARSE, "cols": deep("conv4_2", "conv4_3")},
+    )
+    metrics, loss_rows = {}, {}
+    for name, cer, early in (("t4", cer3, early3), ("t6", cer4, early4)):
+        for cell in table[name].cell_ids:
+            metrics[cell] = {"cell": cell, "cer": cer}
+            loss_rows[cell] = losses(*early)
+    return table, metrics, loss_rows
+
+
+def test_block3_holds_when_fastest_and_least_readable():
+    finding = block3_fastest(*blocks(0.5, 0.1))
+    assert finding["verdict"] == HOLDS
+    assert "fastest: yes" in finding["reason"] and "least readable: yes" in finding["reason"]
+
+
+def test_block3_does_not_hold_when_as_readable():
+    finding = block3_fastest(*blocks(0.0, 0.0))
+    assert finding["verdict"] == FAILS
+    assert "least readable: no" in finding["reason"]
+
+
+def test_block3_does_not_hold_when_slower():
+    assert block3_fastest(*blocks(0.5, 0.1, early3=(100, 90, 5)))["verdict"] == FAILS
+
+
+def test_block3_half_measurable_is_not_tested():
+    # no text to read (CER None): the readability half cannot be judged, the speed half holds
+    assert block3_fastest(*blocks(None, None))["verdict"] == UNTESTED
+
+
+def test_block3_without_another_block_is_not_tested():
+    table, metrics, loss_rows = blocks(0.5, 0.1)
+    assert block3_fastest({"t4": table["t4"]}, metrics, loss_rows)["verdict"] == UNTESTED
+
+
+def test_early_ratio_and_loss_fall():
+    rows = losses(*range(100, 0, -10))  # 100 at 0 ... 10 at 90: 10 % of the steps is iteration 9
+    assert early_ratio(rows) == pytest.approx(0.9)
+    assert loss_fall(rows) == pytest.approx(0.9)
+    assert early_ratio(losses(100)) is None and loss_fall([]) is None
+    assert early_ratio(losses(0, 0)) is None
+
+
+# --- best trade-off -----------------------------------------------------------------------------
+
+BEST = cell_id(PAPER_BEST)
+REFERENCE = {"cer": 0.0, "artefacts": 0.0}
+
+
+def ranked_metrics(best_strength):
+    other = cell_id({"conv1_1": 2000, "conv1_2": 2000, "conv4_1": 20, "conv4_2": 20, "conv4_3": 20})
+    unreadable = cell_id({"conv4_3": 2000})
+    return {
+        BEST: {"cell": BEST, "cer": 0.0, "artefacts": 0.01, "style_strength": best_strength},
+        other: {"cell": other, "cer": 0.1, "artefacts": 0.02, "style_strength": 0.3},
+        unreadable: {"cell": unreadable, "cer": 0.9, "artefacts": 0.5, "style_strength": 0.9},
+    }
+
+
+def test_best_tradeoff_holds_at_rank_1():
+    finding = best_tradeoff(ranked_metrics(0.4), REFERENCE, 0.25, 0.1)
+    assert finding["verdict"] == HOLDS
+    assert finding["reason"] == "rank 1 of 3"
+
+
+def test_best_tradeoff_does_not_hold_below_rank_1():
+    finding = best_tradeoff(ranked_metrics(0.2), REFERENCE, 0.25, 0.1)
+    assert finding["verdict"] == FAILS
+    assert finding["reason"].startswith("rank 2 of 3")
+
+
+def test_best_tradeoff_without_the_cell_is_not_tested():
+    metrics = ranked_metrics(0.4)
+    del metrics[BEST]
+    assert best_tradeoff(metrics, REFERENCE, 0.25, 0.1)["verdict"] == UNTESTED
+
+
+def test_rank_cells_follows_the_best_cell_rule():
+    order = [row["cell"] for row in rank_cells(list(ranked_metrics(0.4).values()), 0.25, 0.1)]
+    assert order[0] == BEST and order[-1] == cell_id({"conv4_3": 2000})
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def test_steps_named_and_short_runs_flagged():
+    assert judged_at(["a", "b"], {"a": {"steps": 300, "width": 256}, "b": {"steps": 600, "width": 256}}) == (
+        "300-600 steps, 256 px wide"
+    )
+    assert "far short" in steps_warning([300])
+    assert steps_warning([50_000]) is None and steps_warning([]) is None
+    finding = conv1_2_cleans(*conv1_2_rows(0.2, 0.01))
+    text = pair_markdown("s__c", [finding], [300])
+    assert "far short" in text and "holds" in text
+    summary = summary_markdown({"s__c": {"pair": "s__c", "steps": [300], "findings": [finding]}})
+    assert "far short" in summary and "| holds | 1 | 0 | 0 |" in summary
+
+
+def test_findings_job_reads_the_workflow_files(tmp_path):
+    _, metrics = conv1_2_rows(0.2, 0.01)
+    tsv = tmp_path / "table.tsv"
+    tsv.write_text(
+        "cell\tcer\tartefacts\tcolour_share\tstyle_strength\n"
+        + "".join(f"{c}\t0.0\t{m['artefacts']}\t0.0\t\n" for c, m in metrics.items())
+    )
+    reference = tmp_path / "reference.json"
+    reference.write_text(json.dumps(REFERENCE))
+    loss_files, records = [], []
+    for cell in metrics:
+        run = tmp_path / "runs" / cell
+        run.mkdir(parents=True)
+        (run / "losses.tsv").write_text("iteration\ttotal\tstyle\n0\t10\t10\n300\t5\t5\n")
+        (run / "run.json").write_text(json.dumps({"iterations_run": 300, "content": {"width": 256}}))
+        loss_files.append(str(run / "losses.tsv"))
+        records.append(str(run / "run.json"))
+    spec = {"anything": {"rows": COARSE, "cols": deep("conv4_3")}}
+    out_md, out_json = tmp_path / "pair.md", tmp_path / "pair.json"
+    findings_job(spec, [str(tsv)], str(reference), loss_files, records, 0.25, "s__c", out_md, out_json, 0.1)
+    data = json.loads(out_json.read_text())
+    assert [f["verdict"] for f in data["findings"]] == [HOLDS, UNTESTED, UNTESTED, UNTESTED]
+    assert data["findings"][0]["judged_at"] == "300 steps, 256 px wide"
+    assert "far short" in out_md.read_text()
+
+
+def test_findings_import_no_torch():
+    code = "import sys, steel.findings; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.workflow
+def test_dry_run_plans_the_findings_targets(tmp_path):
+    config = write_config(tmp_path / "config.yaml", tiny_config())
+    result = snakemake(tmp_path, config, "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = planned_jobs(result)
+    pairs = {(j["style"], j["content"]) for j in jobs if j["rule"] == "findings"}
+    assert pairs == {("ironwrath", "quorix"), ("vorthane", "quorix")}
+    [summary] = [j for j in jobs if j["rule"] == "findings_summary"]
+    assert summary["output"] == ["results/findings/summary.md"]
