@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from steel.losses import StyleTransferLoss, content_loss, gram, style_layer_loss, tv_loss
+from steel.errors import SteelError
+from steel.losses import (
+    DEFAULT_STYLE_WEIGHTS,
+    StyleTransferLoss,
+    content_loss,
+    gram,
+    style_layer_loss,
+    tv_loss,
+)
 
 # two 2x2 maps: f0 = [1, 2, 3, 4], f1 = [0, 1, 0, -1]
 F = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]], [[0.0, 1.0], [0.0, -1.0]]]])
@@ -46,7 +54,7 @@ def test_tv_loss_by_hand():
     torch.testing.assert_close(tv_loss(batch), torch.tensor([TV_VALUE / 2, 0.0]))
 
 
-def _loss(coefficients, content_weight=0.5, tv_weight=0.1):
+def _loss(coefficients, content_weight=0.5, tv_weight=0.1, normalise="paper", style_weight=None):
     style = {"conv1_1": F, "conv1_2": torch.ones(1, 1, 2, 2)}  # A1 = G, A2 = [[4]]
     content = {"conv4_2": torch.tensor([[[[1.0, 3.0]]]])}
     return StyleTransferLoss(
@@ -57,6 +65,8 @@ def _loss(coefficients, content_weight=0.5, tv_weight=0.1):
         content_weight,
         tv_weight,
         {"conv1_1": (2, 2), "conv1_2": (2, 2)},
+        normalise,
+        style_weight,
     )
 
 
@@ -161,3 +171,117 @@ def test_gram_precision_leaves_the_cpu_and_the_global_flags_alone(monkeypatch):
         with losses._gram_precision(features):
             assert torch.backends.cuda.matmul.allow_tf32 == before  # no CUDA tensor: untouched
     assert torch.backends.cuda.matmul.allow_tf32 == before
+
+
+# ---- the loss's scale: loss.normalise and loss.style_weight -------------------------------------
+
+
+def test_gatys_and_rrmina_normalisations_by_hand():
+    zero = torch.zeros_like(G)
+    # gatys: sum (A - G)^2 / (4 N^2 M^2), N = 2 maps, M = H W = 4: 912 / (4 * 4 * 16)
+    torch.testing.assert_close(style_layer_loss(zero, G, 2, 2, "gatys"), torch.tensor([912 / 256]))
+    # rrmina: mean over the C^2 = 4 entries of ((A - G) / M)^2, divided again by C^2:
+    # (30^2 + 3 * 2^2) / 16 / 4 / 4
+    torch.testing.assert_close(style_layer_loss(zero, G, 2, 2, "rrmina"), torch.tensor([912 / 16 / 4 / 4]))
+    # one map of 1 x 4 with Gram [[4]]: gatys 16 / (4 * 1 * 16); rrmina (4 / 4)^2 / 1
+    one = torch.tensor([[[4.0]]])
+    torch.testing.assert_close(
+        style_layer_loss(torch.zeros_like(one), one, 1, 4, "gatys"), torch.tensor([0.25])
+    )
+    torch.testing.assert_close(
+        style_layer_loss(torch.zeros_like(one), one, 1, 4, "rrmina"), torch.tensor([1.0])
+    )
+    # the paper's eq. 3 is unchanged: the number of maps does not enter
+    torch.testing.assert_close(style_layer_loss(zero, G, 2, 2, "paper"), torch.tensor([14.25]))
+
+
+def test_rrmina_total_on_a_known_tiny_tensor():
+    """rrmina/neural-style-pytorch: w_c MSE + w_s sum_l layer_weight_l * mean((G/HW - A/HW)^2) / C^2."""
+    loss = StyleTransferLoss(
+        {"conv1_1": F},
+        {"conv1_1": F, "conv4_2": torch.tensor([[[[1.0, 3.0]]]])},
+        [{"conv1_1": 0.2}],
+        "conv4_2",
+        5.0,
+        0.0,
+        {"conv1_1": (2, 2)},
+        normalise="rrmina",
+        style_weight=1e5,
+    )
+    features = {"conv1_1": torch.zeros(1, 2, 2, 2), "conv4_2": torch.tensor([[[[3.0, 3.0]]]])}
+    parts = loss(features, TV_IMAGE)
+    style = 1e5 * 0.2 * (912 / 16 / 4) / 4  # = 71,250
+    content = (2.0**2 + 0.0) / 2
+    torch.testing.assert_close(parts["style"], torch.tensor([style]))
+    torch.testing.assert_close(parts["conv1_1"], torch.tensor([style]))
+    torch.testing.assert_close(parts["total"], torch.tensor([5.0 * content + style]))
+
+
+def test_style_weight_defaults_by_normalisation_and_multiplies_the_style_term():
+    cells = [{"conv1_1": 2.0}, {"conv1_2": 3.0}]
+    features = {
+        "conv1_1": torch.stack([torch.zeros(2, 2, 2), F[0]]),
+        "conv1_2": torch.stack([torch.ones(1, 2, 2), 2 * torch.ones(1, 2, 2)]),
+        "conv4_2": torch.tensor([[[[1.0, 3.0]]], [[[3.0, 3.0]]]]),
+    }
+    for normalise, default in DEFAULT_STYLE_WEIGHTS.items():
+        base = _loss(cells, normalise=normalise, style_weight=1.0)(features, TV_IMAGE.repeat(2, 1, 1, 1))
+        defaulted = _loss(cells, normalise=normalise)(features, TV_IMAGE.repeat(2, 1, 1, 1))
+        torch.testing.assert_close(defaulted["style"], default * base["style"], msg=normalise)
+        doubled = _loss(cells, normalise=normalise, style_weight=2.0)(features, TV_IMAGE.repeat(2, 1, 1, 1))
+        torch.testing.assert_close(doubled["style"], 2 * base["style"], msg=normalise)
+        torch.testing.assert_close(doubled["content"], base["content"], msg=normalise)
+    assert DEFAULT_STYLE_WEIGHTS["paper"] == 1.0
+
+
+def _old_paper_total(features, images, cells, style, content_target, content_weight, tv_weight):
+    """The loss as it was before loss.normalise existed, written out (eq. 1 and eq. 3)."""
+    names = [n for n in style if any(c.get(n, 0) for c in cells)]
+    layer_losses = []
+    for name in names:
+        f = features[name].float()
+        h, w = f.shape[2], f.shape[3]
+        layer_losses.append((gram(f) - gram(style[name])).square().sum((1, 2)) / (4.0 * h**2 * w**2))
+    coefficients = torch.tensor([[c.get(n, 0.0) for n in names] for c in cells])
+    weighted = torch.stack(layer_losses, 1) * coefficients
+    content = (features["conv4_2"].float() - content_target).square().mean((1, 2, 3))
+    return content_weight * content + weighted.sum(1) + tv_weight * tv_loss(images), weighted.sum(1)
+
+
+@pytest.mark.parametrize("style_weight", [None, 1.0])
+def test_paper_normalisation_is_bit_identical_to_the_old_formula(style_weight):
+    generator = torch.Generator().manual_seed(3)
+    style = {"conv1_1": torch.rand(1, 3, 4, 5, generator=generator) * 90}
+    style["conv1_2"] = torch.rand(1, 2, 4, 5, generator=generator) * 300
+    content = {"conv4_2": torch.rand(1, 4, 2, 3, generator=generator) * 50}
+    cells = [{"conv1_1": 2000.0, "conv1_2": 20.0}, {"conv1_2": 200.0}]
+    loss = StyleTransferLoss(
+        style,
+        content,
+        cells,
+        "conv4_2",
+        0.7,
+        0.001,
+        {"conv1_1": (4, 5), "conv1_2": (4, 5)},
+        "paper",
+        style_weight,
+    )
+    features = {
+        "conv1_1": torch.rand(2, 3, 4, 5, generator=generator) * 90,
+        "conv1_2": torch.rand(2, 2, 4, 5, generator=generator) * 300,
+        "conv4_2": torch.rand(2, 4, 2, 3, generator=generator) * 50,
+    }
+    images = torch.rand(2, 3, 6, 7, generator=generator) * 255
+    parts = loss(features, images)
+    total, style_term = _old_paper_total(features, images, cells, style, content["conv4_2"], 0.7, 0.001)
+    assert torch.equal(parts["total"], total)
+    assert torch.equal(parts["style"], style_term)
+
+
+def test_unknown_normalisation_is_a_one_line_error():
+    with pytest.raises(
+        SteelError, match=r"^unknown loss normalise 'caffe'; use one of paper, gatys, rrmina$"
+    ):
+        _loss([{"conv1_1": 1.0}], normalise="caffe")
+    with pytest.raises(SteelError, match="unknown loss normalise"):
+        style_layer_loss(G, G, 2, 2, "caffe")

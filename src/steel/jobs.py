@@ -32,6 +32,9 @@ def settings_from_config(optimizer: Mapping, loss: Mapping, seed: int, execution
         content_layer=loss["content_layer"],
         content_weight=float(loss["content_weight"]),
         tv_weight=float(loss["tv_weight"]),
+        # no schema default (an old config keeps its params, so nothing reruns): absent = paper
+        normalise=loss.get("normalise", "paper"),
+        style_weight=None if loss.get("style_weight") is None else float(loss["style_weight"]),
     )
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 import torch
 from torch import nn
 
+from steel.errors import SteelError
+
 #: TF32 tensor cores for the Gram matrices' matmuls on CUDA. ``None`` (the default) follows the
 #: convolutions: cuDNN runs them in TF32 unless ``torch.backends.cudnn.allow_tf32`` is switched
 #: off (it is on by default), and then the Gram matmuls use TF32 too, whatever
@@ -74,9 +76,39 @@ def gram(features: torch.Tensor) -> torch.Tensor:
     return _Gram.apply(features.flatten(2))
 
 
-def style_layer_loss(grams: torch.Tensor, target: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    """E_l = 1 / (4 H^2 W^2) * sum_ij (A_ij - G_ij)^2 per batch element (eq. 3)."""
-    return (grams - target).square().sum((1, 2)) / (4.0 * height**2 * width**2)
+#: how a layer's Gram loss is scaled (``loss.normalise``); see :func:`style_layer_loss`
+NORMALISES = ("paper", "gatys", "rrmina")
+
+#: the global style weight each normalisation takes when none is given (``loss.style_weight``):
+#: ``paper`` has none (eq. 1; 1 multiplies every c_l by one, exactly); ``gatys``: chosen on the demo
+#: (README, "The loss's scale"); ``rrmina``: the paper's table-1 text (1e5 times a layer weight)
+DEFAULT_STYLE_WEIGHTS = {"paper": 1.0, "gatys": 1e3, "rrmina": 1e5}
+
+
+def check_normalise(normalise: str) -> str:
+    if normalise not in NORMALISES:
+        raise SteelError(f"unknown loss normalise {normalise!r}; use one of {', '.join(NORMALISES)}")
+    return normalise
+
+
+def style_layer_loss(
+    grams: torch.Tensor, target: torch.Tensor, height: int, width: int, normalise: str = "paper"
+) -> torch.Tensor:
+    """One layer's style loss per batch element, from (B, C, C) Gram matrices G and a target A.
+
+    - ``paper``: E_l = 1 / (4 H^2 W^2) * sum_ij (A_ij - G_ij)^2 (eq. 3);
+    - ``gatys``: E_l = 1 / (4 N^2 M^2) * sum_ij (A_ij - G_ij)^2 with N = C maps, M = H W;
+    - ``rrmina``: E_l = mean_ij (A_ij / M - G_ij / M)^2 / C^2 (rrmina/neural-style-pytorch).
+    """
+    if normalise == "paper":
+        return (grams - target).square().sum((1, 2)) / (4.0 * height**2 * width**2)
+    channels, area = grams.shape[1], height * width
+    if normalise == "gatys":
+        return (grams - target).square().sum((1, 2)) / (4.0 * channels**2 * area**2)
+    if normalise == "rrmina":
+        return ((grams - target) / area).square().mean((1, 2)) / channels**2
+    check_normalise(normalise)
+    raise AssertionError(normalise)  # a name in NORMALISES without a formula here
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -96,10 +128,13 @@ def tv_loss(images: torch.Tensor) -> torch.Tensor:
 
 
 class StyleTransferLoss(nn.Module):
-    """L = w_c L_content + sum_l c_l E_l + w_tv TV (eq. 1), with a row of coefficients per image.
+    """L = w_c L_content + w_s sum_l c_l E_l + w_tv TV (eq. 1), with a row of coefficients per image.
 
     ``coefficients`` holds one mapping ``layer -> c_l`` per batch element; a layer that is zero
     for every element is never computed. Targets are computed once, outside the loop.
+    ``normalise`` picks E_l (:func:`style_layer_loss`); ``style_weight`` w_s (``None``: the
+    normalisation's default, :data:`DEFAULT_STYLE_WEIGHTS`) multiplies every c_l; the paper has
+    none (w_s = 1, which leaves its results bit for bit as they were).
     """
 
     def __init__(
@@ -111,8 +146,12 @@ class StyleTransferLoss(nn.Module):
         content_weight: float,
         tv_weight: float,
         target_size: Mapping[str, tuple[int, int]],
+        normalise: str = "paper",
+        style_weight: float | None = None,
     ):
         super().__init__()
+        self.normalise = check_normalise(normalise)
+        self.style_weight = DEFAULT_STYLE_WEIGHTS[normalise] if style_weight is None else float(style_weight)
         self.style_layers = [name for name in style_features if any(c.get(name, 0) for c in coefficients)]
         self.content_layer = content_layer
         self.content_weight = content_weight
@@ -127,7 +166,8 @@ class StyleTransferLoss(nn.Module):
         self.register_buffer("content_target", content_features[content_layer])
         self.register_buffer(
             "coefficients",
-            torch.tensor([[c.get(name, 0.0) for name in self.style_layers] for c in coefficients]),
+            torch.tensor([[c.get(name, 0.0) for name in self.style_layers] for c in coefficients])
+            * self.style_weight,
         )
 
     def forward(self, features: Mapping[str, torch.Tensor], images: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -136,7 +176,9 @@ class StyleTransferLoss(nn.Module):
         for name in self.style_layers:
             f = features[name].float()
             layer_losses.append(
-                style_layer_loss(gram(f), getattr(self, f"gram_{name}"), f.shape[2], f.shape[3])
+                style_layer_loss(
+                    gram(f), getattr(self, f"gram_{name}"), f.shape[2], f.shape[3], self.normalise
+                )
             )
         weighted = torch.stack(layer_losses, 1) * self.coefficients
         style = weighted.sum(1)

@@ -25,7 +25,7 @@ from steel.errors import SteelError
 from steel.features import VGGFeatures
 from steel.images import fit_on_white, to_pil, to_tensor
 from steel.layers import check_coefficients, check_layer, ordered
-from steel.losses import StyleTransferLoss
+from steel.losses import StyleTransferLoss, check_normalise
 from steel.outputs import StagedFiles
 from steel.result_version import RESULT_VERSION
 from steel.weights import Weights
@@ -47,6 +47,8 @@ class Settings:
     content_layer: str = "conv4_2"
     content_weight: float = 1.0
     tv_weight: float = 0.001  # the paper's "regularization constant"
+    normalise: str = "paper"  # the style loss's scale: paper (eq. 3) | gatys | rrmina (steel.losses)
+    style_weight: float | None = None  # global style weight; None: the normalisation's default
     log_every: int = 100
     snapshot_every: int = 0  # 0 = no snapshots
     amp: bool = False  # CUDA only: bfloat16 autocast for the network
@@ -58,6 +60,9 @@ class Settings:
         if self.init not in INITS:
             raise SteelError(f"unknown init {self.init!r}; use one of {', '.join(INITS)}")
         check_layer(self.content_layer)
+        check_normalise(self.normalise)
+        if self.style_weight is not None and not 0 <= float(self.style_weight) < float("inf"):
+            raise SteelError(f"style_weight must be a finite number >= 0, not {self.style_weight}")
         for name in ("iterations", "log_every"):
             if int(getattr(self, name)) < 1:
                 raise SteelError(f"{name} must be at least 1, not {getattr(self, name)}")
@@ -248,6 +253,8 @@ class _Loop:
             settings.content_weight,
             settings.tv_weight,
             {name: tuple(content_features[name].shape[2:]) for name in style_layers},
+            settings.normalise,
+            settings.style_weight,
         ).to(device)
         start = initial_image(settings.init, content, style, settings.seed)
         self.x = start.repeat(len(cells), 1, 1, 1).contiguous(memory_format=self.memory_format)
