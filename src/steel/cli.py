@@ -9,6 +9,7 @@ from pathlib import Path
 
 from steel.errors import SteelError
 from steel.layers import LAYERS, cell_id, parse_layer_spec
+from steel.losses import DEFAULT_STYLE_WEIGHTS, NORMALISES
 from steel.optimise import INITS, OPTIMIZERS, Settings
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
@@ -142,6 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="total-variation weight, the paper's 'regularization constant' (default: %(default)s)",
     )
     s.add_argument(
+        "--normalise",
+        choices=NORMALISES,
+        default=DEFAULTS.normalise,
+        help="the style loss's scale: paper (eq. 3, Adam sees only the coefficients' ratios), gatys "
+        "(1/(4 N^2 M^2) per layer: --content-weight / --style-weight trade readability against "
+        "style) or rrmina (table 1's baseline code) (default: %(default)s)",
+    )
+    s.add_argument(
+        "--style-weight",
+        type=_non_negative,
+        help="global style weight multiplying every coefficient (default: paper 1, gatys "
+        f"{DEFAULT_STYLE_WEIGHTS['gatys']:g}, rrmina {DEFAULT_STYLE_WEIGHTS['rrmina']:g})",
+    )
+    s.add_argument(
         "--log-every",
         type=_positive_int,
         default=DEFAULTS.log_every,
@@ -223,6 +238,8 @@ def stylize_command(args: argparse.Namespace) -> None:
         content_layer=args.content_layer,
         content_weight=args.content_weight,
         tv_weight=args.tv_weight,
+        normalise=args.normalise,
+        style_weight=args.style_weight,
         log_every=args.log_every,
         snapshot_every=args.snapshot_every or 0,
         amp=args.amp,
