@@ -17,6 +17,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/contents.smk"
 include: "workflow/rules/stylize.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/sheets.smk"
@@ -24,9 +25,14 @@ include: "workflow/rules/plots.smk"
 include: "workflow/rules/findings.smk"
 
 
-# Rules of seconds, run once per pair or sweep: where Snakemake runs, never cluster jobs of their own.
+# Rules of seconds (CPU only, one thread) run where Snakemake runs, never as cluster jobs of their
+# own: on Slurm only the stylize jobs are submitted. (Grouping cell_metrics with its stylize job
+# would spare the submitting host, but Snakemake 9 then hides sbatch's error message.)
 localrules:
     all,
+    cell_metrics,
+    draw_content,
+    draw_style,
     reference_metrics,
     metrics_table,
     best,

@@ -66,7 +66,7 @@ def snakemake(
 def planned_jobs(result) -> list[dict[str, str]]:
     """Rule and wildcards of every job a dry run (``-n``) planned."""
     jobs = []
-    # jobs of a group (a stylize job and its cells' metrics) are printed indented
+    # jobs of a group are printed indented
     for block in re.split(r"\n(?=\s*rule \w+:)", result.stdout + result.stderr):
         match = re.match(r"\s*rule (\w+):", block)
         if not match:

@@ -175,15 +175,14 @@ def runs(node, tmp_path_factory):
     assert local_run.returncode == 0, local_errors[-6000:]
 
     # the Slurm jobs Snakemake says it submitted, as the cluster remembers them (MinJobAge=300)
-    submitted = re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+)", result.output)
+    submitted = re.findall(r"Job \S+ has been submitted with SLURM jobid (\d+)", result.output)
     jobs = {job_id: fields for job_id, fields in slurm_jobs().items() if job_id in submitted}
     return {"slurm": on_slurm, "local": local, "output": result.output, "submitted": submitted, "jobs": jobs}
 
 
 def test_one_slurm_job_per_stylize_job_cheap_rules_local(runs):
     output, ours = runs["output"], runs["jobs"]
-    # each stylize job is a Slurm job of its own (group "cell", with its cells' metrics when they
-    # are asked for); the loss plot is a local rule: seconds, no Slurm job
+    # each stylize job is a Slurm job of its own; the loss plot is a local rule: seconds, no Slurm job
     planned = int(re.search(r"^total\s+(\d+)$", output, re.MULTILINE).group(1))
     assert planned == len(CELLS) + 1, output[-3000:]
     assert len(runs["submitted"]) == len(ours) == len(CELLS), output[-3000:]

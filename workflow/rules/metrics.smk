@@ -6,9 +6,6 @@ rule cell_metrics:
         f"{RUN_DIR}/metrics.json",
     log:
         f"{RUN_DIR}/metrics.log",
-    group:
-        # on a cluster, in the Slurm job of the stylize job that made the image
-        "cell"
     conda:
         "../../envs/steel.yaml"
     params:

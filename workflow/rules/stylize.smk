@@ -19,8 +19,6 @@ if config["execution"]["cells_per_job"] == 1:
             f"{RUN_DIR}/log",
         benchmark:
             f"{RUN_DIR}/benchmark.tsv"
-        group:
-            "cell"
         conda:
             "../../envs/steel.yaml"
         threads: STYLIZE_THREADS
@@ -50,8 +48,6 @@ else:
                 cell_files(batch_cells, "log"),
             benchmark:
                 batch_file(batch, "benchmark.tsv")
-            group:
-                "cell"
             conda:
                 "../../envs/steel.yaml"
             threads: STYLIZE_THREADS
