@@ -373,6 +373,9 @@ def test_unreadable_checkpoint_is_ignored(random_weights, images, tmp_path):
         ({"lr": -1.0}, "lr must be a finite number >= 0"),
         ({"lr": float("inf")}, "lr must be a finite number >= 0"),
         ({"tv_weight": float("nan")}, "tv_weight must be a finite number >= 0"),
+        ({"normalise": "caffe"}, "^unknown loss normalise 'caffe'; use one of paper, gatys, rrmina$"),
+        ({"style_weight": -1.0}, "style_weight must be a finite number >= 0"),
+        ({"style_weight": float("inf")}, "style_weight must be a finite number >= 0"),
     ],
 )
 def test_settings_are_checked(change, words):
@@ -471,3 +474,55 @@ def test_adam_state_made_before_capture_equals_adams_own(images):
             optimizer.step()
         results.append(x.detach())
     assert torch.equal(results[0], results[1])
+
+
+# ---- the loss's scale (loss.normalise, loss.style_weight) ----------------------------------------
+
+
+def test_paper_normalisation_and_style_weight_one_leave_results_bit_identical(random_weights, images):
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
+    default = stylize(*args, CHEAP)
+    explicit = stylize(*args, dataclasses.replace(CHEAP, normalise="paper", style_weight=1.0))
+    assert torch.equal(default.images, explicit.images)
+    assert default.logs == explicit.logs
+
+
+def test_under_gatys_a_higher_content_weight_keeps_the_content(random_weights, images):
+    """content_weight / style_weight is a real knob: more content weight, less content loss at the
+    end and an image that moves less from the content image (Adam ignores a common scale)."""
+    content_losses, moved = [], []
+    for content_weight in (1.0, 1e3, 1e5):
+        settings = Settings(
+            iterations=10,
+            log_every=10,
+            content_layer="conv1_2",
+            normalise="gatys",
+            content_weight=content_weight,
+        )
+        result = stylize(
+            random_weights,
+            images["style"],
+            images["content"],
+            [{"conv1_1": 20.0, "conv1_2": 200.0}],
+            settings,
+        )
+        content_losses.append(result.logs[0][-1]["content"])
+        moved.append(float((result.images - images["content"]).abs().mean()))
+    assert content_losses[0] > content_losses[1] > content_losses[2]
+    assert moved[0] > moved[1] > moved[2]
+
+
+def test_workflow_settings_carry_the_loss_scale_and_default_to_the_paper():
+    from steel.jobs import settings_from_config
+
+    optimizer = {"iterations": 3, "name": "adam", "lr": 1.0, "init": "content", "log_every": 1, "amp": False}
+    loss = {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001}
+    execution = {"channels_last": False}
+    old = settings_from_config(optimizer, loss, 0, execution)
+    assert (old.normalise, old.style_weight) == ("paper", None) and old == Settings(
+        iterations=3, log_every=1, content_layer="conv4_2"
+    )
+    new = settings_from_config(optimizer, loss | {"normalise": "gatys", "style_weight": 3}, 0, execution)
+    assert (new.normalise, new.style_weight) == ("gatys", 3.0)
+    with pytest.raises(SteelError, match="unknown loss normalise"):
+        settings_from_config(optimizer, loss | {"normalise": "caffe"}, 0, execution)
