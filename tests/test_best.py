@@ -169,3 +169,12 @@ best_job([{str(tmp_path / "t.tsv")!r}], {str(run_root)!r}, 0.25, {str(tmp_path /
          {str(tmp_path / "b.png")!r}, {reference!r}, 0.1)
 """
     assert not _torch_after(code)
+
+
+def test_library_writers_are_utf8(tmp_path):
+    from steel.outputs import write_json, write_tsv
+
+    write_json({"text": "Ærø №1"})(tmp_path / "r.json")
+    assert "Ærø №1" in (tmp_path / "r.json").read_bytes().decode("utf-8")
+    write_tsv([{"iteration": 0, "total": 1.0}])(tmp_path / "l.tsv")
+    assert (tmp_path / "l.tsv").read_bytes().decode("utf-8").startswith("iteration\ttotal")

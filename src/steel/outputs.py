@@ -82,12 +82,14 @@ def write_png(image: Image.Image | torch.Tensor) -> Callable[[Path], None]:
 
 
 def write_json(data) -> Callable[[Path], None]:
-    return lambda path: path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    return lambda path: path.write_text(
+        json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def write_tsv(rows: Sequence[dict[str, float]]) -> Callable[[Path], None]:
     def write(path: Path) -> None:
-        with path.open("w", newline="") as handle:
+        with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
             writer.writeheader()
             for row in rows:
@@ -107,6 +109,6 @@ def write_gif(frames: Sequence[torch.Tensor], seconds_per_frame: float = 0.1) ->
 
 def read_losses(path: str | Path) -> dict[str, np.ndarray]:
     """Read a ``losses.tsv`` back as columns."""
-    with Path(path).open(newline="") as handle:
+    with Path(path).open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return {key: np.array([float(r[key]) for r in rows]) for key in rows[0]} if rows else {}
