@@ -1,0 +1,419 @@
+"""Training MSG-Net (:mod:`steel.msgnet`) on the config's logos, and stylizing with it.
+
+The loss network is this package's frozen VGG16 (:class:`steel.features.VGGFeatures`, whatever
+weights :func:`steel.weights.load_weights` loads): style on relu1_2, relu2_2, relu3_3, relu4_3
+(mean squared error between Gram matrices normalised by C*H*W), content on relu2_2 (mean squared
+error), as in the public MSG-Net code. The paper fine-tuned with style weight 10000, content weight
+1 and learning rate 1.0 (Adam): those are the defaults.
+
+Logos are wide: every content is scaled to the training width with its aspect kept and laid on a
+white canvas as tall as the tallest one (never squashed); each training sample is one of them,
+randomly scaled down, shifted and rotated a little on white (no colour inversion). Each step
+trains one style (the styles take turns, as in the public code) on a batch of such samples.
+
+Training checkpoints every ``checkpoint_every`` steps (model, optimiser, random state, loss log),
+written atomically with :class:`steel.outputs.StagedFiles`, and resumes a checkpoint that matches
+its settings, weights and images to the same state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from steel.errors import SteelError
+from steel.features import VGGFeatures
+from steel.msgnet import NGF, MSGNet, gram_matrix, load_public_checkpoint
+from steel.outputs import StagedFiles, write_json, write_png, write_tsv
+from steel.weights import Weights
+
+STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+CONTENT_LAYER = "relu2_2"
+#: the cell name of MSG-Net's results in results/runs/{style}/{content}/
+CELL = "msgnet"
+#: bumped when training changes what it computes (a checkpoint of another version is not resumed)
+TRAIN_VERSION = 1
+
+
+@dataclass(frozen=True)
+class MSGNetSettings:
+    """What shapes a trained model. Bad values are one-line :class:`SteelError`s."""
+
+    steps: int = 2000
+    batch_size: int = 4
+    width: int = 256
+    lr: float = 1.0
+    style_weight: float = 10000.0
+    content_weight: float = 1.0
+    seed: int = 0
+    ngf: int = NGF
+    #: augmentation: smallest scale of a logo on its canvas (1 = no scaling), largest rotation
+    min_scale: float = 0.75
+    max_rotation: float = 5.0
+
+    def __post_init__(self):
+        def need(ok: bool, what: str) -> None:
+            if not ok:
+                raise SteelError(f"msgnet: {what}")
+
+        for name in ("steps", "batch_size", "width", "ngf", "seed"):
+            value = getattr(self, name)
+            need(
+                isinstance(value, int) and not isinstance(value, bool),
+                f"{name} must be an integer, not {value!r}",
+            )
+        for name in ("lr", "style_weight", "content_weight", "min_scale", "max_rotation"):
+            value = getattr(self, name)
+            need(
+                isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value),
+                f"{name} must be a finite number, not {value!r}",
+            )
+        need(self.steps >= 1, f"steps must be at least 1, not {self.steps}")
+        need(self.batch_size >= 1, f"batch_size must be at least 1, not {self.batch_size}")
+        need(self.width >= 32, f"width must be at least 32 px, not {self.width}")
+        need(self.ngf >= 1, f"ngf must be at least 1, not {self.ngf}")
+        need(self.lr > 0, f"lr must be above 0, not {self.lr}")
+        need(self.style_weight >= 0, f"style_weight must be 0 or more, not {self.style_weight}")
+        need(self.content_weight >= 0, f"content_weight must be 0 or more, not {self.content_weight}")
+        need(self.style_weight + self.content_weight > 0, "style_weight and content_weight are both 0")
+        need(0 < self.min_scale <= 1, f"min_scale must be in (0, 1], not {self.min_scale}")
+        need(0 <= self.max_rotation <= 45, f"max_rotation must be 0-45 degrees, not {self.max_rotation}")
+
+    @classmethod
+    def from_config(cls, section: dict, seed: int = 0) -> MSGNetSettings:
+        """From the config's ``msgnet:`` section (keys that do not shape the model are ignored)."""
+        fields = {f.name for f in dataclasses.fields(cls)} - {"seed"}
+        return cls(seed=seed, **{k: v for k, v in section.items() if k in fields})
+
+
+@dataclass
+class TrainResult:
+    model: MSGNet
+    rows: list[dict[str, float]]  # iteration, total, content, style per step
+    steps_run: int  # steps run by this call (fewer than settings.steps after a resume)
+    seconds: float
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def canvas_batch(images: Sequence[torch.Tensor], multiple: int = 4) -> torch.Tensor:
+    """(N, 3, H, W): (1, 3, h, W) images of one width centred on a white canvas as tall as the
+    tallest, rounded up to ``multiple`` (aspect kept: logos are padded, never squashed)."""
+    width = images[0].shape[-1]
+    if any(image.shape[-1] != width for image in images):
+        raise ValueError("canvas_batch needs images of one width")
+    height = max(image.shape[-2] for image in images)
+    height += -height % multiple
+    canvas = torch.full((len(images), 3, height, width), 255.0)
+    for i, image in enumerate(images):
+        top = (height - image.shape[-2]) // 2
+        canvas[i, :, top : top + image.shape[-2]] = image[0]
+    return canvas
+
+
+def augment(
+    canvas: torch.Tensor, batch_size: int, generator: torch.Generator, min_scale: float, max_rotation: float
+) -> torch.Tensor:
+    """``batch_size`` samples of the canvases: each a random one, scaled by [min_scale, 1], rotated
+    by up to ``max_rotation`` degrees and shifted within the room the scaling leaves, on white."""
+    n, _, h, w = canvas.shape
+    pick = torch.randint(n, (batch_size,), generator=generator)
+    u = torch.rand(batch_size, 4, generator=generator)
+    scale = min_scale + (1 - min_scale) * u[:, 0]
+    angle = torch.deg2rad((2 * u[:, 1] - 1) * max_rotation)
+    # shift in pixels within the free room left by the scaling
+    tx = (2 * u[:, 2] - 1) * (1 - scale) * w / 2
+    ty = (2 * u[:, 3] - 1) * (1 - scale) * h / 2
+    # output pixel p (centred) comes from input pixel R(-a) (p - t) / s; in affine_grid's
+    # normalised coordinates x_n = x / (w / 2), y_n = y / (h / 2)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    a = torch.stack([cos, sin, -sin, cos], 1).view(batch_size, 2, 2) / scale.view(-1, 1, 1)
+    d = torch.tensor([w / 2, h / 2])
+    a_n = a * d.view(1, 1, 2) / d.view(1, 2, 1)  # D^-1 A D
+    t_n = torch.stack([tx / (w / 2), ty / (h / 2)], 1)
+    theta = torch.cat([a_n, -(a_n @ t_n.unsqueeze(2))], 2)
+    grid = F.affine_grid(theta, (batch_size, 3, h, w), align_corners=False)
+    samples = F.grid_sample(
+        canvas[pick] - 255.0, grid, mode="bilinear", padding_mode="zeros", align_corners=False
+    )
+    return samples + 255.0
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+def _fingerprint(settings: MSGNetSettings, weights: Weights, styles, contents, init: str | None) -> str:
+    digest = hashlib.sha256()
+    digest.update(
+        json.dumps(
+            [TRAIN_VERSION, dataclasses.asdict(settings), weights.spec, weights.sha256, init], sort_keys=True
+        ).encode()
+    )
+    for image in (*styles, *contents):
+        digest.update(str(tuple(image.shape)).encode())
+        digest.update(image.detach().cpu().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _losses(model, vgg, x, style, style_grams, settings) -> dict[str, torch.Tensor]:
+    y = model(x, model.style_gram(style))
+    features_y = vgg(y)
+    with torch.no_grad():
+        target = vgg(x)[CONTENT_LAYER]
+    content = settings.content_weight * F.mse_loss(features_y[CONTENT_LAYER], target)
+    style_loss = sum(
+        F.mse_loss(gram_matrix(features_y[layer]), style_grams[layer].expand(x.shape[0], -1, -1))
+        for layer in STYLE_LAYERS
+    )
+    style_loss = settings.style_weight * style_loss
+    return {"total": content + style_loss, "content": content, "style": style_loss}
+
+
+def train(
+    weights: Weights,
+    styles: Sequence[torch.Tensor],
+    contents: Sequence[torch.Tensor],
+    settings: MSGNetSettings,
+    *,
+    device: torch.device | str = "cpu",
+    checkpoint: Path | None = None,
+    checkpoint_every: int = 0,
+    init: str | Path | None = None,
+    on_log: Callable[[dict[str, float]], None] | None = None,
+    log_every: int = 0,
+    stop_after: int | None = None,
+) -> TrainResult:
+    """Train MSG-Net on every style x content. ``styles`` and ``contents`` are (1, 3, h, w) 0-255
+    tensors, the contents all at ``settings.width`` wide. With ``checkpoint``, state is saved there
+    every ``checkpoint_every`` steps and a matching checkpoint is resumed. ``init``: a public
+    MSG-Net ``.model`` file to start from. ``stop_after`` ends the call after that step (as an
+    interruption would; for tests)."""
+    started = time.perf_counter()
+    device = torch.device(device)
+    if not styles or not contents:
+        raise SteelError("msgnet: training needs at least one style and one content")
+    torch.manual_seed(settings.seed)
+    model = MSGNet(settings.ngf)
+    if init is not None:
+        load_public_checkpoint(model, init)
+    model.to(device).train()
+    vgg = VGGFeatures(weights, STYLE_LAYERS).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    generator = torch.Generator().manual_seed(settings.seed)
+    canvas = canvas_batch(contents)
+    style_images = [s.to(device) for s in styles]
+    with torch.no_grad():
+        style_grams = [{k: gram_matrix(v) for k, v in vgg(s).items()} for s in style_images]
+
+    fingerprint = _fingerprint(settings, weights, styles, contents, None if init is None else str(init))
+    step, rows = 0, []
+    if checkpoint is not None and Path(checkpoint).is_file():
+        try:
+            state = torch.load(checkpoint, map_location=device, weights_only=True)
+        except Exception:
+            state = None
+        if state is not None and state.get("fingerprint") == fingerprint:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            generator.set_state(state["generator"])
+            step, rows = state["step"], state["rows"]
+
+    first = step
+    while step < settings.steps:
+        x = augment(canvas, settings.batch_size, generator, settings.min_scale, settings.max_rotation).to(
+            device
+        )
+        which = step % len(style_images)
+        optimizer.zero_grad(set_to_none=True)
+        parts = _losses(model, vgg, x, style_images[which], style_grams[which], settings)
+        parts["total"].backward()
+        optimizer.step()
+        step += 1
+        row = {"iteration": step, **{k: float(v.detach()) for k, v in parts.items()}}
+        if not math.isfinite(row["total"]):
+            raise SteelError(f"msgnet: the loss is not finite at step {step}; lower msgnet.lr or the weights")
+        rows.append(row)
+        if on_log is not None and log_every and (step % log_every == 0 or step == settings.steps):
+            on_log(row)
+        if checkpoint is not None and checkpoint_every and step % checkpoint_every == 0:
+            state = {
+                "fingerprint": fingerprint,
+                "step": step,
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "generator": generator.get_state(),
+                "rows": rows,
+            }
+            with StagedFiles() as staged:
+                staged.stage(Path(checkpoint), lambda tmp, state=state: torch.save(state, tmp))
+        if stop_after is not None and step >= stop_after:
+            break
+    model.eval()
+    return TrainResult(model, rows, step - first, time.perf_counter() - started)
+
+
+# --- saving, loading, stylizing --------------------------------------------------------------
+
+
+def save_model(model: MSGNet, settings: MSGNetSettings, weights: Weights) -> Callable[[Path], None]:
+    """A writer of the model file (state dict and what made it)."""
+    state = {
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "ngf": model.ngf,
+        "settings": dataclasses.asdict(settings),
+        "weights": weights.spec,
+        "train_version": TRAIN_VERSION,
+    }
+    return lambda tmp: torch.save(state, tmp)
+
+
+def load_model(path: str | Path, device: torch.device | str = "cpu") -> tuple[MSGNet, dict]:
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model = MSGNet(int(state["ngf"]))
+        model.load_state_dict(state["state_dict"])
+    except Exception as error:
+        raise SteelError(
+            f"cannot load the MSG-Net model {path} ({type(error).__name__}); retrain it"
+        ) from None
+    return model.to(device).eval(), state
+
+
+@torch.no_grad()
+def stylize(model: MSGNet, style: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
+    """One forward pass: the content (1, 3, H, W) in the style, 0-255, same size as the content."""
+    device = next(model.parameters()).device
+    return model(content.to(device), model.style_gram(style.to(device))).clamp(0, 255).cpu()
+
+
+# --- jobs (the workflow's scripts call these) --------------------------------------------------
+
+
+def _plot_losses(rows: list[dict[str, float]], title: str) -> Callable[[Path], None]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 4), layout="constrained")
+    ax = figure.add_subplot()
+    steps = [r["iteration"] for r in rows]
+    for key, style in (("total", "-"), ("style", "--"), ("content", ":")):
+        ax.plot(steps, [r[key] for r in rows], style, label=key)
+    ax.set(title=title, xlabel="step", ylabel="loss (log scale)")
+    ax.set_yscale("log", nonpositive="mask")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return lambda tmp: figure.savefig(tmp, format="png", dpi=100)
+
+
+def train_job(
+    styles: Sequence[str],
+    contents: Sequence[str],
+    section: dict,
+    weights_spec: str,
+    *,
+    seed: int,
+    device: str,
+    model_out: str | Path,
+    losses_out: str | Path,
+    plot_out: str | Path,
+    threads: int = 1,
+) -> TrainResult:
+    """Train on every style x content of the config; write the model, its loss log and plot.
+    The checkpoint sits next to the model (``<model>.checkpoint``) and is removed once done."""
+    from steel.devices import resolve_device
+    from steel.images import load_image
+    from steel.weights import load_weights
+
+    torch.set_num_threads(max(1, int(threads)))
+    settings = MSGNetSettings.from_config(section, seed)
+    style_images = [load_image(path, settings.width, "style image") for path in styles]
+    content_images = [load_image(path, settings.width, "content image") for path in contents]
+    weights = load_weights(weights_spec)
+    model_out = Path(model_out)
+    checkpoint = model_out.with_name(model_out.name + ".checkpoint")
+    every = max(1, int(section.get("log_every") or max(1, settings.steps // 50)))
+    print(
+        f"train MSG-Net: {len(styles)} style(s) x {len(contents)} content(s), {settings.steps} steps, "
+        f"batch {settings.batch_size}, width {settings.width}, lr {settings.lr}",
+        flush=True,
+    )
+    result = train(
+        weights,
+        style_images,
+        content_images,
+        settings,
+        device=resolve_device(device),
+        checkpoint=checkpoint,
+        checkpoint_every=int(section.get("checkpoint_every") or 0),
+        init=section.get("init"),
+        log_every=every,
+        on_log=lambda r: print(
+            f"step {r['iteration']:>7}  total {r['total']:.6g}  style {r['style']:.6g}  "
+            f"content {r['content']:.6g}",
+            flush=True,
+        ),
+    )
+    with StagedFiles() as staged:
+        staged.stage(Path(losses_out), write_tsv(result.rows))
+        staged.stage(Path(plot_out), _plot_losses(result.rows, f"MSG-Net training ({weights.spec})"))
+        staged.stage(model_out, save_model(result.model, settings, weights))
+    checkpoint.unlink(missing_ok=True)
+    print(f"done: {result.steps_run} steps in {result.seconds:.1f} s", flush=True)
+    return result
+
+
+def _image_record(path: str, image: torch.Tensor) -> dict:
+    return {"path": str(path), "width": int(image.shape[-1]), "height": int(image.shape[-2])}
+
+
+def stylize_job(
+    model_path: str | Path,
+    style: str,
+    content: str,
+    image: dict,
+    *,
+    device: str,
+    image_out: str | Path,
+    record_out: str | Path,
+    threads: int = 1,
+) -> dict:
+    """One forward pass for a pair at the runs' size; ``stylized.png`` and a ``run.json`` that
+    :func:`steel.metrics.run_metrics` reads like a cell's."""
+    from steel.devices import resolve_device
+    from steel.images import load_image
+
+    torch.set_num_threads(max(1, int(threads)))
+    started = time.perf_counter()
+    width = image.get("width")
+    content_image = load_image(content, width, "content image")
+    style_image = load_image(style, image.get("style_width") or width, "style image")
+    model, state = load_model(model_path, resolve_device(device))
+    out = stylize(model, style_image, content_image)
+    record = {
+        "cell": CELL,
+        "method": "MSG-Net (Zhang & Dana 2017), feed-forward",
+        "content": _image_record(content, content_image),
+        "style": _image_record(style, style_image),
+        "model": str(model_path),
+        "training": state.get("settings"),
+        "weights": state.get("weights"),
+        "device": str(next(model.parameters()).device),
+        "wall_seconds": round(time.perf_counter() - started, 3),
+    }
+    with StagedFiles() as staged:
+        staged.stage(Path(record_out), write_json(record))
+        staged.stage(Path(image_out), write_png(out))
+    return record
