@@ -376,3 +376,91 @@ def test_after_a_batched_run_a_new_style_plans_only_its_jobs(batched_run, tmp_pa
     config["styles"]["grimhollow"] = str(REPO / "resources" / "logos" / "style" / "grimhollow.png")
     jobs = _batch_jobs(snakemake(batched_run, write_config(tmp_path / "c.yaml", config), "-n"))
     assert [(j["rule"], j["style"]) for j in jobs] == [("stylize_conv4_2_1", "grimhollow")]
+
+
+# --- your own logo: an SVG style and a word as the content -----------------------------------
+
+LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="150" height="50">'
+    '<path d="M10 45 L30 5 L50 45 Z M60 5 h80 v40 h-80 Z" fill="#000"/></svg>'
+)
+
+
+def _own_logo_config(folder: Path, **content) -> dict:
+    """One SVG style, one content drawn from a word, one cell."""
+    (folder / "band.svg").write_text(LOGO_SVG)
+    return tiny_config(
+        styles={"band": str(folder / "band.svg")},
+        contents={"acme": {"text": "Acme", **content}},
+        sweeps={"one": {"cols": {"layers": ["conv1_2"], "values": [20]}}},
+        figures={},
+    )
+
+
+@pytest.fixture(scope="module")
+def own_logo_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("own_logo_run")
+    configfile = write_config(workdir / "config.yaml", _own_logo_config(workdir))
+    result = snakemake(workdir, configfile)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir
+
+
+def test_svg_style_and_text_content_run_through_the_workflow(own_logo_run):
+    workdir = own_logo_run
+    drawn = workdir / "results" / "contents" / "acme.png"
+    style = workdir / "results" / "styles" / "band.png"
+    assert _not_blank(drawn).width == 128 and _not_blank(style).width == 128
+    run_dir = workdir / "results" / "runs" / "band" / "acme" / "conv1_2-20"
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["content"]["path"] == "results/contents/acme.png"
+    assert record["style"]["path"] == "results/styles/band.png"
+    assert (workdir / "results" / "sheets" / "one" / "band__acme.png").is_file()
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["cer"] >= 0  # the drawn word is the OCR reference
+    # the unstyled drawn word reads back as itself
+    reference = json.loads((workdir / "results" / "reference" / "band__acme.json").read_text())
+    assert reference["cer"] == 0, reference
+
+
+def test_a_new_text_or_font_redraws_and_reruns_its_cells(own_logo_run, tmp_path):
+    same = snakemake(own_logo_run, write_config(tmp_path / "same.yaml", _own_logo_config(own_logo_run)), "-n")
+    assert same.returncode == 0 and "Nothing to be done" in same.stdout + same.stderr
+    for edit in (
+        {"text": "Acme Steel"},
+        {"font": str(REPO / "resources" / "fonts" / "NewRocker-Regular.ttf")},
+    ):
+        config = _own_logo_config(own_logo_run, **edit)
+        result = snakemake(own_logo_run, write_config(tmp_path / "c.yaml", config), "-n")
+        rules = [job["rule"] for job in planned_jobs(result)]
+        assert "draw_content" in rules and "draw_style" not in rules, edit
+        assert stylize_jobs(result) == {("band", "acme", "conv1_2-20")}
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ({"text": None}, "content acme has neither an image nor a text"),
+        ({"text": "  "}, "content acme has neither an image nor a text"),
+        ({"font": "no/such/font.ttf"}, "content acme: font no/such/font.ttf does not exist"),
+    ],
+)
+def test_own_logo_mistakes_are_one_message_and_leave_no_files(tmp_path, content, words):
+    config = _own_logo_config(tmp_path)
+    config["contents"]["acme"].update(content)
+    result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and words in output and "Traceback" not in output
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_malformed_svg_fails_its_drawing_job_in_one_line(tmp_path):
+    config = _own_logo_config(tmp_path)
+    (tmp_path / "band.svg").write_text("<svg><g></svg")
+    # a flag first: --configfile takes every word up to the next one
+    configfile = write_config(tmp_path / "c.yaml", config)
+    result = snakemake(tmp_path, configfile, "--keep-going", "results/styles/band.png")
+    assert result.returncode != 0
+    log = (tmp_path / "results" / "styles" / "band.log").read_text().strip().splitlines()
+    assert log[-1].startswith("steel: error: cannot read SVG")
+    assert not (tmp_path / "results" / "styles" / "band.png").exists()

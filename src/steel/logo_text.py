@@ -71,10 +71,45 @@ def write_text_logo(
     path: str | Path, text: str, font: str | Path | None = None, width: int | None = 384
 ) -> Path:
     """Render and save as PNG (nothing is written when rendering fails)."""
-    image = render_text(text, font, width)
+    return write_logo(path, None, text, font, width)
+
+
+def draw_logo(
+    image: str | Path | None, text: str | None, font: str | Path | None, width: int | None
+) -> Image.Image:
+    """A style or content entry as an RGB image ``width`` px wide: an image file (an SVG is
+    rasterised at that width) or, without one, ``text`` drawn in ``font``."""
+    if image is not None:
+        from steel.images import read_image
+
+        return resize_to_width(read_image(image, width), width, f"image {image}")
+    return render_text(text, font, width)
+
+
+def write_logo(
+    path: str | Path,
+    image: str | Path | None,
+    text: str | None,
+    font: str | Path | None,
+    width: int | None,
+) -> Path:
+    """:func:`draw_logo` saved as PNG; nothing is written when drawing fails."""
+    drawn = draw_logo(image, text, font, width)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    image.save(partial, format="PNG")
+    drawn.save(partial, format="PNG")
     partial.replace(path)
     return path
+
+
+def check_logo(entry: dict, what: str) -> None:
+    """Check a style or content entry (:func:`steel.sweeps.logo_entry`) that draws a word: the
+    text is not empty and the font opens. Raises a one-line :class:`SteelError` naming ``what``."""
+    if entry["image"] is not None:
+        return
+    try:
+        check_text(entry["text"])
+        load_font(entry["font"])
+    except SteelError as error:
+        raise SteelError(f"{what}: {error}") from None

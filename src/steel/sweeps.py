@@ -137,12 +137,37 @@ def pairs_from_config(config: Mapping) -> list[tuple[str, str]]:
     return list(dict.fromkeys(result))
 
 
-def content_entry(config: Mapping, name: str) -> dict:
-    """A content as ``{"image": path, "text": word or None}`` (a bare path is allowed too)."""
-    entry = config["contents"][name]
+def logo_entry(entry, what: str, name: str) -> dict:
+    """A style or content as ``{"image": path or None, "text": word or None, "font": path or None}``.
+
+    A bare string is an image path. Without an image the word ``text`` is drawn in ``font`` (None:
+    the bundled sans); with one, ``text`` is only the word the logo shows (a content's OCR
+    reference) and ``font`` has no use."""
     if isinstance(entry, str):
-        return {"image": entry, "text": None}
-    return {"image": entry["image"], "text": entry.get("text")}
+        return {"image": entry, "text": None, "font": None}
+    logo = {"image": entry.get("image"), "text": entry.get("text"), "font": entry.get("font")}
+    if logo["image"] is None and not (isinstance(logo["text"], str) and logo["text"].strip()):
+        raise SteelError(
+            f"{what} {name} has neither an image nor a text; give image: PATH (PNG, JPEG, SVG...) "
+            "or text: WORD (drawn in font: PATH, default the bundled sans)"
+        )
+    if logo["image"] is not None and logo["font"] is not None:
+        raise SteelError(
+            f"{what} {name} has both an image and a font; a font only draws the text of a {what} "
+            "without an image: remove one"
+        )
+    return logo
+
+
+def content_entry(config: Mapping, name: str) -> dict:
+    """A content as ``{"image", "text", "font"}`` (see :func:`logo_entry`; text = the word the logo
+    shows, for metrics, and the word drawn when there is no image)."""
+    return logo_entry(config["contents"][name], "content", name)
+
+
+def style_entry(config: Mapping, name: str) -> dict:
+    """A style as ``{"image", "text", "font"}`` (see :func:`logo_entry`)."""
+    return logo_entry(config["styles"][name], "style", name)
 
 
 def pair_name(style: str, content: str) -> str:

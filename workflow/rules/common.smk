@@ -4,6 +4,8 @@ import yaml
 from snakemake.utils import validate
 
 from steel.batches import plan_batches
+from steel.images import is_svg
+from steel.logo_text import check_logo
 from steel.params import stylize_params
 from steel.sweeps import (
     BATCH_DIR,
@@ -12,6 +14,7 @@ from steel.sweeps import (
     figure_lines,
     pair_name,
     pairs_from_config,
+    style_entry,
     sweeps_from_config,
 )
 from steel.weights import resolve_spec as resolve_weights
@@ -90,12 +93,67 @@ def batch_file(batch, suffix):
     return f"{BATCH_DIR}.{suffix}".replace("{batch}", batch)
 
 
+# Logos drawn from a word in a font, or rasterised from an SVG, at the working width
+# (workflow/rules/contents.smk): the stylize, metrics and sheet rules read these PNGs.
+DRAWN_LOGO = {
+    "content": "results/contents/{name}.png",
+    "style": "results/styles/{name}.png",
+}
+LOGO_WIDTH = {
+    "content": config["image"]["width"],
+    "style": config["image"].get("style_width") or config["image"]["width"],
+}
+
+
+def logo_entry_of(kind, name):
+    return (content_entry if kind == "content" else style_entry)(config, name)
+
+
+# a content or style without image or text, an empty text or an unreadable font: one line now
+for _kind, _key in (("content", "contents"), ("style", "styles")):
+    for _name in config[_key]:
+        check_logo(logo_entry_of(_kind, _name), f"{_kind} {_name}")
+
+
+def is_drawn(entry):
+    """Drawn by the workflow: a word in a font, or an SVG file."""
+    return entry["image"] is None or is_svg(entry["image"])
+
+
+def logo_image(kind, name):
+    """The image file read for a style or content (the user's, or the drawn PNG)."""
+    entry = logo_entry_of(kind, name)
+    return DRAWN_LOGO[kind].format(name=name) if is_drawn(entry) else entry["image"]
+
+
 def style_image(wildcards):
-    return config["styles"][wildcards.style]
+    return logo_image("style", wildcards.style)
 
 
 def content_image(wildcards):
-    return content_entry(config, wildcards.content)["image"]
+    return logo_image("content", wildcards.content)
+
+
+def logo_sources(kind):
+    """Input function of a drawing rule: the SVG or the font file (their mtimes redraw)."""
+
+    def sources(wildcards):
+        entry = logo_entry_of(kind, wildcards.name)
+        return [path for path in (entry["image"], entry["font"]) if path is not None]
+
+    return sources
+
+
+def logo_param(kind, key):
+    """Params of a drawing rule: image path, or text and font (their values redraw)."""
+
+    def param(wildcards):
+        entry = logo_entry_of(kind, wildcards.name)
+        if key in ("text", "font") and entry["image"] is not None:
+            return None  # an image's text is its OCR word: no reason to redraw
+        return entry[key]
+
+    return param
 
 
 def weights_file(wildcards):
