@@ -505,3 +505,35 @@ def test_own_logo_mistakes_are_one_line_and_leave_no_files(case, tmp_path, capsy
     assert code == 2 and stdout == "" and "Traceback" not in stderr
     assert words in stderr.strip().splitlines()[-1]
     assert files_under(out) == []
+
+
+# --- light glyphs on a dark ground -------------------------------------------------------------
+
+
+def _white_on_black(path: Path) -> Path:
+    array = np.zeros((32, 48, 3), dtype=np.uint8)
+    array[10:22, 8:40] = 255
+    Image.fromarray(array).save(path)
+    return path
+
+
+@pytest.mark.parametrize(("setting", "inverted"), [("auto", True), ("false", False)])
+def test_white_on_black_comes_back_white_on_black(logos, tmp_path, capsys, setting, inverted):
+    content = _white_on_black(tmp_path / "dark.png")
+    out = tmp_path / "out"
+    argv = own_logo_args(out, "--style", str(logos["style"]), "--content", str(content), "--invert", setting)
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    record = json.loads((out / "run.json").read_text())
+    assert record["invert"]["setting"] == ("auto" if setting == "auto" else False)
+    assert record["invert"]["content"] is inverted
+    with Image.open(out / "stylized.png") as image:
+        pixels = np.asarray(image.convert("L"), dtype=int)
+    # the user's colour scheme: dark border, light glyphs (2 steps barely move the pixels)
+    assert np.median(np.concatenate([pixels[0], pixels[-1]])) < 60
+    assert pixels[12:20, 12:36].mean() > 180
+
+
+def test_bad_invert_value_is_refused(logos, tmp_path, capsys):
+    code, _, stderr = steel_main(base_args(logos, tmp_path / "out", "--invert", "maybe"), capsys)
+    assert code == 2 and "invalid choice" in stderr

@@ -215,3 +215,36 @@ def test_malformed_svg_is_one_line(tmp_path, text):
     with pytest.raises(SteelError, match=r"cannot read SVG .*bad\.svg") as error:
         load_image(tmp_path / "bad.svg", 64)
     assert "\n" not in str(error.value)
+
+
+# --- dark backgrounds --------------------------------------------------------------------------
+
+
+def _on(background: int, ink: int) -> np.ndarray:
+    array = np.full((40, 120, 3), background, dtype=np.uint8)
+    array[12:28, 20:100] = ink
+    return array
+
+
+def test_a_dark_background_is_found_by_the_border():
+    assert steel.images.has_dark_background(Image.fromarray(_on(0, 255)))
+    assert not steel.images.has_dark_background(Image.fromarray(_on(255, 0)))
+    # a big dark glyph block in the middle does not make the background dark
+    middle = _on(255, 0)
+    middle[2:38, 4:116] = 0
+    assert not steel.images.has_dark_background(middle)
+    tensor = to_tensor(Image.fromarray(_on(20, 240)))
+    assert steel.images.has_dark_background(tensor)
+
+
+@pytest.mark.parametrize(
+    ("setting", "dark", "light"), [("auto", True, False), ("true", True, True), (False, False, False)]
+)
+def test_should_invert(setting, dark, light):
+    assert steel.images.should_invert(_on(0, 255), setting) is dark
+    assert steel.images.should_invert(_on(255, 0), setting) is light
+
+
+def test_a_bad_invert_setting_is_one_line():
+    with pytest.raises(SteelError, match="auto, true or false"):
+        steel.images.parse_invert("sometimes")

@@ -269,7 +269,6 @@ def test_dilation_radius_pinned_by_shifts(height, radius):
     ("content", "why"),
     [
         (block(background=215, ink=20), "background not light"),  # light grey: every pixel is "ink"
-        (block(background=30, ink=255), "background not light"),  # white on dark
         (block(background=180), "background not light"),
         (block((100, 100), (3, 3, 97, 97)), "background too small"),  # a black square, thin white rim
     ],
@@ -281,6 +280,18 @@ def test_no_artefact_numbers_without_a_white_background(content, why):
     result = metrics.artefact_metrics(Image.fromarray(specked), content)
     assert result["artefacts"] is None and result["colour_share"] is None and result["colour_mean"] is None
     assert result["artefact_note"].startswith(why)
+
+
+def test_white_on_dark_is_measured_inverted_like_the_optimiser_sees_it():
+    """The glyph mask follows the optimiser's invert rule: light glyphs on a dark ground."""
+    dark = block(background=30, ink=255)
+    assert metrics.background_problem(dark) is None
+    assert (metrics.glyph_mask(dark) == metrics.glyph_mask(block())).all()
+    specked = np.array(dark)
+    specked[1, 1] = (200, 200, 200)  # a light speck on the dark background is an artefact
+    result = metrics.artefact_metrics(Image.fromarray(specked), dark)
+    assert result["artefact_note"] is None and result["artefacts"] > 0
+    assert metrics.artefact_metrics(dark, dark)["artefacts"] == 0
 
 
 def test_a_white_background_with_a_dark_corner_still_counts():

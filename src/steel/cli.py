@@ -185,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="CUDA: run each step eagerly instead of replaying it as a CUDA graph (the fast path, "
         "on by default with Adam on CUDA; results agree within float rounding)",
     )
+    s.add_argument(
+        "--invert",
+        choices=("auto", "true", "false"),
+        default="auto",
+        help="light glyphs on a dark ground: optimise the inverted logo and invert the result back; "
+        "auto = when the content's border is dark (default: %(default)s)",
+    )
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -260,6 +267,7 @@ def stylize_command(args: argparse.Namespace) -> None:
             checkpoint_every=args.checkpoint_every,
             progress=False if args.quiet else None,
             fast=False if args.eager else None,
+            invert=args.invert,
         )
     for out, record in zip(out_dirs, records, strict=True):
         print(f"{out / 'stylized.png'}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")

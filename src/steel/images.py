@@ -164,3 +164,55 @@ def to_pil(image: torch.Tensor) -> Image.Image:
         image = image[0]
     array = image.detach().float().clamp(0, 255).round().byte().permute(1, 2, 0).cpu().numpy()
     return Image.fromarray(array, "RGB")
+
+
+# --- dark backgrounds --------------------------------------------------------------------------
+
+#: a logo's background is dark when the median brightness of its border ring is below this
+DARK_LEVEL = 128
+#: width of the border ring that decides the background, as a share of the shorter side (>= 1 px)
+BORDER_SHARE = 0.02
+#: ``image.invert`` / ``--invert``: auto (by the border), or always / never
+INVERT_SETTINGS = ("auto", True, False)
+
+
+def border_level(image: Image.Image | np.ndarray | torch.Tensor) -> float:
+    """Median brightness (mean of R, G, B) of the image's border ring, on the 0-255 scale."""
+    if isinstance(image, Image.Image):
+        array = np.asarray(image.convert("RGB"), dtype=np.float32)
+    elif isinstance(image, np.ndarray):
+        array = image.astype(np.float32)
+    else:  # a (1, 3, H, W) or (3, H, W) tensor
+        tensor = image[0] if image.dim() == 4 else image
+        array = tensor.detach().float().permute(1, 2, 0).cpu().numpy()
+    grey = array.mean(axis=2) if array.ndim == 3 else array
+    height, width = grey.shape
+    b = max(1, round(BORDER_SHARE * min(height, width)))
+    ring = np.ones_like(grey, dtype=bool)
+    ring[b:-b, b:-b] = False
+    return float(np.median(grey[ring]))
+
+
+def has_dark_background(image: Image.Image | np.ndarray | torch.Tensor) -> bool:
+    """Light glyphs on a dark ground, judged by the border ring (:func:`border_level`)."""
+    return border_level(image) < DARK_LEVEL
+
+
+def parse_invert(value: str | bool | None) -> str | bool:
+    """``auto``, ``true``/``false`` (or booleans) as "auto", True or False; None is auto."""
+    if value is None or value == "auto":
+        return "auto"
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise SteelError(f"invert must be auto, true or false, not {value!r}")
+
+
+def should_invert(image: Image.Image | np.ndarray | torch.Tensor, invert: str | bool = "auto") -> bool:
+    """Whether to optimise ``image`` inverted: ``invert`` True or False, or "auto" = by its border."""
+    invert = parse_invert(invert)
+    return has_dark_background(image) if invert == "auto" else invert

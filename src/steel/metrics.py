@@ -32,12 +32,14 @@ Background artefacts (``artefacts``, ``colour_share``, ``colour_mean``, ``artefa
     "colour pixels" on what should be black and white; black, white and greys have spread 0);
     ``colour_mean`` is the mean spread / 255.
 
-    These numbers assume black glyphs on a white background. When the content's border is not light
-    (the median of its darkest channel over a ring of 2 % of the shorter side is below 223: a grey,
-    coloured or dark background, where every pixel would count as glyph and ``artefacts`` would be a
-    meaningless perfect 0) or when less than 5 % of the content is background, all three are
-    ``None`` and ``artefact_note`` says why (:func:`background_problem`); otherwise
-    ``artefact_note`` is ``None``.
+    These numbers assume black glyphs on a white background. A content with a dark background (light
+    glyphs: the median brightness of its border ring below 128, the optimiser's ``invert: auto``
+    rule) is measured inverted, content and stylized image alike (:func:`on_light`). When the
+    content's border is still not light (the median of its darkest channel over a ring of 2 % of
+    the shorter side is below 223: a grey or coloured background, where every pixel would count
+    as glyph and ``artefacts`` would be a meaningless perfect 0) or when less than 5 % of the
+    content is background, all three are ``None`` and ``artefact_note`` says why
+    (:func:`background_problem`); otherwise ``artefact_note`` is ``None``.
 
 Style strength (``style_strength``, ``style_strength_<layer>``, ``style_strength_relu``)
     Over a fixed set of VGG16 layers that no table of the paper optimises
@@ -80,7 +82,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from PIL import Image
+from PIL import Image, ImageOps
 
 from steel.errors import SteelError
 from steel.ocr import VISIBLE_DELTA, ink_mask, line_boxes, read_text
@@ -188,9 +190,21 @@ def dilation_radius(height: int) -> int:
     return max(1, round(DILATION * height))
 
 
+def on_light(image: ImageInput, content: ImageInput | None = None) -> Image.Image:
+    """``image`` inverted when ``content`` (default: the image itself) has a dark background
+    (:func:`steel.images.has_dark_background`, the optimiser's ``invert: auto`` rule), so that light
+    glyphs on a dark ground are measured as dark glyphs on a light one."""
+    from steel.images import has_dark_background
+
+    opened = _open(image)
+    judged = opened if content is None else _open(content)
+    return ImageOps.invert(opened) if has_dark_background(judged) else opened
+
+
 def glyph_mask(content: ImageInput) -> np.ndarray:
-    """The content's visibly non-white pixels, dilated by :func:`dilation_radius` px."""
-    mask = ink_mask(_open(content))
+    """The content's visibly non-white pixels (after :func:`on_light`: the glyphs of a light-on-dark
+    logo), dilated by :func:`dilation_radius` px."""
+    mask = ink_mask(on_light(content))
     return dilate(mask, dilation_radius(mask.shape[0]))
 
 
@@ -198,10 +212,11 @@ def background_problem(content: ImageInput, mask: np.ndarray | None = None) -> s
     """Why the artefact measures mean nothing for ``content``, or ``None`` when they do.
 
     Not light: the median of the darkest channel over the border ring (:data:`BORDER` of the
-    shorter side, at least 1 px) is below :data:`LIGHT_LEVEL`. Too small: less than
+    shorter side, at least 1 px) is below :data:`LIGHT_LEVEL` (a dark background is judged inverted,
+    see :func:`on_light`, so only a grey or coloured one is not light). Too small: less than
     :data:`MIN_BACKGROUND` of the pixels lie outside the glyph mask (``mask``, computed if not given).
     """
-    darkest = np.asarray(_open(content)).min(axis=2)
+    darkest = np.asarray(on_light(content)).min(axis=2)
     height, width = darkest.shape
     ring = np.ones_like(darkest, dtype=bool)
     b = max(1, round(BORDER * min(height, width)))
@@ -221,6 +236,9 @@ def artefact_metrics(stylized: ImageInput, content: ImageInput) -> dict:
     numbers are ``None`` and the note says why when the content's background is not white enough
     to measure them (:func:`background_problem`)."""
     stylized_image, content_image = _pair(stylized, content)
+    # light glyphs on a dark ground: both measured inverted, as the optimiser saw them
+    stylized_image = on_light(stylized_image, content_image)
+    content_image = on_light(content_image)
     mask = glyph_mask(content_image)
     problem = background_problem(content_image, mask)
     if problem is not None:
@@ -552,6 +570,7 @@ __all__ = [
     "glyph_mask",
     "levenshtein",
     "normalised_grams",
+    "on_light",
     "pareto_front",
     "readability",
     "reference_metrics",

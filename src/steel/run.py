@@ -20,7 +20,7 @@ import torch
 
 from steel.devices import resolve_device
 from steel.errors import SteelError
-from steel.images import load_image
+from steel.images import has_dark_background, load_image, parse_invert, should_invert
 from steel.layers import cell_id, check_coefficients
 from steel.optimise import Settings, stylize
 from steel.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
@@ -67,12 +67,16 @@ def run(
     progress: bool | None = None,
     on_log: Callable[[int, list[dict[str, float]]], None] | None = None,
     fast: bool | None = None,
+    invert: str | bool = "auto",
 ) -> list[dict]:
     """Stylize ``content`` with ``style`` once per cell; write cell ``i`` to ``out_dirs[i]``.
 
     ``width`` resizes the content (and, unless ``style_width`` is given, the style) keeping the
     aspect ratio; ``None`` keeps the files' sizes. ``on_log(step, rows)`` sees each logged row.
     ``fast``: replay each step as a CUDA graph (see :func:`steel.optimise.stylize`).
+    ``invert``: light glyphs on a dark ground are optimised inverted (the method assumes dark glyphs
+    on white) and the results inverted back: "auto" inverts an image whose border is dark, True the
+    content always (the style still by its border), False nothing.
     Returns the ``run.json`` records.
     """
     started = time.perf_counter()
@@ -92,6 +96,16 @@ def run(
     target = resolve_device(device)
     content_image = load_image(content, width, "content image")
     style_image = load_image(style, style_width or width, "style image")
+    invert = parse_invert(invert)
+    inverted = {
+        "setting": invert,
+        "content": should_invert(content_image, invert),
+        "style": invert is not False and has_dark_background(style_image),
+    }
+    if inverted["content"]:
+        content_image = 255.0 - content_image
+    if inverted["style"]:
+        style_image = 255.0 - style_image
     loaded = load_weights(weights)
     checkpoint = out_dirs[0] / CHECKPOINT if checkpoint_every else None
     if checkpoint:
@@ -117,6 +131,10 @@ def run(
             "use a smaller width, fewer cells per batch, or a device with more memory"
         ) from None
     per_step = result.seconds / max(result.steps_run, 1)
+    images, snapshots = result.images, result.snapshots
+    if inverted["content"]:  # back to the user's colour scheme
+        images = 255.0 - images
+        snapshots = [(step, 255 - frames) for step, frames in snapshots]
     records = []
     with StagedFiles() as staged:
         for i, (cell, out) in enumerate(zip(cells, out_dirs, strict=True)):
@@ -131,6 +149,7 @@ def run(
                     "convention": loaded.convention.name,
                 },
                 "settings": dataclasses.asdict(settings),
+                "invert": inverted,
                 "device": str(target),
                 "step_mode": result.step_mode,
                 "fast_path_fallback": result.fallback,
@@ -146,12 +165,12 @@ def run(
             }
             staged.stage(out / "losses.tsv", write_tsv(result.logs[i]))
             staged.stage(out / "run.json", write_json(record))
-            frames = [frames[i] for _, frames in result.snapshots]
-            for (step, _), frame in zip(result.snapshots, frames, strict=True):
+            frames = [frames[i] for _, frames in snapshots]
+            for (step, _), frame in zip(snapshots, frames, strict=True):
                 staged.stage(out / "snapshots" / f"step{step:06d}.png", write_png(frame.float()))
             if gif:
                 staged.stage(out / "optimisation.gif", write_gif(frames))
-            staged.stage(out / "stylized.png", write_png(result.images[i]))
+            staged.stage(out / "stylized.png", write_png(images[i]))
             records.append(record)
     if checkpoint:
         checkpoint.unlink(missing_ok=True)
