@@ -23,6 +23,7 @@ include: "workflow/rules/metrics.smk"
 include: "workflow/rules/sheets.smk"
 include: "workflow/rules/plots.smk"
 include: "workflow/rules/findings.smk"
+include: "workflow/rules/msgnet.smk"
 
 
 # Rules of seconds (CPU only, one thread) run where Snakemake runs, never as cluster jobs of their
@@ -42,6 +43,8 @@ localrules:
     figure,
     findings,
     findings_summary,
+    stylize_msgnet,
+    methods_sheet,
 
 
 rule all:
@@ -56,3 +59,4 @@ rule all:
         pair_targets(rules.best.output.choice, sweeps=False),
         pair_targets(rules.findings.output.report, sweeps=False),
         rules.findings_summary.output.report,
+        msgnet_targets(),  # none unless msgnet.enabled

@@ -318,6 +318,18 @@ def _plot_losses(rows: list[dict[str, float]], title: str) -> Callable[[Path], N
     return lambda tmp: figure.savefig(tmp, format="png", dpi=100)
 
 
+def _load_at_width(path: str, width: int) -> torch.Tensor:
+    """A logo at ``width`` px, aspect kept. Unlike a cell's image it may be flatter than VGG16's
+    five pooling stages allow: the loss network stops at relu4_3 and the canvas is padded."""
+    from PIL import Image
+
+    from steel.images import read_image, to_tensor
+
+    image = read_image(path, width)
+    height = max(8, round(image.height * width / image.width))
+    return to_tensor(image.resize((width, height), Image.Resampling.LANCZOS))
+
+
 def train_job(
     styles: Sequence[str],
     contents: Sequence[str],
@@ -334,13 +346,12 @@ def train_job(
     """Train on every style x content of the config; write the model, its loss log and plot.
     The checkpoint sits next to the model (``<model>.checkpoint``) and is removed once done."""
     from steel.devices import resolve_device
-    from steel.images import load_image
     from steel.weights import load_weights
 
     torch.set_num_threads(max(1, int(threads)))
     settings = MSGNetSettings.from_config(section, seed)
-    style_images = [load_image(path, settings.width, "style image") for path in styles]
-    content_images = [load_image(path, settings.width, "content image") for path in contents]
+    style_images = [_load_at_width(path, settings.width) for path in styles]
+    content_images = [_load_at_width(path, settings.width) for path in contents]
     weights = load_weights(weights_spec)
     model_out = Path(model_out)
     checkpoint = model_out.with_name(model_out.name + ".checkpoint")

@@ -1,0 +1,190 @@
+"""MSG-Net, the paper's feed-forward baseline: generator, training, resume, config, workflow plan."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from workflow_helpers import planned_jobs, snakemake, tiny_config, write_config
+
+from steel.errors import SteelError
+from steel.msgnet import MSGNet, count_parameters, gram_matrix, load_public_checkpoint
+from steel.msgnet_train import MSGNetSettings, augment, canvas_batch, train
+from steel.weights import load_weights
+
+TINY = {"ngf": 4, "width": 32, "batch_size": 2, "steps": 4, "lr": 1e-3, "min_scale": 0.8}
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny tensors: more threads only wait on each other on a loaded machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def weights():
+    return load_weights("random:0")
+
+
+def logo(height: int, width: int, seed: int = 0) -> torch.Tensor:
+    """A white image with a dark bar: enough structure for the losses."""
+    g = torch.Generator().manual_seed(seed)
+    image = torch.full((1, 3, height, width), 255.0)
+    top, bottom, left, right = height // 4, 3 * height // 4, width // 8, 7 * width // 8
+    image[:, :, top:bottom, left:right] = torch.rand(1, 3, bottom - top, right - left, generator=g) * 80
+    return image
+
+
+def test_the_public_size_has_about_2_4_million_parameters():
+    assert 2.3e6 < count_parameters(MSGNet()) < 2.5e6
+
+
+@pytest.mark.parametrize("size", [(48, 160), (37, 101), (33, 130)])
+def test_forward_keeps_the_shape_of_wide_and_odd_logos(size):
+    torch.manual_seed(0)
+    model = MSGNet(ngf=4).eval()
+    content = torch.rand(2, 3, *size) * 255
+    with torch.no_grad():
+        out = model(content, model.style_gram(torch.rand(1, 3, 40, 90) * 255))
+    assert out.shape == content.shape
+    assert torch.isfinite(out).all()
+
+
+def test_the_styles_gram_changes_the_output():
+    torch.manual_seed(0)
+    model = MSGNet(ngf=4).eval()
+    content = torch.rand(1, 3, 48, 160) * 255
+    with torch.no_grad():
+        a = model(content, model.style_gram(torch.rand(1, 3, 48, 160) * 255))
+        b = model(content, model.style_gram(torch.zeros(1, 3, 48, 160)))
+        model.set_target(torch.zeros(1, 3, 48, 160))
+        c = model(content)
+    assert (a - b).abs().max() > 1e-3
+    assert torch.allclose(b, c)
+
+
+def test_gram_is_normalised_by_c_h_w():
+    f = torch.ones(1, 2, 3, 4)
+    assert torch.allclose(gram_matrix(f), torch.full((1, 2, 2), 12 / 24))
+
+
+def test_augmentation_keeps_logos_on_white_without_squashing():
+    canvas = canvas_batch([logo(10, 40), logo(14, 40, 1)])
+    assert canvas.shape == (2, 3, 16, 40)
+    assert (canvas[0, :, :3] == 255).all()  # the shorter logo is padded, centred
+    samples = augment(canvas, 3, torch.Generator().manual_seed(0), 0.8, 5.0)
+    assert samples.shape == (3, 3, 16, 40)
+    assert samples.min() >= -1e-3 and samples.max() <= 255 + 1e-3
+    assert (samples[:, :, 0, 0] > 250).all()  # the corners stay white (no colour inversion)
+
+
+def test_one_training_step_lowers_the_loss_on_a_tiny_batch(weights):
+    from steel.features import VGGFeatures
+    from steel.msgnet_train import STYLE_LAYERS, _losses
+
+    torch.manual_seed(0)
+    settings = MSGNetSettings(**TINY)
+    model = MSGNet(settings.ngf)
+    vgg = VGGFeatures(weights, STYLE_LAYERS)
+    x = canvas_batch([logo(12, 32)]).expand(2, -1, -1, -1).contiguous()
+    style = logo(16, 32, 3)
+    grams = {k: gram_matrix(v) for k, v in vgg(style).items()}
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    before = _losses(model, vgg, x, style, grams, settings)["total"]
+    before.backward()
+    optimizer.step()
+    with torch.no_grad():
+        after = _losses(model, vgg, x, style, grams, settings)["total"]
+    assert after < before
+
+
+def test_a_checkpointed_training_resumes_to_the_same_state(weights, tmp_path):
+    settings = MSGNetSettings(**TINY)
+    styles, contents = [logo(16, 32, 1), logo(12, 32, 2)], [logo(12, 32), logo(10, 32, 4)]
+    whole = train(weights, styles, contents, settings)
+    checkpoint = tmp_path / "model.checkpoint"
+    part = train(weights, styles, contents, settings, checkpoint=checkpoint, checkpoint_every=2, stop_after=2)
+    assert part.steps_run == 2 and checkpoint.is_file()
+    resumed = train(weights, styles, contents, settings, checkpoint=checkpoint, checkpoint_every=2)
+    assert resumed.steps_run == 2
+    assert [r["total"] for r in resumed.rows] == pytest.approx([r["total"] for r in whole.rows], rel=1e-5)
+    for key, value in whole.model.state_dict().items():
+        assert torch.allclose(value, resumed.model.state_dict()[key], atol=1e-6), key
+    # another setting does not resume that checkpoint
+    other = train(weights, styles, contents, MSGNetSettings(**{**TINY, "lr": 2e-3}), checkpoint=checkpoint)
+    assert other.steps_run == settings.steps
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"steps": 0}, "steps must be at least 1"),
+        ({"batch_size": 0}, "batch_size must be at least 1"),
+        ({"width": 8}, "width must be at least 32"),
+        ({"lr": 0}, "lr must be above 0"),
+        ({"lr": float("nan")}, "lr must be a finite number"),
+        ({"style_weight": -1}, "style_weight must be 0 or more"),
+        ({"steps": "many"}, "steps must be an integer"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(change, words):
+    with pytest.raises(SteelError) as error:
+        MSGNetSettings.from_config({**TINY, **change})
+    assert words in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_checkpoint_that_does_not_fit_is_one_line(tmp_path):
+    path = tmp_path / "other.model"
+    torch.save(MSGNet(ngf=4).state_dict(), path)
+    with pytest.raises(SteelError, match="does not fit") as error:
+        load_public_checkpoint(MSGNet(ngf=8), path)
+    assert "\n" not in str(error.value)
+    # the public format, with old instance-norm statistics, loads
+    state = MSGNet(ngf=4).state_dict() | {"model1.1.running_mean": torch.zeros(64)}
+    torch.save(state, path)
+    load_public_checkpoint(MSGNet(ngf=4), path)
+
+
+def test_dry_run_plans_one_training_and_one_msgnet_cell_per_pair(tmp_path):
+    config = tiny_config(msgnet={"enabled": True, "steps": 2, "width": 64})
+    result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = planned_jobs(result)
+    assert [j["rule"] for j in jobs].count("train_msgnet") == 1
+    stylized = {(j["style"], j["content"]) for j in jobs if j["rule"] == "stylize_msgnet"}
+    assert stylized == {("ironwrath", "quorix"), ("vorthane", "quorix")}
+    metrics = {j["output"][0] for j in jobs if j["rule"] == "cell_metrics"}
+    assert "results/runs/vorthane/quorix/msgnet/metrics.json" in metrics
+    sheets = [j for j in jobs if j["rule"] == "methods_sheet"]
+    assert len(sheets) == 2
+    # off by default: nothing of it is planned
+    result = snakemake(tmp_path, write_config(tmp_path / "d.yaml", tiny_config()), "-n")
+    assert "msgnet" not in result.stdout
+
+
+def test_a_bad_msgnet_value_is_one_message_at_planning(tmp_path):
+    config = tiny_config(msgnet={"enabled": True, "steps": 0})
+    result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "steps" in output and "Traceback" not in output
+
+
+def test_methods_sheet_lays_out_every_method_with_its_note(tmp_path):
+    from PIL import Image
+
+    from steel.sheets import methods_sheet
+
+    path = tmp_path / "a.png"
+    Image.new("RGB", (160, 48), (0, 0, 0)).save(path)
+    sheet = methods_sheet(
+        [("content", path, "CER 0.00"), ("MSG-Net", tmp_path / "missing.png", None), ("x", path, "n")],
+        title="Methods: a on b",
+    )
+    assert sheet.width > 160 and sheet.height > 3 * 48
+    import numpy as np
+
+    dark = int((np.asarray(sheet.convert("L")) < 10).sum())
+    assert dark >= 2 * 160 * 48  # both present images drawn at full size, none squashed

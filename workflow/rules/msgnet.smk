@@ -1,0 +1,94 @@
+# MSG-Net (Zhang & Dana 2017), the paper's feed-forward baseline (its section 3.5, table 11): one
+# model trained on every style x content of the config (a GPU job like stylize), then one forward
+# pass per pair into the pair's run folder as the cell "msgnet", so that cell_metrics measures it
+# like any cell; the methods sheet puts content, style, the Gatys baseline (table 1's middle cell
+# when the config has a sweep table1), Network of Steel's recommended cell and MSG-Net side by side.
+# Settings: the `msgnet:` config section (schema); enabled: false plans none of it.
+include: "msgnet_common.smk"
+
+
+# the msgnet run folder is MSG-Net's, never a cell of stylize's (in batches stylize names its cells)
+if config["execution"]["cells_per_job"] == 1:
+
+    ruleorder: stylize_msgnet > stylize
+
+
+rule train_msgnet:
+    input:
+        styles=[logo_image("style", name) for name in MSGNET_STYLES],
+        contents=[logo_image("content", name) for name in MSGNET_CONTENTS],
+        weights=weights_file,
+        init=[MSGNET["init"]] if MSGNET["init"] else [],
+    output:
+        model=f"{MSGNET_DIR}/model.pt",
+        losses=f"{MSGNET_DIR}/losses.tsv",
+        plot=report(
+            f"{MSGNET_DIR}/losses.png",
+            caption="../report/msgnet_losses.rst",
+            category="Methods",
+            labels={"file": "MSG-Net training loss"},
+        ),
+    log:
+        f"{MSGNET_DIR}/train.log",
+    benchmark:
+        f"{MSGNET_DIR}/benchmark.tsv"
+    conda:
+        "../../envs/steel.yaml"
+    threads: STYLIZE_THREADS
+    resources:
+        **STYLIZE_RESOURCES,
+    params:
+        msgnet=MSGNET_PARAMS,
+        weights=config["weights"],
+        seed=config["seed"],
+    script:
+        "../scripts/train_msgnet.py"
+
+
+rule stylize_msgnet:
+    input:
+        model=rules.train_msgnet.output.model,
+        style=style_image,
+        content=content_image,
+    output:
+        image=f"results/runs/{{style}}/{{content}}/{MSGNET_CELL}/stylized.png",
+        record=f"results/runs/{{style}}/{{content}}/{MSGNET_CELL}/run.json",
+    log:
+        f"results/runs/{{style}}/{{content}}/{MSGNET_CELL}/log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        image=config["image"],
+    script:
+        "../scripts/stylize_msgnet.py"
+
+
+rule methods_sheet:
+    input:
+        images=methods_inputs("stylized.png"),
+        metrics=methods_inputs("metrics.json"),
+        best=rules.best.output.choice,
+        reference=rules.reference_metrics.output[0],
+        style=style_image,
+        content=content_image,
+    output:
+        sheet=report(
+            f"results/sheets/methods/{PAIR}.png",
+            caption="../report/msgnet_methods.rst",
+            category="Methods",
+            labels={"pair": PAIR, "file": "sheet"},
+        ),
+        table=f"results/sheets/methods/{PAIR}.tsv",
+    log:
+        f"results/sheets/methods/{PAIR}.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        run_root=lambda wildcards: RUN_DIR.format(
+            style=wildcards.style, content=wildcards.content, cell=""
+        ),
+        gatys=gatys_cell(),
+        msgnet=MSGNET_CELL,
+        title=pair_label,
+    script:
+        "../scripts/methods_sheet.py"

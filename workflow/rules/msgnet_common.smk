@@ -1,0 +1,59 @@
+# Settings, paths and input functions of workflow/rules/msgnet.smk (MSG-Net, the paper's
+# feed-forward baseline), apart from its rules as the linter asks.
+from steel.params import canonical
+
+MSGNET = config["msgnet"]
+MSGNET_DIR = "results/msgnet"
+MSGNET_CELL = "msgnet"
+with open(SCHEMA) as _schema:
+    # what shapes the model (typed, sorted): only a real change of value retrains it
+    MSGNET_PARAMS = canonical(
+        {
+            key: value
+            for key, value in MSGNET.items()
+            if key not in ("enabled", "checkpoint_every")
+        },
+        yaml.safe_load(_schema)["properties"]["msgnet"],
+    )
+MSGNET_STYLES = list(dict.fromkeys(style for style, _ in PAIRS))
+MSGNET_CONTENTS = list(dict.fromkeys(content for _, content in PAIRS))
+
+
+def gatys_cell():
+    """Table 1's middle cell (the Gatys baseline) when the config has a sweep table1, else None."""
+    sweep = SWEEPS.get("table1")
+    if sweep is None:
+        return None
+    return sweep.cell_at(
+        sweep.row_values[0], sweep.col_values[len(sweep.col_values) // 2]
+    )
+
+
+def methods_inputs(name):
+    """Input function: ``name`` of the Gatys cell (if any) and of MSG-Net's cell, for one pair."""
+
+    def files(wildcards):
+        cells = [cell for cell in (gatys_cell(), MSGNET_CELL) if cell is not None]
+        return [
+            os.path.join(
+                RUN_DIR.format(
+                    style=wildcards.style, content=wildcards.content, cell=cell
+                ),
+                name,
+            )
+            for cell in cells
+        ]
+
+    return files
+
+
+def msgnet_targets():
+    if not MSGNET["enabled"]:
+        return []
+    return [
+        rules.train_msgnet.output.plot,
+        *pair_targets(
+            f"{RUN_DIR}/metrics.json".replace("{cell}", MSGNET_CELL), sweeps=False
+        ),
+        *pair_targets(rules.methods_sheet.output.sheet, sweeps=False),
+    ]
