@@ -464,3 +464,12 @@ def test_a_malformed_svg_fails_its_drawing_job_in_one_line(tmp_path):
     log = (tmp_path / "results" / "styles" / "band.log").read_text().strip().splitlines()
     assert log[-1].startswith("steel: error: cannot read SVG")
     assert not (tmp_path / "results" / "styles" / "band.png").exists()
+
+
+def test_the_invert_setting_reruns_every_cell_and_reaches_the_optimiser(tiny_run, tmp_path):
+    workdir, _ = tiny_run
+    record = json.loads((workdir / "results/runs/ironwrath/quorix/conv3_3-20/run.json").read_text())
+    assert record["invert"] == {"setting": "auto", "content": False, "style": False}
+    config = tiny_config(image={"width": 128, "invert": False})
+    result = snakemake(workdir, write_config(tmp_path / "c.yaml", config), "-n")
+    assert stylize_jobs(result) == {(s, "quorix", c) for s in ("ironwrath", "vorthane") for c in TINY_CELLS}

@@ -114,6 +114,7 @@ def stylize_job(
             device=execution["device"],
             width=params["image"].get("width"),
             style_width=params["image"].get("style_width"),
+            invert=params["image"].get("invert", "auto"),
             checkpoint_every=int(execution["checkpoint_every"]),
             progress=False,
             on_log=progress,
