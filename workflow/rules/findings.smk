@@ -3,17 +3,6 @@
 # and run record (steps, width); then one summary over all pairs. Cheap: no torch, seconds each.
 
 
-def pair_cell_files(name):
-    """Input function: one file of every cell's run folder, for one pair."""
-    return lambda wildcards: [
-        os.path.join(
-            RUN_DIR.format(style=wildcards.style, content=wildcards.content, cell=cell),
-            name,
-        )
-        for cell in CELLS
-    ]
-
-
 rule findings:
     input:
         tables=lambda wildcards: [
@@ -23,8 +12,18 @@ rule findings:
             for sweep in SWEEPS
         ],
         reference=rules.reference_metrics.output[0],
-        losses=pair_cell_files("losses.tsv"),
-        records=pair_cell_files("run.json"),
+        losses=lambda wildcards: [
+            f"{RUN_DIR}/losses.tsv".format(
+                style=wildcards.style, content=wildcards.content, cell=cell
+            )
+            for cell in CELLS
+        ],
+        records=lambda wildcards: [
+            f"{RUN_DIR}/run.json".format(
+                style=wildcards.style, content=wildcards.content, cell=cell
+            )
+            for cell in CELLS
+        ],
     output:
         report=report(
             f"results/findings/{PAIR}.md",
