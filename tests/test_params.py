@@ -188,3 +188,12 @@ def test_stylize_params_hold_exactly_the_result_shaping_settings():
     params = stylize_params(_config(**{"seed": 3, "weights": "random:7"}), SCHEMA)
     assert set(params) == {*RESULT_SECTIONS, "seed", "weights", "result_version"}
     assert params["seed"] == 3 and params["weights"] == "random:7"
+
+
+@pytest.mark.parametrize("name", ["methods", "figures"])
+def test_sweep_names_that_the_workflow_uses_are_refused(name):
+    from steel.errors import SteelError
+    from steel.sweeps import Sweep
+
+    with pytest.raises(SteelError, match="rename the sweep"):
+        Sweep.from_config(name, {"cols": {"layers": ["conv3_3"], "values": [20]}})

@@ -17,6 +17,8 @@ from steel.layers import block_of, cell_id, check_coefficients, check_layer, for
 #: names of styles, contents, sweeps and figures become parts of paths
 NAME_REGEX = r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*"
 NAME_PATTERN = re.compile(NAME_REGEX)
+#: folders beside the sweeps' under results/sheets, results/plots, results/metrics
+RESERVED_SWEEP_NAMES = ("methods", "figures")
 #: joins a style and a content name in file names: ``{style}__{content}``
 PAIR_SEPARATOR = "__"
 
@@ -54,6 +56,11 @@ class Sweep:
     @classmethod
     def from_config(cls, name: str, spec: Mapping) -> Sweep:
         check_name(name, "sweep")
+        if name in RESERVED_SWEEP_NAMES:
+            raise SteelError(
+                f"sweep name {name!r} is taken by the workflow's own outputs "
+                f"({', '.join(RESERVED_SWEEP_NAMES)}); rename the sweep"
+            )
         rows = spec.get("rows") or {"layers": [], "values": [0]}
         cols = spec["cols"]
         sweep = cls(

@@ -46,7 +46,8 @@ BATCHES = plan_batches(
 
 
 wildcard_constraints:
-    sweep="[^/]+",
+    # results/sheets/methods/ holds the methods sheets (MSG-Net), not a sweep's
+    sweep="(?!methods/)[^/]+",
     figure="[^/]+",
     style="[^/]+",
     content="[^/]+",
