@@ -82,7 +82,7 @@ NORMALISES = ("paper", "gatys", "rrmina")
 #: the global style weight each normalisation takes when none is given (``loss.style_weight``):
 #: ``paper`` has none (eq. 1; 1 multiplies every c_l by one, exactly); ``gatys``: chosen on the demo
 #: (README, "The loss's scale"); ``rrmina``: the paper's table-1 text (1e5 times a layer weight)
-DEFAULT_STYLE_WEIGHTS = {"paper": 1.0, "gatys": 1e3, "rrmina": 1e5}
+DEFAULT_STYLE_WEIGHTS = {"paper": 1.0, "gatys": 1e-6, "rrmina": 1e5}
 
 
 def check_normalise(normalise: str) -> str:
