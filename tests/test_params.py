@@ -81,6 +81,9 @@ def test_the_same_values_in_other_words_give_the_same_params():
         {"loss.tv_weight": 0.01},
         {"loss.normalise": "gatys"},
         {"loss.style_weight": 2.0},
+        {"image.colour": "grey"},
+        {"loss.shape_weight": 1.0},
+        {"loss.shape_reach": 4.0},
     ],
     ids=lambda change: next(iter(change)),
 )
