@@ -16,10 +16,13 @@ if TYPE_CHECKING:
     from steel.optimise import Settings
 
 
-def settings_from_config(optimizer: Mapping, loss: Mapping, seed: int, execution: Mapping) -> Settings:
-    """Library settings from the workflow config's ``optimizer``, ``loss`` and ``execution``."""
+def settings_from_config(
+    optimizer: Mapping, loss: Mapping, seed: int, execution: Mapping, image: Mapping | None = None
+) -> Settings:
+    """Library settings from the workflow config's ``optimizer``, ``loss``, ``execution`` and ``image``."""
     from steel.optimise import Settings
 
+    image = image or {}
     return Settings(
         iterations=int(optimizer["iterations"]),
         optimizer=optimizer["name"],
@@ -35,6 +38,10 @@ def settings_from_config(optimizer: Mapping, loss: Mapping, seed: int, execution
         # no schema default (an old config keeps its params, so nothing reruns): absent = paper
         normalise=loss.get("normalise", "paper"),
         style_weight=None if loss.get("style_weight") is None else float(loss["style_weight"]),
+        # logo-aware options, absent in older configs (no schema defaults): absent = off
+        colour=image.get("colour", "rgb"),
+        shape_weight=float(loss.get("shape_weight", 0.0)),
+        shape_reach=float(loss.get("shape_reach", 8.0)),
     )
 
 
@@ -89,7 +96,9 @@ def stylize_job(
 
     torch.set_num_threads(max(1, int(threads)))
     params = dict(params)
-    settings = settings_from_config(params["optimizer"], params["loss"], params["seed"], execution)
+    settings = settings_from_config(
+        params["optimizer"], params["loss"], params["seed"], execution, params["image"]
+    )
     out_dirs = [Path(image).parent for image in ([images] if isinstance(images, str) else images)]
     cells = [parse_cell_id(out.name) for out in out_dirs]
 
@@ -115,6 +124,7 @@ def stylize_job(
             width=params["image"].get("width"),
             style_width=params["image"].get("style_width"),
             invert=params["image"].get("invert", "auto"),
+            alpha=bool(params["image"].get("alpha", False)),
             checkpoint_every=int(execution["checkpoint_every"]),
             progress=False,
             on_log=progress,
