@@ -70,7 +70,7 @@ def test_end_to_end(logos, tmp_path, capsys):
         base_args(logos, out, "--layers", layers, "--iterations", "6", "--log-every", "1"), capsys
     )
     assert code == 0, stderr
-    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png"]
+    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
     assert str(out / "stylized.png") in stdout
     with Image.open(out / "stylized.png") as image:
         assert image.mode == "RGB" and image.size == (48, 32)
@@ -129,6 +129,7 @@ def test_two_cells_with_snapshots_and_gif(logos, tmp_path, capsys):
             "snapshots/step000002.png",
             "snapshots/step000004.png",
             "stylized.png",
+            "stylized_alpha.png",
         ]
         frames = iio.imread(out / folder / "optimisation.gif", index=None)
         assert frames.shape[:3] == (3, 32, 48)
@@ -149,7 +150,7 @@ def test_command_in_a_subprocess(logos, tmp_path):
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png"]
+    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
 
 
 def test_help_explains_the_layers(capsys):
@@ -205,6 +206,8 @@ BAD_INPUT = {
     "negative learning rate": (["--lr", "-1"], "must be >= 0"),
     "unknown content layer": (["--content-layer", "conv9_1"], "invalid choice"),
     "unknown optimizer": (["--optimizer", "sgd"], "invalid choice"),
+    "negative shape weight": (["--shape-weight", "-1"], "must be >= 0"),
+    "non-numeric shape reach": (["--shape-reach", "far"], "not a number"),
 }
 
 
@@ -459,7 +462,7 @@ def test_svg_style_and_text_content(tmp_path, capsys):
     argv = own_logo_args(out, "--style", str(tmp_path / "band.svg"), "--content-text", "Acme")
     code, _, stderr = steel_main(argv, capsys)
     assert code == 0, stderr
-    assert files_under(out) == ["content.png", "losses.tsv", "run.json", "stylized.png"]
+    assert files_under(out) == ["content.png", "losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
     record = json.loads((out / "run.json").read_text())
     assert record["content"]["path"] == str(out / "content.png")
     assert record["style"]["width"] == 48 and record["style"]["height"] == 32  # SVG at the width
@@ -537,3 +540,31 @@ def test_white_on_black_comes_back_white_on_black(logos, tmp_path, capsys, setti
 def test_bad_invert_value_is_refused(logos, tmp_path, capsys):
     code, _, stderr = steel_main(base_args(logos, tmp_path / "out", "--invert", "maybe"), capsys)
     assert code == 2 and "invalid choice" in stderr
+
+
+# ---- logo-aware options: --grey, --shape-weight, --alpha -----------------------------------------
+
+
+def test_grey_shape_term_and_alpha_end_to_end(logos, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = base_args(
+        logos, out, *CHEAP, "--iterations", "3", "--log-every", "1", "--grey", "--shape-weight", "1"
+    )
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    with Image.open(out / "stylized.png") as image:
+        rgb = np.asarray(image)
+    assert image.mode == "RGB" and (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()
+    with Image.open(out / "stylized_alpha.png") as image:
+        assert image.mode == "RGBA" and image.size == (48, 32)
+    losses = read_losses(out / "losses.tsv")
+    assert list(losses)[:6] == ["iteration", "total", "content", "style", "tv", "shape"]
+    settings = json.loads((out / "run.json").read_text())["settings"]
+    assert (settings["colour"], settings["shape_weight"], settings["shape_reach"]) == ("grey", 1.0, 8.0)
+
+
+def test_no_alpha_writes_no_transparent_image(logos, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, stderr = steel_main(base_args(logos, out, *CHEAP, "--iterations", "2", "--no-alpha"), capsys)
+    assert code == 0, stderr
+    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png"]

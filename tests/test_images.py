@@ -248,3 +248,39 @@ def test_should_invert(setting, dark, light):
 def test_a_bad_invert_setting_is_one_line():
     with pytest.raises(SteelError, match="auto, true or false"):
         steel.images.parse_invert("sometimes")
+
+
+# ---- the transparent result (stylized_alpha.png) -------------------------------------------------
+
+
+def test_alpha_is_transparent_on_the_ground_and_opaque_on_the_glyphs():
+    from steel.images import with_alpha
+
+    logo = np.full((32, 48, 3), 255, dtype=np.uint8)
+    logo[10:22, 8:40] = 0  # black glyphs
+    logo[10:22, 40] = 128  # an anti-aliased edge
+    logo[5, 5] = (255, 0, 0)  # a red artefact
+    rgba = np.asarray(with_alpha(Image.fromarray(logo)))
+    assert (rgba[:5, :, 3] == 0).all() and (rgba[0, 0] == (255, 255, 255, 0)).all()
+    assert (rgba[10:22, 8:40, 3] == 255).all() and (rgba[10:22, 8:40, :3] == 0).all()
+    assert 120 <= rgba[15, 40, 3] <= 130 and (rgba[15, 40, :3] == 0).all()  # half black, not grey
+    assert rgba[5, 5, 3] == 255 and tuple(rgba[5, 5, :3]) == (255, 0, 0)
+
+
+def test_alpha_laid_back_on_its_ground_gives_the_image_again():
+    from steel.images import with_alpha
+
+    rng = np.random.default_rng(0)
+    logo = np.full((32, 48, 3), 255, dtype=np.uint8)
+    logo[8:24, 8:40] = rng.integers(0, 256, (16, 32, 3))
+    back = Image.alpha_composite(Image.new("RGBA", (48, 32), (255, 255, 255, 255)), with_alpha(logo))
+    assert np.abs(np.asarray(back.convert("RGB"), dtype=int) - logo).max() <= 2
+
+
+def test_alpha_of_a_dark_logo_uses_its_dark_ground():
+    from steel.images import with_alpha
+
+    logo = np.zeros((32, 48, 3), dtype=np.uint8)
+    logo[10:22, 8:40] = 255  # white glyphs on black
+    rgba = np.asarray(with_alpha(logo))
+    assert (rgba[:5, :, 3] == 0).all() and (rgba[10:22, 8:40] == 255).all()

@@ -285,3 +285,83 @@ def test_unknown_normalisation_is_a_one_line_error():
         _loss([{"conv1_1": 1.0}], normalise="caffe")
     with pytest.raises(SteelError, match="unknown loss normalise"):
         style_layer_loss(G, G, 2, 2, "caffe")
+
+
+# ---- the shape term (loss.shape_weight / shape_reach) --------------------------------------------
+
+
+def _glyph_logo() -> torch.Tensor:
+    """A 40x64 white logo with one black bar (rows 15-24, columns 20-43)."""
+    logo = torch.full((1, 3, 40, 64), 255.0)
+    logo[:, :, 15:25, 20:44] = 0.0
+    return logo
+
+
+def test_glyph_distance_counts_px_from_the_glyphs():
+    from steel.losses import glyph_distance
+
+    distance = glyph_distance(_glyph_logo(), 64)[0, 0]
+    assert distance[15:25, 20:44].eq(0).all()
+    assert distance[20, 19] == 1 and distance[20, 10] == 10 and distance[5, 20] == 10
+    assert distance[0, 0] == 20  # chessboard: max of 15 rows, 20 columns
+    assert glyph_distance(torch.full((1, 3, 40, 64), 255.0), 7).eq(7).all()  # no glyph: the limit
+
+
+def test_shape_term_is_zero_on_the_content_and_grows_with_ink_far_from_the_glyphs():
+    from steel.losses import darkness, shape_loss, shape_weights
+
+    content = _glyph_logo()
+    weights, ink = shape_weights(content, 4.0), darkness(content)
+    assert shape_loss(content, ink, weights).item() == 0.0
+    near = content.clone()
+    near[:, :, 12:15, 20:44] = 0.0  # a serif 3 px above the bar: within reach
+    assert shape_loss(near, ink, weights).item() == 0.0
+    values = []
+    for column in (50, 56, 62):  # the same blob ever further right of the bar (ends at column 43)
+        blob = content.clone()
+        blob[:, :, 18:21, column : column + 2] = 0.0
+        values.append(shape_loss(blob, ink, weights).item())
+    assert 0 < values[0] < values[1] < values[2]
+    grey_blob = blob[:, :1]  # one grey channel reads the same
+    assert shape_loss(grey_blob, ink, weights).item() == pytest.approx(values[2], rel=1e-5)
+
+
+def test_shape_term_enters_the_total_only_when_on():
+    content = _glyph_logo()
+    features = {"conv1_2": torch.rand(2, 4, 8, 8), "conv4_2": torch.rand(2, 4, 8, 8)}
+    args = ({"conv1_2": features["conv1_2"][:1]}, {"conv4_2": features["conv4_2"][:1]})
+    cells = [{"conv1_2": 20.0}, {"conv1_2": 200.0}]
+    common = (cells, "conv4_2", 1.0, 0.001, {"conv1_2": (8, 8)})
+    images = content.repeat(2, 1, 1, 1)
+    images[1, :, 0:3, 0:3] = 0.0  # ink in the far corner of the second image
+    off = StyleTransferLoss(*args, *common)(features, images)
+    on = StyleTransferLoss(*args, *common, shape_content=content, shape_weight=2.0, shape_reach=4.0)(
+        features, images
+    )
+    assert "shape" not in off
+    assert on["shape"][0] == 0 and on["shape"][1] > 0
+    torch.testing.assert_close(on["total"], off["total"] + 2.0 * on["shape"])
+
+
+def test_shape_term_makes_no_tensor_per_step(monkeypatch):
+    """A tensor made from Python values per step is a host-to-device copy, which CUDA graph capture
+    refuses (the fast path would fall back to the eager loop): the term only reads its buffers."""
+    content = _glyph_logo()
+    features = {"conv1_2": torch.rand(1, 4, 8, 8), "conv4_2": torch.rand(1, 4, 8, 8)}
+    loss = StyleTransferLoss(
+        {"conv1_2": features["conv1_2"]},
+        {"conv4_2": features["conv4_2"]},
+        [{"conv1_2": 20.0}],
+        "conv4_2",
+        1.0,
+        0.001,
+        {"conv1_2": (8, 8)},
+        shape_content=content,
+        shape_weight=1.0,
+    )
+
+    def refused(*args, **kwargs):
+        raise AssertionError("torch.tensor inside the step")
+
+    monkeypatch.setattr(torch, "tensor", refused)
+    assert loss(features, content)["shape"].item() == 0.0

@@ -376,6 +376,9 @@ def test_unreadable_checkpoint_is_ignored(random_weights, images, tmp_path):
         ({"normalise": "caffe"}, "^unknown loss normalise 'caffe'; use one of paper, gatys, rrmina$"),
         ({"style_weight": -1.0}, "style_weight must be a finite number >= 0"),
         ({"style_weight": float("inf")}, "style_weight must be a finite number >= 0"),
+        ({"colour": "sepia"}, "^unknown colour 'sepia'; use one of rgb, grey$"),
+        ({"shape_weight": -1.0}, "shape_weight must be a finite number >= 0"),
+        ({"shape_reach": float("nan")}, "shape_reach must be a finite number >= 0"),
     ],
 )
 def test_settings_are_checked(change, words):
@@ -527,3 +530,99 @@ def test_workflow_settings_carry_the_loss_scale_and_default_to_the_paper():
     assert (new.normalise, new.style_weight) == ("gatys", 3.0)
     with pytest.raises(SteelError, match="unknown loss normalise"):
         settings_from_config(optimizer, loss | {"normalise": "caffe"}, 0, execution)
+
+
+# ---- logo-aware options (image.colour, loss.shape_weight / shape_reach) ---------------------------
+
+
+def test_grey_runs_give_equal_channels_and_the_loss_falls(random_weights, images):
+    result = stylize(
+        random_weights,
+        images["style"],
+        images["content"],
+        CHEAP_CELLS,
+        dataclasses.replace(CHEAP, colour="grey"),
+    )
+    assert result.images.shape == (2, 3, 32, 48)
+    assert torch.equal(result.images[:, 0], result.images[:, 1])
+    assert torch.equal(result.images[:, 1], result.images[:, 2])
+    for log in result.logs:
+        assert log[-1]["total"] < log[0]["total"]
+
+
+def test_grey_run_with_snapshots_and_random_init(random_weights, images):
+    settings = dataclasses.replace(CHEAP, colour="grey", init="random", snapshot_every=2)
+    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[:1], settings)
+    for _, frames in result.snapshots:
+        assert frames.shape == (1, 3, 32, 48) and torch.equal(frames[:, 0], frames[:, 2])
+
+
+def test_shape_term_off_leaves_results_bit_identical(random_weights, images):
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
+    default = stylize(*args, CHEAP)
+    explicit = stylize(*args, dataclasses.replace(CHEAP, shape_weight=0.0, shape_reach=3.0, colour="rgb"))
+    assert torch.equal(default.images, explicit.images)
+    assert default.logs == explicit.logs
+    assert "shape" not in default.logs[0][0]
+
+
+def test_shape_term_is_logged_and_keeps_ink_near_the_glyphs(random_weights, images):
+    """With the term on its value is logged and in the total; a heavy weight leaves less added ink
+    far from the glyphs than the run without it."""
+    from steel.losses import darkness, shape_weights
+
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS[:1])
+    settings = dataclasses.replace(CHEAP, iterations=8, shape_reach=2.0)
+    free = stylize(*args, settings)
+    held = stylize(*args, dataclasses.replace(settings, shape_weight=100.0))
+    row = held.logs[0][-1]
+    assert row["shape"] >= 0 and row["iteration"] == 8
+    far = shape_weights(images["content"], 2.0) > 0
+    added = [
+        (darkness(r.images) - darkness(images["content"])).clamp(min=0)[far].mean() for r in (free, held)
+    ]
+    assert added[1] < added[0]
+
+
+def test_settings_without_the_new_fields_keep_their_checkpoint_fingerprint(random_weights, images):
+    """colour/shape at their defaults leave the fingerprint as it was before they existed."""
+    fingerprint = steel.optimise._fingerprint
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
+    assert fingerprint(*args, CHEAP) != fingerprint(*args, dataclasses.replace(CHEAP, colour="grey"))
+    assert fingerprint(*args, CHEAP) != fingerprint(*args, dataclasses.replace(CHEAP, shape_weight=1.0))
+    # as computed before the fields existed: the settings without them
+    import hashlib
+    import json
+
+    from steel.result_version import RESULT_VERSION
+
+    before = {
+        k: v
+        for k, v in dataclasses.asdict(CHEAP).items()
+        if k not in ("colour", "shape_weight", "shape_reach")
+    }
+    digest = hashlib.sha256()
+    digest.update(
+        json.dumps(
+            [RESULT_VERSION, random_weights.spec, random_weights.sha256, CHEAP_CELLS, before], sort_keys=True
+        ).encode()
+    )
+    for image in (images["style"], images["content"]):
+        digest.update(image.numpy().tobytes())
+    assert fingerprint(*args, CHEAP) == digest.hexdigest()
+
+
+def test_workflow_settings_carry_colour_and_shape_and_default_to_off():
+    from steel.jobs import settings_from_config
+
+    optimizer = {"iterations": 3, "name": "adam", "lr": 1.0, "init": "content", "log_every": 1, "amp": False}
+    loss = {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001}
+    execution = {"channels_last": False}
+    old = settings_from_config(optimizer, loss, 0, execution, {"width": 384})
+    assert (old.colour, old.shape_weight, old.shape_reach) == ("rgb", 0.0, 8.0)
+    new = settings_from_config(
+        optimizer, loss | {"shape_weight": 2, "shape_reach": 3}, 0, execution, {"colour": "grey"}
+    )
+    assert (new.colour, new.shape_weight, new.shape_reach) == ("grey", 2.0, 3.0)
+    with pytest.raises(SteelError, match="unknown colour"):
+        settings_from_config(optimizer, loss, 0, execution, {"colour": "sepia"})

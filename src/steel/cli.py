@@ -192,6 +192,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="light glyphs on a dark ground: optimise the inverted logo and invert the result back; "
         "auto = when the content's border is dark (default: %(default)s)",
     )
+    s.add_argument(
+        "--grey",
+        action="store_true",
+        help="optimise one grey channel (R = G = B): no colour pixel can appear; for monochrome logos",
+    )
+    s.add_argument(
+        "--alpha",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also write stylized_alpha.png, the result with its background transparent (default: on)",
+    )
+    s.add_argument(
+        "--shape-weight",
+        type=_non_negative,
+        default=DEFAULTS.shape_weight,
+        help="weight of the shape term: ink added far from the content's glyphs costs its distance "
+        "beyond --shape-reach (default: %(default)s = off; try 1-100)",
+    )
+    s.add_argument(
+        "--shape-reach",
+        type=_non_negative,
+        default=DEFAULTS.shape_reach,
+        help="px at the working width from the glyphs where ink stays free (default: %(default)s)",
+    )
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -251,6 +275,9 @@ def stylize_command(args: argparse.Namespace) -> None:
         snapshot_every=args.snapshot_every or 0,
         amp=args.amp,
         channels_last=args.channels_last,
+        colour="grey" if args.grey else "rgb",
+        shape_weight=args.shape_weight,
+        shape_reach=args.shape_reach,
     )
     with _text_logos(args) as (style, content):
         records = run(
@@ -268,6 +295,7 @@ def stylize_command(args: argparse.Namespace) -> None:
             progress=False if args.quiet else None,
             fast=False if args.eager else None,
             invert=args.invert,
+            alpha=args.alpha,
         )
     for out, record in zip(out_dirs, records, strict=True):
         print(f"{out / 'stylized.png'}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")

@@ -216,3 +216,36 @@ def should_invert(image: Image.Image | np.ndarray | torch.Tensor, invert: str | 
     """Whether to optimise ``image`` inverted: ``invert`` True or False, or "auto" = by its border."""
     invert = parse_invert(invert)
     return has_dark_background(image) if invert == "auto" else invert
+
+
+# --- a transparent result ----------------------------------------------------------------------
+
+
+def background_colour(image: np.ndarray) -> np.ndarray:
+    """The per-channel median of an (H, W, 3) image's border ring (:data:`BORDER_SHARE`): its ground."""
+    height, width = image.shape[:2]
+    b = max(1, round(BORDER_SHARE * min(height, width)))
+    ring = np.ones((height, width), dtype=bool)
+    ring[b:-b, b:-b] = False
+    return np.median(image[ring].astype(np.float64), axis=0)
+
+
+def with_alpha(image: Image.Image | np.ndarray, background: np.ndarray | None = None) -> Image.Image:
+    """The logo with its ground made transparent, as an RGBA image ("colour to alpha").
+
+    Each pixel's alpha is its distance from the ``background`` colour (default: the border's,
+    :func:`background_colour`) relative to the furthest a channel could go in that direction, the
+    largest over the channels; its colour is then un-mixed from the background, so that the RGBA
+    image laid back on the background gives the pixel again (to rounding) and anti-aliased edges
+    stay smooth. The ground itself is fully transparent, ink at the far end of the range
+    (black on white, white on black) fully opaque.
+    """
+    rgb = np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image, dtype=np.float64)
+    bg = background_colour(rgb) if background is None else np.asarray(background, dtype=np.float64)
+    difference = rgb - bg
+    room = np.where(difference > 0, 255.0 - bg, bg)  # how far each channel could move that way
+    share = np.divide(np.abs(difference), room, out=np.zeros_like(difference), where=room > 0)
+    alpha = share.max(axis=2, keepdims=True).clip(0.0, 1.0)
+    colour = bg + np.divide(difference, alpha, out=np.zeros_like(difference), where=alpha > 0)
+    array = np.concatenate([colour.clip(0, 255), alpha * 255.0], axis=2)
+    return Image.fromarray(np.round(array).astype(np.uint8), "RGBA")

@@ -31,8 +31,13 @@ from steel.result_version import RESULT_VERSION
 from steel.weights import Weights
 
 OPTIMIZERS = ("adam", "lbfgs")
-_SUMMARY = ("total", "content", "style", "tv")
+_SUMMARY = ("total", "content", "style", "tv", "shape")
 INITS = ("content", "random", "style")
+#: ``image.colour``: optimise RGB, or one luminance channel fed to the network as R = G = B
+COLOURS = ("rgb", "grey")
+#: settings added after results existed: left out of the checkpoint fingerprint at their defaults,
+#: so that a run's checkpoint written before them still resumes
+_LATER_SETTINGS = {"colour": "rgb", "shape_weight": 0.0, "shape_reach": 8.0}
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class Settings:
     snapshot_every: int = 0  # 0 = no snapshots
     amp: bool = False  # CUDA only: bfloat16 autocast for the network
     channels_last: bool = False  # CUDA only
+    colour: str = "rgb"  # rgb | grey: one luminance channel, R = G = B by construction
+    shape_weight: float = 0.0  # the shape term (steel.losses.shape_loss); 0 = off
+    shape_reach: float = 8.0  # px at the working width from the glyphs where ink stays free
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -66,7 +74,9 @@ class Settings:
         for name in ("iterations", "log_every"):
             if int(getattr(self, name)) < 1:
                 raise SteelError(f"{name} must be at least 1, not {getattr(self, name)}")
-        for name in ("lr", "content_weight", "tv_weight", "snapshot_every"):
+        if self.colour not in COLOURS:
+            raise SteelError(f"unknown colour {self.colour!r}; use one of {', '.join(COLOURS)}")
+        for name in ("lr", "content_weight", "tv_weight", "snapshot_every", "shape_weight", "shape_reach"):
             if not 0 <= float(getattr(self, name)) < float("inf"):
                 raise SteelError(f"{name} must be a finite number >= 0, not {getattr(self, name)}")
 
@@ -93,12 +103,23 @@ def initial_image(init: str, content: torch.Tensor, style: torch.Tensor, seed: i
     return (torch.rand(content.shape, generator=generator) * 255).to(content.device)
 
 
+def to_grey(image: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) -> (B, 1, H, W) luminance, ITU-R 601 weights (as Pillow's mode L)."""
+    weights = torch.tensor([0.299, 0.587, 0.114], dtype=image.dtype, device=image.device)
+    return (image * weights.view(1, 3, 1, 1)).sum(1, keepdim=True)
+
+
 def _fingerprint(weights: Weights, style, content, cells, settings: Settings) -> str:
     """What a checkpoint must match to be resumed: code version, weights, cells, settings, images."""
     digest = hashlib.sha256()
+    fields = {
+        k: v
+        for k, v in dataclasses.asdict(settings).items()
+        if k not in _LATER_SETTINGS or v != _LATER_SETTINGS[k]
+    }
     digest.update(
         json.dumps(
-            [RESULT_VERSION, weights.spec, weights.sha256, cells, dataclasses.asdict(settings)],
+            [RESULT_VERSION, weights.spec, weights.sha256, cells, fields],
             sort_keys=True,
         ).encode()
     )
@@ -242,6 +263,9 @@ class _Loop:
         )
         self.extractor.to(memory_format=self.memory_format)
         style, content = style.to(device), content.to(device)
+        self.grey = settings.colour == "grey"
+        if self.grey:  # targets from the grey logos too: a grey image cannot match colour Grams
+            style, content = to_grey(style).expand(-1, 3, -1, -1), to_grey(content).expand(-1, 3, -1, -1)
         with torch.no_grad():
             style_features = {k: v for k, v in self.extractor(style).items() if k in style_layers}
             content_features = self.extractor(content)
@@ -255,8 +279,13 @@ class _Loop:
             {name: tuple(content_features[name].shape[2:]) for name in style_layers},
             settings.normalise,
             settings.style_weight,
+            content if settings.shape_weight > 0 else None,
+            settings.shape_weight,
+            settings.shape_reach,
         ).to(device)
         start = initial_image(settings.init, content, style, settings.seed)
+        if self.grey:  # the optimised pixels: one channel, fed to the network as three
+            start = to_grey(start) if settings.init == "random" else start[:, :1]
         self.x = start.repeat(len(cells), 1, 1, 1).contiguous(memory_format=self.memory_format)
         self.x.requires_grad_(True)
         if settings.optimizer == "adam":
@@ -267,11 +296,16 @@ class _Loop:
         self.snapshots: list[tuple[int, torch.Tensor]] = []
         self.step = 0
 
+    def image(self, x: torch.Tensor | None = None) -> torch.Tensor:
+        """The (B, 3, H, W) image the network sees: the pixels, a grey channel replicated (a view)."""
+        x = self.x if x is None else x
+        return x.expand(-1, 3, -1, -1) if self.grey else x
+
     def losses(self) -> dict[str, torch.Tensor]:
         # L-BFGS is not clamped between steps (that breaks its curvature pairs): it minimises the
         # loss of the clamped image instead, which the final clamp then returns exactly; the clamp
         # passes inward gradients at the bounds, or pixels at exactly 0 or 255 could never move
-        x = inward_clamp(self.x) if self.settings.optimizer == "lbfgs" else self.x
+        x = self.image(inward_clamp(self.x) if self.settings.optimizer == "lbfgs" else self.x)
         with torch.autocast(
             self.device.type,
             dtype=torch.bfloat16,
@@ -310,7 +344,7 @@ class _Loop:
         return rows
 
     def snapshot(self, step: int) -> None:
-        self.snapshots.append((step, self.x.detach().round().clamp(0, 255).byte().cpu()))
+        self.snapshots.append((step, self.image().detach().round().clamp(0, 255).byte().cpu()))
 
     def save_checkpoint(self) -> None:
         if not bool(torch.isfinite(self.x).all()):
@@ -425,7 +459,7 @@ class _Loop:
         if s.snapshot_every and self.snapshots[-1][0] != s.iterations:
             self.snapshot(s.iterations)
         return Result(
-            self.x.detach().cpu(),
+            self.image().detach().contiguous().cpu(),
             self.logs,
             self.snapshots,
             seconds,

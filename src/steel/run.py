@@ -1,8 +1,10 @@
 """One run from files to files: read the logos, optimise every cell, write each cell's folder.
 
-A cell folder holds ``stylized.png``, ``losses.tsv`` (iteration, total, content, style, tv and each
-active layer's weighted style loss), ``run.json`` (every setting that shaped the result) and,
-when asked for, ``snapshots/`` and ``optimisation.gif``.
+A cell folder holds ``stylized.png`` (and, with ``alpha=True``, ``stylized_alpha.png``: the same
+logo with its ground transparent, :func:`steel.images.with_alpha`), ``losses.tsv`` (iteration,
+total, content, style, tv, shape when that term is on, and each active layer's weighted style
+loss), ``run.json`` (every setting that shaped the result) and, when asked
+for, ``snapshots/`` and ``optimisation.gif``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import torch
 
 from steel.devices import resolve_device
 from steel.errors import SteelError
-from steel.images import has_dark_background, load_image, parse_invert, should_invert
+from steel.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
 from steel.layers import cell_id, check_coefficients
 from steel.optimise import Settings, stylize
 from steel.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
@@ -28,6 +30,8 @@ from steel.weights import load_weights
 
 #: the files of a finished cell, in the order they are put in place (the image last)
 RUN_FILES = ("losses.tsv", "run.json", "stylized.png")
+#: the transparent result beside ``stylized.png`` (``alpha=True``)
+ALPHA_FILE = "stylized_alpha.png"
 CHECKPOINT = "checkpoint.pt"
 DEFAULT_SETTINGS = Settings()
 
@@ -68,6 +72,7 @@ def run(
     on_log: Callable[[int, list[dict[str, float]]], None] | None = None,
     fast: bool | None = None,
     invert: str | bool = "auto",
+    alpha: bool = False,
 ) -> list[dict]:
     """Stylize ``content`` with ``style`` once per cell; write cell ``i`` to ``out_dirs[i]``.
 
@@ -77,6 +82,8 @@ def run(
     ``invert``: light glyphs on a dark ground are optimised inverted (the method assumes dark glyphs
     on white) and the results inverted back: "auto" inverts an image whose border is dark, True the
     content always (the style still by its border), False nothing.
+    ``alpha``: also write ``stylized_alpha.png``, the final result (after any inversion back) with
+    its ground, the colour of its border, transparent.
     Returns the ``run.json`` records.
     """
     started = time.perf_counter()
@@ -170,6 +177,8 @@ def run(
                 staged.stage(out / "snapshots" / f"step{step:06d}.png", write_png(frame.float()))
             if gif:
                 staged.stage(out / "optimisation.gif", write_gif(frames))
+            if alpha:
+                staged.stage(out / ALPHA_FILE, write_png(with_alpha(to_pil(images[i]))))
             staged.stage(out / "stylized.png", write_png(images[i]))
             records.append(record)
     if checkpoint:

@@ -2,6 +2,9 @@
 # (execution.cells_per_job). Params are the canonical result settings (STYLIZE_PARAMS) and the
 # layers come from the cell ids in the output paths, so only a real change of value reruns a cell
 # and a batch's membership is never a trigger. Device, threads and checkpoints are `execution`.
+# image.alpha adds stylized_alpha.png (the result with its ground transparent) to the outputs.
+
+STYLIZE_ALPHA = bool(config["image"].get("alpha", False))
 
 
 if config["execution"]["cells_per_job"] == 1:
@@ -12,6 +15,7 @@ if config["execution"]["cells_per_job"] == 1:
             content=content_image,
             weights=weights_file,
         output:
+            **({"alpha": f"{RUN_DIR}/stylized_alpha.png"} if STYLIZE_ALPHA else {}),
             image=f"{RUN_DIR}/stylized.png",
             losses=f"{RUN_DIR}/losses.tsv",
             record=f"{RUN_DIR}/run.json",
@@ -41,6 +45,11 @@ else:
                 content=content_image,
                 weights=weights_file,
             output:
+                **(
+                    {"alpha": cell_files(batch_cells, "stylized_alpha.png")}
+                    if STYLIZE_ALPHA
+                    else {}
+                ),
                 image=cell_files(batch_cells, "stylized.png"),
                 losses=cell_files(batch_cells, "losses.tsv"),
                 record=cell_files(batch_cells, "run.json"),
