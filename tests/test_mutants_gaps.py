@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
+from steel import metrics
+from steel.errors import SteelError
 from steel.losses import StyleTransferLoss, tv_loss
+from steel.metrics import character_error_rate, choose_best, levenshtein
 
 
 def test_a_layer_absent_from_every_cell_is_not_computed():
@@ -66,3 +70,53 @@ def test_style_layer_loss_of_non_square_features_uses_their_height_and_width():
     parts = loss(features, torch.zeros(1, 3, 2, 2))
     torch.testing.assert_close(parts["conv1_1"], torch.tensor([0.25]))
     torch.testing.assert_close(parts["total"], torch.tensor([0.25]))
+
+
+def test_levenshtein_needs_all_three_edits_and_handles_empty_strings():
+    # "abc" -> "xab": insert x, delete c (2); substitutions alone would take 3
+    assert levenshtein("abc", "xab") == 2
+    assert levenshtein("xab", "abc") == 2
+    assert levenshtein("", "") == 0
+    assert levenshtein("abc", "") == 3
+
+
+def test_an_empty_reference_text_is_refused_with_a_reason():
+    with pytest.raises(SteelError, match="needs a non-empty reference text"):
+        character_error_rate("abc", " \u3000")
+
+
+def _row(cell, strength, artefacts, cer):
+    return {"cell": cell, "style_strength": strength, "artefacts": artefacts, "cer": cer}
+
+
+def test_best_ranks_missing_numbers_last_and_breaks_ties_by_artefacts_then_cer():
+    # a qualifying cell whose style strength was not measured never beats a measured one
+    rows = [_row("a", None, 0.0, 0.0), _row("b", 0.2, 0.0, 0.0)]
+    assert choose_best(rows, max_cer=0.5)["cell"] == "b"
+    assert choose_best(rows[::-1], max_cer=0.5)["cell"] == "b"
+    # equal style strength: fewer artefacts (a missing value counts as the most), then lower CER
+    rows = [_row("a", 0.5, None, 0.0), _row("b", 0.5, 0.02, 0.1), _row("c", 0.5, 0.02, 0.05)]
+    assert choose_best(rows, max_cer=0.5)["cell"] == "c"
+    assert choose_best(rows[:2], max_cer=0.5)["cell"] == "b"
+
+
+def test_best_of_no_rows_is_refused_with_a_reason():
+    with pytest.raises(SteelError, match="no cells to choose from"):
+        choose_best([], max_cer=0.5)
+
+
+def test_the_mean_of_no_measured_layer_is_none_not_nan():
+    assert metrics._mean([None, None]) is None
+    assert metrics._mean([None, 0.25, 0.5]) == 0.375
+
+
+def test_unmeasured_artefacts_or_cer_count_as_the_worst_in_the_limits_and_the_fallbacks():
+    # under an artefact limit, a cell without the number does not qualify
+    rows = [_row("a", 0.9, None, 0.0), _row("b", 0.2, 0.0, 0.0)]
+    assert choose_best(rows, max_cer=0.5, max_artefacts=0.1)["cell"] == "b"
+    # no cell is clean: the fewest artefacts among the readable ones, unmeasured last
+    rows = [_row("a", 0.9, None, 0.0), _row("b", 0.2, 0.5, 0.0)]
+    assert choose_best(rows, max_cer=0.5, max_artefacts=0.1)["cell"] == "b"
+    # no cell is readable: the lowest CER, unmeasured last
+    rows = [_row("a", 0.9, 0.0, None), _row("b", 0.2, 0.0, 0.9)]
+    assert choose_best(rows, max_cer=0.5)["cell"] == "b"
