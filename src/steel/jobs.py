@@ -35,10 +35,9 @@ def settings_from_config(
         content_layer=loss["content_layer"],
         content_weight=float(loss["content_weight"]),
         tv_weight=float(loss["tv_weight"]),
-        # no schema default (an old config keeps its params, so nothing reruns): absent = paper
+        # the schema fills these in; callers with shorter sections get the library defaults
         normalise=loss.get("normalise", "paper"),
         style_weight=None if loss.get("style_weight") is None else float(loss["style_weight"]),
-        # logo-aware options, absent in older configs (no schema defaults): absent = off
         colour=image.get("colour", "rgb"),
         shape_weight=float(loss.get("shape_weight", 0.0)),
         shape_reach=float(loss.get("shape_reach", 8.0)),

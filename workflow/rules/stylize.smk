@@ -4,7 +4,7 @@
 # and a batch's membership is never a trigger. Device, threads and checkpoints are `execution`.
 # image.alpha adds stylized_alpha.png (the result with its ground transparent) to the outputs.
 
-STYLIZE_ALPHA = bool(config["image"].get("alpha", False))
+STYLIZE_ALPHA = config["image"]["alpha"]
 
 
 if config["execution"]["cells_per_job"] == 1:
