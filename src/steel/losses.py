@@ -131,13 +131,17 @@ def tv_loss(images: torch.Tensor) -> torch.Tensor:
 GLYPH_LEVEL = 128.0
 
 
-def darkness(images: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) on 0-255 -> (B, 1, H, W) ink: 255 - luminance (ITU-R 601; C = 1 is grey)."""
+def luminance(images: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) -> (B, 1, H, W) luminance, ITU-R 601 weights (as Pillow's mode L); C = 1 is grey."""
     if images.shape[1] == 1:
-        return 255.0 - images
+        return images
     # Python floats, no tensor made per call: this runs inside a captured CUDA graph step
-    luminance = 0.299 * images[:, 0:1] + 0.587 * images[:, 1:2] + 0.114 * images[:, 2:3]
-    return 255.0 - luminance
+    return 0.299 * images[:, 0:1] + 0.587 * images[:, 1:2] + 0.114 * images[:, 2:3]
+
+
+def darkness(images: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) on 0-255 -> (B, 1, H, W) ink: 255 - luminance."""
+    return 255.0 - luminance(images)
 
 
 def glyph_distance(content: torch.Tensor, limit: int) -> torch.Tensor:

@@ -25,7 +25,7 @@ from steel.errors import SteelError
 from steel.features import VGGFeatures
 from steel.images import fit_on_white, to_pil, to_tensor
 from steel.layers import check_coefficients, check_layer, ordered
-from steel.losses import StyleTransferLoss, check_normalise
+from steel.losses import StyleTransferLoss, check_normalise, luminance
 from steel.outputs import StagedFiles
 from steel.result_version import RESULT_VERSION
 from steel.weights import Weights
@@ -101,12 +101,6 @@ def initial_image(init: str, content: torch.Tensor, style: torch.Tensor, seed: i
         return to_tensor(fit_on_white(to_pil(style), size)).to(content.device)
     generator = torch.Generator().manual_seed(seed)
     return (torch.rand(content.shape, generator=generator) * 255).to(content.device)
-
-
-def to_grey(image: torch.Tensor) -> torch.Tensor:
-    """(B, 3, H, W) -> (B, 1, H, W) luminance, ITU-R 601 weights (as Pillow's mode L)."""
-    weights = torch.tensor([0.299, 0.587, 0.114], dtype=image.dtype, device=image.device)
-    return (image * weights.view(1, 3, 1, 1)).sum(1, keepdim=True)
 
 
 def _fingerprint(weights: Weights, style, content, cells, settings: Settings) -> str:
@@ -265,7 +259,7 @@ class _Loop:
         style, content = style.to(device), content.to(device)
         self.grey = settings.colour == "grey"
         if self.grey:  # targets from the grey logos too: a grey image cannot match colour Grams
-            style, content = to_grey(style).expand(-1, 3, -1, -1), to_grey(content).expand(-1, 3, -1, -1)
+            style, content = luminance(style).expand(-1, 3, -1, -1), luminance(content).expand(-1, 3, -1, -1)
         with torch.no_grad():
             style_features = {k: v for k, v in self.extractor(style).items() if k in style_layers}
             content_features = self.extractor(content)
@@ -285,7 +279,7 @@ class _Loop:
         ).to(device)
         start = initial_image(settings.init, content, style, settings.seed)
         if self.grey:  # the optimised pixels: one channel, fed to the network as three
-            start = to_grey(start) if settings.init == "random" else start[:, :1]
+            start = luminance(start) if settings.init == "random" else start[:, :1]
         self.x = start.repeat(len(cells), 1, 1, 1).contiguous(memory_format=self.memory_format)
         self.x.requires_grad_(True)
         if settings.optimizer == "adam":

@@ -146,7 +146,7 @@ def run(
     with StagedFiles() as staged:
         for i, (cell, out) in enumerate(zip(cells, out_dirs, strict=True)):
             record = {
-                "cell": cell_id(cell),
+                "cell": ids[i],
                 "layers": cell,
                 "style": _file_record(Path(style), style_image),
                 "content": _file_record(Path(content), content_image),
@@ -161,7 +161,7 @@ def run(
                 "step_mode": result.step_mode,
                 "fast_path_fallback": result.fallback,
                 "batch_size": len(cells),
-                "batch": [cell_id(c) for c in cells],  # the cells optimised together with this one
+                "batch": ids,  # the cells optimised together with this one
                 "iterations_run": result.steps_run,
                 "resumed_from": result.resumed_from,
                 "optimise_seconds": round(result.seconds, 3),
