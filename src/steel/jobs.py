@@ -141,26 +141,18 @@ def stylize_job(
     return records
 
 
-def _json_writer(data):
-    """A writer of ``data`` as indented UTF-8 JSON (non-ASCII text such as OCR readings kept as is)."""
-    import json
-
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return lambda path: Path(path).write_text(text, encoding="utf-8")
-
-
 def _write_json(data, path: str | Path) -> None:
-    from steel.outputs import StagedFiles
+    from steel.outputs import StagedFiles, write_json
 
     with StagedFiles() as staged:
-        staged.stage(Path(path), _json_writer(data))
+        staged.stage(Path(path), write_json(data))
 
 
 def _save_image(image, path: str | Path) -> None:
-    from steel.outputs import StagedFiles
+    from steel.outputs import StagedFiles, write_png
 
     with StagedFiles() as staged:
-        staged.stage(Path(path), lambda tmp: image.save(tmp, format="PNG"))
+        staged.stage(Path(path), write_png(image))
 
 
 def cell_metrics_job(run_dir: str | Path, text: str | None, weights: str, out: str | Path) -> dict:
@@ -372,7 +364,7 @@ def best_job(
     import shutil
 
     from steel.metrics import choose_best, selection_limits
-    from steel.outputs import StagedFiles
+    from steel.outputs import StagedFiles, write_json
 
     rows = {}
     for table in tables:
@@ -405,6 +397,6 @@ def best_job(
         "candidates": len(rows),
     }
     with StagedFiles() as staged:
-        staged.stage(Path(out_json), _json_writer(choice))
+        staged.stage(Path(out_json), write_json(choice))
         staged.stage(Path(out_png), lambda tmp: shutil.copyfile(choice["image"], tmp))
     return choice
