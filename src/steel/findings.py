@@ -37,7 +37,6 @@ them; :func:`findings_job` and :func:`summary_job` are the workflow's jobs. No t
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -46,6 +45,7 @@ from pathlib import Path
 
 from steel.layers import cell_id
 from steel.metrics import choose_best, selection_limits
+from steel.outputs import StagedFiles, write_json
 from steel.sweeps import Sweep, sweeps_from_config
 
 HOLDS = "holds"
@@ -124,12 +124,6 @@ def early_ratio(rows: Sequence[Mapping], share: float = EARLY) -> float | None:
     target = first + share * (last - first)
     later = [s for i, s in points[1:] if i >= target]
     return later[0] / points[0][1] if later else None
-
-
-def read_losses(path: str | Path) -> list[dict]:
-    """A ``losses.tsv`` as rows of floats (empty fields ``None``)."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [{k: _num(v) for k, v in row.items()} for row in csv.DictReader(handle, delimiter="\t")]
 
 
 def run_info(record: Mapping) -> dict:
@@ -611,11 +605,8 @@ def summary_markdown(pairs: Mapping[str, Mapping]) -> str:
     return "\n".join(lines)
 
 
-def _stage_text(text: str, path: str | Path) -> None:
-    from steel.outputs import StagedFiles
-
-    with StagedFiles() as staged:
-        staged.stage(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+def _text_writer(text: str):
+    return lambda tmp: Path(tmp).write_text(text, encoding="utf-8")
 
 
 def findings_job(
@@ -637,7 +628,7 @@ def findings_job(
 
     sweeps = sweeps_from_config({"sweeps": sweeps_config})
     metrics = {row["cell"]: row for table in tables for row in read_table(table)}
-    loss_rows = {Path(path).parent.name: read_losses(path) for path in losses}
+    loss_rows = {Path(path).parent.name: read_table(path) for path in losses}
     runs = {
         Path(path).parent.name: run_info(json.loads(Path(path).read_text(encoding="utf-8")))
         for path in records
@@ -645,9 +636,10 @@ def findings_job(
     reference_row = json.loads(Path(reference).read_text(encoding="utf-8")) if reference else None
     findings = pair_findings(sweeps, metrics, loss_rows, reference_row, max_cer, max_artefacts, runs)
     steps = sorted({info["steps"] for info in runs.values() if info["steps"] is not None})
-    _stage_text(pair_markdown(pair, findings, steps), out_md)
     data = {"pair": pair, "steps": steps, "findings": findings}
-    _stage_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", out_json)
+    with StagedFiles() as staged:
+        staged.stage(Path(out_md), _text_writer(pair_markdown(pair, findings, steps)))
+        staged.stage(Path(out_json), write_json(data))
     return findings
 
 
@@ -657,5 +649,6 @@ def summary_job(pair_jsons: Sequence[str], out_md: str | Path) -> str:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         pairs[data["pair"]] = data
     text = summary_markdown(pairs)
-    _stage_text(text, out_md)
+    with StagedFiles() as staged:
+        staged.stage(Path(out_md), _text_writer(text))
     return text

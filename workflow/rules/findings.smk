@@ -12,18 +12,8 @@ rule findings:
             for sweep in SWEEPS
         ],
         reference=rules.reference_metrics.output[0],
-        losses=lambda wildcards: [
-            f"{RUN_DIR}/losses.tsv".format(
-                style=wildcards.style, content=wildcards.content, cell=cell
-            )
-            for cell in CELLS
-        ],
-        records=lambda wildcards: [
-            f"{RUN_DIR}/run.json".format(
-                style=wildcards.style, content=wildcards.content, cell=cell
-            )
-            for cell in CELLS
-        ],
+        losses=cell_files(CELLS, "losses.tsv"),
+        records=cell_files(CELLS, "run.json"),
     output:
         report=report(
             f"results/findings/{PAIR}.md",
