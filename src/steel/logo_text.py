@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from steel.errors import SteelError
 from steel.images import MIN_SIDE, resize_to_width
+from steel.outputs import StagedFiles, write_png
 
 #: the bundled OFL sans (Inter), the default font of a text logo
 DEFAULT_FONT = Path(__file__).with_name("fonts") / "Inter-Bold.ttf"
@@ -96,10 +97,8 @@ def write_logo(
     """:func:`draw_logo` saved as PNG; nothing is written when drawing fails."""
     drawn = draw_logo(image, text, font, width)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    drawn.save(partial, format="PNG")
-    partial.replace(path)
+    with StagedFiles() as staged:
+        staged.stage(path, write_png(drawn))
     return path
 
 

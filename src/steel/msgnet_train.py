@@ -165,11 +165,13 @@ def _fingerprint(settings: MSGNetSettings, weights: Weights, styles, contents, i
     return digest.hexdigest()
 
 
-def _losses(model, vgg, x, style, style_grams, settings) -> dict[str, torch.Tensor]:
+def _losses(model, vgg, x, style, style_grams, settings, content_vgg=None) -> dict[str, torch.Tensor]:
+    """``content_vgg``: the loss network truncated after the content layer, for the target (the
+    content batch changes every step; it needs no deeper layer); ``None`` uses ``vgg``."""
     y = model(x, model.style_gram(style))
     features_y = vgg(y)
     with torch.no_grad():
-        target = vgg(x)[CONTENT_LAYER]
+        target = (content_vgg or vgg)(x)[CONTENT_LAYER]
     content = settings.content_weight * F.mse_loss(features_y[CONTENT_LAYER], target)
     style_loss = sum(
         F.mse_loss(gram_matrix(features_y[layer]), style_grams[layer].expand(x.shape[0], -1, -1))
@@ -208,6 +210,7 @@ def train(
         load_public_checkpoint(model, init)
     model.to(device).train()
     vgg = VGGFeatures(weights, STYLE_LAYERS).to(device)
+    content_vgg = VGGFeatures(weights, (CONTENT_LAYER,)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     generator = torch.Generator().manual_seed(settings.seed)
     canvas = canvas_batch(contents)
@@ -235,7 +238,7 @@ def train(
         )
         which = step % len(style_images)
         optimizer.zero_grad(set_to_none=True)
-        parts = _losses(model, vgg, x, style_images[which], style_grams[which], settings)
+        parts = _losses(model, vgg, x, style_images[which], style_grams[which], settings, content_vgg)
         parts["total"].backward()
         optimizer.step()
         step += 1

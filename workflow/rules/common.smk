@@ -31,8 +31,9 @@ validate(config, SCHEMA)
 # one canonical weights setting for planning, params and loading: ~ expanded, file checked now
 config["weights"] = resolve_weights(config["weights"])
 with open(SCHEMA) as schema:
-    # typed, defaults filled, sorted: only a real change of value reruns a cell
-    STYLIZE_PARAMS = stylize_params(config, yaml.safe_load(schema))
+    SCHEMA_DOC = yaml.safe_load(schema)
+# typed, defaults filled, sorted: only a real change of value reruns a cell
+STYLIZE_PARAMS = stylize_params(config, SCHEMA_DOC)
 
 SWEEPS = sweeps_from_config(config)
 PAIRS = pairs_from_config(config)

@@ -5,16 +5,15 @@ from steel.params import canonical
 MSGNET = config["msgnet"]
 MSGNET_DIR = "results/msgnet"
 MSGNET_CELL = "msgnet"
-with open(SCHEMA) as _schema:
-    # what shapes the model (typed, sorted): only a real change of value retrains it
-    MSGNET_PARAMS = canonical(
-        {
-            key: value
-            for key, value in MSGNET.items()
-            if key not in ("enabled", "checkpoint_every")
-        },
-        yaml.safe_load(_schema)["properties"]["msgnet"],
-    )
+# what shapes the model (typed, sorted): only a real change of value retrains it
+MSGNET_PARAMS = canonical(
+    {
+        key: value
+        for key, value in MSGNET.items()
+        if key not in ("enabled", "checkpoint_every")
+    },
+    SCHEMA_DOC["properties"]["msgnet"],
+)
 MSGNET_STYLES = list(dict.fromkeys(style for style, _ in PAIRS))
 MSGNET_CONTENTS = list(dict.fromkeys(content for _, content in PAIRS))
 
