@@ -568,3 +568,41 @@ def test_no_alpha_writes_no_transparent_image(logos, tmp_path, capsys):
     code, _, stderr = steel_main(base_args(logos, out, *CHEAP, "--iterations", "2", "--no-alpha"), capsys)
     assert code == 0, stderr
     assert files_under(out) == ["losses.tsv", "run.json", "stylized.png"]
+
+
+# ---- schedules: --scales, --coarse-iterations, --lr-schedule, --lr-final --------------------------
+
+
+def test_coarse_to_fine_with_a_cosine_schedule_end_to_end(logos, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = base_args(
+        logos, out, *CHEAP, "--iterations", "2", "--log-every", "1", "--scales", "0.5,1",
+        "--coarse-iterations", "3", "--lr-schedule", "cosine", "--lr", "4", "--lr-final", "0.5",
+    )  # fmt: skip
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    with Image.open(out / "stylized.png") as image:
+        assert image.size == (48, 32)
+    losses = read_losses(out / "losses.tsv")
+    assert list(losses["iteration"]) == [0, 1, 2, 3, 4, 5] and list(losses["scale"]) == [0.5] * 3 + [1.0] * 3
+    record = json.loads((out / "run.json").read_text())
+    settings = record["settings"]
+    assert (settings["scales"], settings["coarse_iterations"]) == ([0.5, 1.0], [3])
+    assert (settings["lr_schedule"], settings["lr"], settings["lr_final"]) == ("cosine", 4.0, 0.5)
+    assert record["iterations_run"] == 5
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--scales", "0.5"], "scales must end at 1"),
+        (["--scales", "1,0.5,1"], "scales must increase"),
+        (["--scales", "0.5,1", "--coarse-iterations", "0"], "coarse_iterations must each be at least 1"),
+        (["--scales", "half,1"], "is not a comma-separated list of numbers"),
+        (["--lr-schedule", "step"], "invalid choice"),
+    ],
+)
+def test_bad_schedules_are_one_line_errors(logos, tmp_path, capsys, flags, words):
+    code, _, stderr = steel_main(base_args(logos, tmp_path / "out", *CHEAP, *flags), capsys)
+    assert code == 2 and words in stderr
+    assert not (tmp_path / "out").exists()

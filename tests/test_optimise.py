@@ -585,11 +585,18 @@ def test_shape_term_is_logged_and_keeps_ink_near_the_glyphs(random_weights, imag
 
 
 def test_settings_without_the_new_fields_keep_their_checkpoint_fingerprint(random_weights, images):
-    """colour/shape at their defaults leave the fingerprint as it was before they existed."""
+    """colour/shape/schedules at their defaults leave the fingerprint as it was before they existed."""
     fingerprint = steel.optimise._fingerprint
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
-    assert fingerprint(*args, CHEAP) != fingerprint(*args, dataclasses.replace(CHEAP, colour="grey"))
-    assert fingerprint(*args, CHEAP) != fingerprint(*args, dataclasses.replace(CHEAP, shape_weight=1.0))
+    for change in (
+        {"colour": "grey"},
+        {"shape_weight": 1.0},
+        {"scales": (0.5, 1.0)},
+        {"coarse_iterations": (3,), "scales": (0.5, 1.0)},
+        {"lr_schedule": "cosine"},
+        {"lr_final": 0.5},
+    ):
+        assert fingerprint(*args, CHEAP) != fingerprint(*args, dataclasses.replace(CHEAP, **change)), change
     # as computed before the fields existed: the settings without them
     import hashlib
     import json
@@ -599,7 +606,16 @@ def test_settings_without_the_new_fields_keep_their_checkpoint_fingerprint(rando
     before = {
         k: v
         for k, v in dataclasses.asdict(CHEAP).items()
-        if k not in ("colour", "shape_weight", "shape_reach")
+        if k
+        not in (
+            "colour",
+            "shape_weight",
+            "shape_reach",
+            "scales",
+            "coarse_iterations",
+            "lr_schedule",
+            "lr_final",
+        )
     }
     digest = hashlib.sha256()
     digest.update(
@@ -626,3 +642,23 @@ def test_workflow_settings_carry_colour_and_shape_and_default_to_off():
     assert (new.colour, new.shape_weight, new.shape_reach) == ("grey", 2.0, 3.0)
     with pytest.raises(SteelError, match="unknown colour"):
         settings_from_config(optimizer, loss, 0, execution, {"colour": "sepia"})
+
+
+def test_workflow_settings_carry_schedules_and_default_to_the_papers_adam():
+    from steel.jobs import settings_from_config
+
+    optimizer = {"iterations": 3, "name": "adam", "lr": 1.0, "init": "content", "log_every": 1, "amp": False}
+    loss = {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001}
+    execution = {"channels_last": False}
+    old = settings_from_config(optimizer, loss, 0, execution, {"width": 384})
+    assert (old.scales, old.coarse_iterations, old.lr_schedule) == ((1.0,), (), "constant")
+    schedule = {"lr_schedule": "cosine", "lr_final": 0.25, "coarse_iterations": [5, 4]}
+    new = settings_from_config(optimizer | schedule, loss, 0, execution, {"scales": [0.25, 0.5, 1]})
+    assert (new.scales, new.coarse_iterations, new.lr_schedule, new.lr_final) == (
+        (0.25, 0.5, 1.0),
+        (5, 4),
+        "cosine",
+        0.25,
+    )
+    with pytest.raises(SteelError, match="scales must end at 1"):
+        settings_from_config(optimizer, loss, 0, execution, {"scales": [0.5]})

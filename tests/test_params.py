@@ -61,6 +61,7 @@ def test_the_same_values_in_other_words_give_the_same_params():
     reordered["optimizer"] = dict(reversed(list(reordered["optimizer"].items())))
     retyped = _config(**{"optimizer.lr": 1, "loss.content_weight": 1, "image.width": 128.0})
     assert _params(reordered) == _params(retyped) == _params(_config())
+    assert _params(_config(**{"image.scales": [0.5, 1]})) == _params(_config(**{"image.scales": [0.5, 1.0]}))
 
 
 @pytest.mark.parametrize(
@@ -84,6 +85,10 @@ def test_the_same_values_in_other_words_give_the_same_params():
         {"image.colour": "grey"},
         {"loss.shape_weight": 1.0},
         {"loss.shape_reach": 4.0},
+        {"image.scales": [0.5, 1.0]},
+        {"optimizer.coarse_iterations": [3]},
+        {"optimizer.lr_schedule": "cosine"},
+        {"optimizer.lr_final": 0.5},
     ],
     ids=lambda change: next(iter(change)),
 )

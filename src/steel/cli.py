@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from steel.errors import SteelError
 from steel.layers import LAYERS, cell_id, parse_layer_spec
 from steel.losses import DEFAULT_STYLE_WEIGHTS, NORMALISES
-from steel.optimise import INITS, OPTIMIZERS, Settings
+from steel.optimise import INITS, LR_SCHEDULES, OPTIMIZERS, Settings
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 DEFAULTS = Settings()
@@ -53,6 +54,18 @@ def _non_negative(text: str) -> float:
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"{text} must be >= 0")
     return value
+
+
+def _numbers(kind: type) -> Callable[[str], tuple]:
+    """A comma-separated list of ``kind`` (checked further by Settings)."""
+
+    def parse(text: str) -> tuple:
+        try:
+            return tuple(kind(part) for part in text.split(","))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+
+    return parse
 
 
 def _layers(text: str) -> dict[str, float]:
@@ -117,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--iterations",
         type=_positive_int,
         default=DEFAULTS.iterations,
-        help="optimisation steps; the paper used 50,000 (default: %(default)s)",
+        help="optimisation steps (at the full width, see --scales); the paper used 50,000 "
+        "(default: %(default)s)",
     )
     s.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer)
     s.add_argument(
@@ -125,6 +139,34 @@ def build_parser() -> argparse.ArgumentParser:
         type=_non_negative,
         default=DEFAULTS.lr,
         help="learning rate on the 0-255 pixel scale (default: %(default)s)",
+    )
+    s.add_argument(
+        "--lr-schedule",
+        choices=LR_SCHEDULES,
+        default=DEFAULTS.lr_schedule,
+        help="constant, or cosine: from --lr down to --lr-final within each scale (default: %(default)s)",
+    )
+    s.add_argument(
+        "--lr-final",
+        type=_non_negative,
+        default=DEFAULTS.lr_final,
+        help="the cosine schedule's last learning rate (default: %(default)s)",
+    )
+    s.add_argument(
+        "--scales",
+        type=_numbers(float),
+        default=DEFAULTS.scales,
+        metavar="S,...,1",
+        help="coarse to fine: optimise at each fraction of --width in turn, e.g. 0.25,0.5,1 "
+        "(default: 1, the full width only)",
+    )
+    s.add_argument(
+        "--coarse-iterations",
+        type=_numbers(int),
+        default=DEFAULTS.coarse_iterations,
+        metavar="N,...",
+        help="steps at each scale below 1, e.g. 400,200 (default: --iterations at each); "
+        "--iterations are the steps at the full width",
     )
     s.add_argument("--init", choices=INITS, default=DEFAULTS.init, help="starting image (default: content)")
     s.add_argument("--seed", type=int, default=DEFAULTS.seed)
@@ -264,6 +306,10 @@ def stylize_command(args: argparse.Namespace) -> None:
         iterations=args.iterations,
         optimizer=args.optimizer,
         lr=args.lr,
+        lr_schedule=args.lr_schedule,
+        lr_final=args.lr_final,
+        scales=args.scales,
+        coarse_iterations=args.coarse_iterations,
         init=args.init,
         seed=args.seed,
         content_layer=args.content_layer,

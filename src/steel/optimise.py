@@ -5,12 +5,20 @@ truncated VGG16, the Gram matrices of the active layers, one backward pass, the 
 and a clamp to 0-255; anything that reads values back (logging, snapshots, checkpoints) runs only
 every so many steps. With Adam on CUDA the step is captured once as a CUDA graph and replayed
 (steel.cuda_graphs; ``fast``), elsewhere it runs eagerly.
+
+Schedules (issue 10): ``scales`` optimises coarse to fine, each stage at a fraction of the width
+with its own targets; a stage starts from the content at its size plus the previous stage's
+change from the content, upsampled, so the content's sharp edges are never blurred by the
+upsampling, only the added strokes are. The optimiser starts afresh at each stage (a pixel's
+gradient and its moments do not carry over between sizes). ``lr_schedule`` anneals the learning
+rate within each stage.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from steel import cuda_graphs
@@ -35,9 +44,21 @@ _SUMMARY = ("total", "content", "style", "tv", "shape")
 INITS = ("content", "random", "style")
 #: ``image.colour``: optimise RGB, or one luminance channel fed to the network as R = G = B
 COLOURS = ("rgb", "grey")
+#: ``optimizer.lr_schedule``: constant, or cosine annealing from ``lr`` to ``lr_final`` in each stage
+LR_SCHEDULES = ("constant", "cosine")
+#: a coarse stage's shorter side may not fall below this (four poolings of the network)
+MIN_STAGE_SIDE = 16
 #: settings added after results existed: left out of the checkpoint fingerprint at their defaults,
 #: so that a run's checkpoint written before them still resumes
-_LATER_SETTINGS = {"colour": "rgb", "shape_weight": 0.0, "shape_reach": 8.0}
+_LATER_SETTINGS = {
+    "colour": "rgb",
+    "shape_weight": 0.0,
+    "shape_reach": 8.0,
+    "scales": (1.0,),
+    "coarse_iterations": (),
+    "lr_schedule": "constant",
+    "lr_final": 0.0,
+}
 
 
 @dataclass(frozen=True)
@@ -61,8 +82,13 @@ class Settings:
     colour: str = "rgb"  # rgb | grey: one luminance channel, R = G = B by construction
     shape_weight: float = 0.0  # the shape term (steel.losses.shape_loss); 0 = off
     shape_reach: float = 8.0  # px at the working width from the glyphs where ink stays free
+    scales: tuple[float, ...] = (1.0,)  # fractions of the width, coarse to fine, ending at 1
+    coarse_iterations: tuple[int, ...] = ()  # steps at each scale below 1; () = ``iterations`` each
+    lr_schedule: str = "constant"  # constant | cosine (from lr to lr_final within each stage)
+    lr_final: float = 0.0  # the cosine schedule's last learning rate
 
     def __post_init__(self):
+        self._check_schedule()
         if self.optimizer not in OPTIMIZERS:
             raise SteelError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
         if self.init not in INITS:
@@ -79,6 +105,82 @@ class Settings:
         for name in ("lr", "content_weight", "tv_weight", "snapshot_every", "shape_weight", "shape_reach"):
             if not 0 <= float(getattr(self, name)) < float("inf"):
                 raise SteelError(f"{name} must be a finite number >= 0, not {getattr(self, name)}")
+
+    def _check_schedule(self) -> None:
+        try:
+            scales = tuple(float(s) for s in self.scales)
+            coarse = tuple(int(n) for n in self.coarse_iterations)
+        except (TypeError, ValueError):
+            raise SteelError(
+                f"scales must be numbers and coarse_iterations whole numbers, not {self.scales!r} and "
+                f"{self.coarse_iterations!r}; e.g. scales 0.25,0.5,1 and coarse_iterations 200,200"
+            ) from None
+        if not scales or scales[-1] != 1.0:
+            raise SteelError(f"scales must end at 1 (the full width), not {list(scales)}; e.g. 0.25,0.5,1")
+        if scales[0] <= 0 or any(b <= a for a, b in itertools.pairwise(scales)):
+            raise SteelError(f"scales must increase from above 0 to 1, not {list(scales)}; e.g. 0.25,0.5,1")
+        if coarse and len(coarse) != len(scales) - 1:
+            raise SteelError(
+                f"coarse_iterations gives {len(coarse)} step counts for {len(scales) - 1} scale(s) below 1; "
+                "give one per coarse scale, or none for iterations at each"
+            )
+        if any(n < 1 for n in coarse):
+            raise SteelError(f"coarse_iterations must each be at least 1, not {list(coarse)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise SteelError(
+                f"unknown lr_schedule {self.lr_schedule!r}; use one of {', '.join(LR_SCHEDULES)}"
+            )
+        if not 0 <= float(self.lr_final) < float("inf"):
+            raise SteelError(f"lr_final must be a finite number >= 0, not {self.lr_final}")
+        object.__setattr__(self, "scales", scales)
+        object.__setattr__(self, "coarse_iterations", coarse)
+
+    @property
+    def stage_iterations(self) -> tuple[int, ...]:
+        """Steps at each scale, coarse to fine."""
+        coarse = self.coarse_iterations or (self.iterations,) * (len(self.scales) - 1)
+        return (*coarse, self.iterations)
+
+    @property
+    def total_iterations(self) -> int:
+        return sum(self.stage_iterations)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One scale of a run: its size and its steps, counted over the whole run."""
+
+    scale: float
+    height: int
+    width: int
+    iterations: int
+    first_step: int
+
+    @property
+    def end_step(self) -> int:
+        return self.first_step + self.iterations
+
+
+def stages(settings: Settings, height: int, width: int) -> list[Stage]:
+    """The stages of a run on a ``height`` x ``width`` image: one per scale, the last full size."""
+    found, first = [], 0
+    for scale, iterations in zip(settings.scales, settings.stage_iterations, strict=True):
+        size = (height, width) if scale == 1.0 else (round(height * scale), round(width * scale))
+        if min(size) < MIN_STAGE_SIDE:
+            raise SteelError(
+                f"scale {scale:g} makes the {width}x{height} px image {size[1]}x{size[0]} px, smaller "
+                f"than the network's {MIN_STAGE_SIDE} px; use a larger width or a larger first scale"
+            )
+        found.append(Stage(scale, *size, iterations, first))
+        first += iterations
+    return found
+
+
+def resized(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """``images`` (B, C, H, W) at another size: antialiased bilinear (none at the same size)."""
+    if tuple(images.shape[2:]) == (height, width):
+        return images
+    return F.interpolate(images, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
 
 
 @dataclass
@@ -233,6 +335,8 @@ def stylize(
 
 
 class _Loop:
+    """One run: its stages one after the other, each with its own targets, pixels and optimiser."""
+
     def __init__(
         self,
         weights,
@@ -249,8 +353,9 @@ class _Loop:
         self.use_graph, self.fallback = use_graph, None
         self.checkpoint, self.checkpoint_every = checkpoint, checkpoint_every
         self.fingerprint = _fingerprint(weights, style, content, cells, settings) if checkpoint else None
-        style_layers = ordered({name for c in cells for name in c})
-        self.extractor = VGGFeatures(weights, [*style_layers, settings.content_layer]).to(device)
+        self.stages = stages(settings, content.shape[2], content.shape[3])
+        self.style_layers = ordered({name for c in cells for name in c})
+        self.extractor = VGGFeatures(weights, [*self.style_layers, settings.content_layer]).to(device)
         self.cuda = device.type == "cuda"
         self.memory_format = (
             torch.channels_last if settings.channels_last and self.cuda else torch.contiguous_format
@@ -260,40 +365,78 @@ class _Loop:
         self.grey = settings.colour == "grey"
         if self.grey:  # targets from the grey logos too: a grey image cannot match colour Grams
             style, content = luminance(style).expand(-1, 3, -1, -1), luminance(content).expand(-1, 3, -1, -1)
-        with torch.no_grad():
-            style_features = {k: v for k, v in self.extractor(style).items() if k in style_layers}
-            content_features = self.extractor(content)
-        self.loss = StyleTransferLoss(
-            style_features,
-            content_features,
-            cells,
-            settings.content_layer,
-            settings.content_weight,
-            settings.tv_weight,
-            {name: tuple(content_features[name].shape[2:]) for name in style_layers},
-            settings.normalise,
-            settings.style_weight,
-            content if settings.shape_weight > 0 else None,
-            settings.shape_weight,
-            settings.shape_reach,
-        ).to(device)
-        start = initial_image(settings.init, content, style, settings.seed)
-        if self.grey:  # the optimised pixels: one channel, fed to the network as three
-            start = luminance(start) if settings.init == "random" else start[:, :1]
-        self.x = start.repeat(len(cells), 1, 1, 1).contiguous(memory_format=self.memory_format)
-        self.x.requires_grad_(True)
-        if settings.optimizer == "adam":
-            self.optimizer = torch.optim.Adam([self.x], lr=settings.lr, capturable=use_graph)
-        else:
-            self.optimizer = torch.optim.LBFGS([self.x], lr=settings.lr, max_iter=1, history_size=50)
+        self.full_style, self.full_content = style, content
         self.logs: list[list[dict[str, float]]] = [[] for _ in cells]
         self.snapshots: list[tuple[int, torch.Tensor]] = []
         self.step = 0
+        self.stage: Stage | None = None
+
+    def enter(self, stage: Stage, previous: torch.Tensor | None) -> None:
+        """Targets, loss, pixels and optimiser of ``stage``; the pixels carry ``previous``'s change."""
+        s = self.settings
+        self.stage = stage
+        if previous is not None:  # before the content changes size: the change is from the content
+            carried = self.carried(previous, stage.height, stage.width)
+        style = self.full_style
+        if stage.scale != 1.0:
+            style = resized(style, round(style.shape[2] * stage.scale), round(style.shape[3] * stage.scale))
+        self.content = resized(self.full_content, stage.height, stage.width)
+        with torch.no_grad():
+            style_features = {k: v for k, v in self.extractor(style).items() if k in self.style_layers}
+            content_features = self.extractor(self.content)
+        self.loss = StyleTransferLoss(
+            style_features,
+            content_features,
+            self.cells,
+            s.content_layer,
+            s.content_weight,
+            s.tv_weight,
+            {name: tuple(content_features[name].shape[2:]) for name in self.style_layers},
+            s.normalise,
+            s.style_weight,
+            self.content if s.shape_weight > 0 else None,
+            s.shape_weight,
+            s.shape_reach * stage.scale,  # px at the working width
+        ).to(self.device)
+        if previous is None:
+            start = initial_image(s.init, self.content, style, s.seed)
+            if self.grey:  # the optimised pixels: one channel, fed to the network as three
+                start = luminance(start) if s.init == "random" else start[:, :1]
+            start = start.repeat(len(self.cells), 1, 1, 1)
+        else:
+            start = carried
+        self.x = start.contiguous(memory_format=self.memory_format).requires_grad_(True)
+        scheduled = s.lr_schedule != "constant"
+        # a graph replays the learning rate it was captured with: a scheduled one lives in a tensor
+        lr = torch.tensor(s.lr, device=self.device) if scheduled and self.use_graph else s.lr
+        if s.optimizer == "adam":
+            self.optimizer = torch.optim.Adam([self.x], lr=lr, capturable=self.use_graph)
+        else:
+            self.optimizer = torch.optim.LBFGS([self.x], lr=s.lr, max_iter=1, history_size=50)
+        self.scheduler = (
+            torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, stage.iterations, s.lr_final)
+            if scheduled
+            else None
+        )
+
+    def carried(self, x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        """``x`` at another size: the content at that size plus ``x``'s change from the content."""
+        if tuple(x.shape[2:]) == (height, width):
+            return x.detach().clone()
+        channels = x.shape[1]
+        with torch.no_grad():
+            change = x.detach() - self.content[:, :channels]
+            target = resized(self.full_content, height, width)[:, :channels]
+            return (target + resized(change, height, width)).clamp_(0, 255)
 
     def image(self, x: torch.Tensor | None = None) -> torch.Tensor:
         """The (B, 3, H, W) image the network sees: the pixels, a grey channel replicated (a view)."""
         x = self.x if x is None else x
         return x.expand(-1, 3, -1, -1) if self.grey else x
+
+    def full_image(self) -> torch.Tensor:
+        """What the run would return if it stopped now: the pixels carried to the full size."""
+        return self.image(self.carried(self.x, *self.full_content.shape[2:]))
 
     def losses(self) -> dict[str, torch.Tensor]:
         # L-BFGS is not clamped between steps (that breaks its curvature pairs): it minimises the
@@ -333,12 +476,14 @@ class _Loop:
                     f"the loss became {row['total']} at iteration {step}; lower the learning rate "
                     "or the coefficients (or switch off amp)"
                 )
+            if len(self.stages) > 1:  # losses of a coarse stage are at its size: say which
+                row["scale"] = self.stage.scale
             log.append(row)
             rows.append(row)
         return rows
 
     def snapshot(self, step: int) -> None:
-        self.snapshots.append((step, self.image().detach().round().clamp(0, 255).byte().cpu()))
+        self.snapshots.append((step, self.full_image().detach().round().clamp(0, 255).byte().cpu()))
 
     def save_checkpoint(self) -> None:
         if not bool(torch.isfinite(self.x).all()):
@@ -352,28 +497,45 @@ class _Loop:
                 "step": self.step,
                 "x": self.x.detach().cpu(),
                 "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict() if self.scheduler else None,
                 "logs": self.logs,
                 "snapshots": self.snapshots,
             },
             self.checkpoint,
         )
 
-    def resume(self) -> int:
+    def stage_at(self, step: int) -> Stage:
+        """The stage whose pixels a checkpoint taken after ``step`` steps holds."""
+        return next(stage for stage in self.stages if stage.first_step < step <= stage.end_step)
+
+    def resume(self) -> dict | None:
+        """A checkpoint of this run, or ``None``."""
         if not (self.checkpoint and self.checkpoint.is_file()):
-            return 0
+            return None
         try:
             state = torch.load(self.checkpoint, map_location=self.device, weights_only=True)
         except Exception:
-            return 0  # unreadable (e.g. from an older version): start afresh
-        if state.get("fingerprint") != self.fingerprint or state["x"].shape != self.x.shape:
-            return 0
+            return None  # unreadable (e.g. from an older version): start afresh
+        if state.get("fingerprint") != self.fingerprint:
+            return None
+        if not 0 < state["step"] <= self.settings.total_iterations:
+            return None
+        stage = self.stage_at(state["step"])
+        if state["x"].shape[2:] != (stage.height, stage.width) or state["x"].shape[0] != len(self.cells):
+            return None
+        return state
+
+    def restore(self, state: dict) -> None:
+        """The current stage's pixels, optimiser and schedule from ``state``."""
         with torch.no_grad():
             self.x.copy_(state["x"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler and state.get("scheduler"):
+            self.scheduler.load_state_dict(state["scheduler"])
         if self.settings.optimizer == "adam":  # the checkpoint may come from the other path
             cuda_graphs.set_capturable(self.optimizer, self.use_graph)
         self.logs, self.snapshots = state["logs"], state["snapshots"]
-        return state["step"]
+        self.step = state["step"]
 
     def adam_step(self) -> dict[str, torch.Tensor]:
         """One whole Adam step, clamp included; no value is read back (it may be captured)."""
@@ -402,62 +564,75 @@ class _Loop:
 
     def run(self, progress, on_log) -> Result:
         s = self.settings
-        self.step = resumed = self.resume()
+        total = s.total_iterations
+        state = self.resume()
+        resumed = state["step"] if state else 0
         bar = tqdm(
-            total=s.iterations,
+            total=total,
             initial=resumed,
             disable=None if progress is None else not progress,
             unit="step",
             desc="stylize",
             dynamic_ncols=True,
         )
-        if s.snapshot_every and resumed == 0:
-            self.snapshot(0)
-        # capture (a few warm-up steps, undone) is setup, like the targets: not in Result.seconds
-        graphed = self.capture() if self.use_graph and self.step < s.iterations else None
-        started = time.perf_counter()
-        while self.step < s.iterations:
-            if graphed is not None:
-                graphed.replay()  # updates self.parts, the graph's static outputs
-            elif s.optimizer == "adam":
-                self.adam_step()
-            else:
-                self.optimizer.step(self.closure)
-            if self.step % s.log_every == 0:
-                rows = self.record(self.step, self.parts)
-                bar.set_postfix(
-                    total=f"{rows[0]['total']:.4g}",
-                    style=f"{rows[0]['style']:.4g}",
-                    content=f"{rows[0]['content']:.4g}",
-                    refresh=False,
-                )
-                if on_log:
-                    on_log(self.step, rows)
-            self.step += 1
-            bar.update()
-            if s.snapshot_every and self.step % s.snapshot_every == 0:
-                self.snapshot(self.step)
-            if self.checkpoint_every and self.checkpoint and self.step % self.checkpoint_every == 0:
-                self.save_checkpoint()
-        if self.cuda:
-            torch.cuda.synchronize(self.device)
-        seconds = time.perf_counter() - started
-        bar.close()
-        with torch.no_grad():
-            self.x.clamp_(0, 255)
-        if not self.logs[0] or self.logs[0][-1]["iteration"] != s.iterations:
+        seconds, graphed, previous = 0.0, None, None
+        first = self.stages.index(self.stage_at(resumed)) if state else 0
+        for stage in self.stages[first:]:
+            self.enter(stage, previous)
+            self.step = stage.first_step
+            if state:  # the checkpoint's stage: its pixels and optimiser, not a fresh start
+                self.restore(state)
+                state = None
+            if s.snapshot_every and self.step == 0:
+                self.snapshot(0)
+            # capture (a few warm-up steps, undone) is setup, like the targets: not in Result.seconds
+            graphed = self.capture() if self.use_graph and self.step < stage.end_step else None
+            started = time.perf_counter()
+            while self.step < stage.end_step:
+                if graphed is not None:
+                    graphed.replay()  # updates self.parts, the graph's static outputs
+                elif s.optimizer == "adam":
+                    self.adam_step()
+                else:
+                    self.optimizer.step(self.closure)
+                if self.scheduler:
+                    self.scheduler.step()
+                if self.step % s.log_every == 0:
+                    rows = self.record(self.step, self.parts)
+                    bar.set_postfix(
+                        total=f"{rows[0]['total']:.4g}",
+                        style=f"{rows[0]['style']:.4g}",
+                        content=f"{rows[0]['content']:.4g}",
+                        refresh=False,
+                    )
+                    if on_log:
+                        on_log(self.step, rows)
+                self.step += 1
+                bar.update()
+                if s.snapshot_every and self.step % s.snapshot_every == 0:
+                    self.snapshot(self.step)
+                if self.checkpoint_every and self.checkpoint and self.step % self.checkpoint_every == 0:
+                    self.save_checkpoint()
+            if self.cuda:
+                torch.cuda.synchronize(self.device)
+            seconds += time.perf_counter() - started
             with torch.no_grad():
-                rows = self.record(s.iterations, self.losses())
+                self.x.clamp_(0, 255)
+            previous = self.x
+        bar.close()
+        if not self.logs[0] or self.logs[0][-1]["iteration"] != total:
+            with torch.no_grad():
+                rows = self.record(total, self.losses())
             if on_log:
-                on_log(s.iterations, rows)
-        if s.snapshot_every and self.snapshots[-1][0] != s.iterations:
-            self.snapshot(s.iterations)
+                on_log(total, rows)
+        if s.snapshot_every and self.snapshots[-1][0] != total:
+            self.snapshot(total)
         return Result(
             self.image().detach().contiguous().cpu(),
             self.logs,
             self.snapshots,
             seconds,
-            s.iterations - resumed,
+            total - resumed,
             resumed,
             "cuda graph" if graphed is not None else "eager",
             self.fallback,

@@ -135,7 +135,7 @@ def sweep_loss_plot(runs: Sequence[tuple[str, str | Path | None]], title: str) -
     figure.suptitle(title, fontweight="bold")
     bottom.suptitle("weighted style loss of each layer (log scale)", fontsize="medium")
 
-    handles = []
+    handles, scales_note = [], None
     for index, (label, columns, why) in enumerate(loaded):
         if columns is None:
             handles.append(_missing_handle(label, why))
@@ -149,6 +149,12 @@ def sweep_loss_plot(runs: Sequence[tuple[str, str | Path | None]], title: str) -
         for ax, layer in zip(layer_axes, layers, strict=False):
             if layer in columns:
                 ax.plot(x, columns[layer], linewidth=1.1, **look)
+        if "scale" in columns:  # coarse to fine: a coarse stage's losses are at its size
+            starts = x[1:][np.diff(columns["scale"]) != 0]
+            for ax in (style_ax, content_ax, *layer_axes[: len(layers)]):
+                for start in starts:
+                    ax.axvline(start, color="0.6", linestyle=":", linewidth=1)
+            scales_note = "dotted lines: a new image scale starts; losses before it are at a coarser size"
 
     style_ax.set(title="style loss (weighted sum over layers)", xlabel=X_LABEL, ylabel="loss (log scale)")
     style_ax.set_yscale("log", nonpositive="mask")
@@ -169,6 +175,8 @@ def sweep_loss_plot(runs: Sequence[tuple[str, str | Path | None]], title: str) -
         ax.grid(True, which="major", alpha=0.3)
     if handles:
         figure.legend(handles=handles, loc="outside right upper", title="cells", fontsize="small")
+    if scales_note:
+        _footer(figure, [scales_note])
     return figure
 
 
