@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from steel.errors import SteelError
 from steel.jobs import best_job, metrics_table_job, read_table
 from steel.metrics import choose_best, selection_limits
 
@@ -178,3 +179,56 @@ def test_library_writers_are_utf8(tmp_path):
     assert "Ærø №1" in (tmp_path / "r.json").read_bytes().decode("utf-8")
     write_tsv([{"iteration": 0, "total": 1.0}])(tmp_path / "l.tsv")
     assert (tmp_path / "l.tsv").read_bytes().decode("utf-8").startswith("iteration\ttotal")
+
+
+#: MSG-Net's cell, better than every sweep cell by the rule (readable, clean, strongest style)
+MSGNET_ROW = {"cell": "msgnet", "cer": 0.0, "ocr_text": "Quorix", "style_strength": 0.95, "artefacts": 0.0}
+
+
+def test_msgnet_is_a_row_of_the_table_and_a_point_but_never_the_choice(tmp_path):
+    from steel.findings import findings_job
+    from steel.jobs import COMPARISON_CELLS, candidates
+    from steel.msgnet_train import CELL
+
+    assert CELL in COMPARISON_CELLS  # the workflow's MSG-Net cell is the one left out
+    metrics, reference, run_root = _write(tmp_path, rows=[*ROWS, MSGNET_ROW])
+    table, plot = tmp_path / "sweep.tsv", tmp_path / "sweep.png"
+    sweep_best = metrics_table_job(
+        metrics[:-1], reference, "sweep", 0.25, table, plot, max_artefacts=0.1, comparisons=metrics[-1:]
+    )
+    rows = read_table(table)
+    assert [(row["cell"], row["method"]) for row in rows] == [
+        *((row["cell"], "Network of Steel") for row in ROWS),
+        ("msgnet", "MSG-Net"),
+    ]
+    assert rows[-1]["style_strength"] == 0.95 and rows[-1]["ocr_text"] == "Quorix"
+    assert list(rows[0])[:2] == ["cell", "method"]
+    assert [row["cell"] for row in candidates(rows)] == [row["cell"] for row in ROWS]
+    # MSG-Net would win under the rule; the sweep's choice, best.json and the findings ignore it
+    assert choose_best(rows, 0.25, 0.1)["cell"] == "msgnet"
+    assert sweep_best == "conv4_3-200"
+    choice = best_job(
+        [str(table)], str(run_root), 0.25, tmp_path / "b.json", tmp_path / "b.png", reference, 0.1
+    )
+    assert choice["cell"] == "conv4_3-200" and choice["candidates"] == len(ROWS)
+    config = {
+        "t": {
+            "rows": {"layers": ["conv1_2"], "values": [0, 2000]},
+            "cols": {"layers": ["conv4_3"], "values": [20]},
+        }
+    }
+    findings = findings_job(
+        config, [str(table)], reference, [], [], 0.25, "a on b", tmp_path / "f.md", tmp_path / "f.json", 0.1
+    )
+    assert "msgnet" not in json.dumps(findings)
+    # a comparison file that is not a comparison method's cell is refused in one line
+    with pytest.raises(SteelError, match="not a comparison method's cell: 'conv4_3-20'") as error:
+        metrics_table_job(metrics[1:], reference, "s", 0.25, table, plot, comparisons=metrics[:1])
+    assert "\n" not in str(error.value)
+
+
+def test_metrics_table_without_comparisons_names_every_row_network_of_steel(tmp_path):
+    metrics, reference, _ = _write(tmp_path)
+    table = tmp_path / "sweep.tsv"
+    metrics_table_job(metrics, reference, "sweep", 0.25, table, tmp_path / "p.png")
+    assert {row["method"] for row in read_table(table)} == {"Network of Steel"}

@@ -284,3 +284,24 @@ def test_alpha_of_a_dark_logo_uses_its_dark_ground():
     logo[10:22, 8:40] = 255  # white glyphs on black
     rgba = np.asarray(with_alpha(logo))
     assert (rgba[:5, :, 3] == 0).all() and (rgba[10:22, 8:40] == 255).all()
+
+
+def test_one_border_ring_decides_inversion_the_alpha_ground_and_the_metrics_background():
+    from steel import metrics
+    from steel.images import background_colour, border_level, border_ring
+
+    ring = border_ring(10, 50)  # 2 % of 10 px rounds to 0: at least 1 px
+    assert ring.sum() == 2 * 50 + 2 * 8 and not ring[1:-1, 1:-1].any()
+    ring = border_ring(100, 300)  # 2 px
+    assert ring[:2].all() and ring[:, -2:].all() and not ring[2:-2, 2:-2].any()
+    # a light ring of exactly that width around a dark inside: all three read the ring only
+    image = np.zeros((100, 300, 3), np.uint8)
+    image[border_ring(100, 300)] = (250, 240, 200)
+    assert border_level(image) == 230.0
+    assert background_colour(image).tolist() == [250.0, 240.0, 200.0]
+    # the darkest channel of the ring, 200: not light enough to measure artefacts on
+    assert (
+        metrics.background_problem(Image.fromarray(image))
+        == f"background not light (border level 200 < {metrics.LIGHT_LEVEL})"
+    )
+    assert metrics.border_ring is border_ring and metrics.BORDER == steel.images.BORDER_SHARE

@@ -188,3 +188,108 @@ def test_methods_sheet_lays_out_every_method_with_its_note(tmp_path):
 
     dark = int((np.asarray(sheet.convert("L")) < 10).sum())
     assert dark >= 2 * 160 * 48  # both present images drawn at full size, none squashed
+
+
+def test_methods_sheet_job_reads_each_metrics_file_once_and_tabulates_every_method(tmp_path, monkeypatch):
+    import csv
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    import steel.jobs
+    from steel.jobs import methods_sheet_job
+
+    runs = tmp_path / "runs"
+    cells = {"relu1_2-200": 0.4, "conv1_2-2000__conv4_3-200": 0.3, "msgnet": 0.05}
+    for cell, strength in cells.items():
+        (runs / cell).mkdir(parents=True)
+        Image.new("RGB", (96, 24), (40, 40, 40)).save(runs / cell / "stylized.png")
+        metrics = {
+            "cell": cell,
+            "cer": 0.0,
+            "ocr_text": "Quorix",
+            "artefacts": 0.01,
+            "style_strength": strength,
+        }
+        (runs / cell / "metrics.json").write_text(json.dumps(metrics))
+    for name in ("content", "style"):
+        Image.new("RGB", (96, 24), (0, 0, 0)).save(tmp_path / f"{name}.png")
+    reference = tmp_path / "reference.json"
+    reference.write_text(
+        json.dumps({"cer": 0.0, "ocr_text": "Quorix", "artefacts": 0.0, "style_strength": 0.0})
+    )
+    best = tmp_path / "best.json"
+    best.write_text(json.dumps({"cell": "conv1_2-2000__conv4_3-200"}))
+    reads = []
+    real = steel.jobs._read_json
+    monkeypatch.setattr(steel.jobs, "_read_json", lambda path: reads.append(str(path)) or real(path))
+    rows = methods_sheet_job(
+        runs,
+        best,
+        str(tmp_path / "content.png"),
+        str(tmp_path / "style.png"),
+        reference,
+        gatys="relu1_2-200",
+        msgnet="msgnet",
+        title="a on b",
+        sheet_out=tmp_path / "m.png",
+        table_out=tmp_path / "m.tsv",
+    )
+    assert sorted(reads) == sorted({*reads}) and len(reads) == 5  # best.json, reference, 3 cells
+    with open(tmp_path / "m.tsv", encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle, delimiter="\t"))
+    assert [(r["method"], r["cell"], r["style_strength"]) for r in table] == [
+        ("content", "", "0.0"),
+        ("Gatys (table 1)", "relu1_2-200", "0.4"),
+        ("Network of Steel", "conv1_2-2000__conv4_3-200", "0.3"),
+        ("MSG-Net", "msgnet", "0.05"),
+    ]
+    assert rows[-1]["method"] == "MSG-Net"
+    sheet = np.asarray(Image.open(tmp_path / "m.png").convert("L"))
+    assert int((sheet == 40).sum()) >= 3 * 96 * 24  # the three cells drawn at full size
+    # without table 1 in the config there is no Gatys panel
+    rows = methods_sheet_job(
+        runs,
+        best,
+        str(tmp_path / "content.png"),
+        str(tmp_path / "style.png"),
+        reference,
+        gatys=None,
+        msgnet="msgnet",
+        title="a on b",
+        sheet_out=tmp_path / "n.png",
+        table_out=tmp_path / "n.tsv",
+    )
+    assert [r["method"] for r in rows] == ["content", "Network of Steel", "MSG-Net"]
+
+
+def test_training_logos_over_the_pixel_limit_are_one_line(tmp_path, monkeypatch):
+    from PIL import Image
+
+    import steel.images
+    from steel.msgnet_train import _load_at_width
+
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (400, 100), (255, 255, 255)).save(path)
+    assert tuple(_load_at_width(str(path), 64).shape) == (1, 3, 16, 64)
+    monkeypatch.setattr(steel.images, "MAX_PIXELS", 1000)
+    with pytest.raises(
+        SteelError, match=r"64x16 px, over the limit of 1,000 pixels; choose a smaller"
+    ) as error:
+        _load_at_width(str(path), 64)
+    assert "\n" not in str(error.value) and "msgnet.width" in str(error.value)
+
+
+def test_the_loss_plot_leaves_the_callers_matplotlib_backend_alone(tmp_path, monkeypatch):
+    import matplotlib
+
+    from steel.msgnet_train import _plot_losses
+
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("matplotlib.use called"))
+    rows = [{"iteration": i, "total": 2.0 / i, "style": 1.0 / i, "content": 1.0 / i} for i in (1, 2, 3)]
+    _plot_losses(rows, "t")(tmp_path / "p.png")
+    from PIL import Image
+
+    with Image.open(tmp_path / "p.png") as image:
+        assert image.size == (700, 400)

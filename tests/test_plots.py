@@ -172,3 +172,21 @@ def test_tradeoff_plot_without_text_or_rows(tmp_path):
     empty = tradeoff_plot([], "empty")
     assert empty.axes[0].yaxis_inverted()
     save_figure(empty, tmp_path / "empty.png")
+
+
+def test_tradeoff_plot_marks_another_method_outside_the_front_and_the_choice():
+    msgnet = {"cell": "msgnet", "cer": 0.5, "style_strength": 0.9, "artefacts": 0.0}
+    figure = tradeoff_plot(TRADEOFF_ROWS, "t", best=TRADEOFF_ROWS[1]["cell"], others=[("MSG-Net", msgnet)])
+    ax = figure.axes[0]
+    point = _collection(ax, "other:MSG-Net")
+    assert np.allclose(point.get_offsets(), [(0.9, 0.5)])
+    assert point.get_label() == "MSG-Net (not a candidate)"
+    assert ax.get_ylim()[0] > 0.5  # inside the (inverted) y range
+    # the cells, the front and the choice are those without it
+    assert len(_collection(ax, "cells").get_offsets()) == len(TRADEOFF_ROWS)
+    front = next(line for line in ax.lines if line.get_label() == "Pareto front")
+    assert 0.9 not in list(front.get_xdata())
+    assert np.allclose(_collection(ax, "chosen").get_offsets(), [(0.35, 0.0)])
+    # a method without numbers adds nothing
+    bare = tradeoff_plot(TRADEOFF_ROWS, "t", others=[("MSG-Net", {"cell": "msgnet"})])
+    assert not [c for c in bare.axes[0].collections if c.get_gid() == "other:MSG-Net"]

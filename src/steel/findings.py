@@ -624,10 +624,11 @@ def findings_job(
     """One pair's findings from its metrics tables, reference metrics, and the ``losses.tsv`` and
     ``run.json`` of its cells (cell id = the run folder's name). Writes the Markdown and a JSON of
     the verdicts (for the summary); returns the findings."""
-    from steel.jobs import read_table
+    from steel.jobs import candidates, read_table
 
     sweeps = sweeps_from_config({"sweeps": sweeps_config})
-    metrics = {row["cell"]: row for table in tables for row in read_table(table)}
+    # the sweeps' cells only: a comparison method's row (MSG-Net) is no cell of the paper's claims
+    metrics = {row["cell"]: row for table in tables for row in candidates(read_table(table))}
     loss_rows = {Path(path).parent.name: read_table(path) for path in losses}
     runs = {
         Path(path).parent.name: run_info(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -38,6 +38,15 @@ def check_image_size(height: int, width: int, what: str) -> None:
         )
 
 
+def check_pixels(size: tuple[int, int], what: str) -> None:
+    """Refuse a (width, height) over :data:`MAX_PIXELS`, in one line."""
+    if size[0] * size[1] > MAX_PIXELS:
+        raise SteelError(
+            f"{what} is {size[0]}x{size[1]} px, over the limit of {MAX_PIXELS:,} pixels; "
+            "choose a smaller width"
+        )
+
+
 def is_svg(path: str | Path) -> bool:
     """An SVG by its name (.svg, .svgz) or, whatever the name, by an XML/SVG start."""
     path = Path(path)
@@ -124,11 +133,7 @@ def resize_to_width(image: Image.Image, width: int | None, what: str = "image") 
     size = image.size
     if width is not None:
         size = (width, max(1, round(image.height * width / image.width)))
-    if size[0] * size[1] > MAX_PIXELS:
-        raise SteelError(
-            f"{what} is {size[0]}x{size[1]} px, over the limit of {MAX_PIXELS:,} pixels; "
-            "choose a smaller width"
-        )
+    check_pixels(size, what)
     check_image_size(size[1], size[0], what)
     return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
 
@@ -176,6 +181,15 @@ BORDER_SHARE = 0.02
 INVERT_SETTINGS = ("auto", True, False)
 
 
+def border_ring(height: int, width: int) -> np.ndarray:
+    """(H, W) mask of an image's border ring, :data:`BORDER_SHARE` of the shorter side wide (at
+    least 1 px): where a logo's ground is judged (its brightness, its colour, whether it is light)."""
+    b = max(1, round(BORDER_SHARE * min(height, width)))
+    ring = np.ones((height, width), dtype=bool)
+    ring[b:-b, b:-b] = False
+    return ring
+
+
 def border_level(image: Image.Image | np.ndarray | torch.Tensor) -> float:
     """Median brightness (mean of R, G, B) of the image's border ring, on the 0-255 scale."""
     if isinstance(image, Image.Image):
@@ -186,11 +200,7 @@ def border_level(image: Image.Image | np.ndarray | torch.Tensor) -> float:
         tensor = image[0] if image.dim() == 4 else image
         array = tensor.detach().float().permute(1, 2, 0).cpu().numpy()
     grey = array.mean(axis=2) if array.ndim == 3 else array
-    height, width = grey.shape
-    b = max(1, round(BORDER_SHARE * min(height, width)))
-    ring = np.ones_like(grey, dtype=bool)
-    ring[b:-b, b:-b] = False
-    return float(np.median(grey[ring]))
+    return float(np.median(grey[border_ring(*grey.shape)]))
 
 
 def has_dark_background(image: Image.Image | np.ndarray | torch.Tensor) -> bool:
@@ -222,12 +232,8 @@ def should_invert(image: Image.Image | np.ndarray | torch.Tensor, invert: str | 
 
 
 def background_colour(image: np.ndarray) -> np.ndarray:
-    """The per-channel median of an (H, W, 3) image's border ring (:data:`BORDER_SHARE`): its ground."""
-    height, width = image.shape[:2]
-    b = max(1, round(BORDER_SHARE * min(height, width)))
-    ring = np.ones((height, width), dtype=bool)
-    ring[b:-b, b:-b] = False
-    return np.median(image[ring].astype(np.float64), axis=0)
+    """The per-channel median of an (H, W, 3) image's border ring (:func:`border_ring`): its ground."""
+    return np.median(image[border_ring(*image.shape[:2])].astype(np.float64), axis=0)
 
 
 def with_alpha(image: Image.Image | np.ndarray, background: np.ndarray | None = None) -> Image.Image:

@@ -203,6 +203,24 @@ def _write_tsv(rows: list[dict], path: Path) -> None:
         writer.writerows(rows)
 
 
+#: cells of other methods in a pair's run folder (cell id -> method): measured like a cell, shown
+#: beside the sweeps' cells in the metrics tables, never a candidate of the best-cell rule
+COMPARISON_CELLS = {"msgnet": "MSG-Net"}
+#: the method of every other cell
+METHOD = "Network of Steel"
+
+
+def candidates(rows: Sequence[Mapping]) -> list[Mapping]:
+    """The Network of Steel cells among metrics rows (a comparison method's row left out)."""
+    return [row for row in rows if row.get("cell") not in COMPARISON_CELLS]
+
+
+def _with_method(row: Mapping) -> dict:
+    """A metrics row with its method named after its cell id (the table's second column)."""
+    method = COMPARISON_CELLS.get(row.get("cell"), METHOD)
+    return {"cell": row.get("cell"), "method": method, **{k: v for k, v in row.items() if k != "cell"}}
+
+
 def metrics_table_job(
     metrics: list[str],
     reference: str,
@@ -211,17 +229,26 @@ def metrics_table_job(
     table: str | Path,
     plot: str | Path,
     max_artefacts: float | None = None,
+    comparisons: Sequence[str] = (),
 ) -> str:
     """A sweep's metrics as one TSV row per cell, and its trade-off plot with the sweep's own choice
     (:func:`steel.metrics.choose_best` within the limits of :func:`steel.metrics.selection_limits`).
 
-    Returns the chosen cell id.
+    ``comparisons``: the ``metrics.json`` of other methods' cells (:data:`COMPARISON_CELLS`, e.g.
+    MSG-Net) for the pair, added as rows after the sweep's cells and as marked points on the plot,
+    never chosen. Every row names its ``method``. Returns the chosen cell id.
     """
     from steel.metrics import choose_best, selection_limits
     from steel.outputs import StagedFiles
     from steel.plots import save_figure, tradeoff_plot
 
     rows = [_read_json(path) for path in metrics]
+    others = [_read_json(path) for path in comparisons]
+    unknown = [row.get("cell") for row in others if row.get("cell") not in COMPARISON_CELLS]
+    if unknown:
+        raise SteelError(
+            f"not a comparison method's cell: {unknown[0]!r}; list its metrics.json as a sweep's cell"
+        )
     reference_row = _read_json(reference)
     limits = selection_limits(reference_row, max_cer, max_artefacts)
     best = choose_best(rows, limits["cer_limit"], limits["artefact_limit"])["cell"]
@@ -233,9 +260,11 @@ def metrics_table_job(
         max_artefacts=limits["artefact_limit"],
         best=best,
         rule=limits["rule"],
+        others=[(COMPARISON_CELLS[row["cell"]], row) for row in others],
     )
+    table_rows = [_with_method(row) for row in [*rows, *others]]
     with StagedFiles() as staged:
-        staged.stage(Path(table), lambda tmp: _write_tsv(rows, tmp))
+        staged.stage(Path(table), lambda tmp: _write_tsv(table_rows, tmp))
     save_figure(figure, plot)
     return best
 
@@ -281,9 +310,11 @@ def sheet_job(
 
 def _metrics_note(path: Path) -> str | None:
     """One line under a cell: CER, artefacts (or why they are not measured) and style strength."""
-    if not path.is_file():
-        return None
-    m = _read_json(path)
+    return metrics_note(_read_json(path)) if path.is_file() else None
+
+
+def metrics_note(m: Mapping) -> str:
+    """One line of a cell's metrics (``metrics.json``): ``CER 0.00 · art 0.12 · style 0.30``."""
     parts = [] if m.get("cer") is None else [f"CER {m['cer']:.2f}"]
     if m.get("artefacts") is not None:
         parts.append(f"art {m['artefacts']:.2f}")
@@ -293,6 +324,67 @@ def _metrics_note(path: Path) -> str | None:
     if m.get("style_strength") is not None:
         parts.append(f"style {m['style_strength']:.2f}")
     return " · ".join(parts)
+
+
+#: the metrics columns of a methods sheet's TSV, after ``method`` and ``cell``
+METHODS_COLUMNS = ("cer", "ocr_text", "artefacts", "colour_share", "style_strength")
+
+
+def methods_sheet_job(
+    run_root: str | Path,
+    best: str | Path,
+    content: str,
+    style: str,
+    reference: str | Path,
+    *,
+    gatys: str | None,
+    msgnet: str,
+    title: str,
+    sheet_out: str | Path,
+    table_out: str | Path,
+) -> list[dict]:
+    """A pair's methods side by side (:func:`steel.sheets.methods_sheet`): the content (its note the
+    unstyled ``reference`` metrics), the style, the Gatys baseline cell ``gatys`` (table 1's middle
+    cell; None: not in the config), Network of Steel's recommended cell (from ``best``, the pair's
+    ``best.json``) and MSG-Net's cell ``msgnet``, cells read from ``run_root/<cell>/``. Writes the
+    sheet and a TSV of the same numbers (one row per method with metrics); returns the rows."""
+    import csv
+
+    from steel.outputs import StagedFiles, write_png
+    from steel.sheets import methods_sheet
+
+    run_root = Path(run_root)
+    recommended = _read_json(best)["cell"]
+    methods = [("content", None, content, Path(reference)), ("style", None, style, None)]
+    if gatys:
+        methods.append(("Gatys (table 1)", gatys, None, None))
+    methods.append(("Network of Steel", recommended, None, None))
+    methods.append(("MSG-Net", msgnet, None, None))
+    panels, rows = [], []
+    for label, cell, image, metrics in methods:
+        if cell is not None:
+            image, metrics = run_root / cell / "stylized.png", run_root / cell / "metrics.json"
+        values = _read_json(metrics) if metrics is not None and metrics.is_file() else None
+        note = None if values is None else metrics_note(values)
+        if label == "Network of Steel":  # which cell the pair's best.json recommends
+            note = f"{cell} · {note}" if note else cell
+        panels.append((label, str(image), note))
+        if values is not None:
+            rows.append({"method": label, "cell": cell or "", **{k: values.get(k) for k in METHODS_COLUMNS}})
+    sheet = methods_sheet(panels, title=f"Methods: {title}")
+
+    def write_table(tmp: Path) -> None:
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(
+                handle, ["method", "cell", *METHODS_COLUMNS], delimiter="\t", lineterminator="\n"
+            )
+            writer.writeheader()
+            writer.writerows(rows)
+
+    with StagedFiles() as staged:
+        staged.stage(Path(table_out), write_table)
+        staged.stage(Path(sheet_out), write_png(sheet))
+    return rows
 
 
 def overview_job(sheets: list[tuple[str, str]], title: str, out: str | Path) -> None:
@@ -372,7 +464,7 @@ def best_job(
 
     rows = {}
     for table in tables:
-        for row in read_table(table):
+        for row in candidates(read_table(table)):  # never a comparison method's row
             rows[row["cell"]] = row
     reference_row = _read_json(reference) if reference is not None else None
     limits = selection_limits(reference_row, max_cer, max_artefacts)

@@ -85,6 +85,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageOps
 
 from steel.errors import SteelError
+from steel.images import BORDER_SHARE, border_ring, has_dark_background
 from steel.ocr import VISIBLE_DELTA, ink_mask, line_boxes, read_text
 
 if TYPE_CHECKING:  # torch is imported where style strength is measured, not here
@@ -103,7 +104,8 @@ DILATION = 0.04
 #: the content's border is light when the median of its darkest channel is at least this
 LIGHT_LEVEL = 255 - VISIBLE_DELTA
 #: width of the border ring that decides the background's level, as a share of the shorter side
-BORDER = 0.02
+#: (:func:`steel.images.border_ring`, the ring that also decides inversion and the alpha ground)
+BORDER = BORDER_SHARE
 #: below this share of background pixels (outside the glyph mask) artefacts are not measured
 MIN_BACKGROUND = 0.05
 #: a pixel is a colour pixel when max(R,G,B) - min(R,G,B) exceeds this
@@ -194,40 +196,44 @@ def on_light(image: ImageInput, content: ImageInput | None = None) -> Image.Imag
     """``image`` inverted when ``content`` (default: the image itself) has a dark background
     (:func:`steel.images.has_dark_background`, the optimiser's ``invert: auto`` rule), so that light
     glyphs on a dark ground are measured as dark glyphs on a light one."""
-    from steel.images import has_dark_background
-
     opened = _open(image)
     judged = opened if content is None else _open(content)
     return ImageOps.invert(opened) if has_dark_background(judged) else opened
 
 
+def _glyph_mask_on_light(content: Image.Image) -> np.ndarray:
+    mask = ink_mask(content)
+    return dilate(mask, dilation_radius(mask.shape[0]))
+
+
 def glyph_mask(content: ImageInput) -> np.ndarray:
     """The content's visibly non-white pixels (after :func:`on_light`: the glyphs of a light-on-dark
     logo), dilated by :func:`dilation_radius` px."""
-    mask = ink_mask(on_light(content))
-    return dilate(mask, dilation_radius(mask.shape[0]))
+    return _glyph_mask_on_light(on_light(content))
+
+
+def _background_problem_on_light(content: Image.Image, mask: np.ndarray) -> str | None:
+    darkest = np.asarray(content).min(axis=2)
+    level = float(np.median(darkest[border_ring(*darkest.shape)]))
+    if level < LIGHT_LEVEL:
+        return f"background not light (border level {level:.0f} < {LIGHT_LEVEL})"
+    share = float((~mask).mean())
+    if share < MIN_BACKGROUND:
+        return f"background too small ({100 * share:.1f} % of pixels < {100 * MIN_BACKGROUND:.0f} %)"
+    return None
 
 
 def background_problem(content: ImageInput, mask: np.ndarray | None = None) -> str | None:
     """Why the artefact measures mean nothing for ``content``, or ``None`` when they do.
 
-    Not light: the median of the darkest channel over the border ring (:data:`BORDER` of the
-    shorter side, at least 1 px) is below :data:`LIGHT_LEVEL` (a dark background is judged inverted,
-    see :func:`on_light`, so only a grey or coloured one is not light). Too small: less than
-    :data:`MIN_BACKGROUND` of the pixels lie outside the glyph mask (``mask``, computed if not given).
+    Not light: the median of the darkest channel over the border ring
+    (:func:`steel.images.border_ring`: :data:`BORDER` of the shorter side, at least 1 px) is below
+    :data:`LIGHT_LEVEL` (a dark background is judged inverted, see :func:`on_light`, so only a grey
+    or coloured one is not light). Too small: less than :data:`MIN_BACKGROUND` of the pixels lie
+    outside the glyph mask (``mask``, computed if not given).
     """
-    darkest = np.asarray(on_light(content)).min(axis=2)
-    height, width = darkest.shape
-    ring = np.ones_like(darkest, dtype=bool)
-    b = max(1, round(BORDER * min(height, width)))
-    ring[b:-b, b:-b] = False
-    level = float(np.median(darkest[ring]))
-    if level < LIGHT_LEVEL:
-        return f"background not light (border level {level:.0f} < {LIGHT_LEVEL})"
-    share = float((~(glyph_mask(content) if mask is None else mask)).mean())
-    if share < MIN_BACKGROUND:
-        return f"background too small ({100 * share:.1f} % of pixels < {100 * MIN_BACKGROUND:.0f} %)"
-    return None
+    light = on_light(content)
+    return _background_problem_on_light(light, _glyph_mask_on_light(light) if mask is None else mask)
 
 
 def artefact_metrics(stylized: ImageInput, content: ImageInput) -> dict:
@@ -236,11 +242,12 @@ def artefact_metrics(stylized: ImageInput, content: ImageInput) -> dict:
     numbers are ``None`` and the note says why when the content's background is not white enough
     to measure them (:func:`background_problem`)."""
     stylized_image, content_image = _pair(stylized, content)
-    # light glyphs on a dark ground: both measured inverted, as the optimiser saw them
-    stylized_image = on_light(stylized_image, content_image)
-    content_image = on_light(content_image)
-    mask = glyph_mask(content_image)
-    problem = background_problem(content_image, mask)
+    # light glyphs on a dark ground: both measured inverted, as the optimiser saw them (judged once,
+    # by the content's border)
+    if has_dark_background(content_image):
+        stylized_image, content_image = ImageOps.invert(stylized_image), ImageOps.invert(content_image)
+    mask = _glyph_mask_on_light(content_image)
+    problem = _background_problem_on_light(content_image, mask)
     if problem is not None:
         return {"artefacts": None, "colour_share": None, "colour_mean": None, "artefact_note": problem}
     background = ~mask

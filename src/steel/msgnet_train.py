@@ -304,12 +304,12 @@ def stylize(model: MSGNet, style: torch.Tensor, content: torch.Tensor) -> torch.
 
 
 def _plot_losses(rows: list[dict[str, float]], title: str) -> Callable[[Path], None]:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    # an Agg canvas of its own, as steel.plots does: matplotlib.use would switch the caller's backend
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(7, 4), layout="constrained")
+    FigureCanvasAgg(figure)
     ax = figure.add_subplot()
     steps = [r["iteration"] for r in rows]
     for key, style in (("total", "-"), ("style", "--"), ("content", ":")):
@@ -326,10 +326,11 @@ def _load_at_width(path: str, width: int) -> torch.Tensor:
     five pooling stages allow: the loss network stops at relu4_3 and the canvas is padded."""
     from PIL import Image
 
-    from steel.images import read_image, to_tensor
+    from steel.images import check_pixels, read_image, to_tensor
 
     image = read_image(path, width)
     height = max(8, round(image.height * width / image.width))
+    check_pixels((width, height), f"MSG-Net training logo {path} at msgnet.width {width}")
     return to_tensor(image.resize((width, height), Image.Resampling.LANCZOS))
 
 

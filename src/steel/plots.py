@@ -272,6 +272,7 @@ def tradeoff_plot(
     max_artefacts: float | None = None,
     best: str | None = None,
     rule: str | None = None,
+    others: Sequence[tuple[str, Mapping]] = (),
 ) -> Figure:
     """Readability (CER, axis inverted so that up = more readable) against style strength.
 
@@ -281,8 +282,10 @@ def tradeoff_plot(
     (:func:`steel.metrics.reference_metrics`) as a star, the CER limit ``max_cer`` as a dotted line,
     the artefact limit ``max_artefacts`` as a line on the colour bar (on the y axis without CER)
     with the cells above it crossed out, the ``best`` cell id ringed, and the selection ``rule`` in
-    words under the plot (limits as made by :func:`steel.metrics.selection_limits`). Without any
-    CER (content without text) the y axis shows artefacts instead and the colour ``colour_share``.
+    words under the plot (limits as made by :func:`steel.metrics.selection_limits`), and ``others``,
+    (label, metrics) of other methods (MSG-Net), each a black diamond named in the legend, outside
+    the front and the choice. Without any CER (content without text) the y axis shows artefacts
+    instead and the colour ``colour_share``.
     """
     rows = [row for row in rows if _number(row.get("style_strength")) is not None]
     has_cer = any(_number(row.get("cer")) is not None for row in rows)
@@ -377,6 +380,14 @@ def tradeoff_plot(
         if rx is not None and ry is not None:
             ax.scatter([rx], [ry], marker="*", s=180, color="black", zorder=4, label="content (unstyled)")
             ys = np.append(ys, ry)
+    for label, other in others:
+        ox, oy = _number(other.get("style_strength")), _number(other.get(y_key))
+        if ox is not None and oy is not None:
+            point = ax.scatter(
+                [ox], [oy], marker="D", s=70, color="black", zorder=4, label=f"{label} (not a candidate)"
+            )
+            point.set_gid(f"other:{label}")
+            ys = np.append(ys, oy)
     if max_cer is not None and has_cer:
         ax.axhline(max_cer, color="0.35", linestyle=":", linewidth=1.2, label=f"CER limit {max_cer:g}")
         ys = np.append(ys, max_cer)

@@ -38,6 +38,8 @@ rule metrics_table:
     input:
         metrics=sweep_files("metrics.json"),
         reference=rules.reference_metrics.output[0],
+        # MSG-Net's cell of the pair (when msgnet.enabled): a row and a point, never chosen
+        comparisons=lambda wildcards: comparison_files(wildcards, "metrics.json"),
     output:
         table=report(
             f"results/metrics/{{sweep}}/{PAIR}.tsv",

@@ -7,10 +7,6 @@
 include: "msgnet_common.smk"
 
 
-# results/sheets/methods/ is the methods sheets' folder, never a sweep's contact sheets
-ruleorder: methods_sheet > sheet
-
-
 # the msgnet run folder is MSG-Net's, never a cell of stylize's (in batches stylize names its cells)
 if config["execution"]["cells_per_job"] == 1:
 

@@ -46,6 +46,20 @@ def methods_inputs(name):
     return files
 
 
+def comparison_files(wildcards, name):
+    """``name`` of MSG-Net's cell for the pair when msgnet.enabled (the metrics tables' extra row)."""
+    if not MSGNET["enabled"]:
+        return []
+    return [
+        os.path.join(
+            RUN_DIR.format(
+                style=wildcards.style, content=wildcards.content, cell=MSGNET_CELL
+            ),
+            name,
+        )
+    ]
+
+
 def msgnet_targets():
     if not MSGNET["enabled"]:
         return []

@@ -9,4 +9,5 @@ with job_log(snakemake.log[0]):
         snakemake.output.table,
         snakemake.output.plot,
         max_artefacts=snakemake.params.max_artefacts,
+        comparisons=list(snakemake.input.comparisons),
     )
