@@ -24,6 +24,7 @@ include: "workflow/rules/sheets.smk"
 include: "workflow/rules/plots.smk"
 include: "workflow/rules/findings.smk"
 include: "workflow/rules/msgnet.smk"
+include: "workflow/rules/convergence.smk"
 
 
 # Rules of seconds (CPU only, one thread) run where Snakemake runs, never as cluster jobs of their
@@ -45,6 +46,8 @@ localrules:
     findings_summary,
     stylize_msgnet,
     methods_sheet,
+    convergence_pair,
+    convergence,
 
 
 rule all:
@@ -60,3 +63,4 @@ rule all:
         pair_targets(rules.findings.output.report, sweeps=False),
         rules.findings_summary.output.report,
         msgnet_targets(),  # none unless msgnet.enabled
+        convergence_targets(),  # none unless convergence.enabled

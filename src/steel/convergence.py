@@ -1,0 +1,603 @@
+"""The convergence study (issue 10): what each optimisation schedule reaches, against what it costs.
+
+A *schedule* is one setting of the optimiser (Adam at a learning-rate schedule, coarse to fine over
+``image.scales``, L-BFGS); the *reference* is the config's own settings (the paper's Adam). For one
+style x content pair and a few cells, :func:`trace` runs a schedule with snapshots every so many
+global steps and scores each snapshot at the full working size: the style and content loss against
+the full-size targets (:class:`FullSizeLoss`, the optimiser's own :class:`steel.losses.StyleTransferLoss`)
+and the metrics of :mod:`steel.metrics` (style strength, CER, artefacts), against the network FLOPs
+spent so far (:func:`flops_at`). :func:`summarise` finds where each schedule first reaches the
+reference's final look; :func:`trace_job` and :func:`pair_job` are the workflow's two jobs.
+
+FLOPs, the counting convention (:func:`step_flops`): one optimisation step is one forward pass of
+the VGG16 truncated after the deepest layer the cell needs (its style layers and the content
+layer) plus the backward pass to the input pixels only: the weights are frozen, so no weight
+gradient is computed. A 3x3 convolution of C_in to C_out maps on an H x W map costs
+2 * 9 * C_in * C_out * H * W FLOPs (a multiply-add is 2), forward; its backward to the input is
+the same count again (a transposed convolution). Only convolutions are counted: biases, ReLUs,
+max-pooling, the input normalisation, the Gram matrices and the losses are left out (the Gram
+matrices, the largest of them, add under 10 % for the paper's best cell), and so is the optimiser's
+own arithmetic (element-wise for Adam; L-BFGS's two-loop recursion over its 50 pairs is a few
+hundred operations per pixel, against hundreds of thousands for the network). This is what
+``torch.utils.flop_counter.FlopCounterMode`` counts for the convolutions and their backward
+(tests/test_convergence.py). A max-pooling halves H and W, rounding down, as VGG16's does.
+
+A step at a coarse scale costs :func:`step_flops` at that stage's size, so coarse steps are cheaper.
+An Adam step evaluates the network once; an L-BFGS step too (torch's L-BFGS with ``max_iter=1``
+and no line search calls its closure once per step: :data:`EVALUATIONS_PER_STEP`). Targets (one
+forward pass each of style and content, per stage) and the final re-evaluation are set-up and not
+counted. Each cell of a batch counts its own network pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from steel.errors import SteelError
+from steel.layers import LAYER_INDEX, LAYERS, block_of, cell_id, ordered, parse_cell_id
+
+if TYPE_CHECKING:
+    import torch
+
+    from steel.optimise import Settings, Stage
+    from steel.weights import Weights
+
+#: output maps of the convolutions of each VGG16 block (configuration "D")
+BLOCK_CHANNELS = (64, 128, 256, 512, 512)
+#: network evaluations (forward + backward to the pixels) per optimiser step
+EVALUATIONS_PER_STEP = {"adam": 1, "lbfgs": 1}
+#: the reference line's name in the traces (the config's own optimizer and image settings)
+REFERENCE = "reference"
+#: the goal band of style strength around the reference's final value
+STRENGTH_BAND = 0.02
+#: the issue's goal: the reference's look in at most this share of its FLOPs
+GOAL_RATIO = 0.1
+#: the columns of a trace, in order (``cell`` and ``schedule`` name the line)
+TRACE_COLUMNS = (
+    "schedule",
+    "settings",
+    "cell",
+    "step",
+    "scale",
+    "flops",
+    "style_loss",
+    "content_loss",
+    "total_loss",
+    "style_strength",
+    "cer",
+    "artefacts",
+    "colour_share",
+    "run_seconds",
+)
+
+
+# --- FLOPs ------------------------------------------------------------------------------------
+
+
+def step_flops(height: int, width: int, layers: Sequence[str]) -> int:
+    """Network FLOPs of one optimisation step of one image of ``height`` x ``width`` px whose
+    network is cut after the deepest of ``layers`` (module docstring: convolutions only, forward
+    plus backward to the input)."""
+    names = ordered(layers)
+    if not names:
+        raise SteelError("no layers given; name the cell's style layers and the content layer")
+    if int(height) < 1 or int(width) < 1:
+        raise SteelError(f"an image of {width}x{height} px has no pixels; give a positive size")
+    deepest = LAYER_INDEX[names[-1]]
+    h, w, maps, forward = int(height), int(width), 3, 0
+    for name in LAYERS[: deepest + 1]:
+        if name.startswith("conv"):
+            out = BLOCK_CHANNELS[block_of(name) - 1]
+            forward += 2 * 9 * maps * out * h * w
+            maps = out
+        elif name.startswith("pool"):
+            h, w = h // 2, w // 2
+    return 2 * forward
+
+
+def cell_layers(cell: Mapping[str, float], content_layer: str) -> list[str]:
+    """The layers a cell's network must reach: its active style layers and the content layer."""
+    return ordered([*(name for name, value in cell.items() if value), content_layer])
+
+
+def run_stages(settings: Settings, height: int, width: int) -> list[Stage]:
+    """The stages of a run at full size ``height`` x ``width`` (:func:`steel.optimise.stages`)."""
+    from steel.optimise import stages
+
+    return stages(settings, int(height), int(width))
+
+
+def flops_at(step: int, stages: Sequence[Stage], layers: Sequence[str], optimizer: str = "adam") -> int:
+    """Network FLOPs spent by one cell after ``step`` global steps of a run made of ``stages``."""
+    evaluations = EVALUATIONS_PER_STEP[optimizer]
+    spent = 0
+    for stage in stages:
+        done = min(max(int(step) - stage.first_step, 0), stage.iterations)
+        spent += done * evaluations * step_flops(stage.height, stage.width, layers)
+    return spent
+
+
+def run_flops(settings: Settings, cell: Mapping[str, float], height: int, width: int) -> int:
+    """Network FLOPs of a whole run of one cell at ``height`` x ``width`` px (its full size)."""
+    stages = run_stages(settings, height, width)
+    return flops_at(
+        settings.total_iterations, stages, cell_layers(cell, settings.content_layer), settings.optimizer
+    )
+
+
+def _stage_scale(step: int, stages: Sequence[Stage]) -> float:
+    """The scale of the stage that produced the image after ``step`` global steps."""
+    for stage in stages:
+        if step <= stage.first_step + stage.iterations:
+            return float(stage.scale)
+    return float(stages[-1].scale)
+
+
+def describe(settings: Settings) -> str:
+    """A schedule in a few words: optimiser, learning rate (and its schedule), scales, steps."""
+    words = [settings.optimizer, f"lr {settings.lr:g}"]
+    if settings.lr_schedule != "constant":
+        words.append(f"{settings.lr_schedule} to {settings.lr_final:g}")
+    scales = settings.scales
+    if scales != (1.0,):
+        steps = settings.stage_iterations
+        words.append(
+            "scales " + ",".join(f"{s:g}" for s in scales) + " x " + "+".join(map(str, steps)) + " steps"
+        )
+    else:
+        words.append(f"{settings.iterations} steps")
+    return " ".join(words)
+
+
+# --- the loss at full size --------------------------------------------------------------------
+
+
+class FullSizeLoss:
+    """The optimiser's loss of given full-size images against the full-size targets.
+
+    Built as :class:`steel.optimise.stylize` builds its own at full size (the same
+    :class:`steel.features.VGGFeatures` and :class:`steel.losses.StyleTransferLoss`, grey targets
+    for ``colour: grey``, the shape term when it is on), so that for a run without a schedule it
+    gives the loss the optimiser logs; for a coarse-to-fine run it scores the coarse stages'
+    images at the size they will end at, where their own logged losses are at the coarse size.
+    """
+
+    def __init__(
+        self,
+        weights: Weights,
+        style: torch.Tensor,
+        content: torch.Tensor,
+        cells: Sequence[Mapping[str, float]],
+        settings: Settings,
+        device: torch.device | str = "cpu",
+    ):
+        import torch
+
+        from steel.features import VGGFeatures
+        from steel.losses import StyleTransferLoss, luminance
+
+        self.device = torch.device(device)
+        style_layers = ordered({name for cell in cells for name in cell})
+        self.extractor = VGGFeatures(weights, [*style_layers, settings.content_layer]).to(self.device)
+        style, content = style.to(self.device), content.to(self.device)
+        if settings.colour == "grey":
+            style = luminance(style).expand(-1, 3, -1, -1)
+            content = luminance(content).expand(-1, 3, -1, -1)
+        with torch.no_grad():
+            style_features = {k: v for k, v in self.extractor(style).items() if k in style_layers}
+            content_features = self.extractor(content)
+        self.loss = StyleTransferLoss(
+            style_features,
+            content_features,
+            cells,
+            settings.content_layer,
+            settings.content_weight,
+            settings.tv_weight,
+            {name: tuple(content_features[name].shape[2:]) for name in style_layers},
+            settings.normalise,
+            settings.style_weight,
+            content if settings.shape_weight > 0 else None,
+            settings.shape_weight,
+            settings.shape_reach,
+        ).to(self.device)
+        self.size = tuple(content.shape[2:])
+        self.cells = len(cells)
+
+    def __call__(self, images: torch.Tensor) -> dict[str, list[float]]:
+        """Per-image losses (``total``, ``content``, ``style``, ...) of a (B, 3, H, W) batch on
+        0-255, one image per cell, at the full size."""
+        import torch
+
+        if tuple(images.shape[2:]) != self.size or images.shape[0] != self.cells:
+            raise SteelError(
+                f"images of {tuple(images.shape)} given for {self.cells} cell(s) at "
+                f"{self.size[1]}x{self.size[0]} px; pass one full-size image per cell"
+            )
+        with torch.no_grad():
+            x = images.to(self.device, torch.float32)
+            parts = self.loss(self.extractor(x), x)
+        return {name: value.float().cpu().tolist() for name, value in parts.items()}
+
+
+# --- one schedule -------------------------------------------------------------------------------
+
+
+def trace(
+    weights: Weights,
+    style: torch.Tensor,
+    content: torch.Tensor,
+    cells: Sequence[Mapping[str, float]],
+    settings: Settings,
+    every: int,
+    text: str | None = None,
+    *,
+    schedule: str = REFERENCE,
+    device: torch.device | str = "cpu",
+    progress: bool | None = None,
+    on_log=None,
+) -> list[dict]:
+    """Run one schedule and score it every ``every`` global steps: one row per snapshot and cell
+    (:data:`TRACE_COLUMNS`: step, scale of the stage, network FLOPs spent, full-size style,
+    content and total loss, style strength, CER, artefacts, colour share, the run's wall time).
+
+    ``style`` and ``content`` are (1, 3, H, W) on 0-255 as the optimiser takes them (inverted
+    already where the logo is light on dark); the snapshots are scored in that space.
+    """
+    from steel.images import to_pil
+    from steel.metrics import cell_metrics
+    from steel.optimise import stylize
+
+    if int(every) < 1:
+        raise SteelError(f"convergence.every must be at least 1, not {every}")
+    settings = dataclasses.replace(settings, snapshot_every=int(every))
+    started = time.perf_counter()
+    result = stylize(weights, style, content, cells, settings, device, progress, on_log=on_log)
+    seconds = round(time.perf_counter() - started, 3)
+    height, width = content.shape[2:]
+    stages = run_stages(settings, height, width)
+    evaluate = FullSizeLoss(weights, style, content, cells, settings, device)
+    content_image, style_image = to_pil(content), to_pil(style)
+    description = describe(settings)
+    ids = [cell_id(cell) for cell in cells]
+    layers = [cell_layers(cell, settings.content_layer) for cell in cells]
+    rows = []
+    for step, frames in result.snapshots:
+        losses = evaluate(frames.float())
+        for i, cell in enumerate(ids):
+            metrics = cell_metrics(
+                to_pil(frames[i].float()), content_image, style_image, text, weights, threads=1
+            )
+            rows.append(
+                {
+                    "schedule": schedule,
+                    "settings": description,
+                    "cell": cell,
+                    "step": int(step),
+                    "scale": _stage_scale(step, stages),
+                    "flops": flops_at(step, stages, layers[i], settings.optimizer),
+                    "style_loss": losses["style"][i],
+                    "content_loss": losses["content"][i],
+                    "total_loss": losses["total"][i],
+                    "style_strength": metrics["style_strength"],
+                    "cer": metrics["cer"],
+                    "artefacts": metrics["artefacts"],
+                    "colour_share": metrics["colour_share"],
+                    "run_seconds": seconds,
+                }
+            )
+    return rows
+
+
+# --- the summary ------------------------------------------------------------------------------
+
+
+def _cer_ok(cer, limit) -> bool:
+    return limit is None or (cer is not None and cer <= limit)
+
+
+def summarise(rows: Sequence[Mapping], reference: str = REFERENCE) -> list[dict]:
+    """Per cell and schedule: where it first reaches the reference's final look.
+
+    The goal (issue 10): the reference's final full-size style loss or lower, style strength
+    come to within :data:`STRENGTH_BAND` of the reference's final value (at least that value minus
+    the band: a stronger style counts as reached; the plot shows by how much), and CER no worse
+    than the reference's final CER (not judged where there is no CER). ``goal_flops`` is the network FLOPs
+    of the first snapshot that meets all three (``None``: never), ``ratio`` that over the
+    reference's FLOPs for its whole run, ``meets_goal`` whether the ratio is at most
+    :data:`GOAL_RATIO`. The reference itself is summarised the same way.
+    """
+    by_line: dict[tuple[str, str], list[Mapping]] = {}
+    for row in rows:
+        by_line.setdefault((str(row["cell"]), str(row["schedule"])), []).append(row)
+    summary = []
+    for cell in dict.fromkeys(c for c, _ in by_line):
+        if (cell, reference) not in by_line:
+            raise SteelError(f"no {reference!r} trace for cell {cell}; the summary needs the reference line")
+        final = max(by_line[(cell, reference)], key=lambda r: r["step"])
+        budget = final["flops"]
+        for (line_cell, schedule), line in by_line.items():
+            if line_cell != cell:
+                continue
+            line = sorted(line, key=lambda r: r["step"])
+            reached = next(
+                (
+                    r
+                    for r in line
+                    if r["style_loss"] <= final["style_loss"]
+                    and r["style_strength"] is not None
+                    and final["style_strength"] is not None
+                    and r["style_strength"] >= final["style_strength"] - STRENGTH_BAND
+                    and _cer_ok(r["cer"], final["cer"])
+                ),
+                None,
+            )
+            last = line[-1]
+            ratio = None if reached is None or not budget else reached["flops"] / budget
+            summary.append(
+                {
+                    "cell": cell,
+                    "schedule": schedule,
+                    "settings": last.get("settings"),
+                    "steps": last["step"],
+                    "flops": last["flops"],
+                    "run_seconds": last.get("run_seconds"),
+                    "style_loss": last["style_loss"],
+                    "style_strength": last["style_strength"],
+                    "cer": last["cer"],
+                    "artefacts": last["artefacts"],
+                    "goal_step": None if reached is None else reached["step"],
+                    "goal_flops": None if reached is None else reached["flops"],
+                    "ratio": None if ratio is None else round(ratio, 4),
+                    "meets_goal": ratio is not None and ratio <= GOAL_RATIO,
+                }
+            )
+    return summary
+
+
+def _number(value, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) and abs(value) < 10**6:
+        return str(value)
+    value = float(value)
+    if value != 0 and (abs(value) >= 1e4 or abs(value) < 1e-2):
+        return f"{value:.{digits - 1}e}"
+    return f"{value:.{digits}g}"
+
+
+def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = REFERENCE) -> str:
+    """The summary as a short markdown page: one table per cell."""
+    lines = [
+        f"# Convergence: {title}",
+        "",
+        f"Goal: the {reference}'s final full-size style loss or lower, style strength at least "
+        f"its final value - {STRENGTH_BAND}, CER no worse, in at most {GOAL_RATIO:g} of its "
+        "network FLOPs (steel.convergence). Losses are evaluated at the full size; FLOPs count "
+        "the convolutions forward and backward to the pixels.",
+    ]
+    columns = (
+        ("schedule", "schedule"),
+        ("settings", "settings"),
+        ("steps", "steps"),
+        ("flops", "FLOPs"),
+        ("run_seconds", "s"),
+        ("style_loss", "style loss"),
+        ("style_strength", "style strength"),
+        ("cer", "CER"),
+        ("artefacts", "artefacts"),
+        ("goal_step", "goal at step"),
+        ("goal_flops", "goal at FLOPs"),
+        ("ratio", "ratio"),
+        ("meets_goal", "<= 1/10"),
+    )
+    for cell in dict.fromkeys(row["cell"] for row in summary):
+        lines += ["", f"## {cell}", "", "| " + " | ".join(h for _, h in columns) + " |"]
+        lines.append("|" + "---|" * len(columns))
+        for row in (r for r in summary if r["cell"] == cell):
+            lines.append(
+                "| "
+                + " | ".join(
+                    str(row[key] or "") if key in ("schedule", "settings") else _number(row[key])
+                    for key, _ in columns
+                )
+                + " |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+# --- the workflow's jobs ----------------------------------------------------------------------
+
+
+def _write_rows(rows: Sequence[Mapping], path: Path) -> None:
+    import csv
+
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, delimiter="\t", lineterminator="\n", restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def trace_job(
+    style: str,
+    content: str,
+    text: str | None,
+    params: Mapping,
+    execution: Mapping,
+    out: str | Path,
+    schedule: str = REFERENCE,
+    threads: int = 1,
+) -> list[dict]:
+    """One schedule of one pair, every cell of ``params["cells"]`` (ids) in one run: its trace TSV.
+
+    ``params`` are the canonical settings of :func:`schedule_params`.
+    """
+    import torch
+
+    from steel.devices import resolve_device
+    from steel.images import has_dark_background, load_image, parse_invert, should_invert
+    from steel.jobs import settings_from_config
+    from steel.outputs import StagedFiles
+    from steel.weights import load_weights
+
+    torch.set_num_threads(max(1, int(threads)))
+    image = params["image"]
+    settings = settings_from_config(params["optimizer"], params["loss"], params["seed"], execution, image)
+    content_image = load_image(content, image.get("width"), "content image")
+    style_image = load_image(style, image.get("style_width") or image.get("width"), "style image")
+    invert = parse_invert(image.get("invert", "auto"))
+    if should_invert(content_image, invert):
+        content_image = 255.0 - content_image
+    if invert is not False and has_dark_background(style_image):
+        style_image = 255.0 - style_image
+    cells = [parse_cell_id(cell) for cell in params["cells"]]
+    device = resolve_device(execution["device"])
+    print(f"convergence {schedule}: {Path(content).name} with {Path(style).name} on {device}", flush=True)
+
+    def progress(step: int, rows: list[dict]) -> None:
+        print(f"iteration {step:>7}  style {rows[0]['style']:.6g}", flush=True)
+
+    rows = trace(
+        load_weights(params["weights"]),
+        style_image,
+        content_image,
+        cells,
+        settings,
+        int(params["every"]),
+        text,
+        schedule=schedule,
+        device=device,
+        progress=False,
+        on_log=progress,
+    )
+    with StagedFiles() as staged:
+        staged.stage(Path(out), lambda tmp: _write_rows(rows, tmp))
+    print(f"done: {len(rows)} rows, {rows[-1]['run_seconds']:.1f} s of optimisation", flush=True)
+    return rows
+
+
+def pair_job(
+    traces: Mapping[str, str | Path],
+    title: str,
+    out_png: str | Path,
+    out_tsv: str | Path,
+    out_md: str | Path,
+    reference: str = REFERENCE,
+) -> list[dict]:
+    """A pair's plot, all its traces in one TSV and the summary markdown; returns the summary."""
+    from steel.jobs import read_table
+    from steel.outputs import StagedFiles
+    from steel.plots import convergence_plot, save_figure
+
+    rows = []
+    for schedule, path in traces.items():
+        for row in read_table(path):
+            rows.append(row | {"schedule": schedule, "cell": str(row["cell"])})
+    summary = summarise(rows, reference)
+    with StagedFiles() as staged:
+        staged.stage(Path(out_tsv), lambda tmp: _write_rows(rows, tmp))
+        staged.stage(
+            Path(out_md),
+            lambda tmp: tmp.write_text(summary_markdown(summary, title, reference), encoding="utf-8"),
+        )
+    save_figure(convergence_plot(rows, summary, title, reference), out_png)
+    return summary
+
+
+# --- the workflow's settings ------------------------------------------------------------------
+
+#: image settings a schedule may not change: the study compares schedules at one full size
+FIXED_IMAGE = ("width", "style_width")
+
+
+def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
+    """``{schedule: {"image": ..., "optimizer": ...}}``: the reference (the config's own sections)
+    and each schedule of ``convergence.schedules`` (its overrides on top of them), each section
+    checked against the schema, typed and sorted (:func:`steel.params.canonical`)."""
+    import jsonschema
+
+    from steel.jobs import settings_from_config
+    from steel.params import canonical
+
+    properties = schema["properties"]
+    schedules = (config.get("convergence") or {}).get("schedules") or {}
+    if REFERENCE in schedules:
+        raise SteelError(
+            f"convergence.schedules names a schedule {REFERENCE!r}, the config's own line; rename yours"
+        )
+    sections = {REFERENCE: {"image": dict(config["image"]), "optimizer": dict(config["optimizer"])}}
+    for name, overrides in schedules.items():
+        overrides = overrides or {}
+        fixed = [key for key in FIXED_IMAGE if key in (overrides.get("image") or {})]
+        if fixed:
+            raise SteelError(
+                f"convergence schedule {name!r} sets image.{fixed[0]}; schedules are compared at the "
+                "config's own size: set image.width for all, not per schedule"
+            )
+        merged = {}
+        for section in ("image", "optimizer"):
+            merged[section] = dict(config[section]) | dict(overrides.get(section) or {})
+            try:
+                jsonschema.validate(merged[section], properties[section])
+            except jsonschema.ValidationError as error:
+                where = ".".join(str(p) for p in error.absolute_path) or section
+                raise SteelError(
+                    f"convergence schedule {name!r}: {section}.{where}: {error.message}; fix its override"
+                ) from None
+        try:  # what only the library checks (scales ending at 1, a step count per scale, ...)
+            settings_from_config(
+                merged["optimizer"], config["loss"], config["seed"], config["execution"], merged["image"]
+            )
+        except SteelError as error:
+            raise SteelError(f"convergence schedule {name!r}: {error}") from None
+        sections[name] = merged
+    return {
+        name: {section: canonical(values, properties[section]) for section, values in merged.items()}
+        for name, merged in sections.items()
+    }
+
+
+def schedule_params(config: Mapping, schema: Mapping) -> dict[str, dict]:
+    """The canonical params of each schedule's trace job (:func:`schedule_sections` plus the loss,
+    seed, weights, result version, the cells as ids and ``every``): only a real change reruns."""
+    from steel.layers import parse_layer_spec
+    from steel.params import stylize_params
+
+    study = config["convergence"]
+    cells = list(dict.fromkeys(cell_id(parse_layer_spec(spec)) for spec in study["cells"]))
+    if not cells:
+        raise SteelError("convergence.cells is empty; list at least one cell, e.g. conv1_2=2000,conv4_3=200")
+    base = stylize_params(config, schema)
+    return {
+        name: dict(sorted((base | sections | {"cells": cells, "every": int(study["every"])}).items()))
+        for name, sections in schedule_sections(config, schema).items()
+    }
+
+
+__all__ = [
+    "BLOCK_CHANNELS",
+    "EVALUATIONS_PER_STEP",
+    "GOAL_RATIO",
+    "REFERENCE",
+    "STRENGTH_BAND",
+    "TRACE_COLUMNS",
+    "FullSizeLoss",
+    "cell_layers",
+    "flops_at",
+    "pair_job",
+    "run_flops",
+    "run_stages",
+    "schedule_params",
+    "schedule_sections",
+    "step_flops",
+    "summarise",
+    "summary_markdown",
+    "trace",
+    "trace_job",
+]

@@ -1,0 +1,15 @@
+# Settings and paths of workflow/rules/convergence.smk (the convergence study), apart from its
+# rules as the linter asks.
+from steel.convergence import schedule_params
+
+CONVERGENCE = config["convergence"]
+# schedule -> its trace job's canonical params (the reference first): only a real change reruns
+CONVERGENCE_PARAMS = schedule_params(config, SCHEMA_DOC)
+CONVERGENCE_DIR = "results/convergence"
+
+
+def convergence_targets():
+    """The pairs' convergence plots (and with them traces and summaries) when the study is on."""
+    if not CONVERGENCE["enabled"]:
+        return []
+    return pair_targets(f"{CONVERGENCE_DIR}/{PAIR}.png", sweeps=False)
