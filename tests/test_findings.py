@@ -7,8 +7,11 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
-from workflow_helpers import planned_jobs, snakemake, tiny_config, write_config
+import yaml
+from PIL import Image
+from workflow_helpers import REPO, planned_jobs, snakemake, tiny_config, write_config
 
 from steel.findings import (
     FAILS,
@@ -17,14 +20,17 @@ from steel.findings import (
     UNTESTED,
     best_tradeoff,
     block3_fastest,
+    common_multiples,
     conv1_2_cleans,
     conv5_3_weak,
+    distinct_cells,
     early_ratio,
     findings_job,
     judged_at,
     loss_fall,
     pair_markdown,
     rank_cells,
+    scale_check,
     steps_warning,
     summary_markdown,
 )
@@ -289,3 +295,70 @@ def test_dry_run_plans_the_findings_targets(tmp_path):
     assert pairs == {("ironwrath", "quorix"), ("vorthane", "quorix")}
     [summary] = [j for j in jobs if j["rule"] == "findings_summary"]
     assert summary["output"] == ["results/findings/summary.md"]
+
+
+# --- the loss's scale: cells that differ by one common factor (issue 12) -------------------------
+
+PAPER_LOSS = {"normalise": "paper", "content_weight": 1.0}
+
+
+def test_common_multiples_need_the_same_layers_and_loss():
+    cells = [
+        "conv4_3-20",
+        "conv4_3-200",  # 10 x conv4_3-20
+        "conv1_2-20__conv4_3-200",
+        "conv1_2-200__conv4_3-2000",  # 10 x the cell above
+        "conv1_2-200__conv4_3-200",  # another ratio
+        "conv4_3-2000__normalise-gatys",  # another loss
+    ]
+    assert sorted(common_multiples(cells)) == [
+        ("conv1_2-20__conv4_3-200", "conv1_2-200__conv4_3-2000", 10.0),
+        ("conv4_3-20", "conv4_3-200", 10.0),
+    ]
+    assert distinct_cells(cells, PAPER_LOSS) == 4
+    # under another normalisation a common factor changes the balance with the content term
+    assert distinct_cells(cells, {"normalise": "gatys"}) == 6
+
+
+def test_distinct_cells_of_the_paper_preset():
+    """Tables 2-10: 6 of each table's 12 cells can differ; table 1 runs under rrmina: 3 of 3."""
+    preset = yaml.safe_load((REPO / "presets" / "paper.yaml").read_text())
+    preset["loss"] |= {"normalise": "paper"}
+    cells = [cell for sweep in sweeps_from_config(preset).values() for cell in sweep.cell_ids]
+    assert len(cells) == len(set(cells)) == 111
+    assert distinct_cells(cells, preset["loss"]) == 9 * 6 + 3
+
+
+def _grey(path, value, where=None):
+    pixels = np.full((8, 16, 3), 255, np.uint8)
+    if where is not None:
+        pixels[where] = value
+    Image.fromarray(pixels).save(path)
+    return str(path)
+
+
+def test_scale_check_measures_the_largest_pixel_difference(tmp_path):
+    cells = ["conv4_3-20", "conv4_3-200", "conv4_3-2000", "conv1_2-20__conv4_3-20"]
+    images = {
+        "conv4_3-20": _grey(tmp_path / "a.png", 0, (0, 0)),
+        "conv4_3-200": _grey(tmp_path / "b.png", 3, (0, 0)),  # 3 grey levels from a
+        "conv4_3-2000": _grey(tmp_path / "c.png", 0, (0, 0)),
+        "conv1_2-20__conv4_3-20": _grey(tmp_path / "d.png", 100, (1, 1)),
+    }
+    runs = {cell: {"steps": 300, "width": 16} for cell in cells}
+    scale = scale_check(cells, images, PAPER_LOSS, runs)
+    assert scale["largest"] == 3 and scale["verdict"] == "measured"
+    assert scale["cells"] == 4 and scale["distinct"] == 2
+    assert len(scale["rows"]) == 3 and scale["rows"][0][3] == "3"
+    assert scale["judged_at"] == "300 steps, 16 px wide"
+    text = pair_markdown("s__c", [], [300], scale)
+    assert "**3 of 255**" in text and "4, of which 2 can differ" in text
+    summary = summary_markdown({"s__c": {"pair": "s__c", "steps": [300], "findings": [], "scale": scale}})
+    assert (
+        "4 cells, 2 of which can differ" in summary and "difference between such cells: 3 of 255" in summary
+    )
+    # no common multiples under the paper loss: not tested, never guessed
+    none = scale_check(cells, images, {"normalise": "gatys"}, runs)
+    assert none["largest"] is None and none["verdict"] == UNTESTED
+    assert "not tested" in pair_markdown("s__c", [], [300], none)
+    assert "not tested" in summary_markdown({"p": {"pair": "p", "steps": [], "findings": [], "scale": none}})

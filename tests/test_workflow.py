@@ -22,8 +22,8 @@ from workflow_helpers import (
     write_config,
 )
 
-from steel.batches import deepest_layer
-from steel.layers import parse_cell_id
+from steel.batches import deepest_layer, loss_key
+from steel.layers import parse_cell_id, split_cell_id
 from steel.outputs import read_losses
 from steel.sweeps import Sweep
 
@@ -75,6 +75,20 @@ SCHEMA = "Error validating config file"
         (
             lambda c: c.update(figures={"f": {"cells": ["tiny/20/999"]}}),
             ["has no cell at row 20, column 999"],
+        ),
+        (
+            lambda c: c["sweeps"]["tiny"].update(loss={"contnet_weight": 10}),
+            ["sweep tiny: loss names 'contnet_weight', which is no loss setting; the loss settings are"],
+        ),
+        (
+            lambda c: c["sweeps"]["tiny"].update(
+                cols={"setting": "lr", "values": [1, 2]}, fixed={"conv3_3": 20}
+            ),
+            ["sweep tiny: cols names 'lr', which is no loss setting"],
+        ),
+        (
+            lambda c: c["sweeps"]["tiny"].update(loss={"normalise": "gatsy"}),
+            ["sweep tiny: loss setting normalise: 'gatsy' is not one of"],
         ),
     ],
 )
@@ -173,14 +187,19 @@ def test_paper_preset_has_111_cells_per_pair(tmp_path):
     assert len(pairs) == 9
     for pair in pairs:
         assert len({cell for s, c, cell in cells if (s, c) == pair}) == 111
-    # batched: 16 cells a job at most, and no job mixes network depths
+    # table 1 runs under rrmina's loss (issue 12), named in its cells' ids
+    table1 = {cell for s, c, cell in cells if cell.startswith("relu1_2")}
+    assert len(table1) == 3
+    assert all(split_cell_id(cell)[1]["normalise"] == "rrmina" for cell in table1)
+    # batched: 16 cells a job at most, and no job mixes network depths or losses
     batches = [j for j in planned_jobs(result) if j["rule"].startswith("stylize_")]
     assert len(batches) == 9 * 10
     for job in batches:
         images = [path for path in job["output"] if path.endswith("stylized.png")]
         assert 1 <= len(images) <= 16
-        depth = job["rule"].removeprefix("stylize_").rsplit("_", 1)[0]
+        depth = job["rule"].removeprefix("stylize_").split("_loss")[0].rsplit("_", 1)[0]
         assert {deepest_layer(Path(path).parent.name) for path in images} == {depth}
+        assert len({loss_key(Path(path).parent.name) for path in images}) == 1
     figures = [j for j in planned_jobs(result) if j["rule"] == "figure"]
     assert {j["figure"] for j in figures} == {"fig3a_two_layers", "fig3b_three_layers", "fig3c_two_blocks"}
 
@@ -473,3 +492,96 @@ def test_the_invert_setting_reruns_every_cell_and_reaches_the_optimiser(tiny_run
     config = tiny_config(image={"width": 128, "invert": False})
     result = snakemake(workdir, write_config(tmp_path / "c.yaml", config), "-n")
     assert stylize_jobs(result) == {(s, "quorix", c) for s in ("ironwrath", "vorthane") for c in TINY_CELLS}
+
+
+# --- sweeps with loss settings of their own (issue 12) ----------------------------------------------
+
+
+def _override_config(normalise="gatys", weights=(1, 10), **overrides):
+    """The tiny config with a second sweep under its own loss, whose columns vary the content weight."""
+    config = tiny_config(**overrides)
+    config["sweeps"]["cw"] = {
+        "loss": {"normalise": normalise},
+        "rows": {"layers": ["conv3_3"], "values": [20]},
+        "cols": {"setting": "content_weight", "values": list(weights)},
+    }
+    return config
+
+
+CW_CELLS = {"conv3_3-20__normalise-gatys", "conv3_3-20__content_weight-10__normalise-gatys"}
+
+
+def test_a_sweep_level_loss_plans_runs_of_its_own(tmp_path):
+    """The same layers as a tiny cell (conv3_3-20) under another loss: another run and folder; the
+    tiny sweep's cells keep their ids; a batch holds cells of one loss."""
+    result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", _override_config()), "-n")
+    jobs = stylize_jobs(result)
+    assert jobs == {(s, "quorix", c) for s in ("ironwrath", "vorthane") for c in TINY_CELLS | CW_CELLS}
+    batched = _override_config()
+    batched["execution"]["cells_per_job"] = 8
+    result = snakemake(tmp_path, write_config(tmp_path / "b.yaml", batched), "-n")
+    batches = [
+        {Path(path).parent.name for path in job["output"] if path.endswith("stylized.png")}
+        for job in _batch_jobs(result)
+        if job["style"] == "ironwrath"
+    ]
+    # the tiny cells in one batch as before; each content weight under gatys is a loss of its own
+    assert sorted(map(sorted, batches)) == sorted(map(sorted, [TINY_CELLS, *({c} for c in CW_CELLS)]))
+
+
+@pytest.fixture(scope="module")
+def override_run(tmp_path_factory):
+    """The stylize jobs of the tiny config with the `cw` sweep, one style."""
+    workdir = tmp_path_factory.mktemp("override_run")
+    config = _override_config()
+    del config["styles"]["vorthane"]
+    configfile = write_config(workdir / "config.yaml", config)
+    result = snakemake(workdir, configfile, "--until", "stylize")
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir, config
+
+
+def _override_planned(workdir, tmp_path, config):
+    return {cell for _, _, cell in _planned_after(workdir, tmp_path, config, "--until", "stylize")}
+
+
+def test_an_override_cell_runs_with_its_own_loss(override_run, tmp_path):
+    workdir, config = override_run
+    run_dir = (
+        workdir
+        / "results"
+        / "runs"
+        / "ironwrath"
+        / "quorix"
+        / "conv3_3-20__content_weight-10__normalise-gatys"
+    )
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["cell"] == run_dir.name  # the metrics tables key their rows by it
+    assert record["settings"]["normalise"] == "gatys" and record["settings"]["content_weight"] == 10.0
+    plain = json.loads((run_dir.parent / "conv3_3-20" / "run.json").read_text())
+    assert plain["settings"]["normalise"] == "paper" and plain["settings"]["content_weight"] == 1.0
+    assert _override_planned(workdir, tmp_path, config) == set()
+
+
+def test_changing_an_override_reruns_only_its_cells(override_run, tmp_path):
+    workdir, config = override_run
+    config = json.loads(json.dumps(config))
+    config["sweeps"]["cw"]["loss"]["normalise"] = "rrmina"
+    assert _override_planned(workdir, tmp_path, config) == {
+        "conv3_3-20__normalise-rrmina",
+        "conv3_3-20__content_weight-10__normalise-rrmina",
+    }
+    config["sweeps"]["cw"]["loss"]["normalise"] = "gatys"
+    config["sweeps"]["cw"]["cols"]["values"] = [1, 100]
+    assert _override_planned(workdir, tmp_path, config) == {"conv3_3-20__content_weight-100__normalise-gatys"}
+    # an override equal to the config's loss is no override: the plain cell, already run
+    config["sweeps"]["cw"]["loss"]["normalise"] = "paper"
+    config["sweeps"]["cw"]["cols"]["values"] = [1]
+    assert _override_planned(workdir, tmp_path, config) == set()
+
+
+def test_the_config_loss_reruns_override_cells_too(override_run, tmp_path):
+    """An override cell inherits the settings it does not name: a new tv_weight reruns every cell."""
+    workdir, config = override_run
+    config = json.loads(json.dumps(config)) | {"loss": {"tv_weight": 0.01}}
+    assert _override_planned(workdir, tmp_path, config) == TINY_CELLS | CW_CELLS

@@ -43,10 +43,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from steel.layers import cell_id
+from steel.layers import cell_id, format_value, split_cell_id
 from steel.metrics import choose_best, selection_limits
 from steel.outputs import StagedFiles, write_json
-from steel.sweeps import Sweep, sweeps_from_config
+from steel.sweeps import Sweep, loss_difference, sweeps_from_config
 
 HOLDS = "holds"
 FAILS = "does not hold"
@@ -184,12 +184,17 @@ def _deep(sweep: Sweep) -> tuple[str, int, tuple[int, ...]] | None:
 
 
 def _family(sweep: Sweep):
-    """What a sweep shares with its counterparts in other deep blocks: coarse and fixed layers, and
-    which convolutions of the deep block (``None`` when its deep layers span blocks)."""
+    """What a sweep shares with its counterparts in other deep blocks: coarse and fixed layers,
+    which convolutions of the deep block, and its own loss settings (``None`` when its deep layers
+    span blocks or it varies a loss setting)."""
     deep = _deep(sweep)
-    if deep is None:
+    if deep is None or sweep.row_setting is not None:
         return None
-    return (tuple(sorted(sweep.row_layers)), tuple(sorted(sweep.fixed.items())), deep[0], deep[2])
+    # only sweeps under one loss are counterparts
+    loss = tuple(
+        (key, format_value(value)) for key, value in loss_difference(sweep.loss, sweep.base_loss).items()
+    )
+    return (tuple(sorted(sweep.row_layers)), tuple(sorted(sweep.fixed.items())), deep[0], deep[2], loss)
 
 
 def _matched(a: Sweep, b: Sweep) -> list[tuple[float, float, str, str]]:
@@ -533,6 +538,132 @@ def pair_findings(
     ]
 
 
+# --- the loss's scale (issue 12) ------------------------------------------------------------------
+
+
+def common_multiples(cells: Iterable[str]) -> list[tuple[str, str, float]]:
+    """(cell a, cell b, k): cells of the same layers and the same loss settings named in their ids
+    whose coefficients differ by one common factor k > 1 (every c_l of b is k times a's)."""
+    groups: dict[tuple, list[tuple[str, dict[str, float]]]] = {}
+    for cell in dict.fromkeys(cells):
+        coefficients, loss = split_cell_id(cell)
+        key = (tuple(coefficients), tuple((k, format_value(v)) for k, v in sorted(loss.items())))
+        groups.setdefault(key, []).append((cell, coefficients))
+    pairs = []
+    for members in groups.values():
+        for i, (a, ca) in enumerate(members):
+            for b, cb in members[i + 1 :]:
+                ratios = [cb[layer] / ca[layer] for layer in ca]
+                if all(math.isclose(r, ratios[0], rel_tol=1e-9) for r in ratios) and ratios[0] != 1:
+                    pairs.append((a, b, ratios[0]) if ratios[0] > 1 else (b, a, 1 / ratios[0]))
+    return pairs
+
+
+def normalise_of(cell: str, base_loss: Mapping) -> str:
+    """The ``loss.normalise`` a cell ran under: its id's, else the config's."""
+    return split_cell_id(cell)[1].get("normalise") or base_loss.get("normalise") or "paper"
+
+
+def distinct_cells(cells: Iterable[str], base_loss: Mapping) -> int:
+    """How many of ``cells`` can differ: under the paper loss (Adam ignores a common factor of the
+    loss), cells that are common multiples of each other (:func:`common_multiples`) count once."""
+    cells = list(dict.fromkeys(cells))
+    parent = {cell: cell for cell in cells}
+
+    def root(cell: str) -> str:
+        while parent[cell] != cell:
+            cell = parent[cell]
+        return cell
+
+    for a, b, _ in common_multiples(cells):
+        if normalise_of(a, base_loss) == "paper":
+            parent[root(a)] = root(b)
+    return len({root(cell) for cell in cells})
+
+
+def _pixels(path: str | Path):
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+def scale_check(
+    cells: Sequence[str],
+    images: Mapping[str, str | Path],
+    base_loss: Mapping,
+    runs: Mapping | None = None,
+) -> dict:
+    """Issue 12's measurement: under the paper loss, the largest pixel difference (grey levels,
+    0-255, any channel) between cells that differ by one common factor of all coefficients, which
+    the loss's scale says give one image; and how many of the cells can differ at all."""
+    pairs = [
+        (a, b, k)
+        for a, b, k in common_multiples(cells)
+        if normalise_of(a, base_loss) == "paper" and a in images and b in images
+    ]
+    result = {
+        "cells": len(dict.fromkeys(cells)),
+        "distinct": distinct_cells(cells, base_loss),
+        "columns": ["cell", "common multiple", "factor", "largest difference", "mean difference"],
+        "rows": [],
+        "largest": None,
+        "judged_at": "not judged (no cells)",
+    }
+    if not pairs:
+        result["verdict"] = UNTESTED
+        result["reason"] = (
+            "the config has no two cells of the same layers under the paper loss whose coefficients "
+            "differ by one common factor"
+        )
+        return result
+    measured = []
+    for a, b, k in pairs:
+        first, second = _pixels(images[a]), _pixels(images[b])
+        if first.shape != second.shape:
+            continue
+        difference = abs(first - second)
+        measured.append((a, b, k, int(difference.max()), float(difference.mean())))
+    measured.sort(key=lambda row: (-row[3], -row[4]))
+    result["rows"] = [[a, b, _value_label(k), str(big), f"{mean:.3g}"] for a, b, k, big, mean in measured]
+    result["judged_at"] = judged_at([c for a, b, *_ in measured for c in (a, b)], runs)
+    if not measured:
+        result["verdict"], result["reason"] = UNTESTED, "the images of the cells differ in size"
+        return result
+    a, b, k, big, mean = measured[0]
+    result["largest"] = big
+    result["verdict"] = "measured"
+    result["reason"] = (
+        f"largest pixel difference {big} of 255 (mean {mean:.3g}) between {a} and its multiple by "
+        f"{_value_label(k)}, over {len(measured)} pair(s) of cells that differ by one common factor"
+    )
+    return result
+
+
+def _scale_markdown(scale: Mapping) -> list[str]:
+    lines = [
+        "## The loss's scale: cells that differ by one common factor",
+        "",
+        "Under the paper's loss (eq. 1 and 3) Adam ignores a common factor of the loss, and the style "
+        "term dwarfs the content and TV terms, so cells whose coefficients differ by one common factor "
+        "should give (nearly) one image.",
+        "",
+        f"- Cells: {scale['cells']}, of which {scale['distinct']} can differ (under the paper loss, "
+        "common multiples of another cell of the same layers count once).",
+        f"- Judged at: {scale['judged_at']}.",
+        "- Largest pixel difference: "
+        + (
+            f"**{scale['largest']} of 255** ({scale['reason']})."
+            if scale["largest"] is not None
+            else f"**not tested** ({scale['reason']})."
+        ),
+        "",
+    ]
+    table = _table(scale["columns"], scale["rows"][:10])
+    return lines + ([*table, ""] if table else [])
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 
@@ -556,7 +687,9 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def pair_markdown(pair: str, findings: Sequence[Mapping], steps: Iterable[int | None] = ()) -> str:
+def pair_markdown(
+    pair: str, findings: Sequence[Mapping], steps: Iterable[int | None] = (), scale: Mapping | None = None
+) -> str:
     lines = [f"# Does the paper hold? {pair}", ""]
     warning = steps_warning(steps)
     if warning:
@@ -573,6 +706,8 @@ def pair_markdown(pair: str, findings: Sequence[Mapping], steps: Iterable[int | 
         table = _table(finding["columns"], finding["rows"])
         if table:
             lines += [*table, ""]
+    if scale is not None:
+        lines += _scale_markdown(scale)
     return "\n".join(lines)
 
 
@@ -601,8 +736,35 @@ def summary_markdown(pairs: Mapping[str, Mapping]) -> str:
         label = statement + (f" (judged at {'; '.join(judged)})" if judged else "")
         rows.append((label, *verdicts, *(str(verdicts.count(v)) for v in VERDICTS)))
     lines += _table(columns, rows)
+    lines += ["", *_scale_summary(pairs)]
     lines += ["", "Each pair's comparisons, numbers and reasons: results/findings/{style}__{content}.md.", ""]
     return "\n".join(lines)
+
+
+def _scale_summary(pairs: Mapping[str, Mapping]) -> list[str]:
+    scales = {pair: data["scale"] for pair, data in pairs.items() if data.get("scale")}
+    if not scales:
+        return []
+    counts = sorted({(s["cells"], s["distinct"]) for s in scales.values()})
+    count_words = "; ".join(f"{cells} cells, {distinct} of which can differ" for cells, distinct in counts)
+    measured = {pair: s for pair, s in scales.items() if s["largest"] is not None}
+    lines = [
+        "The loss's scale: under the paper's loss Adam ignores a common factor of the loss, so cells of "
+        "the same layers whose coefficients differ by one common factor should give one image.",
+        "",
+        f"- Cells per pair: {count_words} (common multiples of another cell of the same layers, under "
+        "the paper loss, count once).",
+    ]
+    if measured:
+        pair, worst = max(measured.items(), key=lambda item: item[1]["largest"])
+        judged = "; ".join(sorted({s["judged_at"] for s in measured.values()}))
+        lines.append(
+            f"- Largest pixel difference between such cells: {worst['largest']} of 255 ({pair}: "
+            f"{worst['reason']}; judged at {judged})."
+        )
+    else:
+        lines.append("- Largest pixel difference between such cells: not tested (no such cells).")
+    return lines
 
 
 def _text_writer(text: str):
@@ -620,13 +782,16 @@ def findings_job(
     out_md: str | Path,
     out_json: str | Path,
     max_artefacts: float | None = None,
+    images: Sequence[str] = (),
+    loss: Mapping | None = None,
 ) -> list[dict]:
-    """One pair's findings from its metrics tables, reference metrics, and the ``losses.tsv`` and
-    ``run.json`` of its cells (cell id = the run folder's name). Writes the Markdown and a JSON of
-    the verdicts (for the summary); returns the findings."""
+    """One pair's findings from its metrics tables, reference metrics, and the ``losses.tsv``,
+    ``run.json`` and ``stylized.png`` (``images``, for :func:`scale_check`) of its cells (cell id =
+    the run folder's name); ``loss`` is the config's loss section, over which the sweeps' cells are
+    named. Writes the Markdown and a JSON of the verdicts (for the summary); returns the findings."""
     from steel.jobs import candidates, read_table
 
-    sweeps = sweeps_from_config({"sweeps": sweeps_config})
+    sweeps = sweeps_from_config({"sweeps": sweeps_config, "loss": loss or {}})
     # the sweeps' cells only: a comparison method's row (MSG-Net) is no cell of the paper's claims
     metrics = {row["cell"]: row for table in tables for row in candidates(read_table(table))}
     loss_rows = {Path(path).parent.name: read_table(path) for path in losses}
@@ -636,10 +801,12 @@ def findings_job(
     }
     reference_row = json.loads(Path(reference).read_text(encoding="utf-8")) if reference else None
     findings = pair_findings(sweeps, metrics, loss_rows, reference_row, max_cer, max_artefacts, runs)
+    cells = [cell for sweep in sweeps.values() for cell in sweep.cell_ids]
+    scale = scale_check(cells, {Path(path).parent.name: path for path in images}, loss or {}, runs)
     steps = sorted({info["steps"] for info in runs.values() if info["steps"] is not None})
-    data = {"pair": pair, "steps": steps, "findings": findings}
+    data = {"pair": pair, "steps": steps, "findings": findings, "scale": scale}
     with StagedFiles() as staged:
-        staged.stage(Path(out_md), _text_writer(pair_markdown(pair, findings, steps)))
+        staged.stage(Path(out_md), _text_writer(pair_markdown(pair, findings, steps, scale)))
         staged.stage(Path(out_json), write_json(data))
     return findings
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steel.errors import SteelError
+from steel.layers import format_value
+from steel.sweeps import loss_difference
 
 if TYPE_CHECKING:
     from steel.optimise import Settings
@@ -94,8 +96,9 @@ def stylize_job(
     """
     import torch
 
-    from steel.layers import parse_cell_id
+    from steel.layers import split_cell_id
     from steel.run import run
+    from steel.sweeps import same_value
 
     torch.set_num_threads(max(1, int(threads)))
     params = dict(params)
@@ -103,7 +106,16 @@ def stylize_job(
         params["optimizer"], params["loss"], params["seed"], execution, params["image"]
     )
     out_dirs = [Path(image).parent for image in ([images] if isinstance(images, str) else images)]
-    cells = [parse_cell_id(out.name) for out in out_dirs]
+    cells = []
+    for out in out_dirs:
+        coefficients, loss = split_cell_id(out.name)
+        for name, value in loss.items():  # a cell's own loss settings, named by its id, are its params'
+            if name not in params["loss"] or not same_value(params["loss"][name], value):
+                raise SteelError(
+                    f"cell {out.name} names loss setting {name} = {value} but its job's loss has "
+                    f"{params['loss'].get(name, 'no such setting')}; plan the job again"
+                )
+        cells.append(coefficients)
 
     def progress(step: int, rows: list[dict[str, float]]) -> None:
         row = rows[0]
@@ -131,6 +143,7 @@ def stylize_job(
             checkpoint_every=int(execution["checkpoint_every"]),
             progress=False,
             on_log=progress,
+            ids=[out.name for out in out_dirs],
         )
     except SteelError as error:
         if len(cells) > 1:  # the cells' logs say which batch failed
@@ -284,22 +297,25 @@ def sheet_job(
     ``title`` (a rule param, so that a new title redraws the sheet) defaults to the sweep's title,
     else its name. Returns the sheet's :class:`steel.sheets.SheetLayout`.
     """
-    from steel.layers import cell_id
     from steel.sheets import contact_sheet_with_layout
 
-    grid = [[Path(run_dirs[cell_id(c)]) for c in row] for row in sweep.grid]
+    grid = [[Path(run_dirs[cell]) for cell in row] for row in sweep.id_grid]
     notes = None
     if with_notes:
         notes = [[_metrics_note(d / "metrics.json") for d in row] for row in grid]
+    title = title or sweep.title or sweep.name
+    own_loss = loss_difference(sweep.loss, sweep.base_loss)
+    if own_loss:  # the loss the whole sweep runs under, when it is not the config's
+        title += " (loss: " + ", ".join(f"{k} {format_value(v)}" for k, v in own_loss.items()) + ")"
     sheet, layout = contact_sheet_with_layout(
         [[d / "stylized.png" for d in row] for row in grid],
         sweep.row_values,
         sweep.col_values,
-        sweep.row_layers,
-        sweep.col_layers,
+        sweep.row_names,
+        sweep.col_names,
         style,
         content,
-        title=title or sweep.title or sweep.name,
+        title=title,
         notes=notes,
         style_label=f"style: {labels[0]}",
         content_label=f"content: {labels[1]}",
@@ -395,14 +411,17 @@ def overview_job(sheets: list[tuple[str, str]], title: str, out: str | Path) -> 
 
 def loss_plot_job(sweep, losses: Mapping[str, str], title: str, out: str | Path) -> None:
     """Loss curves of every cell of a sweep; ``losses`` maps cell id -> losses.tsv."""
-    from steel.layers import cell_id
     from steel.plots import cell_label, save_figure, sweep_loss_plot
 
-    groups = [sweep.row_layers, sweep.col_layers] if sweep.row_layers else [sweep.col_layers]
+    groups = [layers for layers in (sweep.row_layers, sweep.col_layers) if layers]
     runs = []
-    for row in sweep.grid:
-        for coefficients in row:
-            runs.append((cell_label(coefficients, groups), losses[cell_id(coefficients)]))
+    for r in sweep.row_values:
+        for c in sweep.col_values:
+            parts = [cell_label(sweep.coefficients(r, c), groups or None)]
+            for setting, value in ((sweep.row_setting, r), (sweep.col_setting, c)):
+                if setting is not None:
+                    parts.append(f"{setting}={format_value(value)}")
+            runs.append((" · ".join(parts), losses[sweep.cell_at(r, c)]))
     save_figure(sweep_loss_plot(runs, title), out)
 
 

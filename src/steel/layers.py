@@ -8,6 +8,7 @@ names post-ReLU outputs "conv"; here both are explicit: ``conv1_2`` is the convo
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 
 from steel.errors import SteelError
@@ -104,26 +105,74 @@ def parse_layer_spec(spec: str) -> dict[str, float]:
 
 #: separates ``layer-value`` parts in a cell id; layer names hold single underscores only
 CELL_SEPARATOR = "__"
+#: a loss setting's name in a cell id (``content_weight``): lower-case words joined by single "_"
+_SETTING_NAME = re.compile(r"[a-z]+(?:_[a-z]+)*")
+#: a loss setting's value in a cell id (a number, a word such as ``gatys``, a layer name)
+_SETTING_VALUE = re.compile(r"[A-Za-z0-9.+]+(?:[-_][A-Za-z0-9.+]+)*")
 
 
-def cell_id(coefficients: Mapping[str, float]) -> str:
-    """The canonical, readable id of a set of layer coefficients (inactive layers omitted).
+def format_value(value) -> str:
+    """A setting's value as written in cell ids and sheet labels: numbers as
+    :func:`format_coefficient` writes them, ``None`` as ``null``, words as they are."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return format_coefficient(value)
+    return str(value)
+
+
+def _parse_value(text: str):
+    """Inverse of :func:`format_value` (``null`` -> None, numbers -> float, else the word)."""
+    if text == "null":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def cell_id(coefficients: Mapping[str, float], loss: Mapping | None = None) -> str:
+    """The canonical, readable id of a set of layer coefficients (inactive layers omitted), followed
+    by the loss settings in which the cell differs from the config's ``loss`` section (sorted by
+    name), so that the same layers under two losses are two cells. The one definition of the format.
 
     >>> cell_id({"conv4_2": 200, "conv1_2": 2000.0, "conv5_3": 0})
     'conv1_2-2000__conv4_2-200'
+    >>> cell_id({"conv4_3": 20}, {"normalise": "gatys", "content_weight": 100})
+    'conv4_3-20__content_weight-100__normalise-gatys'
     """
     active = check_coefficients(coefficients)
     if not active:
         raise SteelError("a cell needs at least one layer with a coefficient > 0")
-    return CELL_SEPARATOR.join(f"{n}-{format_coefficient(v)}" for n, v in active.items())
+    parts = [f"{n}-{format_coefficient(v)}" for n, v in active.items()]
+    for name in sorted(loss or {}):
+        value = format_value(loss[name])
+        if name in LAYER_INDEX or not _SETTING_NAME.fullmatch(name) or not _SETTING_VALUE.fullmatch(value):
+            raise SteelError(
+                f"loss setting {name}={value} cannot be part of a cell id; settings are lower-case "
+                "words joined by '_', values numbers, words or layer names"
+            )
+        parts.append(f"{name}-{value}")
+    return CELL_SEPARATOR.join(parts)
 
 
-def parse_cell_id(cell: str) -> dict[str, float]:
-    """Inverse of :func:`cell_id`."""
+def split_cell_id(cell: str) -> tuple[dict[str, float], dict]:
+    """Inverse of :func:`cell_id`: (layer coefficients, loss settings named in the id)."""
     coefficients: dict[str, str] = {}
+    loss: dict = {}
     for part in cell.split(CELL_SEPARATOR):
         name, sep, value = part.partition("-")
         if not sep:
             raise SteelError(f"malformed cell id {cell!r}: part {part!r} is not LAYER-VALUE")
-        coefficients[name] = value
-    return check_coefficients(coefficients)
+        if name not in LAYER_INDEX and _SETTING_NAME.fullmatch(name):
+            loss[name] = _parse_value(value)
+        else:
+            coefficients[name] = value
+    return check_coefficients(coefficients), loss
+
+
+def parse_cell_id(cell: str) -> dict[str, float]:
+    """The layer coefficients of a cell id (:func:`split_cell_id` without the loss settings)."""
+    return split_cell_id(cell)[0]

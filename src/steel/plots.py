@@ -18,7 +18,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from steel.errors import SteelError
-from steel.layers import LAYER_INDEX, LAYERS, check_coefficients, format_coefficient, parse_cell_id
+from steel.layers import (
+    LAYER_INDEX,
+    LAYERS,
+    check_coefficients,
+    format_coefficient,
+    format_value,
+    parse_cell_id,
+    split_cell_id,
+)
 from steel.metrics import _number, pareto_front
 
 #: losses.tsv columns that are not per-layer style losses
@@ -237,29 +245,39 @@ def short_labels(cells: Sequence[str]) -> tuple[dict[str, str], str]:
 
     Layers whose coefficients move together across the given cells form a group; a cell's label is
     its group coefficients joined by ``/`` (e.g. ``2000/200``), the key names the groups (e.g.
-    ``c(conv1_1, conv1_2) / c(conv4_1, conv4_2, conv4_3)``). Ids that are not layer cells keep their own name.
+    ``c(conv1_1, conv1_2) / c(conv4_1, conv4_2, conv4_3)``). Loss settings that the cells' ids name
+    and that differ between them follow (``20 · content_weight 10``; keyed by name). Ids that are
+    not layer cells keep their own name.
     """
-    parsed: dict[str, dict[str, float] | None] = {}
+    parsed: dict[str, tuple[dict[str, float], dict] | None] = {}
     for cell in cells:
         try:
-            parsed[cell] = parse_cell_id(str(cell))
+            parsed[cell] = split_cell_id(str(cell))
         except SteelError:
             parsed[cell] = None
     layered = [cell for cell in cells if parsed[cell] is not None]
     if not layered:
         return {cell: str(cell) for cell in cells}, ""
-    layers = sorted({name for cell in layered for name in parsed[cell]}, key=LAYER_INDEX.__getitem__)
+    layers = sorted({name for cell in layered for name in parsed[cell][0]}, key=LAYER_INDEX.__getitem__)
     groups: dict[tuple[float, ...], list[str]] = {}
     for name in layers:
-        groups.setdefault(tuple(parsed[cell].get(name, 0.0) for cell in layered), []).append(name)
+        groups.setdefault(tuple(parsed[cell][0].get(name, 0.0) for cell in layered), []).append(name)
     members = list(groups.values())
-    labels = {
-        cell: "/".join(format_coefficient(parsed[cell].get(group[0], 0.0)) for group in members)
-        if parsed[cell] is not None
-        else str(cell)
-        for cell in cells
-    }
+    settings = sorted({name for cell in layered for name in parsed[cell][1]})
+    varied = [
+        name for name in settings if len({format_value(parsed[c][1].get(name, "")) for c in layered}) > 1
+    ]
+
+    def label(cell: str) -> str:
+        coefficients, loss = parsed[cell]
+        text = "/".join(format_coefficient(coefficients.get(group[0], 0.0)) for group in members)
+        own = [f"{name} {format_value(loss[name])}" for name in varied if name in loss]
+        return " · ".join([text, *own])
+
+    labels = {cell: label(cell) if parsed[cell] is not None else str(cell) for cell in cells}
     key = " / ".join(f"c({', '.join(group)})" for group in members)
+    if varied:
+        key += " · " + ", ".join(varied) + " where a cell has its own"
     return labels, key
 
 

@@ -73,6 +73,7 @@ def run(
     fast: bool | None = None,
     invert: str | bool = "auto",
     alpha: bool = False,
+    ids: Sequence[str] | None = None,
 ) -> list[dict]:
     """Stylize ``content`` with ``style`` once per cell; write cell ``i`` to ``out_dirs[i]``.
 
@@ -84,13 +85,18 @@ def run(
     content always (the style still by its border), False nothing.
     ``alpha``: also write ``stylized_alpha.png``, the final result (after any inversion back) with
     its ground, the colour of its border, transparent.
+    ``ids``: the cells' names in ``run.json`` (the workflow's cell ids, which also name a loss of
+    their own); default their coefficients' :func:`steel.layers.cell_id`.
     Returns the ``run.json`` records.
     """
     started = time.perf_counter()
     cells = [check_coefficients(c) for c in cells]
     if len(cells) != len(out_dirs):
         raise SteelError(f"{len(cells)} cells but {len(out_dirs)} output folders")
-    ids = [cell_id(c) for c in cells if c]  # an empty cell is refused by stylize()
+    if ids is not None and len(ids) != len(cells):
+        raise SteelError(f"{len(cells)} cells but {len(ids)} cell ids")
+    # an empty cell is refused by stylize()
+    ids = list(ids) if ids is not None else [cell_id(c) for c in cells if c]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         raise SteelError(f"cell {', '.join(twice)} is given more than once; give each cell once")

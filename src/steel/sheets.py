@@ -24,7 +24,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from steel.errors import SteelError
-from steel.layers import format_coefficient
+from steel.layers import format_value
 
 #: (left, top, right, bottom) in pixels, as used by ``Image.crop``
 Box = tuple[int, int, int, int]
@@ -202,6 +202,8 @@ def sheet_layout(
 
     ``style_size`` and ``content_size`` are the sizes of the reference images; they are shown at
     the cells' height. Without ``row_layers`` the grid has one row and no row headers.
+    ``row_layers`` and ``col_layers`` name what the rows and columns vary (layers, or a loss setting
+    such as ``loss.content_weight``); their values may be numbers or words.
     """
     rows, cols = shape
     cw, ch = cell_size
@@ -214,7 +216,7 @@ def sheet_layout(
     margin = 2 * gutter
     pad = max(4, gutter // 2)  # between a text line and what it labels
 
-    values = [format_coefficient(v) for v in row_values] if row_layers else []
+    values = [format_value(v) for v in row_values] if row_layers else []
     row_label = ", ".join(row_layers)
     row_header_w = max(text_width(t, bold) for t in [*values, row_label]) if row_layers else 0
     grid_x = margin + (row_header_w + gutter if row_layers else 0)
@@ -257,7 +259,7 @@ def sheet_layout(
     column_label = (", ".join(col_layers), (grid_x, y, grid_x + grid_w, y + lh))
     y += lh + pad
     column_headers = tuple(
-        (format_coefficient(v), (grid_x + c * (cw + gutter), y, grid_x + c * (cw + gutter) + cw, y + lh))
+        (format_value(v), (grid_x + c * (cw + gutter), y, grid_x + c * (cw + gutter) + cw, y + lh))
         for c, v in enumerate(col_values)
     )
     corner = (row_label, (margin, y, margin + row_header_w, y + lh)) if row_layers else None

@@ -4,7 +4,9 @@ import yaml
 from snakemake.utils import validate
 
 from steel.batches import plan_batches
+from steel.errors import SteelError
 from steel.images import is_svg
+from steel.layers import split_cell_id
 from steel.logo_text import check_logo
 from steel.params import stylize_params
 from steel.sweeps import (
@@ -35,15 +37,30 @@ with open(SCHEMA) as schema:
 # typed, defaults filled, sorted: only a real change of value reruns a cell
 STYLIZE_PARAMS = stylize_params(config, SCHEMA_DOC)
 
-SWEEPS = sweeps_from_config(config)
+# a sweep's own loss settings are checked against the loss section's schema
+SWEEPS = sweeps_from_config(config, SCHEMA_DOC["properties"]["loss"])
 PAIRS = pairs_from_config(config)
 CELLS = list(
     dict.fromkeys(cell for sweep in SWEEPS.values() for cell in sweep.cell_ids)
 )
-# batch id -> cells optimised together by one stylize job (cells_per_job > 1)
+# batch id -> cells optimised together by one stylize job (cells_per_job > 1): only cells under
+# one loss share a job
 BATCHES = plan_batches(
     CELLS, config["execution"]["cells_per_job"], config["loss"]["content_layer"]
 )
+
+
+def cell_stylize_params(cell):
+    """The stylize params of a cell: STYLIZE_PARAMS, with the loss settings its id names (a sweep's
+    own loss, steel.layers.cell_id) over the config's; a cell naming none has STYLIZE_PARAMS.
+    """
+    try:
+        own = split_cell_id(cell)[1]
+    except SteelError:  # not a cell id (e.g. msgnet, which has its own rule)
+        own = {}
+    if not own:
+        return STYLIZE_PARAMS
+    return stylize_params(config | {"loss": config["loss"] | own}, SCHEMA_DOC)
 
 
 wildcard_constraints:

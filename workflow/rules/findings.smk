@@ -14,6 +14,8 @@ rule findings:
         reference=rules.reference_metrics.output[0],
         losses=cell_files(CELLS, "losses.tsv"),
         records=cell_files(CELLS, "run.json"),
+        # the loss's scale: cells that differ by one common factor, compared pixel by pixel
+        images=cell_files(CELLS, "stylized.png"),
     output:
         report=report(
             f"results/findings/{PAIR}.md",
@@ -28,6 +30,8 @@ rule findings:
         "../../envs/steel.yaml"
     params:
         sweeps=config["sweeps"],
+        # the sweeps' cells are named over the config's loss (a sweep's own loss settings)
+        loss=config["loss"],
         pair=pair_label,
         max_cer=config["selection"]["max_cer"],
         max_artefacts=config["selection"]["max_artefacts"],

@@ -1,7 +1,8 @@
-# The optimiser: one GPU job per cell, or per batch of cells of one pair
-# (execution.cells_per_job). Params are the canonical result settings (STYLIZE_PARAMS) and the
-# layers come from the cell ids in the output paths, so only a real change of value reruns a cell
-# and a batch's membership is never a trigger. Device, threads and checkpoints are `execution`.
+# The optimiser: one GPU job per cell, or per batch of cells of one pair under one loss
+# (execution.cells_per_job). Params are the canonical result settings (STYLIZE_PARAMS, with the
+# loss settings a cell's id names over the config's: cell_stylize_params) and the layers come from
+# the cell ids in the output paths, so only a real change of value reruns a cell and a batch's
+# membership is never a trigger. Device, threads and checkpoints are `execution`.
 # image.alpha adds stylized_alpha.png (the result with its ground transparent) to the outputs.
 
 STYLIZE_ALPHA = config["image"]["alpha"]
@@ -29,7 +30,9 @@ if config["execution"]["cells_per_job"] == 1:
         resources:
             **STYLIZE_RESOURCES,
         params:
-            **STYLIZE_PARAMS,
+            # only the loss can differ between cells (a sweep's own loss settings)
+            **STYLIZE_PARAMS
+            | {"loss": lambda wildcards: cell_stylize_params(wildcards.cell)["loss"]},
         script:
             "../scripts/stylize.py"
 
@@ -63,6 +66,6 @@ else:
             resources:
                 **STYLIZE_RESOURCES,
             params:
-                **STYLIZE_PARAMS,
+                **cell_stylize_params(batch_cells[0]),
             script:
                 "../scripts/stylize.py"

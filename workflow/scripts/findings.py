@@ -16,4 +16,6 @@ with job_log(snakemake.log[0]):
             snakemake.output.report,
             snakemake.output.data,
             max_artefacts=snakemake.params.max_artefacts,
+            images=list(snakemake.input.images),
+            loss=snakemake.params.loss,
         )

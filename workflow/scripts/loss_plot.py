@@ -4,7 +4,7 @@ from steel.sweeps import Sweep
 sweep_name = snakemake.wildcards.sweep
 with job_log(snakemake.log[0]):
     loss_plot_job(
-        Sweep.from_config(sweep_name, snakemake.config["sweeps"][sweep_name]),
+        Sweep.from_config(sweep_name, snakemake.config["sweeps"][sweep_name], snakemake.config["loss"]),
         {cell: f"{run_dir}/losses.tsv" for cell, run_dir in snakemake.params.run_dirs.items()},
         f"{sweep_name}: {snakemake.wildcards.style} on {snakemake.wildcards.content}",
         snakemake.output[0],

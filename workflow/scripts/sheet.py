@@ -3,7 +3,11 @@ from steel.sweeps import Sweep
 
 with job_log(snakemake.log[0]):
     sheet_job(
-        Sweep.from_config(snakemake.wildcards.sweep, snakemake.config["sweeps"][snakemake.wildcards.sweep]),
+        Sweep.from_config(
+            snakemake.wildcards.sweep,
+            snakemake.config["sweeps"][snakemake.wildcards.sweep],
+            snakemake.config["loss"],
+        ),
         snakemake.params.run_dirs,
         snakemake.input.style,
         snakemake.input.content,

@@ -1,0 +1,197 @@
+"""Sweeps with loss settings of their own (issue 12): a sweep-level ``loss:`` and rows or columns
+that vary one loss setting; cell ids that name the settings a cell does not share with the config's
+loss; batches of one loss; the sheet's labels. The workflow side is in tests/test_workflow.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from steel.batches import deepest_layer, plan_batches
+from steel.errors import SteelError
+from steel.jobs import sheet_job
+from steel.layers import cell_id, format_value, parse_cell_id, split_cell_id
+from steel.sweeps import Sweep, cell_losses, figure_lines, sweeps_from_config
+
+SCHEMA = yaml.safe_load(
+    (Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text()
+)
+LOSS_SCHEMA = SCHEMA["properties"]["loss"]
+#: the config's loss section as the schema fills it in
+BASE = {key: value["default"] for key, value in LOSS_SCHEMA["properties"].items()}
+LAYERS = {"layers": ["conv4_3"], "values": [20, 200]}
+
+
+def sweep(spec, base=BASE):
+    return Sweep.from_config("s", spec, base, LOSS_SCHEMA)
+
+
+def test_cell_id_names_loss_settings_and_round_trips():
+    cell = cell_id({"conv4_3": 20}, {"normalise": "gatys", "content_weight": 100, "style_weight": 1e-6})
+    assert cell == "conv4_3-20__content_weight-100__normalise-gatys__style_weight-1e-06"
+    assert split_cell_id(cell) == (
+        {"conv4_3": 20.0},
+        {"content_weight": 100.0, "normalise": "gatys", "style_weight": 1e-6},
+    )
+    assert parse_cell_id(cell) == {"conv4_3": 20.0}  # the layers alone
+    assert cell_id({"conv4_3": 20}, {}) == cell_id({"conv4_3": 20}) == "conv4_3-20"
+    assert split_cell_id("conv4_3-20__shape_weight-1e+10__content_layer-relu4_2")[1] == {
+        "shape_weight": 1e10,
+        "content_layer": "relu4_2",
+    }
+    assert [format_value(v) for v in (None, 1e10, 10.0, "gatys")] == ["null", "1e+10", "10", "gatys"]
+
+
+def test_cell_id_refuses_what_cannot_be_a_path_part():
+    with pytest.raises(SteelError, match="cannot be part of a cell id"):
+        cell_id({"conv4_3": 20}, {"normalise": "a/b"})
+    with pytest.raises(SteelError, match="cannot be part of a cell id"):
+        cell_id({"conv4_3": 20}, {"conv1_2": 3})  # a layer is no loss setting
+
+
+def test_a_sweep_level_loss_changes_the_cell_ids():
+    plain = sweep({"cols": LAYERS})
+    gatys = sweep({"cols": LAYERS, "loss": {"normalise": "gatys", "content_weight": 10}})
+    assert plain.cell_ids == ["conv4_3-20", "conv4_3-200"]
+    assert gatys.cell_ids == [
+        "conv4_3-20__content_weight-10__normalise-gatys",
+        "conv4_3-200__content_weight-10__normalise-gatys",
+    ]
+    assert gatys.cell_at(0, 200) == gatys.cell_ids[1]
+    assert cell_losses({"a": plain, "b": gatys}) == {
+        "conv4_3-20": {},
+        "conv4_3-200": {},
+        gatys.cell_ids[0]: {"content_weight": 10, "normalise": "gatys"},
+        gatys.cell_ids[1]: {"content_weight": 10, "normalise": "gatys"},
+    }
+
+
+def test_an_override_equal_to_the_config_keeps_the_plain_id():
+    """Only settings that differ from the config's loss are named: 10 is 10.0, paper is paper."""
+    same = sweep({"cols": LAYERS, "loss": {"normalise": "paper", "content_weight": 1, "shape_reach": 8}})
+    assert same.cell_ids == ["conv4_3-20", "conv4_3-200"]
+    # against another config loss the same sweep names what differs
+    other = sweep({"cols": LAYERS, "loss": {"normalise": "paper"}}, BASE | {"normalise": "gatys"})
+    assert other.cell_ids == ["conv4_3-20__normalise-paper", "conv4_3-200__normalise-paper"]
+
+
+def test_columns_may_vary_a_loss_setting():
+    cw = sweep(
+        {
+            "loss": {"normalise": "gatys"},
+            "rows": {"layers": ["conv1_2"], "values": [0, 2000]},
+            "cols": {"setting": "content_weight", "values": [1, 10, 100]},
+            "fixed": {"conv4_3": 200},
+        }
+    )
+    assert cw.col_layers == () and cw.col_setting == "content_weight"
+    assert cw.col_names == ("loss.content_weight",) and cw.row_names == ("conv1_2",)
+    assert cw.id_grid[0] == [
+        "conv4_3-200__normalise-gatys",
+        "conv4_3-200__content_weight-10__normalise-gatys",
+        "conv4_3-200__content_weight-100__normalise-gatys",
+    ]
+    assert cw.id_grid[1][2] == "conv1_2-2000__conv4_3-200__content_weight-100__normalise-gatys"
+    assert cw.deep_block == 4
+    # figure references name a setting's value as written
+    [line] = figure_lines("f", {"cells": ["s/2000/100"]}, {"s": cw})
+    assert line.cell == cw.id_grid[1][2] and line.coefficients == {"conv1_2": 2000.0, "conv4_3": 200.0}
+
+
+def test_rows_may_vary_a_word_setting():
+    norm = sweep({"rows": {"setting": "normalise", "values": ["paper", "gatys", "rrmina"]}, "cols": LAYERS})
+    assert [row[0] for row in norm.id_grid] == [
+        "conv4_3-20",
+        "conv4_3-20__normalise-gatys",
+        "conv4_3-20__normalise-rrmina",
+    ]
+    assert norm.cell_at("gatys", 200) == "conv4_3-200__normalise-gatys"
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        (
+            {"cols": LAYERS, "loss": {"contnet_weight": 3}},
+            "loss names 'contnet_weight', which is no loss setting",
+        ),
+        (
+            {"cols": {"setting": "lr", "values": [1]}, "fixed": {"conv4_3": 20}},
+            "cols names 'lr', which is no",
+        ),
+        ({"cols": LAYERS, "loss": {"normalise": "bogus"}}, "loss setting normalise: 'bogus' is not one of"),
+        ({"cols": LAYERS, "loss": {"content_weight": "x"}}, "content_weight: 'x' is not of type 'number'"),
+        ({"cols": LAYERS, "loss": {"content_weight": -1}}, "content_weight: -1 is less than the minimum"),
+        ({"cols": LAYERS, "loss": {"content_layer": "conv9_9"}}, "content_layer: unknown layer 'conv9_9'"),
+        (
+            {"rows": {"setting": "content_weight", "values": [1, -2]}, "cols": LAYERS},
+            "content_weight: -2 is less than the minimum",
+        ),
+        (
+            {"cols": {"setting": "content_weight", "values": [1]}, "loss": {"content_weight": 2}},
+            "content_weight is set in more than one of rows, cols and loss",
+        ),
+        ({"cols": {"layers": ["conv4_3"], "setting": "tv_weight", "values": [1]}}, "not both"),
+        ({"cols": {"values": [1]}}, "not neither"),
+        ({"cols": {"setting": "tv_weight", "values": [0, 1]}}, "no active style layer"),
+    ],
+)
+def test_mistakes_are_one_line_naming_the_sweep(spec, words):
+    with pytest.raises(SteelError) as error:
+        sweep(spec)
+    message = str(error.value)
+    assert words in message and message.startswith("sweep s") and "\n" not in message
+
+
+def test_sweeps_from_config_uses_the_config_loss():
+    config = {
+        "loss": BASE | {"normalise": "gatys"},
+        "sweeps": {"a": {"cols": LAYERS, "loss": {"normalise": "gatys"}}},
+    }
+    assert sweeps_from_config(config, LOSS_SCHEMA)["a"].cell_ids == ["conv4_3-20", "conv4_3-200"]
+
+
+def test_batches_hold_cells_of_one_loss_and_keep_the_plain_ids():
+    plain = ["conv4_3-20", "conv4_3-200", "conv1_2-20__conv4_3-20"]
+    gatys = ["conv4_3-20__normalise-gatys", "conv4_3-200__normalise-gatys"]
+    deep_content = ["conv1_2-20__content_layer-conv5_1"]
+    batches = plan_batches(plain + gatys + deep_content, 16)
+    assert batches["conv4_3_1"] == sorted(plain)  # as before: the plain cells' batch keeps its id
+    assert sorted(map(sorted, batches.values())) == sorted(map(sorted, [plain, gatys, deep_content]))
+    [gatys_batch] = [b for b, cells in batches.items() if cells == sorted(gatys)]
+    assert gatys_batch.startswith("conv4_3_1_loss")
+    # the same settings always give the same batch id, whatever else the config holds
+    assert gatys_batch in plan_batches(gatys, 16)
+    # a cell's own content layer sets its depth
+    assert deepest_layer(deep_content[0]) == "conv5_1"
+
+
+def test_sheet_of_a_setting_sweep_labels_the_setting(tmp_path):
+    cw = sweep(
+        {
+            "title": "cw",
+            "loss": {"normalise": "gatys"},
+            "cols": {"setting": "content_weight", "values": [1, 10]},
+            "fixed": {"conv4_3": 200},
+        }
+    )
+    run_dirs = {}
+    for cell in cw.cell_ids:
+        folder = tmp_path / cell
+        folder.mkdir()
+        Image.fromarray(np.full((30, 90, 3), 200, np.uint8)).save(folder / "stylized.png")
+        (folder / "metrics.json").write_text(
+            json.dumps({"cer": 0.0, "artefacts": 0.1, "style_strength": 0.3})
+        )
+        run_dirs[cell] = str(folder)
+    image = tmp_path / "ref.png"
+    Image.fromarray(np.zeros((30, 90, 3), np.uint8)).save(image)
+    layout = sheet_job(cw, run_dirs, str(image), str(image), tmp_path / "sheet.png", ("s", "c"))
+    assert layout.column_label[0] == "loss.content_weight"
+    assert [text for text, _ in layout.column_headers] == ["1", "10"]
+    assert "loss: normalise gatys" in " ".join(text for text, *_ in layout.title_lines)
