@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from workflow_helpers import planned_jobs, snakemake, tiny_config, write_config
+from workflow_helpers import CONTENTS, STYLES, planned_jobs, snakemake, tiny_config, write_config
 
 from steel.errors import SteelError
 from steel.msgnet import MSGNet, count_parameters, gram_matrix, load_public_checkpoint
@@ -293,3 +293,97 @@ def test_the_loss_plot_leaves_the_callers_matplotlib_backend_alone(tmp_path, mon
 
     with Image.open(tmp_path / "p.png") as image:
         assert image.size == (700, 400)
+
+
+@pytest.fixture(scope="module")
+def msgnet_run(tmp_path_factory):
+    """The tiny workflow with MSG-Net on (2 training steps) and transparent results, run up to the
+    methods sheet, the metrics table and the contact sheet of one pair."""
+    workdir = tmp_path_factory.mktemp("msgnet_run")
+    config = tiny_config(
+        image={"width": 128, "alpha": True},
+        msgnet={
+            "enabled": True,
+            "steps": 2,
+            "width": 64,
+            "batch_size": 1,
+            "lr": 0.001,
+            "checkpoint_every": 0,
+        },
+        sweeps={"tiny": {"cols": {"layers": ["conv3_3"], "values": [20, 200]}}},
+        figures={},
+    )
+    del config["styles"]["vorthane"]
+    targets = [
+        "results/sheets/methods/ironwrath__quorix.png",
+        "results/metrics/tiny/ironwrath__quorix.tsv",
+        "results/sheets/tiny/ironwrath__quorix.png",
+    ]
+    # --cores again ends --configfile's list of files: the targets follow
+    result = snakemake(workdir, write_config(workdir / "config.yaml", config), "--cores", "2", *targets)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir
+
+
+@pytest.mark.workflow
+def test_msgnet_runs_through_the_workflow_into_the_tables_and_the_methods_sheet(msgnet_run):
+    import json
+
+    from PIL import Image
+
+    from steel.jobs import read_table
+
+    results = msgnet_run / "results"
+    assert (results / "msgnet" / "model.pt").is_file() and (results / "msgnet" / "losses.png").is_file()
+    rows = read_table(results / "metrics" / "tiny" / "ironwrath__quorix.tsv")
+    assert [(row["cell"], row["method"]) for row in rows] == [
+        ("conv3_3-20", "Network of Steel"),
+        ("conv3_3-200", "Network of Steel"),
+        ("msgnet", "MSG-Net"),
+    ]
+    assert rows[-1]["style_strength"] is not None and rows[-1]["cer"] is not None
+    best = json.loads((results / "best" / "ironwrath__quorix.json").read_text())
+    assert best["cell"] in ("conv3_3-20", "conv3_3-200") and best["candidates"] == 2
+    methods = (results / "sheets" / "methods" / "ironwrath__quorix.tsv").read_text().splitlines()
+    assert [line.split("\t")[:2] for line in methods[1:]] == [
+        ["content", ""],
+        ["Network of Steel", best["cell"]],
+        ["MSG-Net", "msgnet"],
+    ]
+    sheet = Image.open(results / "sheets" / "methods" / "ironwrath__quorix.png").convert("L")
+    assert sheet.getextrema()[1] - sheet.getextrema()[0] > 100 and sheet.width > 128
+
+
+@pytest.mark.workflow
+def test_the_contact_sheet_shows_each_transparent_result_on_its_grey_band(msgnet_run, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from steel.jobs import sheet_job
+    from steel.sweeps import Sweep
+
+    results = msgnet_run / "results"
+    runs = results / "runs" / "ironwrath" / "quorix"
+    sweep = Sweep.from_config("tiny", {"cols": {"layers": ["conv3_3"], "values": [20, 200]}})
+    layout = sheet_job(
+        sweep,
+        {cell: str(runs / cell) for cell in sweep.cell_ids},
+        str(STYLES / "ironwrath.png"),
+        str(CONTENTS / "quorix.png"),
+        tmp_path / "sheet.png",
+        ("ironwrath", "quorix"),
+        alpha=True,
+    )
+    sheet = np.asarray(
+        Image.open(results / "sheets" / "tiny" / "ironwrath__quorix.png").convert("RGB")
+    ).astype(int)
+    assert sheet.shape[:2] == layout.size[::-1]
+    for cell, box in zip(sweep.cell_ids, layout.alpha[0], strict=True):
+        left, top, right, bottom = box
+        band = sheet[top:bottom, left:right]
+        alpha = np.asarray(Image.open(runs / cell / "stylized_alpha.png"))
+        assert band.shape[:2] == alpha.shape[:2]
+        # every pixel is the result laid on the grey by its alpha: the ground (alpha 0) grey
+        a = alpha[..., 3:].astype(float) / 255
+        assert np.abs(band - (alpha[..., :3] * a + 128 * (1 - a))).max() <= 1
+        assert (band[alpha[..., 3] == 0] == 128).all()

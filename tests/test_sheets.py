@@ -256,3 +256,76 @@ def test_metrics_note_says_why_artefacts_are_missing(tmp_path):
     path.write_text(json.dumps(grey))
     assert _metrics_note(path) == "CER 0.50 · art n/a: background not light"
     assert _metrics_note(tmp_path / "absent.json") is None
+
+
+def _alpha_logo(size=CELL):
+    """An RGBA logo: transparent ground, an opaque black bar, a half-transparent red square."""
+    pixels = np.zeros((size[1], size[0], 4), np.uint8)
+    pixels[10:30, 10:60] = (0, 0, 0, 255)
+    pixels[10:30, 80:100] = (255, 0, 0, 128)
+    return Image.fromarray(pixels, "RGBA")
+
+
+def test_alpha_results_sit_on_a_mid_grey_band_under_their_cells(sweep, tmp_path):
+    plain, plain_layout = contact_sheet_with_layout(**sweep)
+    assert plain_layout.alpha is None
+    path = tmp_path / "alpha.png"
+    _alpha_logo().save(path)
+    alpha = [[path, _alpha_logo()], [tmp_path / "absent.png", path]]
+    sheet, layout = contact_sheet_with_layout(**sweep, alpha=alpha)
+    g, pad = layout.gutter, max(4, layout.gutter // 2)
+    assert sheets.ALPHA_BAND == (128, 128, 128)
+    # each band: the cell's size, right under it; the sheet grows by one band (and its pad) a row
+    for r in range(2):
+        for c in range(2):
+            left, _, right, bottom = layout.cells[r][c]
+            assert layout.alpha[r][c] == (left, bottom + pad, right, bottom + pad + CELL[1])
+            # the cell itself is untouched
+            expected = np.asarray(Image.open(sweep["cells"][r][c]).convert("RGB"))
+            assert np.array_equal(np.asarray(sheet.crop(layout.cells[r][c])), expected)
+    assert layout.cells[1][0][1] - layout.alpha[0][0][3] == g
+    assert sheet.height - plain.height == 2 * (pad + CELL[1]) + (
+        layout.title_lines[-1][2][3] - plain_layout.title_lines[-1][2][3]
+    )
+    assert sheets.ALPHA_NOTE in " ".join(text for text, _, _ in layout.title_lines)
+    for r, c in [(0, 0), (0, 1), (1, 1)]:
+        band = np.asarray(sheet.crop(layout.alpha[r][c])).astype(int)
+        assert band.shape[:2] == (CELL[1], CELL[0])
+        # the transparent ground shows the band's grey exactly, the opaque bar its black, the
+        # half-transparent red square half red, half grey
+        assert (band[:10] == 128).all() and (band[30:] == 128).all() and (band[:, :10] == 128).all()
+        assert (band[10:30, 10:60] == 0).all()
+        assert np.abs(band[10:30, 80:100] - (128 + 127 * 128 / 255, 64, 64)).max() <= 1
+    missing = np.asarray(sheet.crop(layout.alpha[1][0]).convert("L"))
+    assert np.median(missing) == pytest.approx(232, abs=3) and (missing < 160).sum() > 5
+    with pytest.raises(ValueError, match="must have the same shape"):
+        contact_sheet_with_layout(**sweep, alpha=[[path, path]])
+
+
+def test_sheet_job_draws_each_cells_alpha_file_when_asked(tmp_path):
+    from steel.jobs import ALPHA_FILE
+    from steel.run import ALPHA_FILE as RUN_ALPHA_FILE
+
+    assert ALPHA_FILE == RUN_ALPHA_FILE
+    sweep = Sweep.from_config("s", {"cols": {"layers": ["conv4_3"], "values": [20, 200]}})
+    run_dirs = {}
+    for i, cell in enumerate(sweep.cell_ids):
+        folder = tmp_path / cell
+        folder.mkdir()
+        _png(folder / "stylized.png", CELL, (255, 255, 255))
+        logo = np.asarray(_alpha_logo()).copy()
+        logo[10:30, 10:60, :3] = 60 * i  # each cell's own ink
+        Image.fromarray(logo, "RGBA").save(folder / ALPHA_FILE)
+        run_dirs[cell] = str(folder)
+    style, content = _png(tmp_path / "s.png", CELL, (0, 0, 0)), _png(tmp_path / "c.png", CELL, (0, 0, 0))
+    out = tmp_path / "sheet.png"
+    plain = sheet_job(sweep, run_dirs, str(style), str(content), out, ("s", "c"), with_notes=False)
+    assert plain.alpha is None
+    layout = sheet_job(
+        sweep, run_dirs, str(style), str(content), out, ("s", "c"), with_notes=False, alpha=True
+    )
+    sheet = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    for i, box in enumerate(layout.alpha[0]):
+        left, top, _, _ = box
+        assert (sheet[top + 10 : top + 30, left + 10 : left + 60] == 60 * i).all()
+        assert (sheet[top : top + 10, left : left + 120] == 128).all()

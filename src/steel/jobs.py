@@ -282,6 +282,10 @@ def metrics_table_job(
     return best
 
 
+#: a cell's transparent result (``image.alpha``), as :data:`steel.run.ALPHA_FILE` names it
+ALPHA_FILE = "stylized_alpha.png"
+
+
 def sheet_job(
     sweep,
     run_dirs: Mapping[str, str],
@@ -291,11 +295,14 @@ def sheet_job(
     labels: tuple[str, str],
     with_notes: bool = True,
     title: str | None = None,
+    alpha: bool = False,
 ):
     """The contact sheet of one sweep and pair; ``run_dirs`` maps cell id -> run folder.
 
     ``title`` (a rule param, so that a new title redraws the sheet) defaults to the sweep's title,
-    else its name. Returns the sheet's :class:`steel.sheets.SheetLayout`.
+    else its name. ``alpha`` (the cells were made with ``image.alpha``): each cell's
+    ``stylized_alpha.png`` under it on a mid-grey band. Returns the sheet's
+    :class:`steel.sheets.SheetLayout`.
     """
     from steel.sheets import contact_sheet_with_layout
 
@@ -319,6 +326,7 @@ def sheet_job(
         notes=notes,
         style_label=f"style: {labels[0]}",
         content_label=f"content: {labels[1]}",
+        alpha=[[d / ALPHA_FILE for d in row] for row in grid] if alpha else None,
     )
     _save_image(sheet, out)
     return layout

@@ -36,6 +36,11 @@ SOFT_INK = (85, 85, 85)
 OUTLINE = (205, 205, 205)
 MISSING_FILL = (232, 232, 232)
 MISSING_INK = (110, 110, 110)
+#: the band a transparent result (``stylized_alpha.png``) is laid on: a mid grey, on which a white
+#: ground left behind and dark ink both show
+ALPHA_BAND = (128, 128, 128)
+#: the legend line of a sheet with alpha bands
+ALPHA_NOTE = "under each cell: stylized_alpha.png (its ground transparent) on mid grey"
 
 #: the smallest font size used for any text, in pixels
 MIN_FONT_SIZE = 14
@@ -141,6 +146,34 @@ def _open(source: ImageSource) -> tuple[Image.Image | None, str]:
         return None, "unreadable"
 
 
+def _open_rgba(source: ImageSource) -> tuple[Image.Image | None, str]:
+    """A transparent result as RGBA (its alpha kept), or None and why not."""
+    if source is None:
+        return None, "missing"
+    if isinstance(source, Image.Image):
+        return source.convert("RGBA"), ""
+    if not Path(source).is_file():
+        return None, "missing"
+    try:
+        with Image.open(source) as opened:
+            return opened.convert("RGBA"), ""
+    except (OSError, ValueError):
+        return None, "unreadable"
+
+
+def _alpha_band(sheet: Image.Image, image: Image.Image, box: Box) -> None:
+    """``box`` filled with :data:`ALPHA_BAND` and the RGBA ``image`` laid on it by its alpha (scaled
+    to fit, centred, as a cell image)."""
+    left, top, right, bottom = box
+    sheet.paste(ALPHA_BAND, (left, top, right, bottom))
+    target = fit_box(box, image.size)
+    size = (target[2] - target[0], target[3] - target[1])
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    band = Image.new("RGBA", size, (*ALPHA_BAND, 255))
+    sheet.paste(Image.alpha_composite(band, image).convert("RGB"), target[:2])
+
+
 @dataclass(frozen=True)
 class SheetLayout:
     """Every box of a contact sheet; boxes are (left, top, right, bottom) pixel coordinates."""
@@ -162,6 +195,8 @@ class SheetLayout:
     row_headers: tuple[tuple[str, Box], ...]  # empty without row layers
     cells: tuple[tuple[Box, ...], ...]  # [row][column] box of each cell image
     notes: tuple[tuple[Box, ...], ...] | None  # [row][column] box of each note line, if notes
+    #: [row][column] box of the grey band under each cell that shows its transparent result, if any
+    alpha: tuple[tuple[Box, ...], ...] | None = None
 
     @property
     def grid_box(self) -> Box:
@@ -197,6 +232,7 @@ def sheet_layout(
     style_label: str = "style",
     content_label: str = "content",
     with_notes: bool = False,
+    with_alpha: bool = False,
 ) -> SheetLayout:
     """The geometry of a contact sheet with ``shape`` = (rows, columns) cells of ``cell_size``.
 
@@ -222,6 +258,7 @@ def sheet_layout(
     grid_x = margin + (row_header_w + gutter if row_layers else 0)
     grid_w = cols * cw + (cols - 1) * gutter
     note_h = pad + note_lh if with_notes else 0
+    band_h = pad + ch if with_alpha else 0  # the transparent result under each cell, as tall
 
     # the style and content images at the cells' height, each with its label below it
     ref_h = ch
@@ -239,6 +276,8 @@ def sheet_layout(
     if title:
         lines += [(t, True, title_face) for t in wrap(title, title_face, content_w)]
     lines += [(t, False, regular) for t in wrap(group_title(row_layers, col_layers), regular, content_w)]
+    if with_alpha:
+        lines += [(t, False, regular) for t in wrap(ALPHA_NOTE, regular, content_w)]
     content_w = max([content_w] + [text_width(t, f) for t, _, f in lines])
     width = margin + content_w + margin
 
@@ -265,22 +304,28 @@ def sheet_layout(
     corner = (row_label, (margin, y, margin + row_header_w, y + lh)) if row_layers else None
     y += lh + pad
 
-    cells, notes, row_headers = [], [], []
+    cells, bands, notes, row_headers = [], [], [], []
     for r in range(rows):
-        top = y + r * (ch + note_h + gutter)
+        top = y + r * (ch + band_h + note_h + gutter)
         cells.append(
             tuple(
                 (grid_x + c * (cw + gutter), top, grid_x + c * (cw + gutter) + cw, top + ch)
                 for c in range(cols)
             )
         )
+        bands.append(
+            tuple((left, bottom + pad, right, bottom + band_h) for left, _, right, bottom in cells[-1])
+        )
         notes.append(
-            tuple((left, bottom + pad, right, bottom + note_h) for left, _, right, bottom in cells[-1])
+            tuple(
+                (left, bottom + band_h + pad, right, bottom + band_h + note_h)
+                for left, _, right, bottom in cells[-1]
+            )
         )
         if row_layers:
             mid = top + (ch - lh) // 2
             row_headers.append((values[r], (margin, mid, margin + row_header_w, mid + lh)))
-    height = y + rows * (ch + note_h) + (rows - 1) * gutter + margin
+    height = y + rows * (ch + band_h + note_h) + (rows - 1) * gutter + margin
 
     return SheetLayout(
         size=(width, height),
@@ -300,6 +345,7 @@ def sheet_layout(
         row_headers=tuple(row_headers),
         cells=tuple(cells),
         notes=tuple(notes) if with_notes else None,
+        alpha=tuple(bands) if with_alpha else None,
     )
 
 
@@ -358,6 +404,7 @@ def contact_sheet(
     style_label: str | None = None,
     content_label: str | None = None,
     cell_size: tuple[int, int] | None = None,
+    alpha: Sequence[Sequence[ImageSource]] | None = None,
 ) -> Image.Image:
     """Draw a sweep's images as a table like the paper's; see :func:`contact_sheet_with_layout`."""
     return contact_sheet_with_layout(
@@ -373,6 +420,7 @@ def contact_sheet(
         style_label=style_label,
         content_label=content_label,
         cell_size=cell_size,
+        alpha=alpha,
     )[0]
 
 
@@ -390,6 +438,7 @@ def contact_sheet_with_layout(
     style_label: str | None = None,
     content_label: str | None = None,
     cell_size: tuple[int, int] | None = None,
+    alpha: Sequence[Sequence[ImageSource]] | None = None,
 ) -> tuple[Image.Image, SheetLayout]:
     """Draw a sweep's images as a table like the paper's; return the sheet and its geometry.
 
@@ -399,9 +448,15 @@ def contact_sheet_with_layout(
     ``row_values`` is ignored. ``notes`` has the shape of ``cells`` (entries may be None).
     ``style_label`` / ``content_label`` default to "style: <file stem>" / "content: <file stem>".
     ``cell_size`` defaults to the most common size of the cell images (of the content image if
-    there is none).
+    there is none). ``alpha``, of the shape of ``cells``: each cell's transparent result
+    (``stylized_alpha.png``), drawn under the cell on a band of :data:`ALPHA_BAND` grey, so that
+    the ground it dropped shows grey and its ink as drawn (a missing one as a grey "missing" box).
     """
     _check_shape(cells, row_values, col_values, row_layers, notes)
+    if alpha is not None and (
+        len(alpha) != len(cells) or any(len(a) != len(c) for a, c in zip(alpha, cells, strict=False))
+    ):
+        raise ValueError("alpha must have the same shape as cells")
     opened = [[_open(source) for source in row] for row in cells]
     style_image, style_why = _open(style)
     content_image, content_why = _open(content)
@@ -421,6 +476,7 @@ def contact_sheet_with_layout(
         style_label=style_label or f"style: {_source_label(style, 'image')}",
         content_label=content_label or f"content: {_source_label(content, 'image')}",
         with_notes=notes is not None,
+        with_alpha=alpha is not None,
     )
     sheet = Image.new("RGB", layout.size, WHITE)
     draw = ImageDraw.Draw(sheet)
@@ -457,6 +513,13 @@ def contact_sheet_with_layout(
             else:
                 _paste(sheet, image, box)
             _outline(draw, box)
+            if layout.alpha is not None:
+                band_image, band_why = _open_rgba(alpha[r][c])
+                band_box = layout.alpha[r][c]
+                if band_image is None:
+                    _missing(draw, band_box, band_why, regular)
+                else:
+                    _alpha_band(sheet, band_image, band_box)
             if notes is not None and notes[r][c]:
                 _text(draw, notes[r][c], layout.notes[r][c], note_face, SOFT_INK, align="centre")
     return sheet, layout

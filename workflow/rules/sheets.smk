@@ -2,6 +2,8 @@ rule sheet:
     input:
         images=sweep_files("stylized.png"),
         metrics=branch(config["sheets"]["metrics"], then=sweep_files("metrics.json")),
+        # image.alpha: each cell's transparent result, drawn under it on a mid-grey band
+        alpha=branch(STYLIZE_ALPHA, then=sweep_files("stylized_alpha.png")),
         style=style_image,
         content=content_image,
     output:
@@ -19,6 +21,7 @@ rule sheet:
     params:
         run_dirs=sweep_run_dirs,
         metrics=config["sheets"]["metrics"],
+        alpha=STYLIZE_ALPHA,
         # a param, so that a new title alone redraws the sheet
         title=sweep_title,
     script:

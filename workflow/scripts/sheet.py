@@ -15,4 +15,5 @@ with job_log(snakemake.log[0]):
         labels=(snakemake.wildcards.style, snakemake.wildcards.content),
         with_notes=snakemake.params.metrics,
         title=snakemake.params.title,
+        alpha=snakemake.params.alpha,
     )
