@@ -387,3 +387,20 @@ def test_the_contact_sheet_shows_each_transparent_result_on_its_grey_band(msgnet
         a = alpha[..., 3:].astype(float) / 255
         assert np.abs(band - (alpha[..., :3] * a + 128 * (1 - a))).max() <= 1
         assert (band[alpha[..., 3] == 0] == 128).all()
+
+
+def test_msgnet_goes_with_the_experiment_lists_of_a_users_configfile(tmp_path):
+    """The demo (config.yaml) trains a tiny MSG-Net; a config of the user's without a msgnet section
+    has none, and one with a section has exactly that section (nothing merged from the demo's)."""
+
+    def rules(config):
+        result = snakemake(None, write_config(tmp_path / "mine.yaml", config), "-n")
+        assert result.returncode == 0, result.stderr[-3000:]
+        return [job["rule"] for job in planned_jobs(result)]
+
+    assert "train_msgnet" not in rules(tiny_config())
+    planned = rules(tiny_config(msgnet={"enabled": True, "steps": 3}))
+    assert planned.count("train_msgnet") == 1 and planned.count("methods_sheet") == 2
+    # the demo itself plans it
+    result = snakemake(None, None, "-n", "--config", "weights=random")
+    assert [job["rule"] for job in planned_jobs(result)].count("train_msgnet") == 1

@@ -192,7 +192,8 @@ def test_paper_preset_has_111_cells_per_pair(tmp_path):
     assert len(table1) == 3
     assert all(split_cell_id(cell)[1]["normalise"] == "rrmina" for cell in table1)
     # batched: 16 cells a job at most, and no job mixes network depths or losses
-    batches = [j for j in planned_jobs(result) if j["rule"].startswith("stylize_")]
+    jobs = planned_jobs(result)
+    batches = [j for j in jobs if j["rule"].startswith("stylize_") and j["rule"] != "stylize_msgnet"]
     assert len(batches) == 9 * 10
     for job in batches:
         images = [path for path in job["output"] if path.endswith("stylized.png")]
@@ -202,6 +203,10 @@ def test_paper_preset_has_111_cells_per_pair(tmp_path):
         assert len({loss_key(Path(path).parent.name) for path in images}) == 1
     figures = [j for j in planned_jobs(result) if j["rule"] == "figure"]
     assert {j["figure"] for j in figures} == {"fig3a_two_layers", "fig3b_three_layers", "fig3c_two_blocks"}
+    # MSG-Net at the paper's scale: one model, one forward pass and one methods sheet per pair
+    rules = [j["rule"] for j in jobs]
+    msgnet = {rule: rules.count(rule) for rule in ("train_msgnet", "stylize_msgnet", "methods_sheet")}
+    assert msgnet == {"train_msgnet": 1, "stylize_msgnet": 9, "methods_sheet": 9}
 
 
 def test_nothing_to_do_after_a_run(tiny_run):

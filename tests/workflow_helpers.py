@@ -87,7 +87,7 @@ def stylized_cells(result) -> set[tuple[str, str, str]]:
     return {
         tuple(Path(path).parts[-4:-1])
         for job in planned_jobs(result)
-        if job["rule"].startswith("stylize")
+        if job["rule"].startswith("stylize") and job["rule"] != "stylize_msgnet"  # MSG-Net: no cell
         for path in job["output"]
         if path.endswith("stylized.png")
     }

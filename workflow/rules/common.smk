@@ -24,9 +24,16 @@ from steel.weights import weights_file as weights_path
 
 # A --configfile of the user's replaces the demo's experiment lists instead of merging into them
 # (Snakemake merges nested keys); overwrite_config holds what --configfile and --config gave.
-for key in ("styles", "contents", "pairs", "sweeps", "figures"):
+for key in ("styles", "contents", "pairs", "sweeps", "figures", "msgnet"):
     if key in workflow.config_settings.overwrite_config:
         config[key] = workflow.config_settings.overwrite_config[key]
+# MSG-Net trains on the experiment's logos, so it goes with those lists: the demo's tiny model is
+# the demo's, and a --configfile without a msgnet section has none (the schema's default, off)
+if (
+    workflow.config_settings.configfiles
+    and "msgnet" not in workflow.config_settings.overwrite_config
+):
+    config["msgnet"] = {}
 
 SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 validate(config, SCHEMA)
