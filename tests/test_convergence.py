@@ -180,6 +180,11 @@ def test_summary_finds_where_each_schedule_reaches_the_reference():
     assert summary["fast"]["goal_step"] == 10 and summary["fast"]["ratio"] == 0.1
     assert summary["fast"]["meets_goal"] is True
     assert summary["slow"]["goal_flops"] is None and summary["slow"]["meets_goal"] is False
+    # loss and strength alone: at step 8, where the CER is worse
+    assert summary["fast"]["look_ratio"] == 0.08 and summary["slow"]["look_ratio"] is None
+    # the last snapshot within a tenth of the reference's FLOPs
+    assert summary["fast"]["budget_step"] == 10 and summary["fast"]["budget_style_loss"] == 7.0
+    assert summary[REFERENCE]["budget_step"] == 0 and summary["slow"]["budget_step"] is None
     page = convergence.summary_markdown(list(summary.values()), "pair")
     assert "| fast |" in page and "0.1" in page
 

@@ -308,7 +308,10 @@ def summarise(rows: Sequence[Mapping], reference: str = REFERENCE) -> list[dict]
     than the reference's final CER (not judged where there is no CER). ``goal_flops`` is the network FLOPs
     of the first snapshot that meets all three (``None``: never), ``ratio`` that over the
     reference's FLOPs for its whole run, ``meets_goal`` whether the ratio is at most
-    :data:`GOAL_RATIO`. The reference itself is summarised the same way.
+    :data:`GOAL_RATIO`. ``look_ratio`` is the same for style loss and strength alone (CER not
+    judged), and ``budget_*`` are the last snapshot within :data:`GOAL_RATIO` of the reference's
+    FLOPs (step, style loss, style strength, CER, artefacts). The reference itself is summarised
+    the same way.
     """
     by_line: dict[tuple[str, str], list[Mapping]] = {}
     for row in rows:
@@ -323,20 +326,19 @@ def summarise(rows: Sequence[Mapping], reference: str = REFERENCE) -> list[dict]
             if line_cell != cell:
                 continue
             line = sorted(line, key=lambda r: r["step"])
-            reached = next(
-                (
-                    r
-                    for r in line
-                    if r["style_loss"] <= final["style_loss"]
-                    and r["style_strength"] is not None
-                    and final["style_strength"] is not None
-                    and r["style_strength"] >= final["style_strength"] - STRENGTH_BAND
-                    and _cer_ok(r["cer"], final["cer"])
-                ),
-                None,
-            )
+            looks = [
+                r
+                for r in line
+                if r["style_loss"] <= final["style_loss"]
+                and r["style_strength"] is not None
+                and final["style_strength"] is not None
+                and r["style_strength"] >= final["style_strength"] - STRENGTH_BAND
+            ]
+            reached = next((r for r in looks if _cer_ok(r["cer"], final["cer"])), None)
             last = line[-1]
             ratio = None if reached is None or not budget else reached["flops"] / budget
+            look_ratio = None if not looks or not budget else looks[0]["flops"] / budget
+            within = [r for r in line if r["flops"] <= GOAL_RATIO * budget] or [{}]
             summary.append(
                 {
                     "cell": cell,
@@ -353,6 +355,11 @@ def summarise(rows: Sequence[Mapping], reference: str = REFERENCE) -> list[dict]
                     "goal_flops": None if reached is None else reached["flops"],
                     "ratio": None if ratio is None else round(ratio, 4),
                     "meets_goal": ratio is not None and ratio <= GOAL_RATIO,
+                    "look_ratio": None if look_ratio is None else round(look_ratio, 4),
+                    **{
+                        f"budget_{key}": within[-1].get(key)
+                        for key in ("step", "style_loss", "style_strength", "cer", "artefacts")
+                    },
                 }
             )
     return summary
@@ -371,8 +378,16 @@ def _number(value, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def _table(rows: Sequence[Mapping], columns: Sequence[tuple[str, str]]) -> list[str]:
+    lines = ["| " + " | ".join(h for _, h in columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [str(row[k] or "") if k in ("schedule", "settings") else _number(row[k]) for k, _ in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = REFERENCE) -> str:
-    """The summary as a short markdown page: one table per cell."""
+    """The summary as a short markdown page: two tables per cell (the runs' ends, the goal)."""
     lines = [
         f"# Convergence: {title}",
         "",
@@ -381,7 +396,7 @@ def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = RE
         "network FLOPs (steel.convergence). Losses are evaluated at the full size; FLOPs count "
         "the convolutions forward and backward to the pixels.",
     ]
-    columns = (
+    ends = (
         ("schedule", "schedule"),
         ("settings", "settings"),
         ("steps", "steps"),
@@ -391,23 +406,24 @@ def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = RE
         ("style_strength", "style strength"),
         ("cer", "CER"),
         ("artefacts", "artefacts"),
+    )
+    goals = (
+        ("schedule", "schedule"),
         ("goal_step", "goal at step"),
         ("goal_flops", "goal at FLOPs"),
         ("ratio", "ratio"),
-        ("meets_goal", "<= 1/10"),
+        ("meets_goal", f"<= {GOAL_RATIO:g}"),
+        ("look_ratio", "ratio, loss and strength only"),
+        ("budget_step", f"step at {GOAL_RATIO:g} of the FLOPs"),
+        ("budget_style_loss", "style loss there"),
+        ("budget_style_strength", "style strength there"),
+        ("budget_cer", "CER there"),
+        ("budget_artefacts", "artefacts there"),
     )
     for cell in dict.fromkeys(row["cell"] for row in summary):
-        lines += ["", f"## {cell}", "", "| " + " | ".join(h for _, h in columns) + " |"]
-        lines.append("|" + "---|" * len(columns))
-        for row in (r for r in summary if r["cell"] == cell):
-            lines.append(
-                "| "
-                + " | ".join(
-                    str(row[key] or "") if key in ("schedule", "settings") else _number(row[key])
-                    for key, _ in columns
-                )
-                + " |"
-            )
+        rows = [r for r in summary if r["cell"] == cell]
+        lines += ["", f"## {cell}", "", "At the end of each run:", "", *_table(rows, ends)]
+        lines += ["", f"Against the {reference}'s final look:", "", *_table(rows, goals)]
     return "\n".join(lines) + "\n"
 
 
