@@ -10,6 +10,7 @@ _EXPORTS = {
     "SteelError": "steel.errors",
     "cell_id": "steel.layers",
     "parse_cell_id": "steel.layers",
+    "split_cell_id": "steel.layers",
     "parse_layer_spec": "steel.layers",
     "Settings": "steel.optimise",
     "stylize": "steel.optimise",
