@@ -187,6 +187,11 @@ def test_tradeoff_plot_marks_another_method_outside_the_front_and_the_choice():
     front = next(line for line in ax.lines if line.get_label() == "Pareto front")
     assert 0.9 not in list(front.get_xdata())
     assert np.allclose(_collection(ax, "chosen").get_offsets(), [(0.35, 0.0)])
+    # the legend leaves the lower-left corner to MSG-Net's usual place (little style, misread)
+    corner = tradeoff_plot(
+        TRADEOFF_ROWS, "t", others=[("MSG-Net", dict(msgnet, cer=1.0, style_strength=0.03))]
+    )
+    assert corner.axes[0].get_legend()._loc != 3  # 3: lower left
     # a method without numbers adds nothing
     bare = tradeoff_plot(TRADEOFF_ROWS, "t", others=[("MSG-Net", {"cell": "msgnet"})])
     assert not [c for c in bare.axes[0].collections if c.get_gid() == "other:MSG-Net"]
