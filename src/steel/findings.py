@@ -635,8 +635,8 @@ def scale_check(
     result["largest"] = big
     result["verdict"] = "measured"
     result["reason"] = (
-        f"largest pixel difference {big} of 255 (mean {mean:.3g}) between {a} and its multiple by "
-        f"{_value_label(k)}, over {len(measured)} pair(s) of cells that differ by one common factor"
+        f"mean {mean:.3g}, between {a} and its multiple by {_value_label(k)}; "
+        f"{len(measured)} pair(s) of cells that differ by one common factor"
     )
     return result
 
