@@ -888,3 +888,55 @@ def test_figure_job_draws_one_line_per_reference_and_writes_svg_too(tmp_path, ca
     assert captured_plots["save"] == ("fig", tmp_path / "f.png", {"svg": True})
     with pytest.raises(ValueError):
         jobs.figure_job(["a"], [{"conv4_3": 20}], [4, 1], ["a.tsv"], "Fig", tmp_path / "f.png")
+
+
+class _Stream:
+    """A block-buffered stdout (a pipe to Snakemake's log): what was written when it was flushed."""
+
+    def __init__(self):
+        self.text, self.flushed = "", []
+
+    def write(self, text):
+        self.text += text
+        return len(text)
+
+    def flush(self):
+        self.flushed.append(self.text)
+
+
+def test_job_progress_lines_are_flushed_as_they_are_printed(tmp_path, fake_run, monkeypatch):
+    import torch
+
+    import steel.metrics
+    import steel.weights
+
+    stream = _Stream()
+    monkeypatch.setattr(sys, "stdout", stream)
+    threads = torch.get_num_threads()
+    try:
+        jobs.stylize_job(
+            "s.png", "c.png", [str(tmp_path / "conv4_3-20" / "x.png")], PARAMS | {"loss": LOSS}, EXECUTION
+        )
+    finally:
+        torch.set_num_threads(threads)
+    lines = stream.text.splitlines(keepends=True)
+    assert len(lines) == 3
+    assert stream.flushed == ["".join(lines[: i + 1]) for i in range(3)]  # each line as soon as printed
+    monkeypatch.setattr(steel.weights, "load_weights", lambda name: name)
+    monkeypatch.setattr(steel.metrics, "run_metrics", lambda *a, **k: {"seconds": 1.0})
+    stream.text, stream.flushed = "", []
+    jobs.cell_metrics_job("r", None, "random", tmp_path / "m.json")
+    assert stream.flushed == ["metrics of r: 1.00 s\n"]
+
+
+@pytest.mark.parametrize("small", ["content", "style"])
+def test_reference_metrics_job_names_the_image_that_is_too_small(tmp_path, small):
+    paths = {
+        name: _png(tmp_path / f"{name}.png", (8, 8) if name == small else (64, 64))
+        for name in ("content", "style")
+    }
+    with pytest.raises(SteelError, match=rf"^{small} image {paths[small]} is 8x8 px"):
+        jobs.reference_metrics_job(
+            str(paths["content"]), str(paths["style"]), None, "random", {}, tmp_path / "r.json"
+        )
+    assert not (tmp_path / "r.json").exists()
