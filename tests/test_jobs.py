@@ -940,3 +940,53 @@ def test_reference_metrics_job_names_the_image_that_is_too_small(tmp_path, small
             str(paths["content"]), str(paths["style"]), None, "random", {}, tmp_path / "r.json"
         )
     assert not (tmp_path / "r.json").exists()
+
+
+@pytest.fixture
+def ascii_locale():
+    """An ASCII locale in this process: a file opened without an explicit encoding is ASCII here
+    (the subprocess test in test_best.py checks the same of a fresh interpreter)."""
+    import locale
+
+    old = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, "C")
+        if sys.flags.utf8_mode or "utf" in locale.getpreferredencoding(False).lower():
+            pytest.skip("this Python uses UTF-8 under the C locale")
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, old)
+
+
+def test_tables_and_metrics_files_are_utf8_under_an_ascii_locale(tmp_path, monkeypatch, ascii_locale):
+    import steel.sheets
+
+    path = tmp_path / "t.tsv"
+    rows = [{"cell": "conv4_3-20", "ocr_text": "Quørix"}]
+    jobs._write_tsv(rows, path)
+    assert path.read_bytes().decode("utf-8") == "cell\tocr_text\nconv4_3-20\tQuørix\n"
+    assert jobs.read_table(path) == rows
+    assert jobs._read_json(_json(tmp_path / "m.json", {"ocr_text": "Quørix"})) == {"ocr_text": "Quørix"}
+    runs, best, reference = _methods_files(tmp_path)
+    monkeypatch.setattr(steel.sheets, "methods_sheet", lambda panels, title: Image.new("RGB", (1, 1)))
+    jobs.methods_sheet_job(
+        runs,
+        best,
+        "c.png",
+        "s.png",
+        reference,
+        gatys=None,
+        msgnet="msgnet",
+        title="t",
+        sheet_out=tmp_path / "m.png",
+        table_out=tmp_path / "m.tsv",
+    )
+    assert "Network of Steel\tconv4_3-20\t0.25\tQuørix\t" in (tmp_path / "m.tsv").read_bytes().decode("utf-8")
+
+
+def test_a_line_break_in_an_ocr_text_survives_the_table(tmp_path):
+    """The OCR may read a logo as two lines: the text comes back exactly, CR LF included."""
+    path = tmp_path / "t.tsv"
+    rows = [{"cell": "a", "ocr_text": "Quo\r\nrix"}, {"cell": "b", "ocr_text": "Quo\nrix"}]
+    jobs._write_tsv(rows, path)
+    assert jobs.read_table(path) == rows
