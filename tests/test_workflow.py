@@ -14,6 +14,7 @@ from PIL import Image
 from workflow_helpers import (
     REPO,
     SNAKEMAKE,
+    STYLES,
     planned_jobs,
     snakemake,
     stylize_jobs,
@@ -58,6 +59,21 @@ def test_user_configfile_replaces_the_demo_lists(tmp_path):
     jobs = stylize_jobs(result)
     assert {(s, c) for s, c, _ in jobs} == {("ironwrath", "quorix")}
     assert {cell for _, _, cell in jobs} == TINY_CELLS
+
+
+def test_a_users_optimizer_section_replaces_the_demos_schedule(tmp_path):
+    """The demo's cosine schedule is not inherited: what a user's optimizer leaves out is the paper's."""
+    (tmp_path / "config.yaml").write_text((REPO / "config.yaml").read_text())  # the demo, loaded first
+    assert "lr_schedule: cosine" in (tmp_path / "config.yaml").read_text()
+    user = tiny_config(styles={"ironwrath": str(STYLES / "ironwrath.png")})
+    user["sweeps"] = {"one": {"cols": {"layers": ["conv1_2"], "values": [20]}}}
+    user["figures"] = {}
+    target = "results/runs/ironwrath/quorix/conv1_2-20/run.json"
+    mine = write_config(tmp_path / "mine.yaml", user)
+    result = snakemake(tmp_path, None, target, "--configfile", str(mine))  # the target before the files
+    assert result.returncode == 0, result.stderr[-3000:]
+    settings = json.loads((tmp_path / target).read_text())["settings"]
+    assert (settings["lr_schedule"], settings["lr"], settings["iterations"]) == ("constant", 1.0, 4)
 
 
 SCHEMA = "Error validating config file"

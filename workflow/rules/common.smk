@@ -24,7 +24,9 @@ from steel.weights import weights_file as weights_path
 
 # A --configfile of the user's replaces the demo's experiment lists instead of merging into them
 # (Snakemake merges nested keys); overwrite_config holds what --configfile and --config gave.
-for key in ("styles", "contents", "pairs", "sweeps", "figures", "msgnet"):
+# So does an optimizer section: the demo's schedule (a hot cosine for 300 steps) is the demo's, and
+# what a user's section leaves out is the schema's default, the paper's Adam, never the demo's.
+for key in ("styles", "contents", "pairs", "sweeps", "figures", "msgnet", "optimizer"):
     if key in workflow.config_settings.overwrite_config:
         config[key] = workflow.config_settings.overwrite_config[key]
 # MSG-Net trains on the experiment's logos, so it goes with those lists: the demo's tiny model is
