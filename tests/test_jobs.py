@@ -162,7 +162,14 @@ PARAMS = {
     "optimizer": OPTIMIZER | {"amp": False},
     "loss": LOSS | {"normalise": "gatys"},
     "seed": 3,
-    "image": {"width": 40, "style_width": 30, "invert": False, "alpha": 1},
+    "image": {
+        "width": 40,
+        "style_width": 30,
+        "invert": False,
+        "alpha": 1,
+        "colour": "grey",
+        "scales": [0.5, 1],
+    },
     "weights": "random",
 }
 EXECUTION = {"channels_last": False, "device": "cpu", "checkpoint_every": "5"}
@@ -213,6 +220,7 @@ def test_stylize_job_runs_the_batch_with_the_params_and_reports(tmp_path, fake_r
         PARAMS["optimizer"], PARAMS["loss"], 3, EXECUTION, PARAMS["image"]
     )
     assert call["settings"].normalise == "gatys" and call["settings"].seed == 3
+    assert (call["settings"].colour, call["settings"].scales) == ("grey", (0.5, 1))  # image settings
     assert (call["weights"], call["device"], call["width"], call["style_width"]) == ("random", "cpu", 40, 30)
     assert (call["invert"], call["alpha"], call["checkpoint_every"], call["progress"]) == (
         False,
@@ -990,3 +998,17 @@ def test_a_line_break_in_an_ocr_text_survives_the_table(tmp_path):
     rows = [{"cell": "a", "ocr_text": "Quo\r\nrix"}, {"cell": "b", "ocr_text": "Quo\nrix"}]
     jobs._write_tsv(rows, path)
     assert jobs.read_table(path) == rows
+
+
+def test_stylize_job_runs_on_one_thread_unless_told(tmp_path, fake_run):
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        jobs.stylize_job(
+            "s.png", "c.png", [str(tmp_path / "conv4_3-20" / "x.png")], PARAMS | {"loss": LOSS}, EXECUTION
+        )
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
