@@ -147,6 +147,7 @@ def test_a_checkpoint_that_does_not_fit_is_one_line(tmp_path):
     load_public_checkpoint(MSGNet(ngf=4), path)
 
 
+@pytest.mark.workflow
 def test_dry_run_plans_one_training_and_one_msgnet_cell_per_pair(tmp_path):
     config = tiny_config(msgnet={"enabled": True, "steps": 2, "width": 64})
     result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
@@ -164,6 +165,7 @@ def test_dry_run_plans_one_training_and_one_msgnet_cell_per_pair(tmp_path):
     assert "msgnet" not in result.stdout
 
 
+@pytest.mark.workflow
 def test_a_bad_msgnet_value_is_one_message_at_planning(tmp_path):
     config = tiny_config(msgnet={"enabled": True, "steps": 0})
     result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
@@ -281,6 +283,7 @@ def test_training_logos_over_the_pixel_limit_are_one_line(tmp_path, monkeypatch)
     assert "\n" not in str(error.value) and "msgnet.width" in str(error.value)
 
 
+@pytest.mark.workflow
 def test_the_loss_plot_leaves_the_callers_matplotlib_backend_alone(tmp_path, monkeypatch):
     import matplotlib
 
@@ -389,6 +392,7 @@ def test_the_contact_sheet_shows_each_transparent_result_on_its_grey_band(msgnet
         assert (band[alpha[..., 3] == 0] == 128).all()
 
 
+@pytest.mark.workflow
 def test_msgnet_goes_with_the_experiment_lists_of_a_users_configfile(tmp_path):
     """The demo (config.yaml) trains a tiny MSG-Net; a config of the user's without a msgnet section
     has none, and one with a section has exactly that section (nothing merged from the demo's)."""
