@@ -47,7 +47,8 @@ clean:
 # Mutation testing (issue 17), not in CI: mutmut ([tool.mutmut] in pyproject.toml) mutates a copy
 # of src/steel in ./mutants/ and runs the fast unit tests (-m "not workflow") that reach each
 # mutant. Slow (hours for all modules on 2 cores); results stay in ./mutants/ for mutants-score,
-# but a module given here is retested whole (retest survivors: .venv/bin/mutmut run NAME...). Pick modules with MUTANTS_MODULES="losses metrics";
+# but a module given here is retested whole (retest survivors: .venv/bin/mutmut run NAME...).
+# Pick modules with MUTANTS_MODULES="losses metrics";
 # `make mutants-score` prints killed/total per module, `.venv/bin/mutmut show NAME` a survivor.
 MUTANTS_MODULES ?= losses batches params sweeps metrics jobs sheets optimise
 MUTANTS_JOBS ?= 2
