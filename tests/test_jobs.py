@@ -746,7 +746,7 @@ def test_methods_sheet_job_panels_notes_and_table(tmp_path, monkeypatch):
         (
             "Network of Steel",
             str(runs / "conv4_3-20" / "stylized.png"),
-            "conv4_3-20 · CER 0.25 · art 0.02 · style 0.30",
+            "CER 0.25 · art 0.02 · style 0.30 · conv4_3-20",
         ),
         ("MSG-Net", str(runs / "msgnet" / "stylized.png"), "CER 1.00 · art n/a: not measured · style 0.05"),
     ]

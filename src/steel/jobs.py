@@ -390,8 +390,8 @@ def methods_sheet_job(
             image, metrics = run_root / cell / "stylized.png", run_root / cell / "metrics.json"
         values = _read_json(metrics) if metrics is not None and metrics.is_file() else None
         note = None if values is None else metrics_note(values)
-        if label == "Network of Steel":  # which cell the pair's best.json recommends
-            note = f"{cell} · {note}" if note else cell
+        if label == "Network of Steel":  # which cell: after the numbers, which a long id would cut off
+            note = f"{note} · {cell}" if note else cell
         panels.append((label, str(image), note))
         if values is not None:
             rows.append({"method": label, "cell": cell or "", **{k: values.get(k) for k in METHODS_COLUMNS}})
