@@ -14,6 +14,7 @@ from PIL import Image
 from steel import jobs
 from steel.errors import SteelError
 from steel.metrics import choose_best, selection_limits
+from steel.outputs import write_table
 from steel.sweeps import Sweep
 
 OPTIMIZER = {"iterations": 7, "name": "lbfgs", "lr": 0.5, "init": "random", "log_every": 3, "amp": True}
@@ -367,7 +368,7 @@ def test_reference_metrics_job_measures_the_content_at_the_runs_size(tmp_path, m
 
 def test_write_tsv_takes_the_union_of_columns_and_leaves_missing_values_empty(tmp_path):
     path = tmp_path / "t.tsv"
-    jobs._write_tsv([{"cell": "a", "cer": 0.5}, {"cell": "b", "ocr_text": "Qø", "cer": None}], path)
+    write_table([{"cell": "a", "cer": 0.5}, {"cell": "b", "ocr_text": "Qø", "cer": None}])(path)
     assert path.read_bytes().decode("utf-8") == "cell\tcer\tocr_text\na\t0.5\t\nb\t\tQø\n"
     assert jobs.read_table(path) == [
         {"cell": "a", "cer": 0.5, "ocr_text": None},
@@ -506,7 +507,7 @@ def _tables(tmp_path: Path, *tables) -> tuple[list[str], Path]:
             (run_root / row["cell"]).mkdir(parents=True, exist_ok=True)
             Image.fromarray(pixels).save(run_root / row["cell"] / "stylized.png")
         path = tmp_path / f"table{i}.tsv"
-        jobs._write_tsv([jobs._with_method(row) for row in rows], path)
+        write_table([jobs._with_method(row) for row in rows])(path)
         paths.append(str(path))
     return paths, run_root
 
@@ -971,7 +972,7 @@ def test_tables_and_metrics_files_are_utf8_under_an_ascii_locale(tmp_path, monke
 
     path = tmp_path / "t.tsv"
     rows = [{"cell": "conv4_3-20", "ocr_text": "Quørix"}]
-    jobs._write_tsv(rows, path)
+    write_table(rows)(path)
     assert path.read_bytes().decode("utf-8") == "cell\tocr_text\nconv4_3-20\tQuørix\n"
     assert jobs.read_table(path) == rows
     assert jobs._read_json(_json(tmp_path / "m.json", {"ocr_text": "Quørix"})) == {"ocr_text": "Quørix"}
@@ -996,7 +997,7 @@ def test_a_line_break_in_an_ocr_text_survives_the_table(tmp_path):
     """The OCR may read a logo as two lines: the text comes back exactly, CR LF included."""
     path = tmp_path / "t.tsv"
     rows = [{"cell": "a", "ocr_text": "Quo\r\nrix"}, {"cell": "b", "ocr_text": "Quo\nrix"}]
-    jobs._write_tsv(rows, path)
+    write_table(rows)(path)
     assert jobs.read_table(path) == rows
 
 

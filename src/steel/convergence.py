@@ -430,16 +430,6 @@ def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = RE
 # --- the workflow's jobs ----------------------------------------------------------------------
 
 
-def _write_rows(rows: Sequence[Mapping], path: Path) -> None:
-    import csv
-
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, columns, delimiter="\t", lineterminator="\n", restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def trace_job(
     style: str,
     content: str,
@@ -459,7 +449,7 @@ def trace_job(
     from steel.devices import resolve_device
     from steel.images import has_dark_background, load_image, parse_invert, should_invert
     from steel.jobs import settings_from_config
-    from steel.outputs import StagedFiles
+    from steel.outputs import StagedFiles, write_table
     from steel.weights import load_weights
 
     torch.set_num_threads(max(1, int(threads)))
@@ -493,7 +483,7 @@ def trace_job(
         on_log=progress,
     )
     with StagedFiles() as staged:
-        staged.stage(Path(out), lambda tmp: _write_rows(rows, tmp))
+        staged.stage(Path(out), write_table(rows))
     print(f"done: {len(rows)} rows, {rows[-1]['run_seconds']:.1f} s of optimisation", flush=True)
     return rows
 
@@ -508,7 +498,7 @@ def pair_job(
 ) -> list[dict]:
     """A pair's plot, all its traces in one TSV and the summary markdown; returns the summary."""
     from steel.jobs import read_table
-    from steel.outputs import StagedFiles
+    from steel.outputs import StagedFiles, write_table
     from steel.plots import convergence_plot, save_figure
 
     rows = []
@@ -517,7 +507,7 @@ def pair_job(
             rows.append(row | {"schedule": schedule, "cell": str(row["cell"])})
     summary = summarise(rows, reference)
     with StagedFiles() as staged:
-        staged.stage(Path(out_tsv), lambda tmp: _write_rows(rows, tmp))
+        staged.stage(Path(out_tsv), write_table(rows))
         staged.stage(
             Path(out_md),
             lambda tmp: tmp.write_text(summary_markdown(summary, title, reference), encoding="utf-8"),

@@ -205,17 +205,6 @@ def _read_json(path: str | Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def _write_tsv(rows: list[dict], path: Path) -> None:
-    """Rows as a UTF-8 TSV with the union of their keys as columns (missing and ``None`` = empty)."""
-    import csv
-
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, columns, delimiter="\t", lineterminator="\n", restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 #: cells of other methods in a pair's run folder (cell id -> method): measured like a cell, shown
 #: beside the sweeps' cells in the metrics tables, never a candidate of the best-cell rule
 COMPARISON_CELLS = {"msgnet": "MSG-Net"}
@@ -252,7 +241,7 @@ def metrics_table_job(
     never chosen. Every row names its ``method``. Returns the chosen cell id.
     """
     from steel.metrics import choose_best, selection_limits
-    from steel.outputs import StagedFiles
+    from steel.outputs import StagedFiles, write_table
     from steel.plots import save_figure, tradeoff_plot
 
     rows = [_read_json(path) for path in metrics]
@@ -277,7 +266,7 @@ def metrics_table_job(
     )
     table_rows = [_with_method(row) for row in [*rows, *others]]
     with StagedFiles() as staged:
-        staged.stage(Path(table), lambda tmp: _write_tsv(table_rows, tmp))
+        staged.stage(Path(table), write_table(table_rows))
     save_figure(figure, plot)
     return best
 
@@ -372,9 +361,7 @@ def methods_sheet_job(
     cell; None: not in the config), Network of Steel's recommended cell (from ``best``, the pair's
     ``best.json``) and MSG-Net's cell ``msgnet``, cells read from ``run_root/<cell>/``. Writes the
     sheet and a TSV of the same numbers (one row per method with metrics); returns the rows."""
-    import csv
-
-    from steel.outputs import StagedFiles, write_png
+    from steel.outputs import StagedFiles, write_png, write_table
     from steel.sheets import methods_sheet
 
     run_root = Path(run_root)
@@ -397,16 +384,8 @@ def methods_sheet_job(
             rows.append({"method": label, "cell": cell or "", **{k: values.get(k) for k in METHODS_COLUMNS}})
     sheet = methods_sheet(panels, title=f"Methods: {title}")
 
-    def write_table(tmp: Path) -> None:
-        with tmp.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(
-                handle, ["method", "cell", *METHODS_COLUMNS], delimiter="\t", lineterminator="\n"
-            )
-            writer.writeheader()
-            writer.writerows(rows)
-
     with StagedFiles() as staged:
-        staged.stage(Path(table_out), write_table)
+        staged.stage(Path(table_out), write_table(rows, ["method", "cell", *METHODS_COLUMNS]))
         staged.stage(Path(sheet_out), write_png(sheet))
     return rows
 

@@ -87,6 +87,20 @@ def write_json(data) -> Callable[[Path], None]:
     )
 
 
+def write_table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> Callable[[Path], None]:
+    """Rows as a UTF-8 TSV; columns: ``columns``, else the union of the rows' keys in first-seen
+    order (missing and ``None`` = empty)."""
+
+    def write(path: Path) -> None:
+        names = list(columns) if columns is not None else list(dict.fromkeys(k for row in rows for k in row))
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, names, delimiter="\t", lineterminator="\n", restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+
+    return write
+
+
 def write_tsv(rows: Sequence[dict[str, float]]) -> Callable[[Path], None]:
     def write(path: Path) -> None:
         with path.open("w", newline="", encoding="utf-8") as handle:
