@@ -178,32 +178,13 @@ class FullSizeLoss:
         import torch
 
         from steel.features import VGGFeatures
-        from steel.losses import StyleTransferLoss, luminance
+        from steel.optimise import network_targets, target_loss
 
         self.device = torch.device(device)
         style_layers = ordered({name for cell in cells for name in cell})
         self.extractor = VGGFeatures(weights, [*style_layers, settings.content_layer]).to(self.device)
-        style, content = style.to(self.device), content.to(self.device)
-        if settings.colour == "grey":
-            style = luminance(style).expand(-1, 3, -1, -1)
-            content = luminance(content).expand(-1, 3, -1, -1)
-        with torch.no_grad():
-            style_features = {k: v for k, v in self.extractor(style).items() if k in style_layers}
-            content_features = self.extractor(content)
-        self.loss = StyleTransferLoss(
-            style_features,
-            content_features,
-            cells,
-            settings.content_layer,
-            settings.content_weight,
-            settings.tv_weight,
-            {name: tuple(content_features[name].shape[2:]) for name in style_layers},
-            settings.normalise,
-            settings.style_weight,
-            content if settings.shape_weight > 0 else None,
-            settings.shape_weight,
-            settings.shape_reach,
-        ).to(self.device)
+        style, content = network_targets(style.to(self.device), content.to(self.device), settings)
+        self.loss = target_loss(self.extractor, style, content, cells, settings).to(self.device)
         self.size = tuple(content.shape[2:])
         self.cells = len(cells)
 

@@ -183,6 +183,44 @@ def resized(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return F.interpolate(images, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
 
 
+def network_targets(style: torch.Tensor, content: torch.Tensor, settings: Settings) -> tuple:
+    """The style and content images as the targets are computed from: grey logos for a grey run
+    (a grey image cannot match colour Grams), else as they are."""
+    if settings.colour == "grey":
+        return luminance(style).expand(-1, 3, -1, -1), luminance(content).expand(-1, 3, -1, -1)
+    return style, content
+
+
+def target_loss(
+    extractor: VGGFeatures,
+    style: torch.Tensor,
+    content: torch.Tensor,
+    cells: Sequence[Mapping[str, float]],
+    settings: Settings,
+    scale: float = 1.0,
+) -> StyleTransferLoss:
+    """The loss of ``cells`` against the targets of ``style`` and ``content`` (already at a stage's
+    size, as :func:`network_targets` gives them); ``scale``: the stage's fraction of the width."""
+    style_layers = ordered({name for c in cells for name in c})
+    with torch.no_grad():
+        style_features = {k: v for k, v in extractor(style).items() if k in style_layers}
+        content_features = extractor(content)
+    return StyleTransferLoss(
+        style_features,
+        content_features,
+        cells,
+        settings.content_layer,
+        settings.content_weight,
+        settings.tv_weight,
+        {name: tuple(content_features[name].shape[2:]) for name in style_layers},
+        settings.normalise,
+        settings.style_weight,
+        content if settings.shape_weight > 0 else None,
+        settings.shape_weight,
+        settings.shape_reach * scale,  # px at the working width
+    )
+
+
 @dataclass
 class Result:
     images: torch.Tensor  # (B, 3, H, W), 0-255, on the CPU
@@ -354,8 +392,8 @@ class _Loop:
         self.checkpoint, self.checkpoint_every = checkpoint, checkpoint_every
         self.fingerprint = _fingerprint(weights, style, content, cells, settings) if checkpoint else None
         self.stages = stages(settings, content.shape[2], content.shape[3])
-        self.style_layers = ordered({name for c in cells for name in c})
-        self.extractor = VGGFeatures(weights, [*self.style_layers, settings.content_layer]).to(device)
+        style_layers = ordered({name for c in cells for name in c})
+        self.extractor = VGGFeatures(weights, [*style_layers, settings.content_layer]).to(device)
         self.cuda = device.type == "cuda"
         self.memory_format = (
             torch.channels_last if settings.channels_last and self.cuda else torch.contiguous_format
@@ -363,9 +401,7 @@ class _Loop:
         self.extractor.to(memory_format=self.memory_format)
         style, content = style.to(device), content.to(device)
         self.grey = settings.colour == "grey"
-        if self.grey:  # targets from the grey logos too: a grey image cannot match colour Grams
-            style, content = luminance(style).expand(-1, 3, -1, -1), luminance(content).expand(-1, 3, -1, -1)
-        self.full_style, self.full_content = style, content
+        self.full_style, self.full_content = network_targets(style, content, settings)
         self.logs: list[list[dict[str, float]]] = [[] for _ in cells]
         self.snapshots: list[tuple[int, torch.Tensor]] = []
         self.step = 0
@@ -381,23 +417,8 @@ class _Loop:
         if stage.scale != 1.0:
             style = resized(style, round(style.shape[2] * stage.scale), round(style.shape[3] * stage.scale))
         self.content = resized(self.full_content, stage.height, stage.width)
-        with torch.no_grad():
-            style_features = {k: v for k, v in self.extractor(style).items() if k in self.style_layers}
-            content_features = self.extractor(self.content)
-        self.loss = StyleTransferLoss(
-            style_features,
-            content_features,
-            self.cells,
-            s.content_layer,
-            s.content_weight,
-            s.tv_weight,
-            {name: tuple(content_features[name].shape[2:]) for name in self.style_layers},
-            s.normalise,
-            s.style_weight,
-            self.content if s.shape_weight > 0 else None,
-            s.shape_weight,
-            s.shape_reach * stage.scale,  # px at the working width
-        ).to(self.device)
+        self.loss = target_loss(self.extractor, style, self.content, self.cells, s, stage.scale)
+        self.loss.to(self.device)
         if previous is None:
             start = initial_image(s.init, self.content, style, s.seed)
             if self.grey:  # the optimised pixels: one channel, fed to the network as three
