@@ -123,6 +123,7 @@ def top_table(prof, device, steps: int, count: int, title: str) -> None:
 
 def profile_loop(weights, style, content, cells, device, steps: int, count: int) -> None:
     loop = _Loop(weights, style, content, cells, Settings(iterations=steps), device, None, 0, False)
+    loop.enter(loop.stages[0], None)
     for _ in range(3):
         loop.adam_step()
     sync(device)

@@ -77,7 +77,7 @@ class Settings:
     style_weight: float | None = None  # global style weight; None: the normalisation's default
     log_every: int = 100
     snapshot_every: int = 0  # 0 = no snapshots
-    amp: bool = False  # CUDA only: bfloat16 autocast for the network
+    amp: bool = False  # bfloat16 autocast for the network (CUDA and CPU; changes results)
     channels_last: bool = False  # CUDA only
     colour: str = "rgb"  # rgb | grey: one luminance channel, R = G = B by construction
     shape_weight: float = 0.0  # the shape term (steel.losses.shape_loss); 0 = off
@@ -467,7 +467,7 @@ class _Loop:
         with torch.autocast(
             self.device.type,
             dtype=torch.bfloat16,
-            enabled=self.settings.amp and self.cuda,
+            enabled=self.settings.amp and self.device.type in ("cuda", "cpu"),
             cache_enabled=not self.use_graph,  # no cast cache across graph replays
         ):
             features = self.extractor(x)
