@@ -582,6 +582,23 @@ def test_best_job_without_measured_values_counts_them_as_within_the_limits(tmp_p
     assert (choice["qualified"], choice["readable"], choice["clean"]) == (True, True, True)
 
 
+def test_best_job_counts_a_missing_number_as_choose_best_does(tmp_path):
+    """Among measured rows a row without a CER (OCR failed) or artefact share is not within the
+    limits: the fallback that picks it must not call it readable or clean."""
+    rows = [
+        {"cell": "conv4_3-20", "cer": 0.75, "style_strength": 0.3, "artefacts": None},
+        {"cell": "conv4_3-200", "cer": None, "style_strength": 0.9, "artefacts": 0.0},
+    ]
+    tables, run_root = _tables(tmp_path, rows)
+    reference = str(_json(tmp_path / "reference.json", REFERENCE))
+    choice = jobs.best_job(
+        tables, str(run_root), 0.5, tmp_path / "b.json", tmp_path / "b.png", reference, 0.1
+    )
+    # nothing is readable: the lowest CER wins, and its missing artefact share is not clean
+    assert choice["cell"] == "conv4_3-20"
+    assert (choice["qualified"], choice["readable"], choice["clean"]) == (False, False, False)
+
+
 # ---- sheets -------------------------------------------------------------------------------------
 
 

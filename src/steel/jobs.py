@@ -465,7 +465,7 @@ def best_job(
     cell's metrics) and a copy of the chosen image; returns the choice."""
     import shutil
 
-    from steel.metrics import choose_best, selection_limits
+    from steel.metrics import choose_best, limits_met, selection_limits
     from steel.outputs import StagedFiles, write_json
 
     rows = {}
@@ -474,13 +474,9 @@ def best_job(
             rows[row["cell"]] = row
     reference_row = _read_json(reference) if reference is not None else None
     limits = selection_limits(reference_row, max_cer, max_artefacts)
-    best = dict(choose_best(list(rows.values()), limits["cer_limit"], limits["artefact_limit"]))
-    readable = best.get("cer") is None or best["cer"] <= limits["cer_limit"]
-    clean = (
-        limits["artefact_limit"] is None
-        or best.get("artefacts") is None
-        or best["artefacts"] <= limits["artefact_limit"]
-    )
+    pool = list(rows.values())
+    best = dict(choose_best(pool, limits["cer_limit"], limits["artefact_limit"]))
+    readable, clean = limits_met(best, pool, limits["cer_limit"], limits["artefact_limit"])
     choice = {
         "cell": best["cell"],
         "rule": limits["rule"],

@@ -489,6 +489,21 @@ def selection_limits(reference: Mapping | None, max_cer: float, max_artefacts: f
     return {"cer_limit": cer_limit, "artefact_limit": artefact_limit, "rule": rule}
 
 
+def limits_met(row: Mapping, rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None):
+    """``(readable, clean)``: whether ``row`` keeps within each limit, as :func:`choose_best` counts.
+
+    A missing number fails its limit, unless no row of ``rows`` has that number at all (content
+    without text, a non-white background): then the limit cannot be checked and every row meets it.
+    """
+    cer, artefacts = _number(row.get("cer")), _number(row.get("artefacts"))
+    has_cer = any(_number(other.get("cer")) is not None for other in rows)
+    has_artefacts = any(_number(other.get("artefacts")) is not None for other in rows)
+    readable = not has_cer or (cer is not None and cer <= max_cer)
+    clean = max_artefacts is None or not has_artefacts
+    clean = clean or (artefacts is not None and artefacts <= max_artefacts)
+    return readable, clean
+
+
 def choose_best(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None = None) -> Mapping:
     """The recommended cell: the most style that stays readable and clean.
 
@@ -523,14 +538,9 @@ def choose_best(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | 
             str(row.get("cell")),
         )
 
-    has_cer = any(_number(row.get("cer")) is not None for row in rows)
-    has_artefacts = any(_number(row.get("artefacts")) is not None for row in rows)
-    readable = [row for row in rows if not has_cer or value(row, "cer", math.inf) <= max_cer]
-    clean = [
-        row
-        for row in readable
-        if max_artefacts is None or not has_artefacts or value(row, "artefacts", math.inf) <= max_artefacts
-    ]
+    met = {id(row): limits_met(row, rows, max_cer, max_artefacts) for row in rows}
+    readable = [row for row in rows if met[id(row)][0]]
+    clean = [row for row in readable if met[id(row)][1]]
     if clean:
         return min(clean, key=by_style)
     if readable:
