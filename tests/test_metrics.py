@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -487,3 +488,165 @@ def test_selection_limits_follow_the_reference():
         "artefact_limit": None,
         "rule": metrics.selection_limits({}, 0.25, None)["rule"],
     }
+
+
+# --- details that surviving mutants (make mutants) showed unpinned ------------------------------
+
+TIMINGS = ("ocr_seconds", "artefact_seconds", "style_seconds", "seconds")
+
+
+def test_cell_metrics_rounds_numbers_to_6_digits_and_timings_to_4(content, style, weights):
+    """Reading ``Corvantis`` against an 11-letter word gives CER 2/11, whose 7th digit is not 0."""
+    started = time.perf_counter()
+    blend = Image.blend(content, style, 0.3)
+    blend.putpixel((1, 1), (255, 0, 0))  # one colour pixel of 384 x 80: a share with 7+ digits
+    result = metrics.cell_metrics(blend, content, style, WORD + "xx", weights)
+    elapsed = time.perf_counter() - started
+    assert result["ocr_text"] == WORD and result["cer"] == round(2 / 11, 6)
+    assert result["colour_share"] == round(1 / (SIZE[0] * SIZE[1]), 6)
+    for key in (
+        "cer",
+        "ocr_confidence",
+        "colour_share",
+        "colour_mean",
+        "style_strength",
+        "style_strength_relu",
+    ):
+        assert isinstance(result[key], float) and result[key] == round(result[key], 6), key
+    assert all(
+        result[f"style_strength_{name}"] == round(result[f"style_strength_{name}"], 6)
+        for name in metrics.STYLE_STRENGTH_LAYERS
+    )
+    assert result["colour_mean"] != round(result["colour_mean"], 5)  # so 6 digits are really kept
+    for key in TIMINGS:
+        assert isinstance(result[key], float) and result[key] == round(result[key], 4), key
+        assert 0 <= result[key] <= elapsed + 1e-4, key
+    assert (
+        result["ocr_seconds"] + result["artefact_seconds"] + result["style_seconds"]
+        <= result["seconds"] + 3e-4
+    )
+
+
+def test_no_text_gives_the_same_keys_as_a_reading(content):
+    read = metrics.readability(content, content, WORD)
+    unread = metrics.readability(content, content, " ")
+    assert set(unread) == set(read)
+    assert unread["note"] == metrics.NO_TEXT and all(unread[k] is None for k in read if k != "note")
+
+
+def test_style_strength_is_none_where_content_and_style_agree(content, weights):
+    """Nothing to move towards: no number (not 0, not a division by zero), for every layer."""
+    result = metrics.style_strength(content, content, content, weights)
+    assert set(result) == {
+        "style_strength",
+        "style_strength_relu",
+        *(f"style_strength_{name}" for name in metrics.STYLE_STRENGTH_LAYERS),
+    }
+    assert all(value is None for value in result.values())
+
+
+def test_normalised_grams_divide_by_channels_height_and_width(content, weights):
+    import torch
+
+    from steel.features import VGGFeatures
+    from steel.images import to_tensor
+
+    grams = metrics.normalised_grams(content, weights)
+    with torch.no_grad():
+        features = VGGFeatures(weights, ["pool1", "relu3_3"])(to_tensor(content))
+    for name, f in features.items():
+        c, h, w = f.shape[1:]
+        flat = f[0].reshape(c, h * w).double()
+        torch.testing.assert_close(grams[name], flat @ flat.T / (c * h * w), rtol=1e-5, atol=0)
+
+
+def test_grams_are_cached_per_weights_and_image_newest_kept(content, weights):
+    import copy
+    import dataclasses
+
+    other = dataclasses.replace(weights, features=copy.deepcopy(weights.features))
+    for parameter in other.features.parameters():
+        parameter.data.mul_(1.5)
+    assert metrics._extractor(weights) is metrics._extractor(weights)  # built once per weights
+    assert metrics._extractor(other) is not metrics._extractor(weights)
+    mine, theirs = metrics.normalised_grams(content, weights), metrics.normalised_grams(content, other)
+    assert not np.allclose(mine["pool1"].numpy(), theirs["pool1"].numpy())  # not each other's
+    images = [block(background=255 - i) for i in range(metrics._GRAM_CACHE_SIZE + 2)]
+    for image in images:
+        metrics.normalised_grams(image, weights)
+    assert len(metrics._GRAMS) == metrics._GRAM_CACHE_SIZE
+    again = metrics.normalised_grams(images[-1], weights)
+    assert (
+        len(metrics._GRAMS) == metrics._GRAM_CACHE_SIZE
+        and again is metrics._GRAMS[next(reversed(metrics._GRAMS))]
+    )
+
+
+def test_run_metrics_uses_the_runs_sizes_and_names_the_cell_by_its_folder(tmp_path, content, style, weights):
+    run = tmp_path / "conv4_2-200"
+    run.mkdir()
+    stylized = Image.blend(content, style, 0.4)
+    stylized.save(run / "stylized.png")
+    content.resize((2 * SIZE[0], 2 * SIZE[1])).save(tmp_path / "content.png")
+    style.resize((2 * SIZE[0], 2 * SIZE[1])).save(tmp_path / "style.png")
+    record = {
+        "content": {"path": str(tmp_path / "content.png"), "width": SIZE[0], "height": SIZE[1]},
+        "style": {"path": str(tmp_path / "style.png"), "width": SIZE[0], "height": SIZE[1]},
+    }
+    (run / "run.json").write_text(json.dumps(record))
+    result = metrics.run_metrics(run, WORD, weights)
+    at_size = [
+        Image.open(tmp_path / name).convert("RGB").resize(SIZE, Image.Resampling.LANCZOS)
+        for name in ("content.png", "style.png")
+    ]
+    expected = metrics.cell_metrics(stylized, *at_size, WORD, weights)
+    assert result["cell"] == "conv4_2-200"
+    for key, value in expected.items():
+        if key not in TIMINGS:
+            assert result[key] == value, key
+
+
+def test_a_content_of_another_size_is_resized_to_the_stylized_one_with_lanczos(content):
+    stylized = specks(content)
+    large = content.resize((2 * SIZE[0], 2 * SIZE[1]), Image.Resampling.NEAREST)
+    back = large.resize(SIZE, Image.Resampling.LANCZOS)
+    assert not np.array_equal(np.asarray(back), np.asarray(content))  # Lanczos is not the identity
+    assert metrics.artefact_metrics(stylized, large) == metrics.artefact_metrics(stylized, back)
+    assert metrics.artefact_metrics(stylized, content.convert("L")) == metrics.artefact_metrics(
+        stylized, content
+    )
+
+
+def test_on_light_follows_the_content_when_given():
+    dark, light = block(background=20, ink=255), block(background=235)  # each the other inverted
+    assert np.array_equal(np.asarray(metrics.on_light(dark)), np.asarray(light))  # judged by itself
+    assert np.array_equal(np.asarray(metrics.on_light(dark, light)), np.asarray(dark))  # by the content
+    assert np.array_equal(np.asarray(metrics.on_light(light, dark)), np.asarray(dark))
+
+
+def test_glyph_mask_dilates_by_the_images_height_not_its_width():
+    wide = block((400, 50), (200, 25, 201, 26))  # one ink pixel; radius 2 by height, 16 by width
+    assert metrics.glyph_mask(wide).sum() == (2 * metrics.dilation_radius(50) + 1) ** 2 == 25
+
+
+def test_background_limits_are_inclusive_and_the_message_names_the_share():
+    assert metrics.background_problem(block(background=metrics.LIGHT_LEVEL)) is None
+    assert metrics.background_problem(block(background=metrics.LIGHT_LEVEL - 1)).startswith(
+        "background not light"
+    )
+    content = Image.new("RGB", (20, 10), "white")  # 200 pixels
+    mask = np.ones((10, 20), bool)
+    mask.flat[:10] = False  # exactly 5 % outside the glyphs
+    assert metrics.background_problem(content, mask) is None
+    mask.flat[5:10] = True
+    assert metrics.background_problem(content, mask) == "background too small (2.5 % of pixels < 5 %)"
+    assert metrics.background_problem(content) is None  # its own mask: nothing is a glyph
+
+
+def test_a_spread_of_exactly_the_limit_is_not_colour():
+    content = block()
+    stylized = np.array(content)
+    stylized[0, 0] = (200, 200, 200 + metrics.COLOUR_SPREAD)
+    stylized[0, 1] = (200, 200, 201 + metrics.COLOUR_SPREAD)
+    result = metrics.artefact_metrics(Image.fromarray(stylized), content)
+    assert result["colour_share"] == round(1 / 5000, 6)

@@ -120,3 +120,39 @@ def test_unmeasured_artefacts_or_cer_count_as_the_worst_in_the_limits_and_the_fa
     # no cell is readable: the lowest CER, unmeasured last
     rows = [_row("a", 0.9, 0.0, None), _row("b", 0.2, 0.0, 0.9)]
     assert choose_best(rows, max_cer=0.5)["cell"] == "b"
+
+
+@pytest.mark.parametrize("text", ["", " nan ", "NaN", "none", "None", "NA", "na", "inf", "-inf"])
+def test_missing_or_non_finite_table_values_are_no_number(text):
+    # TSV cells read back as text: every spelling of "missing" and infinities are no number
+    assert metrics._number(text) is None
+    assert metrics._number(float(text)) is None if text.strip().lower() in ("nan", "inf", "-inf") else True
+
+
+def test_numbers_read_back_from_text():
+    assert metrics._number(" 0.25 ") == 0.25 and metrics._number(3) == 3.0 and metrics._number(None) is None
+
+
+def test_a_row_with_equal_style_and_more_errors_is_off_the_front():
+    rows = [
+        {"cell": "a", "style_strength": 0.4, "cer": 0.1},
+        {"cell": "b", "style_strength": 0.4, "cer": 0.2},
+        {"cell": "c", "style_strength": 0.2, "cer": 0.1},
+    ]
+    assert metrics.pareto_front(rows) == ["a"]
+
+
+def test_selection_limits_in_words_and_to_6_digits():
+    limits = metrics.selection_limits({"cer": 0.1234567, "artefacts": 0.0000004}, 0.1, 0.2000001)
+    assert limits["cer_limit"] == 0.223457 and limits["artefact_limit"] == 0.2
+    assert limits["rule"] == (
+        "highest style strength among the cells with CER <= 0.223457 (the unstyled reference's "
+        "0.123457 + max_cer 0.1) and artefacts <= 0.2 (the reference's 4e-07 + max_artefacts 0.2); "
+        "ties: fewer artefacts, lower CER. If none qualifies: the fewest artefacts among the readable "
+        "cells, else the lowest CER"
+    )
+    unlimited = metrics.selection_limits({"cer": 0.0, "artefacts": 0.1}, 0.0, None)["rule"]
+    assert "and no artefact limit (max_artefacts: null);" in unlimited
+    unmeasured = metrics.selection_limits({"cer": 0.0, "artefact_note": "grey ground"}, 0.0, 0.1)["rule"]
+    assert "and no artefact limit (artefacts not measured: grey ground);" in unmeasured
+    assert "(artefacts not measured: no reference);" in metrics.selection_limits(None, 0.0, 0.1)["rule"]
