@@ -518,6 +518,8 @@ def test_cell_metrics_rounds_numbers_to_6_digits_and_timings_to_4(content, style
         for name in metrics.STYLE_STRENGTH_LAYERS
     )
     assert result["colour_mean"] != round(result["colour_mean"], 5)  # so 6 digits are really kept
+    strengths = metrics.style_strength(Image.blend(content, style, 0.7), content, style, weights)
+    assert all(0 < value < 1 and value == round(value, 6) for value in strengths.values()), strengths
     for key in TIMINGS:
         assert isinstance(result[key], float) and result[key] == round(result[key], 4), key
         assert 0 <= result[key] <= elapsed + 1e-4, key
