@@ -365,3 +365,75 @@ def test_shape_term_makes_no_tensor_per_step(monkeypatch):
 
     monkeypatch.setattr(torch, "tensor", refused)
     assert loss(features, content)["shape"].item() == 0.0
+
+
+# ---- details that surviving mutants (make mutants) showed unpinned ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("normalise", "expected"),
+    [
+        ("paper", 12 / (4 * 2**2 * 3**2)),  # sum (G - A)^2 / (4 H^2 W^2)
+        ("gatys", 12 / (4 * 2**2 * 6**2)),  # / (4 C^2 M^2), C = 2 maps, M = H W = 6
+        ("rrmina", 12 / 6**2 / 4 / 2**2),  # mean ((G - A) / M)^2 / C^2
+    ],
+)
+def test_each_normalisation_compares_the_gram_with_a_non_zero_target(normalise, expected):
+    grams = torch.tensor([[[1.0, 2.0], [2.0, 5.0]]])
+    target = torch.tensor([[[0.0, 1.0], [1.0, 2.0]]])  # G - A = [[1, 1], [1, 3]]: 12 squared
+    torch.testing.assert_close(style_layer_loss(grams, target, 2, 3, normalise), torch.tensor([expected]))
+
+
+def test_an_unknown_normalisation_is_named():
+    words = r"^unknown loss normalise 'bogus'; use one of paper, gatys, rrmina$"
+    with pytest.raises(SteelError, match=words):
+        style_layer_loss(torch.ones(1, 1, 1), torch.ones(1, 1, 1), 1, 1, "bogus")
+
+
+def test_luminance_and_darkness_by_hand():
+    from steel.losses import darkness, luminance
+
+    pixel = torch.tensor([10.0, 20.0, 30.0]).reshape(1, 3, 1, 1)
+    torch.testing.assert_close(luminance(pixel), torch.tensor([[[[0.299 * 10 + 0.587 * 20 + 0.114 * 30]]]]))
+    torch.testing.assert_close(darkness(pixel), 255.0 - luminance(pixel))
+    torch.testing.assert_close(darkness(torch.full((1, 3, 1, 1), 255.0)), torch.zeros(1, 1, 1, 1))
+
+
+def test_a_pixel_exactly_at_the_glyph_level_is_not_a_glyph():
+    from steel.losses import GLYPH_LEVEL, glyph_distance
+
+    logo = torch.full((1, 3, 5, 5), 255.0)
+    logo[:, :, 2, 2] = 255.0 - GLYPH_LEVEL  # darkness exactly GLYPH_LEVEL
+    assert glyph_distance(logo, 4).eq(4).all()
+    logo[:, :, 2, 2] -= 1.0
+    assert glyph_distance(logo, 4)[0, 0, 2, 2] == 0
+
+
+def test_shape_weights_reach_up_to_the_longer_side_of_a_tall_image():
+    from steel.losses import shape_weights
+
+    blank = torch.full((1, 3, 30, 6), 255.0)  # no glyph: every pixel at the limit, 30 (not 6)
+    assert shape_weights(blank, 8.0).eq(22.0).all()
+
+
+def test_faint_content_ink_far_from_the_glyphs_is_not_added_ink():
+    from steel.losses import darkness, shape_loss, shape_weights
+
+    content = _glyph_logo()
+    content[:, :, 30:33, 2:5] = 200.0  # a light grey mark (darkness 55, not a glyph), far out
+    weights = shape_weights(content, 4.0)
+    assert weights[0, 0, 31, 3] > 0
+    assert shape_loss(content, darkness(content), weights).item() == 0.0
+
+
+def test_the_shape_term_is_off_by_default_and_needs_a_content():
+    from steel.losses import shape_weights
+
+    content = _glyph_logo()
+    features = {"conv1_2": torch.rand(1, 4, 8, 8), "conv4_2": torch.rand(1, 4, 8, 8)}
+    args = ({"conv1_2": features["conv1_2"]}, {"conv4_2": features["conv4_2"]})
+    common = ([{"conv1_2": 20.0}], "conv4_2", 1.0, 0.001, {"conv1_2": (8, 8)})
+    assert "shape" not in StyleTransferLoss(*args, *common, shape_content=content)(features, content)
+    assert "shape" not in StyleTransferLoss(*args, *common, shape_weight=2.0)(features, content)
+    on = StyleTransferLoss(*args, *common, shape_content=content, shape_weight=2.0)
+    torch.testing.assert_close(on.shape_weights, shape_weights(content, 8.0))  # the default reach

@@ -81,7 +81,7 @@ def test_levenshtein_needs_all_three_edits_and_handles_empty_strings():
 
 
 def test_an_empty_reference_text_is_refused_with_a_reason():
-    with pytest.raises(SteelError, match="^the character error rate needs a non-empty reference text$"):
+    with pytest.raises(SteelError, match=r"^the character error rate needs a non-empty reference text$"):
         character_error_rate("abc", " \u3000")
 
 
@@ -101,7 +101,7 @@ def test_best_ranks_missing_numbers_last_and_breaks_ties_by_artefacts_then_cer()
 
 
 def test_best_of_no_rows_is_refused_with_a_reason():
-    with pytest.raises(SteelError, match="^no cells to choose from$"):
+    with pytest.raises(SteelError, match=r"^no cells to choose from$"):
         choose_best([], max_cer=0.5)
 
 
