@@ -195,3 +195,55 @@ def test_sheet_of_a_setting_sweep_labels_the_setting(tmp_path):
     assert layout.column_label[0] == "loss.content_weight"
     assert [text for text, _ in layout.column_headers] == ["1", "10"]
     assert "loss: normalise gatys" in " ".join(text for text, *_ in layout.title_lines)
+
+
+# ---- details that surviving mutants (make mutants) showed unpinned ---------------------------------
+
+
+def test_pairs_listed_in_the_config_are_checked_and_kept_once_in_order():
+    from steel.sweeps import pairs_from_config
+
+    config = {"styles": {"iron": "a.png", "doom": "b.png"}, "contents": {"acme": "c.png", "zeta": "d.png"}}
+    assert pairs_from_config(config) == [
+        ("iron", "acme"),
+        ("iron", "zeta"),
+        ("doom", "acme"),
+        ("doom", "zeta"),
+    ]
+    listed = config | {"pairs": [["doom", "zeta"], ["iron", "acme"], ["doom", "zeta"]]}
+    assert pairs_from_config(listed) == [("doom", "zeta"), ("iron", "acme")]
+    with pytest.raises(
+        SteelError, match=r"^pair \[rust, acme\]: no style named 'rust'; styles are \['iron', 'doom'\]$"
+    ):
+        pairs_from_config(config | {"pairs": [["rust", "acme"]]})
+    with pytest.raises(
+        SteelError, match=r"^pair \[iron, beta\]: no content named 'beta'; contents are \['acme', 'zeta'\]$"
+    ):
+        pairs_from_config(config | {"pairs": [["iron", "beta"]]})
+    with pytest.raises(SteelError, match=r"^style name 'iron wrath' cannot be used in file paths"):
+        pairs_from_config({"styles": {"iron wrath": "a.png"}, "contents": {}})
+    with pytest.raises(SteelError, match=r"^content name 'a/b' cannot be used in file paths"):
+        pairs_from_config({"styles": {}, "contents": {"a/b": "c.png"}})
+
+
+def test_same_value_treats_int_and_float_alike():
+    from steel.sweeps import same_value
+
+    assert same_value(10, 10.0) and same_value(0.5, 0.5) and not same_value(1, 2)
+    assert same_value("gatys", "gatys") and not same_value("10", 10)
+
+
+def test_a_setting_the_config_lacks_is_a_difference():
+    from steel.sweeps import loss_difference
+
+    assert loss_difference({"tv_weight": 0.001, "extra": None}, {"tv_weight": 0.001}) == {"extra": None}
+
+
+def test_a_figure_reference_to_no_cell_names_the_rows_and_columns():
+    s = sweep({"rows": {"layers": ["conv1_2"], "values": [0, 2000]}, "cols": LAYERS})
+    assert s.position("2000", "20") == (2000.0, 20.0)
+    words = r"^sweep s has no cell at row 2000, column 30; its rows are 0, 2000 and its columns 20, 200$"
+    with pytest.raises(SteelError, match=words):
+        s.position("2000", "30")
+    with pytest.raises(SteelError, match=r"no cell at row 5, column 20;"):
+        s.position(5, 20)
