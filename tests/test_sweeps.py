@@ -247,3 +247,98 @@ def test_a_figure_reference_to_no_cell_names_the_rows_and_columns():
         s.position("2000", "30")
     with pytest.raises(SteelError, match=r"no cell at row 5, column 20;"):
         s.position(5, 20)
+
+
+def test_whole_messages_of_a_sweep_a_layer_in_two_places_or_a_reserved_name():
+    from steel.sweeps import RESERVED_SWEEP_NAMES
+
+    words = (
+        r"^sweep s: layer\(s\) conv4_3 appear in more than one of rows, cols and fixed; "
+        r"give each layer one place$"
+    )
+    with pytest.raises(SteelError, match=words):
+        sweep({"rows": LAYERS, "cols": LAYERS})
+    with pytest.raises(SteelError, match=words):
+        sweep({"cols": LAYERS, "fixed": {"conv4_3": 2.0}})
+    with pytest.raises(
+        SteelError, match=r"all coefficients 0\); remove the 0 from the values or add a fixed layer$"
+    ):
+        sweep({"cols": {"layers": ["conv4_3"], "values": [0, 20]}})
+    taken = RESERVED_SWEEP_NAMES[0]
+    with pytest.raises(
+        SteelError,
+        match=rf"^sweep name '{taken}' is taken by the workflow's own outputs "
+        rf"\({', '.join(RESERVED_SWEEP_NAMES)}\); rename the sweep$",
+    ):
+        Sweep.from_config(taken, {"cols": LAYERS})
+    with pytest.raises(SteelError, match=r"^sweep name 'a b' cannot be used in file paths"):
+        Sweep.from_config("a b", {"cols": LAYERS})
+    with pytest.raises(
+        SteelError,
+        match=r"^sweep s: rows names 'bogus', which is no loss setting; the loss settings are content_",
+    ):
+        sweep({"rows": {"setting": "bogus", "values": [1]}, "cols": LAYERS})
+
+
+def test_sweeps_from_config_checks_with_the_schema_when_given():
+    config = {
+        "loss": BASE,
+        "sweeps": {"t": {"cols": {"setting": "bogus", "values": [1]}, "fixed": {"conv4_3": 1}}},
+    }
+    with pytest.raises(SteelError, match="no loss setting"):
+        sweeps_from_config(config, LOSS_SCHEMA)
+    assert list(sweeps_from_config(config)) == ["t"]  # a job re-reading a checked config: no schema
+
+
+def test_logo_entries():
+    from steel.sweeps import content_entry, logo_entry, style_entry
+
+    assert logo_entry("a.png", "style", "x") == {"image": "a.png", "text": None, "font": None}
+    assert logo_entry({"text": "Acme", "font": "f.ttf"}, "content", "x") == {
+        "image": None,
+        "text": "Acme",
+        "font": "f.ttf",
+    }
+    assert logo_entry({"image": "a.png", "text": "Acme"}, "content", "x") == {
+        "image": "a.png",
+        "text": "Acme",
+        "font": None,
+    }
+    neither = (
+        r"^content acme has neither an image nor a text; give image: PATH \(PNG, JPEG, SVG\.\.\.\) "
+        r"or text: WORD \(drawn in font: PATH, default the bundled sans\)$"
+    )
+    for entry in ({}, {"text": "  "}, {"text": 5}, {"font": "f.ttf"}):
+        with pytest.raises(SteelError, match=neither):
+            logo_entry(entry, "content", "acme")
+    both = (
+        r"^style doom has both an image and a font; a font only draws the text of a style "
+        r"without an image: remove one$"
+    )
+    with pytest.raises(SteelError, match=both):
+        logo_entry({"image": "a.png", "font": "f.ttf"}, "style", "doom")
+    config = {"styles": {"doom": {"text": "Doom"}}, "contents": {"acme": {"image": "c.png", "text": "Acme"}}}
+    assert style_entry(config, "doom")["text"] == "Doom" and content_entry(config, "acme")["image"] == "c.png"
+    with pytest.raises(SteelError, match=r"^content acme has neither"):
+        content_entry({"contents": {"acme": {}}}, "acme")
+
+
+def test_figure_references():
+    sweeps = {
+        "s": sweep({"cols": LAYERS}),
+        "t": sweep({"rows": {"layers": ["conv1_2"], "values": [2000]}, "cols": LAYERS}),
+    }
+    lines = figure_lines("f", {"cells": ["s/200", "t/2000/20"]}, sweeps)
+    assert [(line.sweep, line.cell, line.coefficients) for line in lines] == [
+        (sweeps["s"], "conv4_3-200", {"conv4_3": 200.0}),
+        (sweeps["t"], "conv1_2-2000__conv4_3-20", {"conv1_2": 2000.0, "conv4_3": 20.0}),
+    ]
+    with pytest.raises(SteelError, match=r"^figure f: 'u/20' names no sweep 'u'; sweeps are s, t$"):
+        figure_lines("f", {"cells": ["u/20"]}, sweeps)
+    bad = r"^figure f: cell reference 's/1/2/3' is not sweep/row value/column value$"
+    with pytest.raises(SteelError, match=bad):
+        figure_lines("f", {"cells": ["s/1/2/3"]}, sweeps)
+    with pytest.raises(SteelError, match=r"^figure f: sweep s has no cell at row 0, column 30;"):
+        figure_lines("f", {"cells": ["s/30"]}, sweeps)
+    with pytest.raises(SteelError, match=r"^figure name 'f g' cannot be used in file paths"):
+        figure_lines("f g", {"cells": []}, sweeps)
