@@ -495,13 +495,22 @@ def limits_met(row: Mapping, rows: Sequence[Mapping], max_cer: float, max_artefa
     A missing number fails its limit, unless no row of ``rows`` has that number at all (content
     without text, a non-white background): then the limit cannot be checked and every row meets it.
     """
-    cer, artefacts = _number(row.get("cer")), _number(row.get("artefacts"))
+    return _limits_check(rows, max_cer, max_artefacts)(row)
+
+
+def _limits_check(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None):
+    """:func:`limits_met` for any row of ``rows``, with what ``rows`` measure looked at once."""
     has_cer = any(_number(other.get("cer")) is not None for other in rows)
     has_artefacts = any(_number(other.get("artefacts")) is not None for other in rows)
-    readable = not has_cer or (cer is not None and cer <= max_cer)
-    clean = max_artefacts is None or not has_artefacts
-    clean = clean or (artefacts is not None and artefacts <= max_artefacts)
-    return readable, clean
+
+    def met(row: Mapping) -> tuple[bool, bool]:
+        cer, artefacts = _number(row.get("cer")), _number(row.get("artefacts"))
+        readable = not has_cer or (cer is not None and cer <= max_cer)
+        clean = max_artefacts is None or not has_artefacts
+        clean = clean or (artefacts is not None and artefacts <= max_artefacts)
+        return readable, clean
+
+    return met
 
 
 def choose_best(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None = None) -> Mapping:
@@ -538,9 +547,9 @@ def choose_best(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | 
             str(row.get("cell")),
         )
 
-    met = {id(row): limits_met(row, rows, max_cer, max_artefacts) for row in rows}
-    readable = [row for row in rows if met[id(row)][0]]
-    clean = [row for row in readable if met[id(row)][1]]
+    met = _limits_check(rows, max_cer, max_artefacts)
+    readable = [row for row in rows if met(row)[0]]
+    clean = [row for row in readable if met(row)[1]]
     if clean:
         return min(clean, key=by_style)
     if readable:
