@@ -53,13 +53,15 @@ localrules:
 rule all:
     default_target: True
     input:
-        run_targets(),
+        # every file of every cell (a deleted metrics.json is made again)
+        run_targets(run_folder.cell_files(config["image"]["alpha"])),
         pair_targets(rules.sheet.output[0]),
         [rules.overview.output[0].format(sweep=sweep) for sweep in SWEEPS],
         pair_targets(rules.loss_plot.output[0]),
         figure_targets(rules.figure.output[0]),
         pair_targets(rules.metrics_table.output.table),
         pair_targets(rules.best.output.choice, sweeps=False),
+        pair_targets(rules.best.output.image, sweeps=False),
         pair_targets(rules.findings.output.report, sweeps=False),
         rules.findings_summary.output.report,
         msgnet_targets(),  # none unless msgnet.enabled

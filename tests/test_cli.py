@@ -510,6 +510,94 @@ def test_own_logo_mistakes_are_one_line_and_leave_no_files(case, tmp_path, capsy
     assert files_under(out) == []
 
 
+def test_an_svg_logo_never_pulls_in_a_file_of_the_machine(tmp_path, capsys, monkeypatch):
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (30, 30), (13, 200, 77)).save(secret)
+    monkeypatch.chdir(tmp_path)
+    for href in ("secret.png", str(secret), "./secret.png"):
+        (tmp_path / "band.svg").write_text(
+            SVG.replace("</svg>", f'<image width="30" height="30" href="{href}"/></svg>')
+        )
+        out = tmp_path / "out"
+        argv = own_logo_args(out, "--style", str(tmp_path / "band.svg"), "--content-text", "Acme")
+        code, stdout, stderr = steel_main(argv, capsys)
+        assert code == 2 and stdout == "" and len(stderr.strip().splitlines()) == 1
+        assert repr(href) in stderr and "data: URIs" in stderr
+        assert not out.exists()  # the folder it made for the drawn word is gone again
+
+
+# --- the output folder ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc, a folder nobody can write")
+@pytest.mark.parametrize("out", ["/proc", "/proc/steel-out/sub", "{file}", "{file}/sub"])
+def test_an_unwritable_out_is_one_line_before_the_first_step(logos, tmp_path, capsys, monkeypatch, out):
+    (tmp_path / "file").write_text("mine")
+    out = out.format(file=tmp_path / "file")
+    # a run that reached the optimiser would fail the test here, not after 50,000 steps
+    monkeypatch.setattr(steel.run, "stylize", lambda *a, **k: pytest.fail("the optimiser ran"))
+    code, stdout, stderr = steel_main(base_args(logos, Path(out), *CHEAP), capsys)
+    assert code == 2 and stdout == "" and "Traceback" not in stderr
+    line = stderr.strip()
+    assert "\n" not in line and line.startswith("steel: error: ") and "--out" in line
+    assert (tmp_path / "file").read_text() == "mine"
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(logos, tmp_path, capsys, monkeypatch):
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full)
+    out = tmp_path / "new" / "out"
+    code, stdout, stderr = steel_main(base_args(logos, out, *CHEAP, "--iterations", "2"), capsys)
+    assert code == 2 and stdout == ""
+    assert stderr.strip() == (
+        f"steel: error: cannot write the results to {out} (No space left on device); "
+        "free some space or choose another --out"
+    )
+    assert not (tmp_path / "new").exists()  # the folders the run made are removed again
+
+
+def test_a_users_file_in_out_is_never_overwritten_by_a_drawn_word(tmp_path, capsys):
+    (tmp_path / "band.svg").write_text(SVG)
+    out = tmp_path / "ow"
+    out.mkdir()
+    (out / "content.png").write_bytes(b"the user's own picture")
+    argv = own_logo_args(out, "--style", str(tmp_path / "band.svg"), "--content-text", "Acme")
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 2 and f"{out / 'content.png'} exists and is not this run's drawing" in stderr
+    assert (out / "content.png").read_bytes() == b"the user's own picture"
+    assert files_under(out) == ["content.png"]
+    # the same word drawn again (a rerun) is the same file: the rerun goes ahead
+    (out / "content.png").unlink()
+    assert steel_main(argv, capsys)[0] == 0
+    drawn = (out / "content.png").read_bytes()
+    assert steel_main(argv, capsys)[0] == 0 and (out / "content.png").read_bytes() == drawn
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "words"),
+    [
+        ("--scales", "nan,1", "scales must be finite numbers"),
+        ("--lr", "inf", "lr must be a finite number"),
+        ("--seed", "99999999999999999999999", "seed must be between"),
+        ("--content-text", "Acme\nCorp", None),
+    ],
+)
+def test_numbers_that_are_not_numbers_are_one_line(tmp_path, capsys, flag, value, words):
+    (tmp_path / "band.svg").write_text(SVG)
+    extra = [] if flag == "--content-text" else ["--content-text", "Acme"]
+    argv = own_logo_args(tmp_path / "out", "--style", str(tmp_path / "band.svg"), *extra, flag, value)
+    code, _, stderr = steel_main(argv, capsys)
+    if words is None:  # a line break: a two-line logo
+        assert code == 0, stderr
+        return
+    assert code == 2 and stderr.strip().splitlines() == [
+        f"steel: error: {stderr.split('error: ', 1)[1].strip()}"
+    ]
+    assert words in stderr
+
+
 # --- light glyphs on a dark ground -------------------------------------------------------------
 
 

@@ -232,6 +232,10 @@ def test_schedule_settings_are_params():
         ({"hot": {"optimizer": {"lr": -1}}}, "optimizer.lr"),
         ({"hot": {"optimizer": {"name": "sgd"}}}, "optimizer.name"),
         ({REFERENCE: {"optimizer": {"lr": 2}}}, "rename"),
+        ({"../../../../../escaped": {}}, "convergence schedule name '../../../../../escaped' cannot be used"),
+        ({".hidden": {}}, "convergence schedule name '.hidden' cannot be used in file paths"),
+        ({"a\nb": {}}, r"convergence schedule name 'a\\nb' cannot be used"),
+        ({"hot": {"optimizer": {"lr": float("nan")}}}, "lr must be a finite number"),
         ({"hot": {"image": {"scales": [0.5, 0.75]}}}, "scales must end at 1"),
         (
             {"hot": {"image": {"scales": [0.5, 1]}, "optimizer": {"coarse_iterations": [3, 3]}}},

@@ -44,6 +44,13 @@ def test_a_long_word_at_a_small_width_keeps_the_minimum_height():
         ("   ", None, "text is empty"),
         ("Acme", "no/such/font.ttf", "does not exist"),
         ("Acme", "NOTAFONT", "cannot read font"),
+        ("\U0001f918\U0001f525", None, r"Inter Bold has no glyph for '\U0001f918' \(U\+1F918\) '\U0001f525'"),
+        ("\u05e9\u05dc\u05d5\u05dd", None, r"no glyph for '\u05e9' \(U\+05E9\)"),
+        ("Z\u0337a\u0338l", None, r"no glyph for '\u0337' \(U\+0337\) '\u0338' \(U\+0338\)"),
+        ("Ac\x07me", None, r"control characters \(U\+0007\)"),
+        ("Ac\u200eme", None, r"control characters \(U\+200E\)"),
+        ("A" * 101, None, "has 101 characters; a logo shows at most 100"),
+        ("Acme", str(METAL), None),  # Metal Mania has Latin letters: no error
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, text, font, words):
@@ -51,6 +58,10 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, text, font, words):
         font = tmp_path / "font.ttf"
         font.write_text("not a font")
     out = tmp_path / "out" / "logo.png"
+    if words is None:
+        write_text_logo(out, text, font, 128)
+        assert out.is_file()
+        return
     with pytest.raises(SteelError, match=words) as error:
         write_text_logo(out, text, font, 128)
     assert "\n" not in str(error.value)
@@ -62,3 +73,65 @@ def test_write_text_logo(tmp_path):
     with Image.open(path) as image:
         assert image.width == 96
     assert [p.name for p in path.parent.iterdir()] == ["acme.png"]
+
+
+def test_a_metal_font_without_a_letter_names_it():
+    with pytest.raises(SteelError, match=rf"font {METAL} has no glyph for '\u0436' \(U\+0436\)"):
+        render_text("\u0436uk", METAL, 128)
+
+
+def test_a_line_break_makes_a_two_line_logo():
+    one = np.asarray(render_text("Acme Corp", width=200).convert("L"))
+    two = np.asarray(render_text("Acme\nCorp", width=200).convert("L"))
+    assert two.shape[0] > 1.5 * one.shape[0]  # two lines of text, centred, each as wide as a word
+    rows = (two < 128).any(axis=1)
+    gaps = np.flatnonzero(np.diff(rows.astype(int)))
+    assert len(gaps) == 4  # ink starts and ends twice: two lines with white between them
+    assert render_text("Acme\r\nCorp", width=200).size == render_text("Acme\nCorp", width=200).size
+
+
+def test_a_very_long_text_is_drawn_at_a_bounded_size(monkeypatch):
+    """100 characters at a small width: the word is drawn at a smaller font size instead of at
+    DRAW_SIZE on a canvas 64 times too wide (which then got padded to gigabytes)."""
+    import steel.logo_text as logo_text
+
+    drawn = []
+    original = logo_text.load_font
+    monkeypatch.setattr(
+        logo_text,
+        "load_font",
+        lambda font, size=logo_text.DRAW_SIZE: drawn.append(size) or original(font, size),
+    )
+    assert render_text("Acme Corp " * 10, width=64).size == (64, MIN_SIDE)
+    assert drawn[0] == logo_text.DRAW_SIZE and 0 < drawn[1] < logo_text.DRAW_SIZE / 2
+    drawn.clear()
+    render_text("Acme", width=64)
+    assert drawn == [logo_text.DRAW_SIZE]  # a word: drawn at DRAW_SIZE, as before
+
+
+CAPPED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
+from steel.errors import SteelError
+from steel.logo_text import render_text
+for width in (32, 128, 384):
+    print(render_text(sys.argv[1] * int(sys.argv[2]), None, width).size)
+try:
+    render_text("W" * 1000, None, 128)
+except SteelError as error:
+    print("refused:", error)
+"""
+
+
+def test_long_texts_stay_within_2_gb():
+    """In a subprocess under a 2 GB address-space cap (the reader is torch-free)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", CAPPED, "W", "100"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["(32, 32)", "(128, 32)", "(384, 32)"]
+    assert lines[3].startswith("refused: the text has 1000 characters")

@@ -303,10 +303,8 @@ def test_alpha_results_sit_on_a_mid_grey_band_under_their_cells(sweep, tmp_path)
 
 
 def test_sheet_job_draws_each_cells_alpha_file_when_asked(tmp_path):
-    from steel.jobs import ALPHA_FILE
-    from steel.run import ALPHA_FILE as RUN_ALPHA_FILE
+    from steel.run_folder import ALPHA as ALPHA_FILE
 
-    assert ALPHA_FILE == RUN_ALPHA_FILE
     sweep = Sweep.from_config("s", {"cols": {"layers": ["conv4_3"], "values": [20, 200]}})
     run_dirs = {}
     for i, cell in enumerate(sweep.cell_ids):

@@ -23,6 +23,7 @@ from workflow_helpers import (
     write_config,
 )
 
+from steel import run_folder
 from steel.batches import deepest_layer, loss_key
 from steel.layers import parse_cell_id, split_cell_id
 from steel.outputs import read_losses
@@ -228,6 +229,70 @@ def test_paper_preset_has_111_cells_per_pair(tmp_path):
 def test_nothing_to_do_after_a_run(tiny_run):
     workdir, configfile = tiny_run
     assert stylize_jobs(snakemake(workdir, configfile, "-n")) == set()
+
+
+RUN_DIR_OF_ONE = "results/runs/ironwrath/quorix/conv3_3-20"
+
+
+@pytest.mark.parametrize(
+    ("path", "rule"),
+    [
+        (f"{RUN_DIR_OF_ONE}/{run_folder.STYLIZED}", "stylize"),
+        (f"{RUN_DIR_OF_ONE}/{run_folder.LOSSES}", "stylize"),
+        (f"{RUN_DIR_OF_ONE}/{run_folder.RECORD}", "stylize"),
+        (f"{RUN_DIR_OF_ONE}/{run_folder.METRICS}", "cell_metrics"),
+        ("results/best/ironwrath__quorix.png", "best"),
+        ("results/best/ironwrath__quorix.json", "best"),
+    ],
+)
+def test_a_deleted_output_is_planned_again(tiny_run, tmp_path, path, rule):
+    """Every file a run lists as its outputs is a target: deleted, it is made again."""
+    workdir, configfile = tiny_run
+    kept = tmp_path / "kept"
+    shutil.move(workdir / path, kept)  # a rename: put back with its times
+    try:
+        jobs = planned_jobs(snakemake(workdir, configfile, "-n"))
+    finally:
+        shutil.move(kept, workdir / path)
+    assert any(j["rule"] == rule and path in j["output"] for j in jobs), [j["rule"] for j in jobs]
+    assert not [j for j in jobs if j["rule"] == "stylize" and rule != "stylize"]
+
+
+def test_deleted_metrics_and_best_image_are_made_again(tiny_run):
+    workdir, configfile = tiny_run
+    deleted = [workdir / RUN_DIR_OF_ONE / run_folder.METRICS, workdir / "results/best/ironwrath__quorix.png"]
+    for path in deleted:
+        path.unlink()
+    result = snakemake(workdir, configfile)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert all(path.is_file() for path in deleted)
+    assert stylize_jobs(snakemake(workdir, configfile, "-n")) == set()
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (lambda c: c["optimizer"].update(lr=float("nan")), "optimizer.lr is nan"),
+        (lambda c: c["optimizer"].update(lr_final=float("nan")), "optimizer.lr_final is nan"),
+        (lambda c: c.update(loss={"content_weight": float("nan")}), "loss.content_weight is nan"),
+        (lambda c: c.update(loss={"tv_weight": float("inf")}), "loss.tv_weight is inf"),
+        (lambda c: c["image"].update(scales=[float("nan"), 1.0]), "image.scales[0] is nan"),
+        (lambda c: c.update(selection={"max_cer": float("nan")}), "selection.max_cer is nan"),
+        (lambda c: c.update(selection={"max_artefacts": float("nan")}), "selection.max_artefacts is nan"),
+        (lambda c: c.update(seed=10**23), "seed"),
+    ],
+)
+def test_a_number_that_is_no_number_loses_no_results(tiny_run, tmp_path, edit, key):
+    """Refused at planning, naming the key: a finished cell's files stay (a real run, not a dry one)."""
+    workdir, _ = tiny_run
+    files = [workdir / RUN_DIR_OF_ONE / name for name in run_folder.cell_files(alpha=False)]
+    before = {path: path.read_bytes() for path in files}
+    config = tiny_config()
+    edit(config)
+    result = snakemake(workdir, write_config(tmp_path / "c.yaml", config))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and key in output and "Traceback" not in output
+    assert {path: path.read_bytes() for path in files} == before
 
 
 def test_changing_one_coefficient_reruns_only_the_changed_cells(tiny_run, tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ from steel.errors import SteelError
 from steel.layers import LAYERS, cell_id, parse_layer_spec
 from steel.losses import DEFAULT_STYLE_WEIGHTS, NORMALISES
 from steel.optimise import INITS, LR_SCHEDULES, OPTIMIZERS, Settings
+from steel.run_folder import STYLIZED
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 DEFAULTS = Settings()
@@ -267,9 +270,47 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextlib.contextmanager
+def _output_folder(out: Path):
+    """``out`` created and shown to be writable (a probe file written and removed) before the first
+    step, so that a read-only or full folder fails in seconds, not after hours; the folders this
+    creates are removed again (when empty) if the run fails."""
+    if out.exists() and not out.is_dir():
+        raise SteelError(f"--out {out} is a file; give a folder")
+    created = [folder for folder in (out, *out.parents) if not folder.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".steel-write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        _remove_empty(created)
+        raise SteelError(
+            f"cannot write to --out {out} ({error.strerror or error}); choose a folder you can write to"
+        ) from None
+    try:
+        yield out
+    except BaseException:
+        _remove_empty(created)
+        raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _png_bytes(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
 def _text_logos(args: argparse.Namespace):
     """The style and content files: given, or drawn from --style-text/--content-text into
-    OUT/style.png and OUT/content.png (removed again if the run fails: no files are left behind)."""
+    OUT/style.png and OUT/content.png (removed again if the run fails: no files are left behind).
+    A file of that name that is not the same drawing is never overwritten: it may be the user's."""
     from steel.logo_text import render_text
 
     if args.font and args.content_text is None:
@@ -285,12 +326,21 @@ def _text_logos(args: argparse.Namespace):
         drawn["style.png"] = render_text(args.style_text, args.style_font, args.style_width or args.width)
     if args.content_text is not None:
         drawn["content.png"] = render_text(args.content_text, args.font, args.width)
+    encoded = {name: _png_bytes(image) for name, image in drawn.items()}
+    for name, data in encoded.items():
+        path = args.out / name
+        if path.exists() and (not path.is_file() or path.read_bytes() != data):
+            raise SteelError(
+                f"{path} exists and is not this run's drawing of the word; it may be yours: "
+                "choose another --out, or move it away"
+            )
     written = []
     try:
-        for name, image in drawn.items():
-            args.out.mkdir(parents=True, exist_ok=True)
-            image.save(args.out / name, format="PNG")
-            written.append(args.out / name)
+        for name, data in encoded.items():
+            path = args.out / name
+            if not path.exists():
+                path.write_bytes(data)
+                written.append(path)
         yield (
             args.out / "style.png" if "style.png" in drawn else args.style,
             args.out / "content.png" if "content.png" in drawn else args.content,
@@ -329,26 +379,32 @@ def stylize_command(args: argparse.Namespace) -> None:
         shape_weight=args.shape_weight,
         shape_reach=args.shape_reach,
     )
-    with _text_logos(args) as (style, content):
-        records = run(
-            style,
-            content,
-            cells,
-            out_dirs,
-            settings=settings,
-            weights=args.weights,
-            device=args.device,
-            width=args.width,
-            style_width=args.style_width,
-            gif=args.gif,
-            checkpoint_every=args.checkpoint_every,
-            progress=False if args.quiet else None,
-            fast=False if args.eager else None,
-            invert=args.invert,
-            alpha=args.alpha,
-        )
+    with _output_folder(args.out), _text_logos(args) as (style, content):
+        try:
+            records = run(
+                style,
+                content,
+                cells,
+                out_dirs,
+                settings=settings,
+                weights=args.weights,
+                device=args.device,
+                width=args.width,
+                style_width=args.style_width,
+                gif=args.gif,
+                checkpoint_every=args.checkpoint_every,
+                progress=False if args.quiet else None,
+                fast=False if args.eager else None,
+                invert=args.invert,
+                alpha=args.alpha,
+            )
+        except OSError as error:  # a full disk, a folder made read-only mid-run
+            raise SteelError(
+                f"cannot write the results to {args.out} ({error.strerror or error}); "
+                "free some space or choose another --out"
+            ) from None
     for out, record in zip(out_dirs, records, strict=True):
-        print(f"{out / 'stylized.png'}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")
+        print(f"{out / STYLIZED}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")
 
 
 def main(argv: list[str] | None = None) -> int:

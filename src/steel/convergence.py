@@ -511,6 +511,7 @@ def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
 
     from steel.jobs import settings_from_config
     from steel.params import canonical
+    from steel.sweeps import check_name
 
     properties = schema["properties"]
     schedules = (config.get("convergence") or {}).get("schedules") or {}
@@ -520,6 +521,7 @@ def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
         )
     sections = {REFERENCE: {"image": dict(config["image"]), "optimizer": dict(config["optimizer"])}}
     for name, overrides in schedules.items():
+        check_name(name, "convergence schedule")  # it names the study's files
         overrides = overrides or {}
         fixed = [key for key in FIXED_IMAGE if key in (overrides.get("image") or {})]
         if fixed:

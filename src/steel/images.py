@@ -6,7 +6,7 @@ rules (sheets, tables) can read images without paying for it.
 
 from __future__ import annotations
 
-import io
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from steel.errors import SteelError
 from steel.layers import POOLING_STAGES
+from steel.svg import is_svg, read_svg
 
 if TYPE_CHECKING:
     import torch
@@ -23,10 +24,12 @@ if TYPE_CHECKING:
 MAX_PIXELS = 4_000_000
 #: an image side must be at least this long to keep one pixel after every pooling stage
 MIN_SIDE = 2**POOLING_STAGES
-#: file name endings read as SVG (rasterised by resvg, see :func:`read_svg`)
-SVG_SUFFIXES = (".svg", ".svgz")
-#: the bundled OFL fonts, offered to SVGs whose text names no installed font
-FONT_DIR = Path(__file__).with_name("fonts")
+#: refuse an image file whose header declares more pixels than this, before decoding it (a logo
+#: at print resolution, 8000 x 5000, is read; Pillow's own warning starts at 89 M pixels)
+MAX_FILE_PIXELS = 40_000_000
+#: refuse to enlarge a raster logo file more than this many times to the working width: its
+#: pixels would be blown up into blocks (drawn words and SVGs are drawn at size)
+MAX_UPSCALE = 8
 
 
 def check_image_size(height: int, width: int, what: str) -> None:
@@ -47,40 +50,24 @@ def check_pixels(size: tuple[int, int], what: str) -> None:
         )
 
 
-def is_svg(path: str | Path) -> bool:
-    """An SVG by its name (.svg, .svgz) or, whatever the name, by an XML/SVG start."""
-    path = Path(path)
-    if path.suffix.lower() in SVG_SUFFIXES:
-        return True
-    try:
-        with path.open("rb") as file:
-            head = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    except OSError:
-        return False
-    return head.startswith((b"<svg", b"<?xml")) and b"<svg" in head
-
-
-def read_svg(path: str | Path, width: int | None = None) -> Image.Image:
-    """Rasterise an SVG with resvg at ``width`` px (aspect kept; the SVG's own size if None),
-    transparency laid on white. A malformed file is a one-line :class:`SteelError`."""
-    import resvg_py
-
-    path = Path(path)
-    try:
-        png = resvg_py.svg_to_bytes(
-            svg_path=str(path),
-            width=width,
-            background="#ffffff",
-            font_dirs=[str(FONT_DIR)],
-            sans_serif_family="Inter",
+def check_file_pixels(size: tuple[int, int], what: str) -> None:
+    """Refuse a (width, height) declared by an image file over :data:`MAX_FILE_PIXELS`, in one line."""
+    if size[0] * size[1] > MAX_FILE_PIXELS:
+        raise SteelError(
+            f"{what} is {size[0]}x{size[1]} px, over the limit of {MAX_FILE_PIXELS:,} pixels for "
+            "a logo file; save it smaller (a few thousand px wide is plenty)"
         )
-        with Image.open(io.BytesIO(bytes(png))) as opened:
-            image = opened.convert("RGBA")
-    except (ValueError, OSError, UnidentifiedImageError) as error:
-        why = " ".join(str(error).split()) or type(error).__name__
-        raise SteelError(f"cannot read SVG {path} ({why}); check that it is a valid SVG file") from None
-    white = Image.new("RGBA", image.size, (255, 255, 255, 255))
-    return Image.alpha_composite(white, image).convert("RGB")
+
+
+def check_upscale(size: tuple[int, int], width: int | None, what: str) -> None:
+    """Refuse to enlarge a raster file of (width, height) ``size`` more than :data:`MAX_UPSCALE`
+    times to ``width``, in one line."""
+    if width is not None and width > MAX_UPSCALE * size[0]:
+        raise SteelError(
+            f"{what} is only {size[0]}x{size[1]} px: scaling it to {width} px wide would enlarge it "
+            f"{width / size[0]:.0f}-fold (at most {MAX_UPSCALE}); use a larger image, an SVG, or a "
+            "smaller width"
+        )
 
 
 def read_image(path: str | Path, width: int | None = None) -> Image.Image:
@@ -94,7 +81,13 @@ def read_image(path: str | Path, width: int | None = None) -> Image.Image:
     if is_svg(path):
         return read_svg(path, width)
     try:
-        with Image.open(path) as opened:
+        # the size comes from the header: a huge image is refused before it is decoded, and
+        # Pillow's own bomb warning (which our lower limit makes moot) is not printed
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(path)
+        with opened:
+            check_file_pixels(opened.size, f"image {path}")
             opened.load()
             image = opened
     except Image.DecompressionBombError as error:
@@ -128,13 +121,18 @@ def _float_grey(image: Image.Image, path: Path) -> Image.Image:
     return Image.fromarray(np.clip(np.round(array), 0, 255).astype(np.uint8), "L")
 
 
-def resize_to_width(image: Image.Image, width: int | None, what: str = "image") -> Image.Image:
-    """Scale to ``width`` keeping the aspect ratio (logos are wide: never squash them square)."""
+def resize_to_width(
+    image: Image.Image, width: int | None, what: str = "image", *, raster: bool = False
+) -> Image.Image:
+    """Scale to ``width`` keeping the aspect ratio (logos are wide: never squash them square).
+    ``raster``: the image is a raster file's pixels, enlarged at most :data:`MAX_UPSCALE` times."""
     size = image.size
     if width is not None:
         size = (width, max(1, round(image.height * width / image.width)))
     check_pixels(size, what)
     check_image_size(size[1], size[0], what)
+    if raster:
+        check_upscale(image.size, width, what)
     return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
 
 
@@ -150,10 +148,15 @@ def fit_on_white(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return canvas
 
 
+def read_logo(path: str | Path, width: int | None, what: str = "image") -> Image.Image:
+    """A logo file as RGB at ``width`` px (aspect kept): an SVG drawn at that width, a raster file
+    scaled to it (enlarged at most :data:`MAX_UPSCALE` times)."""
+    return resize_to_width(read_image(path, width), width, f"{what} {path}", raster=not is_svg(path))
+
+
 def load_image(path: str | Path, width: int | None, what: str = "image") -> torch.Tensor:
     """Read, resize and return a (1, 3, H, W) float tensor on the 0-255 scale."""
-    image = resize_to_width(read_image(path, width), width, f"{what} {path}")
-    return to_tensor(image)
+    return to_tensor(read_logo(path, width, what))
 
 
 def to_tensor(image: Image.Image) -> torch.Tensor:

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from steel import run_folder
 from steel.errors import SteelError
 from steel.layers import format_value
 from steel.sweeps import loss_difference
@@ -271,10 +272,6 @@ def metrics_table_job(
     return best
 
 
-#: a cell's transparent result (``image.alpha``), as :data:`steel.run.ALPHA_FILE` names it
-ALPHA_FILE = "stylized_alpha.png"
-
-
 def sheet_job(
     sweep,
     run_dirs: Mapping[str, str],
@@ -298,13 +295,13 @@ def sheet_job(
     grid = [[Path(run_dirs[cell]) for cell in row] for row in sweep.id_grid]
     notes = None
     if with_notes:
-        notes = [[_metrics_note(d / "metrics.json") for d in row] for row in grid]
+        notes = [[_metrics_note(d / run_folder.METRICS) for d in row] for row in grid]
     title = title or sweep.title or sweep.name
     own_loss = loss_difference(sweep.loss, sweep.base_loss)
     if own_loss:  # the loss the whole sweep runs under, when it is not the config's
         title += " (loss: " + ", ".join(f"{k} {format_value(v)}" for k, v in own_loss.items()) + ")"
     sheet, layout = contact_sheet_with_layout(
-        [[d / "stylized.png" for d in row] for row in grid],
+        [[d / run_folder.STYLIZED for d in row] for row in grid],
         sweep.row_values,
         sweep.col_values,
         sweep.row_names,
@@ -315,7 +312,7 @@ def sheet_job(
         notes=notes,
         style_label=f"style: {labels[0]}",
         content_label=f"content: {labels[1]}",
-        alpha=[[d / ALPHA_FILE for d in row] for row in grid] if alpha else None,
+        alpha=[[d / run_folder.ALPHA for d in row] for row in grid] if alpha else None,
     )
     _save_image(sheet, out)
     return layout
@@ -374,7 +371,7 @@ def methods_sheet_job(
     panels, rows = [], []
     for label, cell, image, metrics in methods:
         if cell is not None:
-            image, metrics = run_root / cell / "stylized.png", run_root / cell / "metrics.json"
+            image, metrics = run_root / cell / run_folder.STYLIZED, run_root / cell / run_folder.METRICS
         values = _read_json(metrics) if metrics is not None and metrics.is_file() else None
         note = None if values is None else metrics_note(values)
         if label == "Network of Steel":  # which cell: after the numbers, which a long id would cut off
@@ -491,7 +488,7 @@ def best_job(
         "readable": readable,
         "clean": clean,
         "metrics": best,
-        "image": str(Path(run_root) / best["cell"] / "stylized.png"),
+        "image": str(Path(run_root) / best["cell"] / run_folder.STYLIZED),
         "candidates": len(rows),
     }
     with StagedFiles() as staged:

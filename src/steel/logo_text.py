@@ -8,6 +8,8 @@ proportions (a long word gives a low, wide logo, as word marks are).
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -22,6 +24,12 @@ DEFAULT_FONT = Path(__file__).with_name("fonts") / "Inter-Bold.ttf"
 DRAW_SIZE = 200
 #: white margin on every side, as a share of the word's ink height
 MARGIN = 0.25
+#: the longest text a logo may show, in characters (a word mark is a word or two)
+MAX_TEXT_CHARS = 100
+#: a word drawn wider than this many times the working width is drawn at a smaller font size, so
+#: that a long text never allocates a huge canvas only to be scaled down (shorter words draw at
+#: :data:`DRAW_SIZE`)
+MAX_DRAW_RATIO = 64
 
 
 def load_font(font: str | Path | None, size: int = DRAW_SIZE) -> ImageFont.FreeTypeFont:
@@ -37,20 +45,70 @@ def load_font(font: str | Path | None, size: int = DRAW_SIZE) -> ImageFont.FreeT
 
 
 def check_text(text: str | None, what: str = "text") -> str:
+    """The text of a logo, stripped; one or more lines (``\n``). Empty, over
+    :data:`MAX_TEXT_CHARS` or holding control characters is a one-line :class:`SteelError`."""
     if not isinstance(text, str) or not text.strip():
         raise SteelError(f"the {what} is empty; give the word to draw, e.g. Acme")
-    return text.strip()
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise SteelError(
+            f"the {what} has {len(text)} characters; a logo shows at most {MAX_TEXT_CHARS}: shorten it"
+        )
+    control = sorted({c for c in text if c != "\n" and unicodedata.category(c) in ("Cc", "Cf")})
+    if control:
+        named = ", ".join(f"U+{ord(c):04X}" for c in control)
+        raise SteelError(f"the {what} holds control characters ({named}); remove them")
+    return text
+
+
+def missing_glyphs(text: str, font: str | Path | None) -> list[str]:
+    """The characters of ``text`` (spaces and line breaks aside) that ``font`` has no glyph for,
+    by its character map, in order of appearance."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    path = Path(DEFAULT_FONT if font is None else font).expanduser()
+    try:
+        with TTFont(str(path), fontNumber=0, lazy=True) as face:
+            cmap = face.getBestCmap() or {}
+    except (TTLibError, OSError, ValueError, KeyError) as error:
+        why = " ".join(str(error).split()) or type(error).__name__
+        raise SteelError(f"cannot read font {path} ({why}); give a .ttf or .otf file") from None
+    return list(dict.fromkeys(c for c in text if not c.isspace() and ord(c) not in cmap))
+
+
+def check_glyphs(text: str, font: str | Path | None, what: str = "text") -> None:
+    """Refuse, in one line naming them, characters the font cannot draw (they would come out as
+    "no glyph" boxes)."""
+    missing = missing_glyphs(text, font)
+    if missing:
+        named = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        font_name = "the bundled Inter Bold" if font is None else f"font {font}"
+        raise SteelError(
+            f"{font_name} has no glyph for {named}{more} in the {what}; choose a font that has them"
+        )
+
+
+def _ink_box(text: str, face: ImageFont.FreeTypeFont) -> tuple[int, int, int, int]:
+    probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+    # a multi-line box has float edges: whole pixels that hold it
+    left, top, right, bottom = probe.multiline_textbbox((0, 0), text, font=face, align="center")
+    return math.floor(left), math.floor(top), math.ceil(right), math.ceil(bottom)
 
 
 def render_text(text: str, font: str | Path | None = None, width: int | None = 384) -> Image.Image:
     """``text`` in ``font`` (default: the bundled Inter Bold), black on white with a margin,
-    ``width`` px wide (None: as drawn), at least :data:`MIN_SIDE` px high."""
+    ``width`` px wide (None: as drawn), at least :data:`MIN_SIDE` px high. A ``\n`` starts a new
+    line (lines centred)."""
     text = check_text(text)
     face = load_font(font)
-    probe = ImageDraw.Draw(Image.new("L", (1, 1)))
-    left, top, right, bottom = probe.multiline_textbbox((0, 0), text, font=face, align="center")
+    check_glyphs(text, font)
+    left, top, right, bottom = _ink_box(text, face)
     if right <= left or bottom <= top:
         raise SteelError(f"the font draws nothing for {text!r}; choose a font that has these letters")
+    if width is not None and right - left > MAX_DRAW_RATIO * width:
+        face = load_font(font, max(1, math.floor(DRAW_SIZE * MAX_DRAW_RATIO * width / (right - left))))
+        left, top, right, bottom = _ink_box(text, face)
     margin = max(1, round(MARGIN * (bottom - top)))
     canvas = Image.new("L", (right - left + 2 * margin, bottom - top + 2 * margin), 255)
     ImageDraw.Draw(canvas).multiline_text(
@@ -81,9 +139,9 @@ def draw_logo(
     """A style or content entry as an RGB image ``width`` px wide: an image file (an SVG is
     rasterised at that width) or, without one, ``text`` drawn in ``font``."""
     if image is not None:
-        from steel.images import read_image
+        from steel.images import read_logo
 
-        return resize_to_width(read_image(image, width), width, f"image {image}")
+        return read_logo(image, width)
     return render_text(text, font, width)
 
 

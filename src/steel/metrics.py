@@ -84,6 +84,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageOps
 
+from steel import run_folder
 from steel.errors import SteelError
 from steel.images import BORDER_SHARE, border_ring, has_dark_background
 from steel.ocr import VISIBLE_DELTA, ink_mask, line_boxes, read_text
@@ -401,14 +402,14 @@ def run_metrics(
     sizes the run used.
     """
     run_dir = Path(run_dir)
-    record_path = run_dir / "run.json"
+    record_path = run_dir / run_folder.RECORD
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
         content, style = record["content"], record["style"]
     except (OSError, ValueError, KeyError) as error:
         raise SteelError(f"cannot read the run record {record_path} ({error}); rerun the cell") from None
     metrics = cell_metrics(
-        _open(run_dir / "stylized.png"),
+        _open(run_dir / run_folder.STYLIZED),
         _open(content["path"], (content["width"], content["height"])),
         _open(style["path"], (style["width"], style["height"])),
         text,

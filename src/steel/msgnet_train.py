@@ -326,9 +326,11 @@ def _load_at_width(path: str, width: int) -> torch.Tensor:
     five pooling stages allow: the loss network stops at relu4_3 and the canvas is padded."""
     from PIL import Image
 
-    from steel.images import check_pixels, read_image, to_tensor
+    from steel.images import check_pixels, check_upscale, is_svg, read_image, to_tensor
 
     image = read_image(path, width)
+    if not is_svg(path):
+        check_upscale(image.size, width, f"MSG-Net training logo {path}")
     height = max(8, round(image.height * width / image.width))
     check_pixels((width, height), f"MSG-Net training logo {path} at msgnet.width {width}")
     return to_tensor(image.resize((width, height), Image.Resampling.LANCZOS))

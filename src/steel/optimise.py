@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,8 @@ class Settings:
         check_normalise(self.normalise)
         if self.style_weight is not None and not 0 <= float(self.style_weight) < float("inf"):
             raise SteelError(f"style_weight must be a finite number >= 0, not {self.style_weight}")
+        if not -(2**63) <= int(self.seed) < 2**64:
+            raise SteelError(f"seed must be between -2**63 and 2**64 - 1 (torch's range), not {self.seed}")
         for name in ("iterations", "log_every"):
             if int(getattr(self, name)) < 1:
                 raise SteelError(f"{name} must be at least 1, not {getattr(self, name)}")
@@ -115,6 +118,8 @@ class Settings:
                 f"scales must be numbers and coarse_iterations whole numbers, not {self.scales!r} and "
                 f"{self.coarse_iterations!r}; e.g. scales 0.25,0.5,1 and coarse_iterations 200,200"
             ) from None
+        if not all(math.isfinite(s) for s in scales):
+            raise SteelError(f"scales must be finite numbers, not {list(scales)}; e.g. 0.25,0.5,1")
         if not scales or scales[-1] != 1.0:
             raise SteelError(f"scales must end at 1 (the full width), not {list(scales)}; e.g. 0.25,0.5,1")
         if scales[0] <= 0 or any(b <= a for a, b in itertools.pairwise(scales)):

@@ -8,9 +8,11 @@ that cannot change a result live under ``execution`` and are never params.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
+from steel.errors import SteelError
 from steel.result_version import RESULT_VERSION
 
 #: the config sections whose values shape a stylized image or its logged losses
@@ -38,6 +40,20 @@ def canonical(value: Any, schema: Mapping | None = None) -> Any:
     if "integer" in types and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def check_finite(value: Any, where: str = "config") -> None:
+    """Refuse NaN and infinities anywhere in a config, in one line naming the key. JSON Schema's
+    ``minimum`` lets NaN through, and a NaN param would rerun (and so delete) a finished cell only to
+    fail it."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            check_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            check_finite(item, f"{where}[{i}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise SteelError(f"{where} is {value}; give a finite number")
 
 
 def stylize_params(config: Mapping, schema: Mapping) -> dict:

@@ -26,13 +26,9 @@ from steel.images import has_dark_background, load_image, parse_invert, should_i
 from steel.layers import cell_id, check_coefficients
 from steel.optimise import Settings, stylize
 from steel.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
+from steel.run_folder import ALPHA, CHECKPOINT, LOSSES, RECORD, STYLIZED
 from steel.weights import load_weights
 
-#: the files of a finished cell, in the order they are put in place (the image last)
-RUN_FILES = ("losses.tsv", "run.json", "stylized.png")
-#: the transparent result beside ``stylized.png`` (``alpha=True``)
-ALPHA_FILE = "stylized_alpha.png"
-CHECKPOINT = "checkpoint.pt"
 DEFAULT_SETTINGS = Settings()
 
 
@@ -176,16 +172,16 @@ def run(
                 "finished": datetime.now(UTC).isoformat(timespec="seconds"),
                 "versions": _versions(),
             }
-            staged.stage(out / "losses.tsv", write_tsv(result.logs[i]))
-            staged.stage(out / "run.json", write_json(record))
+            staged.stage(out / LOSSES, write_tsv(result.logs[i]))
+            staged.stage(out / RECORD, write_json(record))
             frames = [frames[i] for _, frames in snapshots]
             for (step, _), frame in zip(snapshots, frames, strict=True):
                 staged.stage(out / "snapshots" / f"step{step:06d}.png", write_png(frame.float()))
             if gif:
                 staged.stage(out / "optimisation.gif", write_gif(frames))
             if alpha:
-                staged.stage(out / ALPHA_FILE, write_png(with_alpha(to_pil(images[i]))))
-            staged.stage(out / "stylized.png", write_png(images[i]))
+                staged.stage(out / ALPHA, write_png(with_alpha(to_pil(images[i]))))
+            staged.stage(out / STYLIZED, write_png(images[i]))
             records.append(record)
     if checkpoint:
         checkpoint.unlink(missing_ok=True)

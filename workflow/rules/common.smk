@@ -3,12 +3,13 @@ import os
 import yaml
 from snakemake.utils import validate
 
+from steel import run_folder
 from steel.batches import plan_batches
 from steel.errors import SteelError
-from steel.images import is_svg
+from steel.svg import is_svg
 from steel.layers import split_cell_id
 from steel.logo_text import check_logo
-from steel.params import stylize_params
+from steel.params import check_finite, stylize_params
 from steel.sweeps import (
     BATCH_DIR,
     RUN_DIR,
@@ -39,6 +40,8 @@ if (
 
 SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 validate(config, SCHEMA)
+# NaN passes the schema's minimum: refuse it (and infinities) before it becomes a param
+check_finite(config)
 # one canonical weights setting for planning, params and loading: ~ expanded, file checked now
 config["weights"] = resolve_weights(config["weights"])
 with open(SCHEMA) as schema:
@@ -81,12 +84,13 @@ wildcard_constraints:
     cell="[^/]+",
 
 
-def run_targets(name="stylized.png"):
-    """One file of every cell's run folder, for every pair."""
+def run_targets(names=(run_folder.STYLIZED,)):
+    """The given files of every cell's run folder, for every pair."""
     return [
         f"{RUN_DIR}/{name}".format(style=style, content=content, cell=cell)
         for style, content in PAIRS
         for cell in CELLS
+        for name in names
     ]
 
 

@@ -12,10 +12,10 @@ rule findings:
             for sweep in SWEEPS
         ],
         reference=rules.reference_metrics.output[0],
-        losses=cell_files(CELLS, "losses.tsv"),
-        records=cell_files(CELLS, "run.json"),
+        losses=cell_files(CELLS, run_folder.LOSSES),
+        records=cell_files(CELLS, run_folder.RECORD),
         # the loss's scale: cells that differ by one common factor, compared pixel by pixel
-        images=cell_files(CELLS, "stylized.png"),
+        images=cell_files(CELLS, run_folder.STYLIZED),
     output:
         report=report(
             f"results/findings/{PAIR}.md",

@@ -1,9 +1,9 @@
 rule cell_metrics:
     input:
-        image=f"{RUN_DIR}/stylized.png",
-        record=f"{RUN_DIR}/run.json",
+        image=f"{RUN_DIR}/{run_folder.STYLIZED}",
+        record=f"{RUN_DIR}/{run_folder.RECORD}",
     output:
-        f"{RUN_DIR}/metrics.json",
+        f"{RUN_DIR}/{run_folder.METRICS}",
     log:
         f"{RUN_DIR}/metrics.log",
     conda:
@@ -36,10 +36,10 @@ rule reference_metrics:
 
 rule metrics_table:
     input:
-        metrics=sweep_files("metrics.json"),
+        metrics=sweep_files(run_folder.METRICS),
         reference=rules.reference_metrics.output[0],
         # MSG-Net's cell of the pair (when msgnet.enabled): a row and a point, never chosen
-        comparisons=lambda wildcards: comparison_files(wildcards, "metrics.json"),
+        comparisons=lambda wildcards: comparison_files(wildcards, run_folder.METRICS),
     output:
         table=report(
             f"results/metrics/{{sweep}}/{PAIR}.tsv",

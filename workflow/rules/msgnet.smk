@@ -51,10 +51,10 @@ rule stylize_msgnet:
         style=style_image,
         content=content_image,
     output:
-        image=f"results/runs/{{style}}/{{content}}/{MSGNET_CELL}/stylized.png",
-        record=f"results/runs/{{style}}/{{content}}/{MSGNET_CELL}/run.json",
+        image=f"{MSGNET_RUN_DIR}/{run_folder.STYLIZED}",
+        record=f"{MSGNET_RUN_DIR}/{run_folder.RECORD}",
     log:
-        f"results/runs/{{style}}/{{content}}/{MSGNET_CELL}/log",
+        f"{MSGNET_RUN_DIR}/log",
     conda:
         "../../envs/steel.yaml"
     params:
@@ -65,8 +65,8 @@ rule stylize_msgnet:
 
 rule methods_sheet:
     input:
-        images=methods_inputs("stylized.png"),
-        metrics=methods_inputs("metrics.json"),
+        images=methods_inputs(run_folder.STYLIZED),
+        metrics=methods_inputs(run_folder.METRICS),
         best=rules.best.output.choice,
         reference=rules.reference_metrics.output[0],
         style=style_image,

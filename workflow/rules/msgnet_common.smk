@@ -5,6 +5,8 @@ from steel.params import canonical
 MSGNET = config["msgnet"]
 MSGNET_DIR = "results/msgnet"
 MSGNET_CELL = "msgnet"
+# MSG-Net's result of a pair sits where a cell's would, under the cell id msgnet
+MSGNET_RUN_DIR = RUN_DIR.replace("{cell}", MSGNET_CELL)
 # what shapes the model (typed, sorted): only a real change of value retrains it
 MSGNET_PARAMS = canonical(
     {
@@ -65,8 +67,6 @@ def msgnet_targets():
         return []
     return [
         rules.train_msgnet.output.plot,
-        *pair_targets(
-            f"{RUN_DIR}/metrics.json".replace("{cell}", MSGNET_CELL), sweeps=False
-        ),
+        *pair_targets(f"{MSGNET_RUN_DIR}/{run_folder.METRICS}", sweeps=False),
         *pair_targets(rules.methods_sheet.output.sheet, sweeps=False),
     ]

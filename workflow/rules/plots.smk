@@ -1,6 +1,6 @@
 rule loss_plot:
     input:
-        sweep_files("losses.tsv"),
+        sweep_files(run_folder.LOSSES),
     output:
         report(
             f"results/plots/{{sweep}}/{PAIR}.png",
@@ -21,7 +21,7 @@ rule loss_plot:
 
 rule figure:
     input:
-        figure_files("losses.tsv"),
+        figure_files(run_folder.LOSSES),
     output:
         report(
             f"results/plots/figures/{{figure}}/{PAIR}.png",

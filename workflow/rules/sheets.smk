@@ -1,9 +1,11 @@
 rule sheet:
     input:
-        images=sweep_files("stylized.png"),
-        metrics=branch(config["sheets"]["metrics"], then=sweep_files("metrics.json")),
+        images=sweep_files(run_folder.STYLIZED),
+        metrics=branch(
+            config["sheets"]["metrics"], then=sweep_files(run_folder.METRICS)
+        ),
         # image.alpha: each cell's transparent result, drawn under it on a mid-grey band
-        alpha=branch(STYLIZE_ALPHA, then=sweep_files("stylized_alpha.png")),
+        alpha=branch(STYLIZE_ALPHA, then=sweep_files(run_folder.ALPHA)),
         style=style_image,
         content=content_image,
     output:

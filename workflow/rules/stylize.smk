@@ -16,10 +16,10 @@ if config["execution"]["cells_per_job"] == 1:
             content=content_image,
             weights=weights_file,
         output:
-            **({"alpha": f"{RUN_DIR}/stylized_alpha.png"} if STYLIZE_ALPHA else {}),
-            image=f"{RUN_DIR}/stylized.png",
-            losses=f"{RUN_DIR}/losses.tsv",
-            record=f"{RUN_DIR}/run.json",
+            **({"alpha": f"{RUN_DIR}/{run_folder.ALPHA}"} if STYLIZE_ALPHA else {}),
+            image=f"{RUN_DIR}/{run_folder.STYLIZED}",
+            losses=f"{RUN_DIR}/{run_folder.LOSSES}",
+            record=f"{RUN_DIR}/{run_folder.RECORD}",
         log:
             f"{RUN_DIR}/log",
         benchmark:
@@ -49,13 +49,13 @@ else:
                 weights=weights_file,
             output:
                 **(
-                    {"alpha": cell_files(batch_cells, "stylized_alpha.png")}
+                    {"alpha": cell_files(batch_cells, run_folder.ALPHA)}
                     if STYLIZE_ALPHA
                     else {}
                 ),
-                image=cell_files(batch_cells, "stylized.png"),
-                losses=cell_files(batch_cells, "losses.tsv"),
-                record=cell_files(batch_cells, "run.json"),
+                image=cell_files(batch_cells, run_folder.STYLIZED),
+                losses=cell_files(batch_cells, run_folder.LOSSES),
+                record=cell_files(batch_cells, run_folder.RECORD),
             log:
                 cell_files(batch_cells, "log"),
             benchmark:

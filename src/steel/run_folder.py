@@ -1,0 +1,29 @@
+"""The files of a cell's run folder, named once: the stylize job writes them, the rules list them as
+outputs and as targets of ``all``, and every reader finds them here. Torch-free: planning imports it.
+"""
+
+from __future__ import annotations
+
+#: the stylized logo
+STYLIZED = "stylized.png"
+#: the same logo with its ground transparent (``image.alpha``, ``--alpha``)
+ALPHA = "stylized_alpha.png"
+#: the logged losses, a row every ``log_every`` steps
+LOSSES = "losses.tsv"
+#: every setting that shaped the result, with hashes and versions
+RECORD = "run.json"
+#: readability, artefacts and style strength of the result (the workflow's cell_metrics rule)
+METRICS = "metrics.json"
+#: a resumable state of an unfinished run
+CHECKPOINT = "checkpoint.pt"
+
+
+def stylize_files(alpha: bool) -> tuple[str, ...]:
+    """What a finished stylize run writes into a cell's folder, in the order they are put in place
+    (the image last, so that an image never sits beside the logs of another run)."""
+    return (LOSSES, RECORD, *((ALPHA,) if alpha else ()), STYLIZED)
+
+
+def cell_files(alpha: bool) -> tuple[str, ...]:
+    """Every file of a finished cell in the workflow: the stylize run's and its metrics."""
+    return (*stylize_files(alpha), METRICS)

@@ -1,0 +1,283 @@
+"""SVG logos as untrusted input: nothing outside the file is drawn, sizes are checked before
+resvg allocates them, and every refusal is one line."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import subprocess
+import sys
+import textwrap
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from steel.errors import SteelError
+from steel.images import MAX_PIXELS, read_image, read_logo
+from steel.svg import MAX_SVG_BYTES, declared_size, parse_svg
+
+REPO = Path(__file__).resolve().parents[1]
+NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+#: the colour of the picture an attacker wants to pull in: never in a logo drawn from these SVGs
+SECRET = (13, 200, 77)
+
+
+def svg(body: str, size: str = 'width="120" height="40"') -> str:
+    return f'<svg {NS} {size}><rect x="0" y="0" width="30" height="40" fill="#000"/>{body}</svg>'
+
+
+@pytest.fixture
+def secret(tmp_path) -> Path:
+    """A picture of the machine's, beside the SVGs."""
+    path = tmp_path / "secret.png"
+    Image.new("RGB", (40, 40), SECRET).save(path)
+    return path
+
+
+def has_secret(image: Image.Image) -> bool:
+    pixels = np.asarray(image.convert("RGB")).reshape(-1, 3).astype(int)
+    return bool((np.abs(pixels - SECRET).sum(axis=1) < 30).any())
+
+
+def write(tmp_path: Path, text: str, name: str = "logo.svg") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def refused(path: Path, *words: str, width: int = 120) -> str:
+    with pytest.raises(SteelError) as error:
+        read_image(path, width)
+    message = str(error.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, message
+    return message
+
+
+def test_the_secret_is_drawn_when_embedded_so_the_checks_below_can_fail(tmp_path, secret):
+    embedded = base64.b64encode(secret.read_bytes()).decode()
+    image = read_image(
+        write(
+            tmp_path,
+            svg(f'<image x="40" y="0" width="40" height="40" href="data:image/png;base64,{embedded}"/>'),
+        ),
+        120,
+    )
+    assert has_secret(image)
+
+
+@pytest.mark.parametrize("where", ["beside", "absolute", "working folder", "file URL"])
+def test_an_image_reference_out_of_the_file_is_refused_and_never_drawn(tmp_path, secret, monkeypatch, where):
+    # resvg resolves a relative path against the working folder: make that the secret's folder
+    monkeypatch.chdir(tmp_path)
+    href = {
+        "beside": "secret.png",
+        "absolute": str(secret),
+        "working folder": "./secret.png",
+        "file URL": secret.as_uri(),
+    }[where]
+    logos = tmp_path / "logos"
+    logos.mkdir()
+    for attribute in ("href", "xlink:href"):
+        path = write(logos, svg(f'<image x="40" width="40" height="40" {attribute}="{href}"/>'))
+        refused(path, str(path), repr(href), "data: URIs")
+        with pytest.raises(SteelError):
+            read_logo(path, 120)
+
+
+def test_a_png_named_file_holding_svg_text_is_checked_too(tmp_path, secret):
+    path = write(
+        tmp_path,
+        '<?xml version="1.0"?>\n' + svg(f'<image width="40" height="40" href="{secret}"/>'),
+        "logo.png",
+    )
+    refused(path, repr(str(secret)))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<use href="{secret}#x"/>',
+        '<filter id="f"><feImage href="{secret}"/></filter>',
+        '<rect width="10" height="10" style="fill: url(\'{secret}\')"/>',
+        '<rect width="10" height="10" fill="url({secret})"/>',
+        "<style>rect {{ fill: url({secret}); }}</style>",
+        '<style>@import "{secret}";</style>',
+        '<rect width="10" height="10" style="@import url({secret})"/>',
+        '<image width="10" height="10" href="/dev/zero"/>',
+        '<image width="10" height="10" href="http://example.com/x.png"/>',
+        "<style>rect {{ fill: \\75 rl({secret}) }}</style>",
+    ],
+)
+def test_every_kind_of_reference_out_of_the_file_is_refused(tmp_path, secret, body):
+    refused(write(tmp_path, svg(body.format(secret=secret))), "SVG")
+
+
+def test_a_reference_hidden_in_an_entity_is_seen(tmp_path, secret):
+    text = f'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY s "{secret}">]>' + svg(
+        '<image width="9" height="9" href="&s;"/>'
+    )
+    refused(write(tmp_path, text), repr(str(secret)))
+
+
+def test_a_linked_style_sheet_is_refused(tmp_path, secret):
+    text = f'<?xml version="1.0"?><?xml-stylesheet href="{secret}"?>' + svg("")
+    refused(write(tmp_path, text), "xml-stylesheet")
+
+
+def test_references_inside_the_file_and_links_are_drawn(tmp_path):
+    body = (
+        '<defs><linearGradient id="g"><stop offset="0" stop-color="#00f"/></linearGradient>'
+        '<rect id="r" width="20" height="20"/></defs>'
+        '<use href="#r" x="40" fill="url(#g)"/>'
+        '<a href="https://example.com"><rect x="80" width="9" height="9"/></a>'
+    )
+    image = np.asarray(read_image(write(tmp_path, svg(body)), 120))
+    assert (image[5, 50] == (0, 0, 255)).all()  # the gradient's blue, through <use>
+
+
+@pytest.mark.parametrize("encoding", ["base64", "percent"])
+def test_an_embedded_svg_is_scanned_like_the_file(tmp_path, secret, encoding):
+    inner = svg(f'<image width="40" height="40" href="{secret}"/>')
+    if encoding == "base64":
+        uri = "data:image/svg+xml;base64," + base64.b64encode(inner.encode()).decode()
+    else:
+        uri = "data:image/svg+xml," + urllib.parse.quote(inner)
+    message = refused(write(tmp_path, svg(f'<image width="40" height="40" href="{uri}"/>')), "embedded SVG")
+    assert repr(str(secret)) in message
+
+
+def test_a_compressed_svg_is_scanned_and_decompressed_under_a_cap(tmp_path, secret):
+    path = tmp_path / "logo.svgz"
+    path.write_bytes(gzip.compress(svg(f'<image width="9" height="9" href="{secret}"/>').encode()))
+    refused(path, repr(str(secret)))
+    path.write_bytes(gzip.compress(svg("").encode()))
+    assert read_image(path, 120).size == (120, 40)  # a clean .svgz is read
+    # a gzip bomb: a few KB that inflate past the cap are refused before they are all inflated
+    comment = b"<!--" + b" " * (MAX_SVG_BYTES + 10) + b"-->"
+    path.write_bytes(gzip.compress(svg("").encode()[:-6] + comment + b"</svg>"))
+    assert path.stat().st_size < 100_000
+    refused(path, "more than 16 MB")
+
+
+def test_an_embedded_raster_bomb_is_refused_by_its_header(tmp_path):
+    for side, words in ((9_000, "9000x9000"), (20_000, "too large")):
+        uri = "data:image/png;base64," + base64.b64encode(png_header(side, side)).decode()
+        refused(write(tmp_path, svg(f'<image width="9" height="9" href="{uri}"/>')), words, "embedded")
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that declares ``width`` x ``height`` and holds no pixels: only its header is read."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+# --- sizes: declared, then spent -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ('width="120" height="40"', (120, 40)),
+        ('viewBox="0 0 300 100"', (300, 100)),
+        ('width="50%" height="100%" viewBox="0 0 300 100"', (150, 100)),
+        ('width="1in" height="2.54cm"', (96, 96)),
+        ('width="30mm" height="12pt"', (30 * 96 / 25.4, 16)),
+        ("", (100, 100)),
+    ],
+)
+def test_the_declared_size(size, expected):
+    root = parse_svg(f"<svg {NS} {size}/>".encode(), "t")
+    assert declared_size(root) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("size", "width"),
+    [
+        ('viewBox="0 0 100 100000000"', 384),
+        ('width="100" height="1500000"', 384),
+        ('width="1e7" height="1e7"', None),
+    ],
+)
+def test_a_huge_svg_is_refused_before_it_is_rasterised(tmp_path, size, width):
+    refused(write(tmp_path, f"<svg {NS} {size}/>"), f"over the limit of {MAX_PIXELS:,} pixels", width=width)
+
+
+@pytest.mark.parametrize("size", ['width="0" height="10"', 'width="-5" height="10"'])
+def test_an_empty_svg_size_is_one_line(tmp_path, size):
+    refused(write(tmp_path, f"<svg {NS} {size}/>"), "positive width and height")
+
+
+CAPPED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))  # torch-free readers: 2 GB
+from steel.errors import SteelError
+from steel.images import read_logo
+try:
+    read_logo(sys.argv[1], 384)
+except SteelError as error:
+    print("refused:", error)
+"""
+
+
+def read_capped(path: Path) -> subprocess.CompletedProcess:
+    """read_logo in a subprocess under a 2 GB address-space cap (warnings as errors): a regression
+    fails instead of taking the machine."""
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", textwrap.dedent(CAPPED), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("refused:"), result.stdout
+    return result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'<svg {NS} viewBox="0 0 100 100000000"><rect width="100" height="100"/></svg>',
+        f'<svg {NS} width="100" height="500000"><rect width="100" height="100"/></svg>',
+    ],
+)
+def test_huge_svgs_are_refused_within_2_gb(tmp_path, text):
+    assert "over the limit" in read_capped(write(tmp_path, text)).stdout
+
+
+def test_a_huge_png_is_refused_from_its_header_within_2_gb(tmp_path):
+    (tmp_path / "big.png").write_bytes(png_header(13_000, 13_000))
+    result = read_capped(tmp_path / "big.png")
+    assert "13000x13000" in result.stdout
+    assert "DecompressionBomb" not in result.stdout + result.stderr
+
+
+def test_a_tiny_raster_is_not_blown_up_but_an_svg_is_drawn_at_size(tmp_path):
+    Image.new("RGB", (1, 1), (0, 0, 0)).save(tmp_path / "dot.png")
+    with pytest.raises(SteelError) as error:
+        read_logo(tmp_path / "dot.png", 128)
+    message = str(error.value)
+    assert "1x1 px" in message and "128-fold (at most 8)" in message
+    Image.new("RGB", (16, 8), (0, 0, 0)).save(tmp_path / "small.png")
+    assert read_logo(tmp_path / "small.png", 128).size == (128, 64)  # 8-fold is allowed
+    write(tmp_path, f'<svg {NS} width="4" height="2"/>', "tiny.svg")
+    assert read_logo(tmp_path / "tiny.svg", 128).size == (128, 64)
+
+
+def test_the_repository_logos_read_as_before():
+    """Images read today give the same pixels (the header check reads nothing else)."""
+    for path in sorted((REPO / "resources" / "logos").rglob("*.png")):
+        with Image.open(path) as opened:
+            expected = np.asarray(opened.convert("RGB"))
+        assert (np.asarray(read_image(path)) == expected).all()
