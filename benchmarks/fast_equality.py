@@ -57,7 +57,9 @@ def resume_check(weights, style, content, device, steps: int) -> bool:
     half = max(1, steps // 2)
     cells = [parse_layer_spec(c) for c in CELLS[:2]]
     settings = Settings(iterations=2 * half, log_every=1)
-    whole = stylize(weights, style, content, cells, settings, device, progress=False, fast=True)
+    whole = stylize(
+        weights, style, content, cells, settings=settings, device=device, progress=False, fast=True
+    )
 
     def stop(step, rows):
         if step == half:  # after the checkpoint at step half, before step half + 1 counts
@@ -73,16 +75,25 @@ def resume_check(weights, style, content, device, steps: int) -> bool:
                     style,
                     content,
                     cells,
-                    settings,
-                    device,
-                    False,
-                    checkpoint,
-                    half,
-                    stop,
+                    settings=settings,
+                    device=device,
+                    progress=False,
+                    checkpoint=checkpoint,
+                    checkpoint_every=half,
+                    on_log=stop,
                     fast=first,
                 )
             resumed = stylize(
-                weights, style, content, cells, settings, device, False, checkpoint, half, fast=True
+                weights,
+                style,
+                content,
+                cells,
+                settings=settings,
+                device=device,
+                progress=False,
+                checkpoint=checkpoint,
+                checkpoint_every=half,
+                fast=True,
             )
             d = compare(resumed, whole)
             print(
@@ -123,7 +134,16 @@ def main(argv: list[str] | None = None) -> int:
         for steps in (1, args.steps):
             settings = Settings(iterations=steps, log_every=max(1, steps // 5))
             eager, again, fast = (
-                stylize(weights, style, content, cells, settings, device, progress=False, fast=mode)
+                stylize(
+                    weights,
+                    style,
+                    content,
+                    cells,
+                    settings=settings,
+                    device=device,
+                    progress=False,
+                    fast=mode,
+                )
                 for mode in (False, False, True)
             )
             f, e = compare(fast, eager), compare(again, eager)

@@ -52,11 +52,11 @@ def time_shape(weights, style, content, cells, steps, warmup, device, content_la
     """Median seconds per step of the loop for one job of these cells."""
     settings = Settings(iterations=steps, log_every=10**9, content_layer=content_layer)
     if warmup:
-        stylize(weights, style, content, cells, Settings(iterations=warmup, log_every=10**9,
-                content_layer=content_layer), device, progress=False)  # fmt: skip
+        stylize(weights, style, content, cells, settings=Settings(iterations=warmup, log_every=10**9,
+                content_layer=content_layer), device=device, progress=False)  # fmt: skip
     times = []
     for _ in range(repeats):
-        result = stylize(weights, style, content, cells, settings, device, progress=False)
+        result = stylize(weights, style, content, cells, settings=settings, device=device, progress=False)
         times.append(result.seconds / result.steps_run)
     return statistics.median(times)
 

@@ -142,7 +142,9 @@ def profile_loop(weights, style, content, cells, device, steps: int, count: int)
 
 def run(weights, style, content, cells, device, steps: int):
     settings = Settings(iterations=steps, log_every=10**9)
-    result = stylize(weights, style, content, cells, settings, device, progress=False, fast=True)
+    result = stylize(
+        weights, style, content, cells, settings=settings, device=device, progress=False, fast=True
+    )
     return result
 
 

@@ -97,7 +97,9 @@ def _sync(device: torch.device) -> None:
 def time_loop(weights, style, content, cells, steps: int, device: torch.device, fast: bool = False) -> float:
     """Seconds per step of the real optimisation loop, as ``stylize`` itself reports it."""
     settings = Settings(iterations=steps, log_every=10**9)
-    result = stylize(weights, style, content, cells, settings, device, progress=False, fast=fast)
+    result = stylize(
+        weights, style, content, cells, settings=settings, device=device, progress=False, fast=fast
+    )
     if fast and result.step_mode != "cuda graph":
         print(f"  (fast path not taken: {result.fallback})")
     return result.seconds / result.steps_run

@@ -97,7 +97,13 @@ def test_one_network_evaluation_per_step(optimizer, random_weights, make_logo_te
 
     monkeypatch.setattr(VGGFeatures, "forward", counted)
     style, content = make_logo_tensor(48, 32, 1), make_logo_tensor(48, 32, 2)
-    stylize(random_weights, style, content, [CELL], Settings(iterations=5, optimizer=optimizer, log_every=5))
+    stylize(
+        random_weights,
+        style,
+        content,
+        [CELL],
+        settings=Settings(iterations=5, optimizer=optimizer, log_every=5),
+    )
     # two targets and the final logged row without a gradient; one evaluation with it per step
     assert calls.count(True) == 5 * convergence.EVALUATIONS_PER_STEP[optimizer]
 
@@ -106,7 +112,7 @@ def test_full_size_loss_equals_the_optimisers_logged_loss(random_weights, make_l
     style, content = make_logo_tensor(60, 40, 1), make_logo_tensor(48, 32, 2)
     cells = [CELL, {"conv1_1": 2000.0, "conv3_1": 20.0}]
     settings = Settings(iterations=6, log_every=3)
-    result = stylize(random_weights, style, content, cells, settings)
+    result = stylize(random_weights, style, content, cells, settings=settings)
     losses = FullSizeLoss(random_weights, style, content, cells, settings)(result.images)
     for i in range(len(cells)):
         final = result.logs[i][-1]

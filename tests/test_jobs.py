@@ -15,6 +15,7 @@ from steel import jobs
 from steel.errors import SteelError
 from steel.metrics import choose_best, selection_limits
 from steel.outputs import write_table
+from steel.settings import settings_from_config
 from steel.sweeps import Sweep
 
 OPTIMIZER = {"iterations": 7, "name": "lbfgs", "lr": 0.5, "init": "random", "log_every": 3, "amp": True}
@@ -60,7 +61,15 @@ def test_settings_from_config_maps_every_field_and_converts_types():
         "shape_reach": "4",
     }
     image = {"scales": [0.5, 1.0], "colour": "grey", "width": 64}
-    s = jobs.settings_from_config(optimizer, loss, "11", {"channels_last": 1}, image)
+    s = settings_from_config(
+        {
+            "optimizer": optimizer,
+            "loss": loss,
+            "seed": "11",
+            "execution": {"channels_last": 1},
+            "image": image,
+        }
+    )
     assert (s.iterations, s.optimizer, s.lr, s.init, s.log_every, s.amp) == (
         7,
         "lbfgs",
@@ -90,7 +99,9 @@ def test_settings_from_config_maps_every_field_and_converts_types():
 
 
 def test_settings_from_config_defaults_for_short_sections():
-    s = jobs.settings_from_config(OPTIMIZER | {"amp": 0}, LOSS, 0, {"channels_last": 0})
+    s = settings_from_config(
+        {"optimizer": OPTIMIZER | {"amp": 0}, "loss": LOSS, "seed": 0, "execution": {"channels_last": 0}}
+    )
     assert (s.lr_schedule, s.lr_final, s.scales, s.coarse_iterations) == ("constant", 0.0, (1.0,), ())
     assert (s.normalise, s.style_weight, s.colour, s.shape_weight, s.shape_reach) == (
         "paper",
@@ -102,13 +113,25 @@ def test_settings_from_config_defaults_for_short_sections():
     assert (s.amp, s.channels_last) == (False, False)
     # an explicit null style weight is the normalisation's default too
     assert (
-        jobs.settings_from_config(
-            OPTIMIZER, LOSS | {"style_weight": None}, 0, {"channels_last": 0}
+        settings_from_config(
+            {
+                "optimizer": OPTIMIZER,
+                "loss": LOSS | {"style_weight": None},
+                "seed": 0,
+                "execution": {"channels_last": 0},
+            }
         ).style_weight
         is None
     )
     assert (
-        jobs.settings_from_config(OPTIMIZER, LOSS | {"style_weight": 0}, 0, {"channels_last": 0}).style_weight
+        settings_from_config(
+            {
+                "optimizer": OPTIMIZER,
+                "loss": LOSS | {"style_weight": 0},
+                "seed": 0,
+                "execution": {"channels_last": 0},
+            }
+        ).style_weight
         == 0.0
     )
 
@@ -217,8 +240,14 @@ def test_stylize_job_runs_the_batch_with_the_params_and_reports(tmp_path, fake_r
     assert call["cells"] == [{"conv4_3": 20.0}, {"conv1_2": 200.0, "conv4_3": 20.0}]
     assert call["out_dirs"] == [Path(image).parent for image in images]
     assert call["ids"] == ["conv4_3-20__normalise-gatys", "conv1_2-200__conv4_3-20__normalise-gatys"]
-    assert call["settings"] == jobs.settings_from_config(
-        PARAMS["optimizer"], PARAMS["loss"], 3, EXECUTION, PARAMS["image"]
+    assert call["settings"] == settings_from_config(
+        {
+            "optimizer": PARAMS["optimizer"],
+            "loss": PARAMS["loss"],
+            "seed": 3,
+            "execution": EXECUTION,
+            "image": PARAMS["image"],
+        }
     )
     assert call["settings"].normalise == "gatys" and call["settings"].seed == 3
     assert (call["settings"].colour, call["settings"].scales) == ("grey", (0.5, 1))  # image settings
@@ -252,7 +281,8 @@ def test_stylize_job_defaults_and_one_image_as_a_string(tmp_path, fake_run, caps
         torch.set_num_threads(threads)
     (call,) = fake_run
     assert call["cells"] == [{"conv4_3": 20.0}] and call["out_dirs"] == [tmp_path / "conv4_3-20"]
-    assert (call["width"], call["style_width"], call["invert"], call["alpha"]) == (None, None, "auto", False)
+    # a section the schema did not fill takes the library's defaults (steel.settings)
+    assert (call["width"], call["style_width"], call["invert"], call["alpha"]) == (384, None, "auto", False)
     assert (
         capsys.readouterr().out.splitlines()[-1] == "done on cpu: 0.1235 s/step for 1 cell(s), 7.2 s in all"
     )

@@ -61,12 +61,12 @@ def _loss(coefficients, content_weight=0.5, tv_weight=0.1, normalise="paper", st
         style,
         content,
         coefficients,
-        "conv4_2",
-        content_weight,
-        tv_weight,
-        {"conv1_1": (2, 2), "conv1_2": (2, 2)},
-        normalise,
-        style_weight,
+        content_layer="conv4_2",
+        content_weight=content_weight,
+        tv_weight=tv_weight,
+        target_size={"conv1_1": (2, 2), "conv1_2": (2, 2)},
+        normalise=normalise,
+        style_weight=style_weight,
     )
 
 
@@ -109,10 +109,10 @@ def test_style_gram_is_rescaled_to_the_synthesized_size():
         {"conv1_1": torch.ones(1, 1, 4, 4)},
         {"conv1_1": torch.ones(1, 1, 2, 2)},
         [{"conv1_1": 1.0}],
-        "conv1_1",
-        1.0,
-        0.0,
-        {"conv1_1": (2, 2)},
+        content_layer="conv1_1",
+        content_weight=1.0,
+        tv_weight=0.0,
+        target_size={"conv1_1": (2, 2)},
     )
     torch.testing.assert_close(loss.gram_conv1_1, torch.tensor([[[4.0]]]))
     parts = loss({"conv1_1": torch.ones(1, 1, 2, 2)}, torch.zeros(1, 3, 2, 2))
@@ -201,10 +201,10 @@ def test_rrmina_total_on_a_known_tiny_tensor():
         {"conv1_1": F},
         {"conv1_1": F, "conv4_2": torch.tensor([[[[1.0, 3.0]]]])},
         [{"conv1_1": 0.2}],
-        "conv4_2",
-        5.0,
-        0.0,
-        {"conv1_1": (2, 2)},
+        content_layer="conv4_2",
+        content_weight=5.0,
+        tv_weight=0.0,
+        target_size={"conv1_1": (2, 2)},
         normalise="rrmina",
         style_weight=1e5,
     )
@@ -259,12 +259,12 @@ def test_paper_normalisation_is_bit_identical_to_the_old_formula(style_weight):
         style,
         content,
         cells,
-        "conv4_2",
-        0.7,
-        0.001,
-        {"conv1_1": (4, 5), "conv1_2": (4, 5)},
-        "paper",
-        style_weight,
+        content_layer="conv4_2",
+        content_weight=0.7,
+        tv_weight=0.001,
+        target_size={"conv1_1": (4, 5), "conv1_2": (4, 5)},
+        normalise="paper",
+        style_weight=style_weight,
     )
     features = {
         "conv1_1": torch.rand(2, 3, 4, 5, generator=generator) * 90,
@@ -331,11 +331,16 @@ def test_shape_term_enters_the_total_only_when_on():
     features = {"conv1_2": torch.rand(2, 4, 8, 8), "conv4_2": torch.rand(2, 4, 8, 8)}
     args = ({"conv1_2": features["conv1_2"][:1]}, {"conv4_2": features["conv4_2"][:1]})
     cells = [{"conv1_2": 20.0}, {"conv1_2": 200.0}]
-    common = (cells, "conv4_2", 1.0, 0.001, {"conv1_2": (8, 8)})
+    common = {
+        "content_layer": "conv4_2",
+        "content_weight": 1.0,
+        "tv_weight": 0.001,
+        "target_size": {"conv1_2": (8, 8)},
+    }
     images = content.repeat(2, 1, 1, 1)
     images[1, :, 0:3, 0:3] = 0.0  # ink in the far corner of the second image
-    off = StyleTransferLoss(*args, *common)(features, images)
-    on = StyleTransferLoss(*args, *common, shape_content=content, shape_weight=2.0, shape_reach=4.0)(
+    off = StyleTransferLoss(*args, cells, **common)(features, images)
+    on = StyleTransferLoss(*args, cells, **common, shape_content=content, shape_weight=2.0, shape_reach=4.0)(
         features, images
     )
     assert "shape" not in off
@@ -352,10 +357,10 @@ def test_shape_term_makes_no_tensor_per_step(monkeypatch):
         {"conv1_2": features["conv1_2"]},
         {"conv4_2": features["conv4_2"]},
         [{"conv1_2": 20.0}],
-        "conv4_2",
-        1.0,
-        0.001,
-        {"conv1_2": (8, 8)},
+        content_layer="conv4_2",
+        content_weight=1.0,
+        tv_weight=0.001,
+        target_size={"conv1_2": (8, 8)},
         shape_content=content,
         shape_weight=1.0,
     )
@@ -432,8 +437,14 @@ def test_the_shape_term_is_off_by_default_and_needs_a_content():
     content = _glyph_logo()
     features = {"conv1_2": torch.rand(1, 4, 8, 8), "conv4_2": torch.rand(1, 4, 8, 8)}
     args = ({"conv1_2": features["conv1_2"]}, {"conv4_2": features["conv4_2"]})
-    common = ([{"conv1_2": 20.0}], "conv4_2", 1.0, 0.001, {"conv1_2": (8, 8)})
-    assert "shape" not in StyleTransferLoss(*args, *common, shape_content=content)(features, content)
-    assert "shape" not in StyleTransferLoss(*args, *common, shape_weight=2.0)(features, content)
-    on = StyleTransferLoss(*args, *common, shape_content=content, shape_weight=2.0)
+    cells = [{"conv1_2": 20.0}]
+    common = {
+        "content_layer": "conv4_2",
+        "content_weight": 1.0,
+        "tv_weight": 0.001,
+        "target_size": {"conv1_2": (8, 8)},
+    }
+    assert "shape" not in StyleTransferLoss(*args, cells, **common, shape_content=content)(features, content)
+    assert "shape" not in StyleTransferLoss(*args, cells, **common, shape_weight=2.0)(features, content)
+    on = StyleTransferLoss(*args, cells, **common, shape_content=content, shape_weight=2.0)
     torch.testing.assert_close(on.shape_weights, shape_weights(content, 8.0))  # the default reach

@@ -19,10 +19,10 @@ def test_a_layer_absent_from_every_cell_is_not_computed():
         style,
         {"conv4_2": torch.zeros(1, 1, 1, 2)},
         [{"conv1_1": 1.0}],
-        "conv4_2",
-        1.0,
-        0.0,
-        {"conv1_1": (2, 2), "conv1_2": (2, 2)},
+        content_layer="conv4_2",
+        content_weight=1.0,
+        tv_weight=0.0,
+        target_size={"conv1_1": (2, 2), "conv1_2": (2, 2)},
     )
     assert loss.style_layers == ["conv1_1"]
     parts = loss(
@@ -37,10 +37,10 @@ def test_a_non_square_style_gram_is_rescaled_by_its_height_times_width():
         {"conv1_1": torch.ones(1, 1, 2, 8)},
         {"conv1_1": torch.ones(1, 1, 4, 2)},
         [{"conv1_1": 1.0}],
-        "conv1_1",
-        1.0,
-        0.0,
-        {"conv1_1": (4, 2)},
+        content_layer="conv1_1",
+        content_weight=1.0,
+        tv_weight=0.0,
+        target_size={"conv1_1": (4, 2)},
     )
     torch.testing.assert_close(loss.gram_conv1_1, torch.tensor([[[8.0]]]))
     parts = loss({"conv1_1": torch.ones(1, 1, 4, 2)}, torch.zeros(1, 3, 4, 2))
@@ -61,10 +61,10 @@ def test_style_layer_loss_of_non_square_features_uses_their_height_and_width():
         {"conv1_1": torch.zeros(1, 1, 1, 4)},
         {"conv4_2": torch.zeros(1, 1, 1, 1)},
         [{"conv1_1": 1.0}],
-        "conv4_2",
-        0.0,
-        0.0,
-        {"conv1_1": (1, 4)},
+        content_layer="conv4_2",
+        content_weight=0.0,
+        tv_weight=0.0,
+        target_size={"conv1_1": (1, 4)},
     )
     features = {"conv1_1": torch.ones(1, 1, 1, 4), "conv4_2": torch.zeros(1, 1, 1, 1)}
     parts = loss(features, torch.zeros(1, 3, 2, 2))

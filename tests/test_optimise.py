@@ -66,10 +66,10 @@ def test_batch_of_cells_equals_separate_runs(double_weights, images):
     """
     style, content = images["style"].double(), images["content"].double()
     settings = Settings(iterations=5, log_every=1, content_layer="conv1_1")
-    batch = stylize(double_weights, style, content, BLOCK1_CELLS, settings)
+    batch = stylize(double_weights, style, content, BLOCK1_CELLS, settings=settings)
     assert batch.images.shape == (3, 3, 32, 48)
     for i, cell in enumerate(BLOCK1_CELLS):
-        alone = stylize(double_weights, style, content, [cell], settings)
+        alone = stylize(double_weights, style, content, [cell], settings=settings)
         torch.testing.assert_close(batch.images[i : i + 1], alone.images, rtol=0, atol=1e-3)
         _assert_logs_close(batch.logs[i], alone.logs[0], rtol=1e-5, atol=1e-6)
     # the cells really differ from each other
@@ -85,9 +85,9 @@ def test_batch_with_the_papers_layers_in_float32_agrees_up_to_amplified_rounding
     below one grey level, no pixel more than 32 levels apart (about 13 measured at 128 px).
     """
     settings = Settings(iterations=20, log_every=5)
-    batch = stylize(random_weights, images["style"], images["content"], PAPER_CELLS, settings)
+    batch = stylize(random_weights, images["style"], images["content"], PAPER_CELLS, settings=settings)
     for i, cell in enumerate(PAPER_CELLS):
-        alone = stylize(random_weights, images["style"], images["content"], [cell], settings)
+        alone = stylize(random_weights, images["style"], images["content"], [cell], settings=settings)
         difference = (batch.images[i] - alone.images[0]).abs()
         assert difference.mean() < 1.0 and difference.max() <= 32, (difference.mean(), difference.max())
         _assert_logs_close(batch.logs[i], alone.logs[0], rtol=1e-2, atol=1e-4)
@@ -98,9 +98,9 @@ def test_batch_with_the_papers_layers_in_float32_agrees_up_to_amplified_rounding
 def test_batch_logs_hold_only_each_cells_own_layers(random_weights, images):
     """A cell's log lists its own active layers, as a run of its own would (issue 2, point 7)."""
     settings = dataclasses.replace(CHEAP, iterations=1)
-    batch = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
+    batch = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=settings)
     for i, cell in enumerate(CHEAP_CELLS):
-        alone = stylize(random_weights, images["style"], images["content"], [cell], settings)
+        alone = stylize(random_weights, images["style"], images["content"], [cell], settings=settings)
         assert list(batch.logs[i][0]) == list(alone.logs[0][0])
         assert set(batch.logs[i][0]) == {"iteration", "total", "content", "style", "tv", *cell}
 
@@ -114,7 +114,7 @@ def test_targets_are_computed_once_per_batch(random_weights, images, monkeypatch
         return forward(self, x)
 
     monkeypatch.setattr(steel.features.VGGFeatures, "forward", counting)
-    stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
+    stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=CHEAP)
     # style and content once each, then one batched pass per step and one for the final losses
     assert calls == [1, 1] + [2] * CHEAP.iterations + [2]
 
@@ -122,8 +122,8 @@ def test_targets_are_computed_once_per_batch(random_weights, images, monkeypatch
 @pytest.mark.parametrize("init", ["content", "random", "style"])
 def test_deterministic_for_a_seed(random_weights, images, init):
     settings = dataclasses.replace(CHEAP, init=init, seed=3)
-    first = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
-    again = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
+    first = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=settings)
+    again = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=settings)
     assert torch.equal(first.images, again.images)
     assert first.logs == again.logs
     assert first.images.min() >= 0 and first.images.max() <= 255
@@ -133,7 +133,7 @@ def test_deterministic_for_a_seed(random_weights, images, init):
             images["style"],
             images["content"],
             CHEAP_CELLS,
-            dataclasses.replace(settings, seed=4),
+            settings=dataclasses.replace(settings, seed=4),
         )
         assert not torch.equal(first.images, other.images)
 
@@ -148,7 +148,7 @@ def test_init_style_gives_an_image_of_the_contents_size(random_weights, make_log
         style,
         content,
         CHEAP_CELLS[:1],
-        dataclasses.replace(CHEAP, init="style", iterations=2),
+        settings=dataclasses.replace(CHEAP, init="style", iterations=2),
     )
     assert result.images.shape == (1, 3, 32, 48)
     random_start = initial_image("random", content, style, 5)
@@ -157,7 +157,7 @@ def test_init_style_gives_an_image_of_the_contents_size(random_weights, make_log
 
 
 def test_loss_falls(random_weights, images):
-    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
+    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=CHEAP)
     for log in result.logs:
         assert [row["iteration"] for row in log] == list(range(CHEAP.iterations + 1))
         assert log[-1]["total"] < log[0]["total"]
@@ -173,13 +173,13 @@ def test_nan_loss_stops_with_a_clear_error(random_weights, images, monkeypatch):
 
     monkeypatch.setattr(steel.losses, "tv_loss", failing_tv)
     with pytest.raises(SteelError, match=r"loss became nan at iteration 2.*lower the learning rate"):
-        stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
+        stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=CHEAP)
 
 
 def test_lbfgs_runs_cells_one_after_the_other(random_weights, images):
     settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=3)
-    both = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
-    first = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[:1], settings)
+    both = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=settings)
+    first = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[:1], settings=settings)
     assert both.images.shape == (2, 3, 32, 48)
     assert torch.equal(both.images[:1], first.images)
     assert both.logs[0] == first.logs[0]
@@ -192,7 +192,7 @@ def test_lbfgs_moves_the_pixels_of_a_pure_black_and_white_logo(random_weights):
     style = torch.full((1, 3, 32, 48), 255.0)
     style[:, :, 4:28, 10:38:3] = 0.0
     settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=5, log_every=1)
-    result = stylize(random_weights, style, content, CHEAP_CELLS[:1], settings)
+    result = stylize(random_weights, style, content, CHEAP_CELLS[:1], settings=settings)
     totals = [row["total"] for row in result.logs[0]]
     assert totals[-1] < 0.9 * totals[0], totals
     moved = (result.images - content).abs() > 0.5
@@ -208,7 +208,7 @@ def test_lbfgs_with_several_cells_leaves_no_checkpoints(random_weights, images, 
         images["style"],
         images["content"],
         CHEAP_CELLS,
-        settings,
+        settings=settings,
         checkpoint=checkpoint,
         checkpoint_every=1,
     )
@@ -217,7 +217,7 @@ def test_lbfgs_with_several_cells_leaves_no_checkpoints(random_weights, images, 
 
 def test_lbfgs_lowers_the_loss(random_weights, images):
     settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=12, log_every=3)
-    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[1:], settings)
+    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[1:], settings=settings)
     totals = [row["total"] for row in result.logs[0]]
     assert totals[-1] < totals[0], totals
     assert max(totals) <= totals[0], totals
@@ -238,13 +238,14 @@ def _interrupt_at(step):
 
 def test_checkpoint_resume_equals_an_uninterrupted_run(random_weights, images, tmp_path):
     settings = dataclasses.replace(CHEAP, iterations=6, snapshot_every=2)
-    args = (random_weights, images["style"], images["content"], CHEAP_CELLS, settings)
-    whole = stylize(*args)
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
+    settings_kw = {"settings": settings}
+    whole = stylize(*args, **settings_kw)
     checkpoint = tmp_path / "checkpoint.pt"
     with pytest.raises(Interrupt):
-        stylize(*args, checkpoint=checkpoint, checkpoint_every=2, on_log=_interrupt_at(5))
+        stylize(*args, **settings_kw, checkpoint=checkpoint, checkpoint_every=2, on_log=_interrupt_at(5))
     assert checkpoint.is_file()
-    resumed = stylize(*args, checkpoint=checkpoint, checkpoint_every=2)
+    resumed = stylize(*args, **settings_kw, checkpoint=checkpoint, checkpoint_every=2)
     assert resumed.resumed_from == 4 and resumed.steps_run == 2
     torch.testing.assert_close(resumed.images, whole.images, rtol=0, atol=1e-4)
     assert resumed.logs == whole.logs
@@ -263,21 +264,24 @@ def test_checkpoint_with_other_settings_is_ignored(random_weights, images, tmp_p
             images["style"],
             images["content"],
             CHEAP_CELLS,
-            settings,
+            settings=settings,
             checkpoint=checkpoint,
             checkpoint_every=2,
             on_log=_interrupt_at(3),
         )
     other = dataclasses.replace(settings, lr=0.5)
-    args = (random_weights, images["style"], images["content"], CHEAP_CELLS, other)
-    resumed = stylize(*args, checkpoint=checkpoint, checkpoint_every=2)
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
+    settings_kw = {"settings": other}
+    resumed = stylize(*args, **settings_kw, checkpoint=checkpoint, checkpoint_every=2)
     assert resumed.resumed_from == 0 and resumed.steps_run == 4
-    fresh = stylize(*args)
+    fresh = stylize(*args, **settings_kw)
     torch.testing.assert_close(resumed.images, fresh.images, rtol=0, atol=1e-4)
     assert resumed.logs == fresh.logs
     # nor does a checkpoint of other cells (the one left by the run above, at its last step)
     cells = [{"conv1_2": 201.0}, CHEAP_CELLS[1]]
-    assert stylize(*args[:3], cells, other, checkpoint=checkpoint, checkpoint_every=2).resumed_from == 0
+    assert (
+        stylize(*args[:3], cells, settings=other, checkpoint=checkpoint, checkpoint_every=2).resumed_from == 0
+    )
 
 
 def _checkpoint_after_two_steps(weights, style, content, tmp_path):
@@ -289,7 +293,7 @@ def _checkpoint_after_two_steps(weights, style, content, tmp_path):
             style,
             content,
             CHEAP_CELLS,
-            settings,
+            settings=settings,
             checkpoint=checkpoint,
             checkpoint_every=2,
             on_log=_interrupt_at(3),
@@ -316,7 +320,7 @@ def test_checkpoint_fingerprint_covers_images_weights_and_code(
     elif change == "result version":
         monkeypatch.setattr(steel.optimise, "RESULT_VERSION", steel.optimise.RESULT_VERSION + 1)
     result = stylize(
-        weights, style, content, CHEAP_CELLS, settings, checkpoint=checkpoint, checkpoint_every=2
+        weights, style, content, CHEAP_CELLS, settings=settings, checkpoint=checkpoint, checkpoint_every=2
     )
     assert result.resumed_from == (2 if change == "nothing" else 0)
 
@@ -339,7 +343,7 @@ def test_checkpoint_with_non_finite_pixels_is_not_written(random_weights, images
             images["style"],
             images["content"],
             CHEAP_CELLS,
-            settings,
+            settings=settings,
             checkpoint=checkpoint,
             checkpoint_every=2,
         )
@@ -355,7 +359,7 @@ def test_unreadable_checkpoint_is_ignored(random_weights, images, tmp_path):
         images["style"],
         images["content"],
         CHEAP_CELLS,
-        settings,
+        settings=settings,
         checkpoint=checkpoint,
         checkpoint_every=1,
     )
@@ -388,21 +392,22 @@ def test_settings_are_checked(change, words):
 
 def test_cells_are_checked(random_weights, images):
     with pytest.raises(SteelError, match="no cells"):
-        stylize(random_weights, images["style"], images["content"], [], CHEAP)
+        stylize(random_weights, images["style"], images["content"], [], settings=CHEAP)
     with pytest.raises(SteelError, match="no active style layer"):
-        stylize(random_weights, images["style"], images["content"], [{"conv1_2": 0}], CHEAP)
+        stylize(random_weights, images["style"], images["content"], [{"conv1_2": 0}], settings=CHEAP)
     with pytest.raises(SteelError, match=">= 0"):
-        stylize(random_weights, images["style"], images["content"], [{"conv1_2": -2}], CHEAP)
+        stylize(random_weights, images["style"], images["content"], [{"conv1_2": -2}], settings=CHEAP)
 
 
 def test_cpu_runs_the_eager_loop_and_says_so_only_when_the_fast_path_is_asked_for(random_weights, images):
-    args = (random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
+    settings_kw = {"settings": CHEAP}
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the default (fast=None) says nothing on the CPU
-        default = stylize(*args)
+        default = stylize(*args, **settings_kw)
     assert default.step_mode == "eager" and default.fallback is None
     with pytest.warns(RuntimeWarning, match="needs a CUDA device, not cpu; running the eager loop") as caught:
-        asked = stylize(*args, fast=True)
+        asked = stylize(*args, **settings_kw, fast=True)
     assert len(caught) == 1
     assert asked.step_mode == "eager" and "CUDA" in asked.fallback
     assert torch.equal(asked.images, default.images) and asked.logs == default.logs
@@ -410,7 +415,7 @@ def test_cpu_runs_the_eager_loop_and_says_so_only_when_the_fast_path_is_asked_fo
     assert steel.cuda_graphs.refusal(torch.device("cuda"), "lbfgs").startswith("the fast path")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert stylize(*args[:4], lbfgs, fast=False).fallback is None
+        assert stylize(*args[:4], settings=lbfgs, fast=False).fallback is None
 
 
 def test_a_failed_capture_falls_back_to_the_eager_loop_with_the_same_result(
@@ -418,11 +423,12 @@ def test_a_failed_capture_falls_back_to_the_eager_loop_with_the_same_result(
 ):
     """Forced onto the CPU, capture fails (no CUDA stream): the run says why once, puts the pixels and
     Adam's state back, and gives exactly the eager result."""
-    args = (random_weights, images["style"], images["content"], CHEAP_CELLS, CHEAP)
-    eager = stylize(*args, fast=False)
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
+    settings_kw = {"settings": CHEAP}
+    eager = stylize(*args, **settings_kw, fast=False)
     monkeypatch.setattr(steel.cuda_graphs, "refusal", lambda device, optimizer: None)
     with pytest.warns(RuntimeWarning, match="CUDA graph capture failed") as caught:
-        result = stylize(*args, fast=True)
+        result = stylize(*args, **settings_kw, fast=True)
     assert len([w for w in caught if "capture failed" in str(w.message)]) == 1
     assert result.step_mode == "eager" and result.fallback.startswith("CUDA graph capture failed")
     assert torch.equal(result.images, eager.images)
@@ -484,8 +490,8 @@ def test_adam_state_made_before_capture_equals_adams_own(images):
 
 def test_paper_normalisation_and_style_weight_one_leave_results_bit_identical(random_weights, images):
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
-    default = stylize(*args, CHEAP)
-    explicit = stylize(*args, dataclasses.replace(CHEAP, normalise="paper", style_weight=1.0))
+    default = stylize(*args, settings=CHEAP)
+    explicit = stylize(*args, settings=dataclasses.replace(CHEAP, normalise="paper", style_weight=1.0))
     assert torch.equal(default.images, explicit.images)
     assert default.logs == explicit.logs
 
@@ -508,7 +514,7 @@ def test_under_gatys_a_higher_content_weight_keeps_the_content(random_weights, i
             images["style"],
             images["content"],
             [{"conv1_1": 20.0, "conv1_2": 200.0}],
-            settings,
+            settings=settings,
         )
         content_losses.append(result.logs[0][-1]["content"])
         moved.append(float((result.images - images["content"]).abs().mean()))
@@ -517,19 +523,28 @@ def test_under_gatys_a_higher_content_weight_keeps_the_content(random_weights, i
 
 
 def test_workflow_settings_carry_the_loss_scale_and_default_to_the_paper():
-    from steel.jobs import settings_from_config
+    from steel.settings import settings_from_config
 
     optimizer = {"iterations": 3, "name": "adam", "lr": 1.0, "init": "content", "log_every": 1, "amp": False}
     loss = {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001}
     execution = {"channels_last": False}
-    old = settings_from_config(optimizer, loss, 0, execution)
+    old = settings_from_config({"optimizer": optimizer, "loss": loss, "seed": 0, "execution": execution})
     assert (old.normalise, old.style_weight) == ("paper", None) and old == Settings(
         iterations=3, log_every=1, content_layer="conv4_2"
     )
-    new = settings_from_config(optimizer, loss | {"normalise": "gatys", "style_weight": 3}, 0, execution)
+    new = settings_from_config(
+        {
+            "optimizer": optimizer,
+            "loss": loss | {"normalise": "gatys", "style_weight": 3},
+            "seed": 0,
+            "execution": execution,
+        }
+    )
     assert (new.normalise, new.style_weight) == ("gatys", 3.0)
     with pytest.raises(SteelError, match="unknown loss normalise"):
-        settings_from_config(optimizer, loss | {"normalise": "caffe"}, 0, execution)
+        settings_from_config(
+            {"optimizer": optimizer, "loss": loss | {"normalise": "caffe"}, "seed": 0, "execution": execution}
+        )
 
 
 # ---- logo-aware options (image.colour, loss.shape_weight / shape_reach) ---------------------------
@@ -541,7 +556,7 @@ def test_grey_runs_give_equal_channels_and_the_loss_falls(random_weights, images
         images["style"],
         images["content"],
         CHEAP_CELLS,
-        dataclasses.replace(CHEAP, colour="grey"),
+        settings=dataclasses.replace(CHEAP, colour="grey"),
     )
     assert result.images.shape == (2, 3, 32, 48)
     assert torch.equal(result.images[:, 0], result.images[:, 1])
@@ -552,7 +567,7 @@ def test_grey_runs_give_equal_channels_and_the_loss_falls(random_weights, images
 
 def test_grey_run_with_snapshots_and_random_init(random_weights, images):
     settings = dataclasses.replace(CHEAP, colour="grey", init="random", snapshot_every=2)
-    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[:1], settings)
+    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[:1], settings=settings)
     for _, frames in result.snapshots:
         assert frames.shape == (1, 3, 32, 48) and torch.equal(frames[:, 0], frames[:, 2])
 
@@ -560,8 +575,8 @@ def test_grey_run_with_snapshots_and_random_init(random_weights, images):
 def test_amp_runs_the_network_in_bfloat16_on_the_cpu_too(random_weights, images):
     """CPUs with bf16 matrix units run autocast much faster; the losses stay close to float32's."""
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
-    full = stylize(*args, CHEAP)
-    half = stylize(*args, dataclasses.replace(CHEAP, amp=True))
+    full = stylize(*args, settings=CHEAP)
+    half = stylize(*args, settings=dataclasses.replace(CHEAP, amp=True))
     assert not torch.equal(full.images, half.images)  # autocast really ran
     for full_log, half_log in zip(full.logs, half.logs, strict=True):
         assert half_log[-1]["total"] < half_log[0]["total"]
@@ -572,8 +587,10 @@ def test_amp_runs_the_network_in_bfloat16_on_the_cpu_too(random_weights, images)
 
 def test_shape_term_off_leaves_results_bit_identical(random_weights, images):
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
-    default = stylize(*args, CHEAP)
-    explicit = stylize(*args, dataclasses.replace(CHEAP, shape_weight=0.0, shape_reach=3.0, colour="rgb"))
+    default = stylize(*args, settings=CHEAP)
+    explicit = stylize(
+        *args, settings=dataclasses.replace(CHEAP, shape_weight=0.0, shape_reach=3.0, colour="rgb")
+    )
     assert torch.equal(default.images, explicit.images)
     assert default.logs == explicit.logs
     assert "shape" not in default.logs[0][0]
@@ -586,8 +603,8 @@ def test_shape_term_is_logged_and_keeps_ink_near_the_glyphs(random_weights, imag
 
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS[:1])
     settings = dataclasses.replace(CHEAP, iterations=8, shape_reach=2.0)
-    free = stylize(*args, settings)
-    held = stylize(*args, dataclasses.replace(settings, shape_weight=100.0))
+    free = stylize(*args, settings=settings)
+    held = stylize(*args, settings=dataclasses.replace(settings, shape_weight=100.0))
     row = held.logs[0][-1]
     assert row["shape"] >= 0 and row["iteration"] == 8
     far = shape_weights(images["content"], 2.0) > 0
@@ -642,31 +659,57 @@ def test_settings_without_the_new_fields_keep_their_checkpoint_fingerprint(rando
 
 
 def test_workflow_settings_carry_colour_and_shape_and_default_to_off():
-    from steel.jobs import settings_from_config
+    from steel.settings import settings_from_config
 
     optimizer = {"iterations": 3, "name": "adam", "lr": 1.0, "init": "content", "log_every": 1, "amp": False}
     loss = {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001}
     execution = {"channels_last": False}
-    old = settings_from_config(optimizer, loss, 0, execution, {"width": 384})
+    old = settings_from_config(
+        {"optimizer": optimizer, "loss": loss, "seed": 0, "execution": execution, "image": {"width": 384}}
+    )
     assert (old.colour, old.shape_weight, old.shape_reach) == ("rgb", 0.0, 8.0)
     new = settings_from_config(
-        optimizer, loss | {"shape_weight": 2, "shape_reach": 3}, 0, execution, {"colour": "grey"}
+        {
+            "optimizer": optimizer,
+            "loss": loss | {"shape_weight": 2, "shape_reach": 3},
+            "seed": 0,
+            "execution": execution,
+            "image": {"colour": "grey"},
+        }
     )
     assert (new.colour, new.shape_weight, new.shape_reach) == ("grey", 2.0, 3.0)
     with pytest.raises(SteelError, match="unknown colour"):
-        settings_from_config(optimizer, loss, 0, execution, {"colour": "sepia"})
+        settings_from_config(
+            {
+                "optimizer": optimizer,
+                "loss": loss,
+                "seed": 0,
+                "execution": execution,
+                "image": {"colour": "sepia"},
+            }
+        )
 
 
 def test_workflow_settings_carry_schedules_and_default_to_the_papers_adam():
-    from steel.jobs import settings_from_config
+    from steel.settings import settings_from_config
 
     optimizer = {"iterations": 3, "name": "adam", "lr": 1.0, "init": "content", "log_every": 1, "amp": False}
     loss = {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001}
     execution = {"channels_last": False}
-    old = settings_from_config(optimizer, loss, 0, execution, {"width": 384})
+    old = settings_from_config(
+        {"optimizer": optimizer, "loss": loss, "seed": 0, "execution": execution, "image": {"width": 384}}
+    )
     assert (old.scales, old.coarse_iterations, old.lr_schedule) == ((1.0,), (), "constant")
     schedule = {"lr_schedule": "cosine", "lr_final": 0.25, "coarse_iterations": [5, 4]}
-    new = settings_from_config(optimizer | schedule, loss, 0, execution, {"scales": [0.25, 0.5, 1]})
+    new = settings_from_config(
+        {
+            "optimizer": optimizer | schedule,
+            "loss": loss,
+            "seed": 0,
+            "execution": execution,
+            "image": {"scales": [0.25, 0.5, 1]},
+        }
+    )
     assert (new.scales, new.coarse_iterations, new.lr_schedule, new.lr_final) == (
         (0.25, 0.5, 1.0),
         (5, 4),
@@ -674,4 +717,12 @@ def test_workflow_settings_carry_schedules_and_default_to_the_papers_adam():
         0.25,
     )
     with pytest.raises(SteelError, match="scales must end at 1"):
-        settings_from_config(optimizer, loss, 0, execution, {"scales": [0.5]})
+        settings_from_config(
+            {
+                "optimizer": optimizer,
+                "loss": loss,
+                "seed": 0,
+                "execution": execution,
+                "image": {"scales": [0.5]},
+            }
+        )

@@ -23,7 +23,7 @@ def images(make_logo_tensor):
 
 
 def _run(weights, images, settings, **kwargs):
-    return stylize(weights, images["style"], images["content"], CELLS, settings, **kwargs)
+    return stylize(weights, images["style"], images["content"], CELLS, settings=settings, **kwargs)
 
 
 def test_stages_count_steps_over_the_whole_run():

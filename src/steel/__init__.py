@@ -12,7 +12,7 @@ _EXPORTS = {
     "parse_cell_id": "steel.layers",
     "split_cell_id": "steel.layers",
     "parse_layer_spec": "steel.layers",
-    "Settings": "steel.optimise",
+    "Settings": "steel.settings",
     "stylize": "steel.optimise",
     "run": "steel.run",
     "load_weights": "steel.weights",

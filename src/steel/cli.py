@@ -7,17 +7,14 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from steel.errors import SteelError
-from steel.layers import LAYERS, cell_id, parse_layer_spec
-from steel.losses import DEFAULT_STYLE_WEIGHTS, NORMALISES
-from steel.optimise import INITS, LR_SCHEDULES, OPTIMIZERS, Settings
+from steel.layers import cell_id, parse_layer_spec
 from steel.run_folder import STYLIZED
+from steel.settings import SETTINGS, Setting, Settings
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
-DEFAULTS = Settings()
 
 DESCRIPTION = f"""\
 Put the font style of a heavy-metal logo (--style) onto a plain logo (--content) by optimising
@@ -31,51 +28,68 @@ example (the paper's best cell):
 --layers LAYER=COEFFICIENT,...: convB_J is a convolution output before its ReLU (the paper's
 choice), reluB_J after it, poolB a pooling output. Repeat --layers to optimise several cells
 together as one batch; each then goes to OUT/<cell id>/.
-Writes stylized.png, losses.tsv and run.json into the output folder.
+Writes stylized.png, stylized_alpha.png, losses.tsv and run.json into the output folder.
 
 No logo image yet? Draw a word instead: --content-text Acme [--font FONT.ttf] (default font: the
 bundled Inter Bold), --style-text NAME --style-font METAL.ttf; the drawn logos are kept as
 OUT/content.png and OUT/style.png. SVG files are rasterised at the working width.
 """
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be >= 0")
-    return value
+#: the command's argument groups: the settings of each config section, then the rest
+GROUPS = {
+    "optimizer": "optimiser (config: optimizer)",
+    "loss": "loss (config: loss)",
+    "image": "image (config: image)",
+    None: "weights and seed",
+    "execution": "where and how it runs (config: execution)",
+    "outputs": "outputs",
+}
 
 
-def _numbers(kind: type) -> Callable[[str], tuple]:
-    """A comma-separated list of ``kind`` (checked further by Settings)."""
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The description as written, every option's default shown (a switch's is: off)."""
 
-    def parse(text: str) -> tuple:
+    def _get_help_string(self, action):
+        if action.default is None or (
+            action.nargs == 0 and not isinstance(action, argparse.BooleanOptionalAction)
+        ):
+            return action.help  # its help says what none means
+        return super()._get_help_string(action)
+
+
+def _argparse_type(parse):
+    def convert(text: str):
         try:
-            return tuple(kind(part) for part in text.split(","))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+            return parse(text)
+        except (ValueError, SteelError) as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
 
-    return parse
+    return convert
 
 
-def _layers(text: str) -> dict[str, float]:
-    try:
-        return parse_layer_spec(text)
-    except SteelError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+def _group_of(setting: Setting) -> str | None:
+    if setting.key is None:
+        return "outputs"
+    return setting.section
+
+
+def _add_setting(group, setting: Setting) -> None:
+    """One setting's flag, as the table defines it."""
+    options: dict = {"dest": setting.name, "help": setting.help}
+    if setting.switch is not None:
+        options |= {"action": "store_const", "const": setting.switch[1], "default": setting.switch[0]}
+        group.add_argument(setting.flag, **options)
+        return
+    options["default"] = setting.command
+    if setting.toggle:
+        options["action"] = argparse.BooleanOptionalAction
+    if setting.parse is not None:
+        options["type"] = _argparse_type(setting.parse)
+    if setting.choices is not None:
+        options["choices"] = setting.choices
+    if setting.metavar is not None:
+        options["metavar"] = setting.metavar
+    group.add_argument(setting.flag, **options)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,188 +99,53 @@ def build_parser() -> argparse.ArgumentParser:
         "stylize",
         help="stylize one content logo with one style logo",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
-    style = s.add_mutually_exclusive_group(required=True)
+    logos = s.add_argument_group("logos")
+    style = logos.add_mutually_exclusive_group(required=True)
     style.add_argument("--style", type=Path, help="style image (a metal logo): PNG, JPEG, WebP, BMP or SVG")
     style.add_argument(
         "--style-text", metavar="WORD", help="draw this word in --style-font as the style (e.g. a band name)"
     )
-    content = s.add_mutually_exclusive_group(required=True)
+    content = logos.add_mutually_exclusive_group(required=True)
     content.add_argument(
         "--content", type=Path, help="content image (a plain logo): PNG, JPEG, WebP, BMP or SVG"
     )
     content.add_argument(
         "--content-text", metavar="WORD", help="draw this word in --font as the content (e.g. a company name)"
     )
-    s.add_argument(
-        "--font", type=Path, help="font of --content-text, .ttf or .otf (default: the bundled Inter Bold)"
+    logos.add_argument(
+        "--font", type=Path, help="font of --content-text, .ttf or .otf (none: the bundled Inter Bold)"
     )
-    s.add_argument("--style-font", type=Path, help="font of --style-text, .ttf or .otf (e.g. a metal font)")
-    s.add_argument("--out", required=True, type=Path, help="output folder")
-    s.add_argument(
+    logos.add_argument(
+        "--style-font", type=Path, help="font of --style-text, .ttf or .otf (e.g. a metal font)"
+    )
+    logos.add_argument("--out", required=True, type=Path, help="output folder")
+    logos.add_argument(
         "--layers",
         action="append",
-        type=_layers,
+        type=_argparse_type(parse_layer_spec),
         metavar="SPEC",
-        help=f"style layers and coefficients, e.g. {BEST} (repeatable; this is the default)",
+        help=f"style layers and coefficients, e.g. {BEST} (repeatable; none: that one, the paper's "
+        "best cell)",
     )
-    s.add_argument(
-        "--weights",
-        default="imagenet",
-        help="imagenet (torchvision, downloaded once), caffe:PATH, PATH (torchvision state "
-        "dict) or random[:SEED] (default: %(default)s)",
-    )
-    s.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
-    s.add_argument(
-        "--width",
-        type=_positive_int,
-        default=384,
-        help="resize the content to this width, keeping its aspect ratio (default: %(default)s)",
-    )
-    s.add_argument(
-        "--style-width",
-        type=_positive_int,
-        help="resize the style to this width (default: --width)",
-    )
-    s.add_argument(
-        "--iterations",
-        type=_positive_int,
-        default=DEFAULTS.iterations,
-        help="optimisation steps (at the full width, see --scales); the paper used 50,000 "
-        "(default: %(default)s)",
-    )
-    s.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer)
-    s.add_argument(
-        "--lr",
-        type=_non_negative,
-        default=DEFAULTS.lr,
-        help="learning rate on the 0-255 pixel scale (default: %(default)s)",
-    )
-    s.add_argument(
-        "--lr-schedule",
-        choices=LR_SCHEDULES,
-        default=DEFAULTS.lr_schedule,
-        help="constant, or cosine: from --lr down to --lr-final within each scale (default: %(default)s)",
-    )
-    s.add_argument(
-        "--lr-final",
-        type=_non_negative,
-        default=DEFAULTS.lr_final,
-        help="the cosine schedule's last learning rate (default: %(default)s)",
-    )
-    s.add_argument(
-        "--scales",
-        type=_numbers(float),
-        default=DEFAULTS.scales,
-        metavar="S,...,1",
-        help="coarse to fine: optimise at each fraction of --width in turn, e.g. 0.25,0.5,1 "
-        "(default: 1, the full width only)",
-    )
-    s.add_argument(
-        "--coarse-iterations",
-        type=_numbers(int),
-        default=DEFAULTS.coarse_iterations,
-        metavar="N,...",
-        help="steps at each scale below 1, e.g. 400,200 (default: --iterations at each); "
-        "--iterations are the steps at the full width",
-    )
-    s.add_argument("--init", choices=INITS, default=DEFAULTS.init, help="starting image (default: content)")
-    s.add_argument("--seed", type=int, default=DEFAULTS.seed)
-    s.add_argument(
-        "--content-layer",
-        choices=LAYERS,
-        default=DEFAULTS.content_layer,
-        metavar="LAYER",
-        help="layer of the content loss (default: %(default)s)",
-    )
-    s.add_argument("--content-weight", type=_non_negative, default=DEFAULTS.content_weight)
-    s.add_argument(
-        "--tv-weight",
-        type=_non_negative,
-        default=DEFAULTS.tv_weight,
-        help="total-variation weight, the paper's 'regularization constant' (default: %(default)s)",
-    )
-    s.add_argument(
-        "--normalise",
-        choices=NORMALISES,
-        default=DEFAULTS.normalise,
-        help="the style loss's scale: paper (eq. 3, Adam sees only the coefficients' ratios), gatys "
-        "(1/(4 N^2 M^2) per layer: --content-weight / --style-weight trade readability against "
-        "style) or rrmina (table 1's baseline code) (default: %(default)s)",
-    )
-    s.add_argument(
-        "--style-weight",
-        type=_non_negative,
-        help="global style weight multiplying every coefficient (default: paper 1, gatys "
-        f"{DEFAULT_STYLE_WEIGHTS['gatys']:g}, rrmina {DEFAULT_STYLE_WEIGHTS['rrmina']:g})",
-    )
-    s.add_argument(
-        "--log-every",
-        type=_positive_int,
-        default=DEFAULTS.log_every,
-        help="write a row of losses.tsv every N steps (default: %(default)s)",
-    )
-    s.add_argument(
-        "--snapshot-every",
-        type=_positive_int,
-        default=0,
-        metavar="N",
-        help="save snapshots/stepNNNNNN.png every N steps",
-    )
-    s.add_argument("--gif", action="store_true", help="also write optimisation.gif from the snapshots")
-    s.add_argument(
-        "--checkpoint-every",
-        type=_positive_int,
-        default=0,
-        metavar="N",
-        help="save a resumable checkpoint every N steps; a rerun with the same settings resumes",
-    )
-    s.add_argument(
-        "--amp",
-        action="store_true",
-        help="bfloat16 autocast of the network on CUDA or the CPU (faster on bf16 units; changes results)",
-    )
-    s.add_argument("--channels-last", action="store_true", help="CUDA: channels-last memory layout")
-    s.add_argument(
-        "--eager",
-        action="store_true",
-        help="CUDA: run each step eagerly instead of replaying it as a CUDA graph (the fast path, "
-        "on by default with Adam on CUDA; results agree within float rounding)",
-    )
-    s.add_argument(
-        "--invert",
-        choices=("auto", "true", "false"),
-        default="auto",
-        help="light glyphs on a dark ground: optimise the inverted logo and invert the result back; "
-        "auto = when the content's border is dark (default: %(default)s)",
-    )
-    s.add_argument(
-        "--grey",
-        action="store_true",
-        help="optimise one grey channel (R = G = B): no colour pixel can appear; for monochrome logos",
-    )
-    s.add_argument(
-        "--alpha",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also write stylized_alpha.png, the result with its background transparent (default: on)",
-    )
-    s.add_argument(
-        "--shape-weight",
-        type=_non_negative,
-        default=DEFAULTS.shape_weight,
-        help="weight of the shape term: ink added far from the content's glyphs costs its distance "
-        "beyond --shape-reach (default: %(default)s = off; try 1-100)",
-    )
-    s.add_argument(
-        "--shape-reach",
-        type=_non_negative,
-        default=DEFAULTS.shape_reach,
-        help="px at the working width from the glyphs where ink stays free (default: %(default)s)",
-    )
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    groups = {section: s.add_argument_group(title) for section, title in GROUPS.items()}
+    for setting in SETTINGS:
+        if setting.flag is not None:
+            _add_setting(groups[_group_of(setting)], setting)
     return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """:class:`Settings` from the command's flags (the table's rows with a flag and target settings)."""
+    return Settings(
+        **{s.name: getattr(args, s.name) for s in SETTINGS if s.target == "settings" and s.flag is not None}
+    )
+
+
+def run_options_from_args(args: argparse.Namespace) -> dict:
+    """:func:`steel.run.run`'s keywords from the command's flags."""
+    return {s.name: getattr(args, s.name) for s in SETTINGS if s.target == "run" and s.flag is not None}
 
 
 @contextlib.contextmanager
@@ -356,48 +235,10 @@ def stylize_command(args: argparse.Namespace) -> None:
 
     cells = args.layers or [parse_layer_spec(BEST)]
     out_dirs = [args.out] if len(cells) == 1 else [args.out / cell_id(c) for c in cells]
-    settings = Settings(
-        iterations=args.iterations,
-        optimizer=args.optimizer,
-        lr=args.lr,
-        lr_schedule=args.lr_schedule,
-        lr_final=args.lr_final,
-        scales=args.scales,
-        coarse_iterations=args.coarse_iterations,
-        init=args.init,
-        seed=args.seed,
-        content_layer=args.content_layer,
-        content_weight=args.content_weight,
-        tv_weight=args.tv_weight,
-        normalise=args.normalise,
-        style_weight=args.style_weight,
-        log_every=args.log_every,
-        snapshot_every=args.snapshot_every or 0,
-        amp=args.amp,
-        channels_last=args.channels_last,
-        colour="grey" if args.grey else "rgb",
-        shape_weight=args.shape_weight,
-        shape_reach=args.shape_reach,
-    )
+    settings = settings_from_args(args)
     with _output_folder(args.out), _text_logos(args) as (style, content):
         try:
-            records = run(
-                style,
-                content,
-                cells,
-                out_dirs,
-                settings=settings,
-                weights=args.weights,
-                device=args.device,
-                width=args.width,
-                style_width=args.style_width,
-                gif=args.gif,
-                checkpoint_every=args.checkpoint_every,
-                progress=False if args.quiet else None,
-                fast=False if args.eager else None,
-                invert=args.invert,
-                alpha=args.alpha,
-            )
+            records = run(style, content, cells, out_dirs, settings=settings, **run_options_from_args(args))
         except OSError as error:  # a full disk, a folder made read-only mid-run
             raise SteelError(
                 f"cannot write the results to {args.out} ({error.strerror or error}); "

@@ -236,7 +236,9 @@ def trace(
         raise SteelError(f"convergence.every must be at least 1, not {every}")
     settings = dataclasses.replace(settings, snapshot_every=int(every))
     started = time.perf_counter()
-    result = stylize(weights, style, content, cells, settings, device, progress, on_log=on_log)
+    result = stylize(
+        weights, style, content, cells, settings=settings, device=device, progress=progress, on_log=on_log
+    )
     seconds = round(time.perf_counter() - started, 3)
     height, width = content.shape[2:]
     stages = run_stages(settings, height, width)
@@ -429,13 +431,13 @@ def trace_job(
 
     from steel.devices import resolve_device
     from steel.images import has_dark_background, load_image, parse_invert, should_invert
-    from steel.jobs import settings_from_config
     from steel.outputs import StagedFiles, write_table
+    from steel.settings import settings_from_config
     from steel.weights import load_weights
 
     torch.set_num_threads(max(1, int(threads)))
     image = params["image"]
-    settings = settings_from_config(params["optimizer"], params["loss"], params["seed"], execution, image)
+    settings = settings_from_config(dict(params) | {"execution": execution})
     content_image = load_image(content, image.get("width"), "content image")
     style_image = load_image(style, image.get("style_width") or image.get("width"), "style image")
     invert = parse_invert(image.get("invert", "auto"))
@@ -509,8 +511,8 @@ def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
     checked against the schema, typed and sorted (:func:`steel.params.canonical`)."""
     import jsonschema
 
-    from steel.jobs import settings_from_config
     from steel.params import canonical
+    from steel.settings import settings_from_config
     from steel.sweeps import check_name
 
     properties = schema["properties"]
@@ -540,9 +542,7 @@ def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
                     f"convergence schedule {name!r}: {section}.{where}: {error.message}; fix its override"
                 ) from None
         try:  # what only the library checks (scales ending at 1, a step count per scale, ...)
-            settings_from_config(
-                merged["optimizer"], config["loss"], config["seed"], config["execution"], merged["image"]
-            )
+            settings_from_config(config | merged)
         except SteelError as error:
             raise SteelError(f"convergence schedule {name!r}: {error}") from None
         sections[name] = merged

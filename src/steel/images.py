@@ -15,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from steel.errors import SteelError
 from steel.layers import POOLING_STAGES
+from steel.settings import parse_invert
 from steel.svg import is_svg, read_svg
 
 if TYPE_CHECKING:
@@ -180,8 +181,6 @@ def to_pil(image: torch.Tensor) -> Image.Image:
 DARK_LEVEL = 128
 #: width of the border ring that decides the background, as a share of the shorter side (>= 1 px)
 BORDER_SHARE = 0.02
-#: ``image.invert`` / ``--invert``: auto (by the border), or always / never
-INVERT_SETTINGS = ("auto", True, False)
 
 
 def border_ring(height: int, width: int) -> np.ndarray:
@@ -209,20 +208,6 @@ def border_level(image: Image.Image | np.ndarray | torch.Tensor) -> float:
 def has_dark_background(image: Image.Image | np.ndarray | torch.Tensor) -> bool:
     """Light glyphs on a dark ground, judged by the border ring (:func:`border_level`)."""
     return border_level(image) < DARK_LEVEL
-
-
-def parse_invert(value: str | bool | None) -> str | bool:
-    """``auto``, ``true``/``false`` (or booleans) as "auto", True or False; None is auto."""
-    if value is None or value == "auto":
-        return "auto"
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "yes", "on", "1"):
-        return True
-    if text in ("false", "no", "off", "0"):
-        return False
-    raise SteelError(f"invert must be auto, true or false, not {value!r}")
 
 
 def should_invert(image: Image.Image | np.ndarray | torch.Tensor, invert: str | bool = "auto") -> bool:

@@ -8,47 +8,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from steel import run_folder
 from steel.errors import SteelError
 from steel.layers import format_value
+from steel.settings import run_options_from_config, settings_from_config
 from steel.sweeps import loss_difference
-
-if TYPE_CHECKING:
-    from steel.optimise import Settings
-
-
-def settings_from_config(
-    optimizer: Mapping, loss: Mapping, seed: int, execution: Mapping, image: Mapping | None = None
-) -> Settings:
-    """Library settings from the workflow config's ``optimizer``, ``loss``, ``execution`` and ``image``."""
-    from steel.optimise import Settings
-
-    image = image or {}
-    return Settings(
-        iterations=int(optimizer["iterations"]),
-        optimizer=optimizer["name"],
-        lr=float(optimizer["lr"]),
-        lr_schedule=optimizer.get("lr_schedule", "constant"),
-        lr_final=float(optimizer.get("lr_final", 0.0)),
-        scales=tuple(image.get("scales", (1.0,))),
-        coarse_iterations=tuple(optimizer.get("coarse_iterations", ())),
-        init=optimizer["init"],
-        log_every=int(optimizer["log_every"]),
-        amp=bool(optimizer["amp"]),
-        channels_last=bool(execution["channels_last"]),
-        seed=int(seed),
-        content_layer=loss["content_layer"],
-        content_weight=float(loss["content_weight"]),
-        tv_weight=float(loss["tv_weight"]),
-        # the schema fills these in; callers with shorter sections get the library defaults
-        normalise=loss.get("normalise", "paper"),
-        style_weight=None if loss.get("style_weight") is None else float(loss["style_weight"]),
-        colour=image.get("colour", "rgb"),
-        shape_weight=float(loss.get("shape_weight", 0.0)),
-        shape_reach=float(loss.get("shape_reach", 8.0)),
-    )
 
 
 class _Tee:
@@ -102,10 +67,8 @@ def stylize_job(
     from steel.sweeps import same_value
 
     torch.set_num_threads(max(1, int(threads)))
+    config = dict(params) | {"execution": execution}
     params = dict(params)
-    settings = settings_from_config(
-        params["optimizer"], params["loss"], params["seed"], execution, params["image"]
-    )
     out_dirs = [Path(image).parent for image in ([images] if isinstance(images, str) else images)]
     cells = []
     for out in out_dirs:
@@ -134,14 +97,8 @@ def stylize_job(
             content,
             cells,
             out_dirs,
-            settings=settings,
-            weights=params["weights"],
-            device=execution["device"],
-            width=params["image"].get("width"),
-            style_width=params["image"].get("style_width"),
-            invert=params["image"].get("invert", "auto"),
-            alpha=bool(params["image"].get("alpha", False)),
-            checkpoint_every=int(execution["checkpoint_every"]),
+            settings=settings_from_config(config),
+            **run_options_from_config(config),
             progress=False,
             on_log=progress,
             ids=[out.name for out in out_dirs],

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import torch
 from torch import nn
 
-from steel.errors import SteelError
+from steel.settings import DEFAULT_SETTINGS, DEFAULT_STYLE_WEIGHTS, check_normalise
 
 #: TF32 tensor cores for the Gram matrices' matmuls on CUDA. ``None`` (the default) follows the
 #: convolutions: cuDNN runs them in TF32 unless ``torch.backends.cudnn.allow_tf32`` is switched
@@ -74,21 +74,6 @@ class _Gram(torch.autograd.Function):
 def gram(features: torch.Tensor) -> torch.Tensor:
     """G_ij = f_i . f_j over the flattened maps of (B, C, H, W) features -> (B, C, C) (eq. 2)."""
     return _Gram.apply(features.flatten(2))
-
-
-#: how a layer's Gram loss is scaled (``loss.normalise``); see :func:`style_layer_loss`
-NORMALISES = ("paper", "gatys", "rrmina")
-
-#: the global style weight each normalisation takes when none is given (``loss.style_weight``):
-#: ``paper`` has none (eq. 1; 1 multiplies every c_l by one, exactly); ``gatys``: chosen on the demo
-#: (README, "The loss's scale"); ``rrmina``: the paper's table-1 text (1e5 times a layer weight)
-DEFAULT_STYLE_WEIGHTS = {"paper": 1.0, "gatys": 1e-6, "rrmina": 1e5}
-
-
-def check_normalise(normalise: str) -> str:
-    if normalise not in NORMALISES:
-        raise SteelError(f"unknown loss normalise {normalise!r}; use one of {', '.join(NORMALISES)}")
-    return normalise
 
 
 def style_layer_loss(
@@ -193,15 +178,16 @@ class StyleTransferLoss(nn.Module):
         style_features: Mapping[str, torch.Tensor],
         content_features: Mapping[str, torch.Tensor],
         coefficients: Sequence[Mapping[str, float]],
+        *,
         content_layer: str,
         content_weight: float,
         tv_weight: float,
         target_size: Mapping[str, tuple[int, int]],
-        normalise: str = "paper",
-        style_weight: float | None = None,
+        normalise: str = DEFAULT_SETTINGS.normalise,
+        style_weight: float | None = DEFAULT_SETTINGS.style_weight,
         shape_content: torch.Tensor | None = None,
-        shape_weight: float = 0.0,
-        shape_reach: float = 8.0,
+        shape_weight: float = DEFAULT_SETTINGS.shape_weight,
+        shape_reach: float = DEFAULT_SETTINGS.shape_reach,
     ):
         super().__init__()
         # the shape term only where it is on: off, the loss (and losses.tsv) is what it always was

@@ -16,11 +16,8 @@ rate within each stage.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import itertools
 import json
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,121 +31,16 @@ from steel import cuda_graphs
 from steel.errors import SteelError
 from steel.features import VGGFeatures
 from steel.images import fit_on_white, to_pil, to_tensor
-from steel.layers import check_coefficients, check_layer, ordered
-from steel.losses import StyleTransferLoss, check_normalise, luminance
+from steel.layers import check_coefficients, ordered
+from steel.losses import StyleTransferLoss, luminance
 from steel.outputs import StagedFiles
 from steel.result_version import RESULT_VERSION
+from steel.settings import DEFAULT_SETTINGS, Settings, fingerprint_fields
 from steel.weights import Weights
 
-OPTIMIZERS = ("adam", "lbfgs")
 _SUMMARY = ("total", "content", "style", "tv", "shape")
-INITS = ("content", "random", "style")
-#: ``image.colour``: optimise RGB, or one luminance channel fed to the network as R = G = B
-COLOURS = ("rgb", "grey")
-#: ``optimizer.lr_schedule``: constant, or cosine annealing from ``lr`` to ``lr_final`` in each stage
-LR_SCHEDULES = ("constant", "cosine")
 #: a coarse stage's shorter side may not fall below this (four poolings of the network)
 MIN_STAGE_SIDE = 16
-#: settings added after results existed: left out of the checkpoint fingerprint at their defaults,
-#: so that a run's checkpoint written before them still resumes
-_LATER_SETTINGS = {
-    "colour": "rgb",
-    "shape_weight": 0.0,
-    "shape_reach": 8.0,
-    "scales": (1.0,),
-    "coarse_iterations": (),
-    "lr_schedule": "constant",
-    "lr_final": 0.0,
-}
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything besides images, weights and coefficients that shapes a result."""
-
-    iterations: int = 50_000  # the paper's count in every reported experiment
-    optimizer: str = "adam"
-    lr: float = 1.0  # on the 0-255 pixel scale, as in the paper
-    init: str = "content"
-    seed: int = 0
-    content_layer: str = "conv4_2"
-    content_weight: float = 1.0
-    tv_weight: float = 0.001  # the paper's "regularization constant"
-    normalise: str = "paper"  # the style loss's scale: paper (eq. 3) | gatys | rrmina (steel.losses)
-    style_weight: float | None = None  # global style weight; None: the normalisation's default
-    log_every: int = 100
-    snapshot_every: int = 0  # 0 = no snapshots
-    amp: bool = False  # bfloat16 autocast for the network (CUDA and CPU; changes results)
-    channels_last: bool = False  # CUDA only
-    colour: str = "rgb"  # rgb | grey: one luminance channel, R = G = B by construction
-    shape_weight: float = 0.0  # the shape term (steel.losses.shape_loss); 0 = off
-    shape_reach: float = 8.0  # px at the working width from the glyphs where ink stays free
-    scales: tuple[float, ...] = (1.0,)  # fractions of the width, coarse to fine, ending at 1
-    coarse_iterations: tuple[int, ...] = ()  # steps at each scale below 1; () = ``iterations`` each
-    lr_schedule: str = "constant"  # constant | cosine (from lr to lr_final within each stage)
-    lr_final: float = 0.0  # the cosine schedule's last learning rate
-
-    def __post_init__(self):
-        self._check_schedule()
-        if self.optimizer not in OPTIMIZERS:
-            raise SteelError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
-        if self.init not in INITS:
-            raise SteelError(f"unknown init {self.init!r}; use one of {', '.join(INITS)}")
-        check_layer(self.content_layer)
-        check_normalise(self.normalise)
-        if self.style_weight is not None and not 0 <= float(self.style_weight) < float("inf"):
-            raise SteelError(f"style_weight must be a finite number >= 0, not {self.style_weight}")
-        if not -(2**63) <= int(self.seed) < 2**64:
-            raise SteelError(f"seed must be between -2**63 and 2**64 - 1 (torch's range), not {self.seed}")
-        for name in ("iterations", "log_every"):
-            if int(getattr(self, name)) < 1:
-                raise SteelError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.colour not in COLOURS:
-            raise SteelError(f"unknown colour {self.colour!r}; use one of {', '.join(COLOURS)}")
-        for name in ("lr", "content_weight", "tv_weight", "snapshot_every", "shape_weight", "shape_reach"):
-            if not 0 <= float(getattr(self, name)) < float("inf"):
-                raise SteelError(f"{name} must be a finite number >= 0, not {getattr(self, name)}")
-
-    def _check_schedule(self) -> None:
-        try:
-            scales = tuple(float(s) for s in self.scales)
-            coarse = tuple(int(n) for n in self.coarse_iterations)
-        except (TypeError, ValueError):
-            raise SteelError(
-                f"scales must be numbers and coarse_iterations whole numbers, not {self.scales!r} and "
-                f"{self.coarse_iterations!r}; e.g. scales 0.25,0.5,1 and coarse_iterations 200,200"
-            ) from None
-        if not all(math.isfinite(s) for s in scales):
-            raise SteelError(f"scales must be finite numbers, not {list(scales)}; e.g. 0.25,0.5,1")
-        if not scales or scales[-1] != 1.0:
-            raise SteelError(f"scales must end at 1 (the full width), not {list(scales)}; e.g. 0.25,0.5,1")
-        if scales[0] <= 0 or any(b <= a for a, b in itertools.pairwise(scales)):
-            raise SteelError(f"scales must increase from above 0 to 1, not {list(scales)}; e.g. 0.25,0.5,1")
-        if coarse and len(coarse) != len(scales) - 1:
-            raise SteelError(
-                f"coarse_iterations gives {len(coarse)} step counts for {len(scales) - 1} scale(s) below 1; "
-                "give one per coarse scale, or none for iterations at each"
-            )
-        if any(n < 1 for n in coarse):
-            raise SteelError(f"coarse_iterations must each be at least 1, not {list(coarse)}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise SteelError(
-                f"unknown lr_schedule {self.lr_schedule!r}; use one of {', '.join(LR_SCHEDULES)}"
-            )
-        if not 0 <= float(self.lr_final) < float("inf"):
-            raise SteelError(f"lr_final must be a finite number >= 0, not {self.lr_final}")
-        object.__setattr__(self, "scales", scales)
-        object.__setattr__(self, "coarse_iterations", coarse)
-
-    @property
-    def stage_iterations(self) -> tuple[int, ...]:
-        """Steps at each scale, coarse to fine."""
-        coarse = self.coarse_iterations or (self.iterations,) * (len(self.scales) - 1)
-        return (*coarse, self.iterations)
-
-    @property
-    def total_iterations(self) -> int:
-        return sum(self.stage_iterations)
 
 
 @dataclass(frozen=True)
@@ -214,15 +106,15 @@ def target_loss(
         style_features,
         content_features,
         cells,
-        settings.content_layer,
-        settings.content_weight,
-        settings.tv_weight,
-        {name: tuple(content_features[name].shape[2:]) for name in style_layers},
-        settings.normalise,
-        settings.style_weight,
-        content if settings.shape_weight > 0 else None,
-        settings.shape_weight,
-        settings.shape_reach * scale,  # px at the working width
+        content_layer=settings.content_layer,
+        content_weight=settings.content_weight,
+        tv_weight=settings.tv_weight,
+        target_size={name: tuple(content_features[name].shape[2:]) for name in style_layers},
+        normalise=settings.normalise,
+        style_weight=settings.style_weight,
+        shape_content=content if settings.shape_weight > 0 else None,
+        shape_weight=settings.shape_weight,
+        shape_reach=settings.shape_reach * scale,  # px at the working width
     )
 
 
@@ -251,14 +143,9 @@ def initial_image(init: str, content: torch.Tensor, style: torch.Tensor, seed: i
 def _fingerprint(weights: Weights, style, content, cells, settings: Settings) -> str:
     """What a checkpoint must match to be resumed: code version, weights, cells, settings, images."""
     digest = hashlib.sha256()
-    fields = {
-        k: v
-        for k, v in dataclasses.asdict(settings).items()
-        if k not in _LATER_SETTINGS or v != _LATER_SETTINGS[k]
-    }
     digest.update(
         json.dumps(
-            [RESULT_VERSION, weights.spec, weights.sha256, cells, fields],
+            [RESULT_VERSION, weights.spec, weights.sha256, cells, fingerprint_fields(settings)],
             sort_keys=True,
         ).encode()
     )
@@ -304,7 +191,8 @@ def stylize(
     style: torch.Tensor,
     content: torch.Tensor,
     cells: Sequence[Mapping[str, float]],
-    settings: Settings = Settings(),
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
     device: torch.device | str = "cpu",
     progress: bool | None = None,
     checkpoint: Path | None = None,
@@ -345,13 +233,13 @@ def stylize(
                 style,
                 content,
                 [c],
-                settings,
-                device,
-                progress,
-                part_checkpoints[i],
-                checkpoint_every,
-                on_log,
-                False,  # L-BFGS: the eager loop (said above when the fast path was asked for)
+                settings=settings,
+                device=device,
+                progress=progress,
+                checkpoint=part_checkpoints[i],
+                checkpoint_every=checkpoint_every,
+                on_log=on_log,
+                fast=False,  # L-BFGS: the eager loop (said above when the fast path was asked for)
             )
             for i, c in enumerate(cells)
         ]

@@ -14,9 +14,7 @@ from typing import Any
 
 from steel.errors import SteelError
 from steel.result_version import RESULT_VERSION
-
-#: the config sections whose values shape a stylized image or its logged losses
-RESULT_SECTIONS = ("image", "optimizer", "loss")
+from steel.settings import RESULT_SECTIONS, SETTINGS
 
 
 def _types(schema: Mapping) -> set[str]:
@@ -60,9 +58,7 @@ def stylize_params(config: Mapping, schema: Mapping) -> dict:
     """Everything besides the images and the cell that shapes a stylize job's results."""
     properties = schema["properties"]
     params = {name: canonical(config[name], properties[name]) for name in RESULT_SECTIONS}
-    params |= {
-        "seed": int(config["seed"]),
-        "weights": config["weights"],
-        "result_version": RESULT_VERSION,
-    }
+    # the top-level settings that shape a result (seed, weights)
+    params |= {s.key: s.value(config[s.key]) for s in SETTINGS if s.result and s.section is None}
+    params["result_version"] = RESULT_VERSION
     return dict(sorted(params.items()))

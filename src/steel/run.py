@@ -24,12 +24,11 @@ from steel.devices import resolve_device
 from steel.errors import SteelError
 from steel.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
 from steel.layers import cell_id, check_coefficients
-from steel.optimise import Settings, stylize
+from steel.optimise import stylize
 from steel.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
 from steel.run_folder import ALPHA, CHECKPOINT, LOSSES, RECORD, STYLIZED
+from steel.settings import DEFAULT_SETTINGS, Settings
 from steel.weights import load_weights
-
-DEFAULT_SETTINGS = Settings()
 
 
 def _versions() -> dict[str, str]:
@@ -125,13 +124,13 @@ def run(
             style_image,
             content_image,
             cells,
-            settings,
-            target,
-            progress,
-            checkpoint,
-            checkpoint_every,
-            on_log,
-            fast,
+            settings=settings,
+            device=target,
+            progress=progress,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            on_log=on_log,
+            fast=fast,
         )
     except torch.OutOfMemoryError:
         height, width_px = content_image.shape[2:]

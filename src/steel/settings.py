@@ -1,0 +1,642 @@
+"""Every setting of a stylize run, defined once.
+
+:data:`SETTINGS` is the table: each row names a setting as the library knows it (a field of
+:class:`Settings`, or a keyword of :func:`steel.run.run`), its place in the workflow's config
+(section and key), its command flag, how text becomes its value, its help, and its default on each
+surface where the surfaces differ on purpose (the command writes the transparent image by default,
+the workflow does not; the workflow checkpoints every 1,000 steps, the command does not).
+:class:`Settings`, the command's arguments (:mod:`steel.cli`), the config-to-settings mapping
+(:func:`settings_from_config`, :func:`run_options_from_config`) and the stylize rule's params
+(:func:`steel.params.stylize_params`, by :data:`RESULT_SECTIONS`) are all made from it, and a test
+holds it against ``workflow/schemas/config.schema.yaml``. A new setting is a row here and a key in
+the schema.
+
+Torch-free: the command's ``--help`` and the workflow's planning import it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from steel.errors import SteelError
+from steel.layers import LAYERS, check_layer
+
+OPTIMIZERS = ("adam", "lbfgs")
+INITS = ("content", "random", "style")
+#: ``image.colour``: optimise RGB, or one luminance channel fed to the network as R = G = B
+COLOURS = ("rgb", "grey")
+#: ``optimizer.lr_schedule``: constant, or cosine annealing from ``lr`` to ``lr_final`` in each stage
+LR_SCHEDULES = ("constant", "cosine")
+#: ``loss.normalise``: the style loss's scale (:func:`steel.losses.style_layer_loss`)
+NORMALISES = ("paper", "gatys", "rrmina")
+#: the global style weight each normalisation takes when none is given (``loss.style_weight``):
+#: ``paper`` has none (eq. 1; 1 multiplies every c_l by one, exactly); ``gatys``: chosen on the demo
+#: (README, "The loss's scale"); ``rrmina``: the paper's table-1 text (1e5 times a layer weight)
+DEFAULT_STYLE_WEIGHTS = {"paper": 1.0, "gatys": 1e-6, "rrmina": 1e5}
+#: ``image.invert``: auto (by the content's border), or always / never
+INVERTS = ("auto", "true", "false")
+#: the config sections whose values shape a stylized image or its logged losses: with ``seed`` and
+#: ``weights``, the stylize rule's params; ``execution`` says only where and how a job runs
+RESULT_SECTIONS = ("image", "optimizer", "loss")
+EXECUTION = "execution"
+
+_SAME = object()
+
+
+# --- text to values (the command's flags); a ValueError's message is the user's one line -------------
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise ValueError(f"{text} must be at least 1")
+    return value
+
+
+def whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not value >= 0:
+        raise ValueError(f"{text} must be >= 0")
+    return value
+
+
+def numbers(kind: type) -> Callable[[str], tuple]:
+    """A comma-separated list of ``kind`` (checked further by :class:`Settings`)."""
+
+    def parse(text: str) -> tuple:
+        try:
+            return tuple(kind(part) for part in text.split(","))
+        except ValueError:
+            raise ValueError(f"{text!r} is not a comma-separated list of numbers") from None
+
+    return parse
+
+
+def _optional(kind: type) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else kind(value)
+
+
+def parse_invert(value: str | bool | None) -> str | bool:
+    """``auto``, ``true``/``false`` (or booleans) as "auto", True or False; None is auto."""
+    if value is None or value == "auto":
+        return "auto"
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise SteelError(f"invert must be auto, true or false, not {value!r}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the table."""
+
+    name: str  # a field of Settings (target "settings") or a keyword of steel.run.run ("run")
+    annotation: Any  # its Python type
+    default: Any  # the library's default (Settings, run())
+    help: str
+    section: str | None = None  # the config section; None: a top-level key (or not in the config)
+    key: str | None = None  # the config key; None: the command only
+    to_value: Callable[[Any], Any] | None = None  # a config (or parsed) value as the library's type
+    flag: str | None = None  # the command's flag; None: not on the command
+    parse: Callable[[str], Any] | None = None  # the flag's text to a value (ValueError: its message)
+    choices: tuple | None = None
+    metavar: str | None = None
+    switch: tuple | None = None  # a flag without value: (library value without it, with it)
+    toggle: bool = False  # --flag / --no-flag
+    command_default: Any = _SAME  # where the command's default differs from the library's
+    schema_default: Any = _SAME  # where the workflow's default differs from the library's
+    target: str = "settings"
+    #: added after results existed: a checkpoint's fingerprint leaves it out at its default, so
+    #: that a run's checkpoint written before it still resumes
+    later: bool = False
+
+    @property
+    def in_config(self) -> bool:
+        return self.key is not None
+
+    @property
+    def command(self) -> Any:
+        return self.default if self.command_default is _SAME else self.command_default
+
+    @property
+    def schema(self) -> Any:
+        return self.default if self.schema_default is _SAME else self.schema_default
+
+    @property
+    def result(self) -> bool:
+        """Shapes a result: a stylize param (a change reruns the cell), not ``execution``."""
+        return self.in_config and self.section != EXECUTION
+
+    def value(self, raw: Any) -> Any:
+        return raw if self.to_value is None else self.to_value(raw)
+
+
+def _row(name, annotation, default, help, config=None, **more) -> Setting:
+    section, _, key = (config or "").rpartition(".")
+    return Setting(name, annotation, default, help, section or None, key or None, **more)
+
+
+#: the table, in the order of Settings' fields (run.json lists them so), then run()'s keywords
+SETTINGS: tuple[Setting, ...] = (
+    _row(
+        "iterations",
+        int,
+        50_000,
+        "optimisation steps at the full width (see --scales); the paper used 50,000",
+        "optimizer.iterations",
+        to_value=int,
+        flag="--iterations",
+        parse=positive_int,
+    ),
+    _row(
+        "optimizer",
+        str,
+        "adam",
+        "the optimiser",
+        "optimizer.name",
+        to_value=str,
+        flag="--optimizer",
+        choices=OPTIMIZERS,
+    ),
+    _row(
+        "lr",
+        float,
+        1.0,
+        "learning rate on the 0-255 pixel scale",
+        "optimizer.lr",
+        to_value=float,
+        flag="--lr",
+        parse=non_negative,
+    ),
+    _row(
+        "init",
+        str,
+        "content",
+        "starting image",
+        "optimizer.init",
+        to_value=str,
+        flag="--init",
+        choices=INITS,
+    ),
+    _row(
+        "seed",
+        int,
+        0,
+        "random seed (of --init random)",
+        "seed",
+        to_value=int,
+        flag="--seed",
+        parse=whole_number,
+    ),
+    _row(
+        "content_layer",
+        str,
+        "conv4_2",
+        "layer of the content loss",
+        "loss.content_layer",
+        to_value=str,
+        flag="--content-layer",
+        choices=LAYERS,
+        metavar="LAYER",
+    ),
+    _row(
+        "content_weight",
+        float,
+        1.0,
+        "weight of the content loss",
+        "loss.content_weight",
+        to_value=float,
+        flag="--content-weight",
+        parse=non_negative,
+    ),
+    _row(
+        "tv_weight",
+        float,
+        0.001,
+        "total-variation weight, the paper's 'regularization constant'",
+        "loss.tv_weight",
+        to_value=float,
+        flag="--tv-weight",
+        parse=non_negative,
+    ),
+    _row(
+        "normalise",
+        str,
+        "paper",
+        "the style loss's scale: paper (eq. 3, Adam sees only the coefficients' ratios), gatys "
+        "(1/(4 N^2 M^2) per layer: --content-weight / --style-weight trade readability against "
+        "style) or rrmina (table 1's baseline code)",
+        "loss.normalise",
+        to_value=str,
+        flag="--normalise",
+        choices=NORMALISES,
+    ),
+    _row(
+        "style_weight",
+        float | None,
+        None,
+        "global style weight multiplying every coefficient; none: the normalisation's own ("
+        + ", ".join(f"{name} {weight:g}" for name, weight in DEFAULT_STYLE_WEIGHTS.items())
+        + ")",
+        "loss.style_weight",
+        to_value=_optional(float),
+        flag="--style-weight",
+        parse=non_negative,
+    ),
+    _row(
+        "log_every",
+        int,
+        100,
+        "write a row of losses.tsv every N steps",
+        "optimizer.log_every",
+        to_value=int,
+        flag="--log-every",
+        parse=positive_int,
+        metavar="N",
+    ),
+    _row(
+        "snapshot_every",
+        int,
+        0,
+        "save snapshots/stepNNNNNN.png every N steps (0: none)",
+        flag="--snapshot-every",
+        parse=positive_int,
+        metavar="N",
+    ),
+    _row(
+        "amp",
+        bool,
+        False,
+        "bfloat16 autocast of the network on CUDA or the CPU (faster on bf16 units; changes results)",
+        "optimizer.amp",
+        to_value=bool,
+        flag="--amp",
+        switch=(False, True),
+    ),
+    _row(
+        "channels_last",
+        bool,
+        False,
+        "CUDA: channels-last memory layout",
+        "execution.channels_last",
+        to_value=bool,
+        flag="--channels-last",
+        switch=(False, True),
+    ),
+    _row(
+        "colour",
+        str,
+        "rgb",
+        "optimise one grey channel (R = G = B): no colour pixel can appear; for monochrome logos",
+        "image.colour",
+        to_value=str,
+        flag="--grey",
+        switch=("rgb", "grey"),
+        choices=COLOURS,
+        later=True,
+    ),
+    _row(
+        "shape_weight",
+        float,
+        0.0,
+        "weight of the shape term: ink added far from the content's glyphs costs its distance beyond "
+        "--shape-reach (0: off; start near 1e10 under the paper's loss)",
+        "loss.shape_weight",
+        to_value=float,
+        flag="--shape-weight",
+        parse=non_negative,
+        later=True,
+        schema_default=0,
+    ),
+    _row(
+        "shape_reach",
+        float,
+        8.0,
+        "px at the working width from the glyphs where ink stays free",
+        "loss.shape_reach",
+        to_value=float,
+        flag="--shape-reach",
+        parse=non_negative,
+        later=True,
+        schema_default=8,
+    ),
+    _row(
+        "scales",
+        tuple[float, ...],
+        (1.0,),
+        "coarse to fine: optimise at each fraction of --width in turn, e.g. 0.25,0.5,1 "
+        "(1: the full width only)",
+        "image.scales",
+        to_value=lambda v: tuple(float(s) for s in v),
+        flag="--scales",
+        parse=numbers(float),
+        metavar="S,...,1",
+        later=True,
+        schema_default=[1.0],
+    ),
+    _row(
+        "coarse_iterations",
+        tuple[int, ...],
+        (),
+        "steps at each scale below 1, e.g. 400,200 (none: --iterations at each); --iterations are the "
+        "steps at the full width",
+        "optimizer.coarse_iterations",
+        to_value=lambda v: tuple(int(n) for n in v),
+        flag="--coarse-iterations",
+        parse=numbers(int),
+        metavar="N,...",
+        later=True,
+        schema_default=[],
+    ),
+    _row(
+        "lr_schedule",
+        str,
+        "constant",
+        "constant, or cosine: from --lr down to --lr-final within each scale",
+        "optimizer.lr_schedule",
+        to_value=str,
+        flag="--lr-schedule",
+        choices=LR_SCHEDULES,
+        later=True,
+    ),
+    _row(
+        "lr_final",
+        float,
+        0.0,
+        "the cosine schedule's last learning rate",
+        "optimizer.lr_final",
+        to_value=float,
+        flag="--lr-final",
+        parse=non_negative,
+        later=True,
+    ),
+    # --- steel.run.run's keywords ---
+    _row(
+        "weights",
+        str,
+        "imagenet",
+        "imagenet (torchvision, downloaded once), caffe:PATH, PATH (torchvision state dict) or random[:SEED]",
+        "weights",
+        to_value=str,
+        flag="--weights",
+        target="run",
+    ),
+    _row(
+        "device",
+        str,
+        "auto",
+        "auto, cpu, cuda, cuda:N or mps",
+        "execution.device",
+        to_value=str,
+        flag="--device",
+        target="run",
+    ),
+    _row(
+        "width",
+        int | None,
+        384,
+        "resize the content to this width, keeping its aspect ratio",
+        "image.width",
+        to_value=_optional(int),
+        flag="--width",
+        parse=positive_int,
+        target="run",
+    ),
+    _row(
+        "style_width",
+        int | None,
+        None,
+        "resize the style to this width (none: --width)",
+        "image.style_width",
+        to_value=_optional(int),
+        flag="--style-width",
+        parse=positive_int,
+        target="run",
+    ),
+    _row(
+        "invert",
+        str | bool,
+        "auto",
+        "light glyphs on a dark ground: optimise the inverted logo and invert the result back; "
+        "auto = when the content's border is dark",
+        "image.invert",
+        to_value=parse_invert,
+        flag="--invert",
+        choices=INVERTS,
+        target="run",
+    ),
+    _row(
+        "alpha",
+        bool,
+        False,
+        "also write stylized_alpha.png, the result with its background transparent",
+        "image.alpha",
+        to_value=bool,
+        flag="--alpha",
+        toggle=True,
+        command_default=True,
+        target="run",
+    ),
+    _row(
+        "checkpoint_every",
+        int,
+        0,
+        "save a resumable checkpoint every N steps (0: none); a rerun with the same settings resumes",
+        "execution.checkpoint_every",
+        to_value=int,
+        flag="--checkpoint-every",
+        parse=positive_int,
+        metavar="N",
+        schema_default=1000,
+        target="run",
+    ),
+    _row(
+        "gif",
+        bool,
+        False,
+        "also write optimisation.gif from the snapshots",
+        flag="--gif",
+        switch=(False, True),
+        target="run",
+    ),
+    _row(
+        "fast",
+        bool | None,
+        None,
+        "CUDA: run each step eagerly instead of replaying it as a CUDA graph (the fast path, on by "
+        "default with Adam on CUDA; results agree within float rounding)",
+        flag="--eager",
+        switch=(None, False),
+        target="run",
+    ),
+    _row(
+        "progress", bool | None, None, "no progress bar", flag="--quiet", switch=(None, False), target="run"
+    ),
+    # --- the workflow's alone ---
+    _row(
+        "cells_per_job",
+        int,
+        1,
+        "cells of one pair optimised together as one batch by one stylize job",
+        "execution.cells_per_job",
+        to_value=int,
+        target="workflow",
+    ),
+)
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+#: the settings added after results existed, at their defaults: left out of checkpoint fingerprints
+LATER_DEFAULTS = {s.name: s.default for s in SETTINGS if s.later}
+
+
+# --- Settings -----------------------------------------------------------------------------------
+
+
+class _Checked:
+    """The checks and derived values of :class:`Settings` (its fields come from the table)."""
+
+    def __post_init__(self):
+        self._check_schedule()
+        if self.optimizer not in OPTIMIZERS:
+            raise SteelError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
+        if self.init not in INITS:
+            raise SteelError(f"unknown init {self.init!r}; use one of {', '.join(INITS)}")
+        check_layer(self.content_layer)
+        check_normalise(self.normalise)
+        if self.style_weight is not None and not 0 <= float(self.style_weight) < float("inf"):
+            raise SteelError(f"style_weight must be a finite number >= 0, not {self.style_weight}")
+        if not -(2**63) <= int(self.seed) < 2**64:
+            raise SteelError(f"seed must be between -2**63 and 2**64 - 1 (torch's range), not {self.seed}")
+        for name in ("iterations", "log_every"):
+            if int(getattr(self, name)) < 1:
+                raise SteelError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.colour not in COLOURS:
+            raise SteelError(f"unknown colour {self.colour!r}; use one of {', '.join(COLOURS)}")
+        for name in ("lr", "content_weight", "tv_weight", "snapshot_every", "shape_weight", "shape_reach"):
+            if not 0 <= float(getattr(self, name)) < float("inf"):
+                raise SteelError(f"{name} must be a finite number >= 0, not {getattr(self, name)}")
+
+    def _check_schedule(self) -> None:
+        try:
+            scales = tuple(float(s) for s in self.scales)
+            coarse = tuple(int(n) for n in self.coarse_iterations)
+        except (TypeError, ValueError):
+            raise SteelError(
+                f"scales must be numbers and coarse_iterations whole numbers, not {self.scales!r} and "
+                f"{self.coarse_iterations!r}; e.g. scales 0.25,0.5,1 and coarse_iterations 200,200"
+            ) from None
+        if not all(math.isfinite(s) for s in scales):
+            raise SteelError(f"scales must be finite numbers, not {list(scales)}; e.g. 0.25,0.5,1")
+        if not scales or scales[-1] != 1.0:
+            raise SteelError(f"scales must end at 1 (the full width), not {list(scales)}; e.g. 0.25,0.5,1")
+        if scales[0] <= 0 or any(b <= a for a, b in itertools.pairwise(scales)):
+            raise SteelError(f"scales must increase from above 0 to 1, not {list(scales)}; e.g. 0.25,0.5,1")
+        if coarse and len(coarse) != len(scales) - 1:
+            raise SteelError(
+                f"coarse_iterations gives {len(coarse)} step counts for {len(scales) - 1} scale(s) below 1; "
+                "give one per coarse scale, or none for iterations at each"
+            )
+        if any(n < 1 for n in coarse):
+            raise SteelError(f"coarse_iterations must each be at least 1, not {list(coarse)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise SteelError(
+                f"unknown lr_schedule {self.lr_schedule!r}; use one of {', '.join(LR_SCHEDULES)}"
+            )
+        if not 0 <= float(self.lr_final) < float("inf"):
+            raise SteelError(f"lr_final must be a finite number >= 0, not {self.lr_final}")
+        object.__setattr__(self, "scales", scales)
+        object.__setattr__(self, "coarse_iterations", coarse)
+
+    @property
+    def stage_iterations(self) -> tuple[int, ...]:
+        """Steps at each scale, coarse to fine."""
+        coarse = self.coarse_iterations or (self.iterations,) * (len(self.scales) - 1)
+        return (*coarse, self.iterations)
+
+    @property
+    def total_iterations(self) -> int:
+        return sum(self.stage_iterations)
+
+
+Settings = dataclasses.make_dataclass(
+    "Settings",
+    [
+        (s.name, s.annotation, dataclasses.field(default=s.default))
+        for s in SETTINGS
+        if s.target == "settings"
+    ],
+    bases=(_Checked,),
+    frozen=True,
+)
+Settings.__module__ = __name__
+Settings.__doc__ = (
+    "Everything besides images, weights and coefficients that shapes a result: the rows of "
+    ":data:`SETTINGS` whose target is ``settings``, with their library defaults."
+)
+
+
+def check_normalise(normalise: str) -> str:
+    if normalise not in NORMALISES:
+        raise SteelError(f"unknown loss normalise {normalise!r}; use one of {', '.join(NORMALISES)}")
+    return normalise
+
+
+#: the library's defaults, as one value
+DEFAULT_SETTINGS = Settings()
+
+
+def fingerprint_fields(settings: Settings) -> dict:
+    """The settings a checkpoint's fingerprint holds: all, but those added after results existed
+    (:data:`LATER_DEFAULTS`) only when they differ from their defaults."""
+    return {
+        name: value
+        for name, value in dataclasses.asdict(settings).items()
+        if name not in LATER_DEFAULTS or value != LATER_DEFAULTS[name]
+    }
+
+
+# --- the workflow's config ------------------------------------------------------------------------
+
+
+def config_value(config: Mapping, setting: Setting) -> Any:
+    """``setting``'s value in a config (or a stylize job's params): its section's key, else the
+    library's default (a shorter section, e.g. a test's, takes those)."""
+    if setting.section is None:
+        raw = config.get(setting.key, setting.default)
+    else:
+        raw = (config.get(setting.section) or {}).get(setting.key, setting.default)
+    return setting.value(raw)
+
+
+def settings_from_config(config: Mapping) -> Settings:
+    """:class:`Settings` from a workflow config: its ``image``, ``optimizer``, ``loss`` and
+    ``execution`` sections and ``seed`` (what the config leaves out: the library's defaults)."""
+    return Settings(
+        **{s.name: config_value(config, s) for s in SETTINGS if s.target == "settings" and s.in_config}
+    )
+
+
+def run_options_from_config(config: Mapping) -> dict:
+    """:func:`steel.run.run`'s keywords that the config sets (width, invert, alpha, device, ...)."""
+    return {s.name: config_value(config, s) for s in SETTINGS if s.target == "run" and s.in_config}

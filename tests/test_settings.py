@@ -1,0 +1,326 @@
+"""The settings table (steel.settings): one definition per setting, held against the config schema,
+the command and the workflow's stylize job; and what results and checkpoints made before the table
+(commit b3d3c93, tests/data/b3d3c93/) still mean."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+import steel.run
+from steel import jobs
+from steel.cli import build_parser, main
+from steel.optimise import stylize
+from steel.params import stylize_params
+from steel.settings import (
+    BY_NAME,
+    EXECUTION,
+    RESULT_SECTIONS,
+    SETTINGS,
+    Settings,
+    run_options_from_config,
+    settings_from_config,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = yaml.safe_load(SCHEMA_PATH.read_text())
+OLD = Path(__file__).with_name("data") / "b3d3c93"
+
+#: today's defaults, (library, command, workflow schema); None where a surface lacks the setting.
+#: A change of default edits one entry here on purpose.
+DEFAULTS = {
+    "iterations": (50_000, 50_000, 50_000),
+    "optimizer": ("adam", "adam", "adam"),
+    "lr": (1.0, 1.0, 1.0),
+    "init": ("content", "content", "content"),
+    "seed": (0, 0, 0),
+    "content_layer": ("conv4_2", "conv4_2", "conv4_2"),
+    "content_weight": (1.0, 1.0, 1.0),
+    "tv_weight": (0.001, 0.001, 0.001),
+    "normalise": ("paper", "paper", "paper"),
+    "style_weight": (None, None, None),
+    "log_every": (100, 100, 100),
+    "snapshot_every": (0, 0, None),
+    "amp": (False, False, False),
+    "channels_last": (False, False, False),
+    "colour": ("rgb", "rgb", "rgb"),
+    "shape_weight": (0.0, 0.0, 0),
+    "shape_reach": (8.0, 8.0, 8),
+    "scales": ((1.0,), (1.0,), [1.0]),
+    "coarse_iterations": ((), (), []),
+    "lr_schedule": ("constant", "constant", "constant"),
+    "lr_final": (0.0, 0.0, 0.0),
+    "weights": ("imagenet", "imagenet", "imagenet"),
+    "device": ("auto", "auto", "auto"),
+    "width": (384, 384, 384),
+    "style_width": (None, None, None),
+    "invert": ("auto", "auto", "auto"),
+    "alpha": (False, True, False),
+    "checkpoint_every": (0, 0, 1000),
+    "gif": (False, False, None),
+    "fast": (None, None, None),
+    "progress": (None, None, None),
+    "cells_per_job": (1, None, 1),
+}
+
+
+def test_every_setting_has_its_pinned_default_on_each_surface():
+    found = {
+        s.name: (s.default, s.command if s.flag else None, s.schema if s.in_config else None)
+        for s in SETTINGS
+    }
+    assert found == DEFAULTS
+
+
+def _schema_section(section: str | None) -> dict:
+    return SCHEMA["properties"] if section is None else SCHEMA["properties"][section]["properties"]
+
+
+@pytest.mark.parametrize("section", [*RESULT_SECTIONS, EXECUTION])
+def test_the_table_and_the_schema_name_the_same_keys_with_the_same_defaults(section):
+    rows = {s.key: s for s in SETTINGS if s.section == section}
+    keys = _schema_section(section)
+    assert set(rows) == set(keys)
+    for key, setting in rows.items():
+        assert json.dumps(keys[key].get("default")) == json.dumps(setting.schema), key
+        if setting.choices is not None and "enum" in keys[key]:
+            assert [str(c).lower() for c in keys[key]["enum"]] == list(setting.choices), key
+
+
+def test_the_top_level_settings_are_the_schemas():
+    for setting in (s for s in SETTINGS if s.in_config and s.section is None):
+        assert _schema_section(None)[setting.key]["default"] == setting.schema
+
+
+def test_settings_is_made_of_the_table():
+    names = [s.name for s in SETTINGS if s.target == "settings"]
+    assert list(Settings.__dataclass_fields__) == names
+    assert Settings() == Settings(**{name: BY_NAME[name].default for name in names})
+    assert Settings.__module__ == "steel.settings" and "settings" in (Settings.__doc__ or "")
+
+
+def test_the_commands_parsed_defaults_are_the_tables():
+    args = build_parser().parse_args(["stylize", "--style", "s.png", "--content", "c.png", "--out", "o"])
+    for setting in SETTINGS:
+        if setting.flag is not None:
+            assert getattr(args, setting.name) == setting.command, setting.name
+
+
+def test_every_flag_is_in_the_help_with_its_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["stylize", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for setting in SETTINGS:
+        if setting.flag is not None:
+            assert setting.flag in text
+    assert "(default: 50000)" in text and "--alpha, --no-alpha" in text
+    assert "where and how it runs (config: execution)" in text
+
+
+# --- every flag and every config key reaches the run -------------------------------------------------
+
+#: a non-default value for each flag: the arguments, and the library value they mean
+FLAGS = {
+    "iterations": (["--iterations", "3"], 3),
+    "optimizer": (["--optimizer", "lbfgs"], "lbfgs"),
+    "lr": (["--lr", "0.5"], 0.5),
+    "init": (["--init", "random"], "random"),
+    "seed": (["--seed", "5"], 5),
+    "content_layer": (["--content-layer", "conv1_1"], "conv1_1"),
+    "content_weight": (["--content-weight", "2"], 2.0),
+    "tv_weight": (["--tv-weight", "0.01"], 0.01),
+    "normalise": (["--normalise", "gatys"], "gatys"),
+    "style_weight": (["--style-weight", "3"], 3.0),
+    "log_every": (["--log-every", "2"], 2),
+    "snapshot_every": (["--snapshot-every", "1"], 1),
+    "amp": (["--amp"], True),
+    "channels_last": (["--channels-last"], True),
+    "colour": (["--grey"], "grey"),
+    "shape_weight": (["--shape-weight", "5"], 5.0),
+    "shape_reach": (["--shape-reach", "3"], 3.0),
+    "scales": (["--scales", "0.5,1"], (0.5, 1.0)),
+    "coarse_iterations": (["--scales", "0.5,1", "--coarse-iterations", "3"], (3,)),
+    "lr_schedule": (["--lr-schedule", "cosine"], "cosine"),
+    "lr_final": (["--lr-final", "0.25"], 0.25),
+    "weights": (["--weights", "random:3"], "random:3"),
+    "device": (["--device", "cpu"], "cpu"),
+    "width": (["--width", "64"], 64),
+    "style_width": (["--style-width", "60"], 60),
+    "invert": (["--invert", "true"], "true"),
+    "alpha": (["--no-alpha"], False),
+    "checkpoint_every": (["--checkpoint-every", "1"], 1),
+    "gif": (["--gif", "--snapshot-every", "1"], True),
+    "fast": (["--eager"], False),
+    "progress": (["--quiet"], False),
+}
+
+
+def test_every_flag_has_a_case():
+    assert set(FLAGS) == {s.name for s in SETTINGS if s.flag is not None}
+
+
+@pytest.fixture
+def run_calls(monkeypatch):
+    """The keywords steel.run.run is called with; the real run goes on."""
+    calls, real = [], steel.run.run
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(steel.run, "run", spy)
+    return calls
+
+
+@pytest.mark.parametrize("name", list(FLAGS))
+def test_every_flag_reaches_settings_and_run_json(name, logos, tmp_path, capsys, run_calls):
+    flag_args, value = FLAGS[name]
+    base = {
+        "--weights": "random",
+        "--width": "48",
+        "--iterations": "2",
+        "--content-layer": "conv1_2",
+        "--layers": "conv1_1=20",
+    }
+    for flag in flag_args:
+        base.pop(flag, None)
+    argv = ["stylize", "--style", str(logos["style"]), "--content", str(logos["content"])]
+    argv += ["--out", str(tmp_path / "out"), *[x for item in base.items() for x in item], *flag_args]
+    code = main(argv)
+    assert code == 0, capsys.readouterr().err
+    (kwargs,) = run_calls
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    setting = BY_NAME[name]
+    if setting.target == "settings":
+        assert getattr(kwargs["settings"], name) == value
+        assert json.dumps(record["settings"][name]) == json.dumps(value)
+    else:
+        assert kwargs[name] == value
+    seen = {  # where run.json (or the folder) shows a run option
+        "weights": lambda: record["weights"]["spec"] == "random:3",
+        "device": lambda: record["device"] == "cpu",
+        "width": lambda: record["content"]["width"] == 64,
+        "style_width": lambda: record["style"]["width"] == 60,
+        "invert": lambda: record["invert"]["setting"] is True,
+        "alpha": lambda: not (tmp_path / "out" / "stylized_alpha.png").exists(),
+        "gif": lambda: (tmp_path / "out" / "optimisation.gif").is_file(),
+    }
+    assert seen.get(name, lambda: True)()
+
+
+#: a non-default value for each config key (a schema-valid one)
+KEYS = {
+    "iterations": 3,
+    "optimizer": "lbfgs",
+    "lr": 0.5,
+    "init": "random",
+    "seed": 5,
+    "content_layer": "conv1_1",
+    "content_weight": 2.0,
+    "tv_weight": 0.01,
+    "normalise": "gatys",
+    "style_weight": 3.0,
+    "log_every": 2,
+    "amp": True,
+    "channels_last": True,
+    "colour": "grey",
+    "shape_weight": 5.0,
+    "shape_reach": 3.0,
+    "scales": [0.5, 1.0],
+    "coarse_iterations": [3],
+    "lr_schedule": "cosine",
+    "lr_final": 0.25,
+    "weights": "random:3",
+    "device": "cpu",
+    "width": 64,
+    "style_width": 60,
+    "invert": True,
+    "alpha": True,
+    "checkpoint_every": 1,
+}
+
+
+def test_every_config_key_of_a_stylize_job_has_a_case():
+    assert set(KEYS) == {s.name for s in SETTINGS if s.in_config and s.target != "workflow"}
+
+
+def _config(**values) -> dict:
+    """A schema-validated config (defaults filled) with ``values`` set where the table puts them."""
+    config = {"weights": "random", "image": {"width": 48}, "optimizer": {"iterations": 2}}
+    config |= {"loss": {"content_layer": "conv1_2"}, "execution": {"device": "cpu", "checkpoint_every": 0}}
+    config |= {"styles": {"s": "s.png"}, "contents": {"c": "c.png"}}
+    config["sweeps"] = {"t": {"cols": {"layers": ["conv1_1"], "values": [20]}}}
+    for name, value in values.items():
+        setting = BY_NAME[name]
+        if setting.section is None:
+            config[setting.key] = value
+        else:
+            config[setting.section][setting.key] = value
+    if "coarse_iterations" in values:
+        config["image"]["scales"] = [0.5, 1.0]
+    validate(config, str(SCHEMA_PATH))
+    return config
+
+
+@pytest.mark.parametrize("name", list(KEYS))
+def test_every_config_key_reaches_the_stylize_jobs_run(name, logos, tmp_path, run_calls, capsys):
+    config = _config(**{name: KEYS[name]})
+    params = stylize_params(config, SCHEMA)
+    image = tmp_path / "conv1_1-20" / "stylized.png"
+    jobs.stylize_job(str(logos["style"]), str(logos["content"]), str(image), params, config[EXECUTION])
+    (kwargs,) = run_calls
+    setting = BY_NAME[name]
+    expected = setting.value(KEYS[name])
+    found = getattr(kwargs["settings"], name) if setting.target == "settings" else kwargs[name]
+    assert found == expected
+    record = json.loads(image.with_name("run.json").read_text())
+    if setting.target == "settings":
+        assert json.dumps(record["settings"][name]) == json.dumps(expected)
+    assert (setting.section == EXECUTION) == (
+        setting.key not in json.dumps(params)
+    ) or setting.section is None
+
+
+def test_the_config_mapping_fills_what_a_section_leaves_out_with_the_library_defaults():
+    assert settings_from_config({}) == Settings()
+    assert run_options_from_config({}) == {
+        s.name: s.default for s in SETTINGS if s.target == "run" and s.in_config
+    }
+
+
+# --- what b3d3c93 made still means the same ---------------------------------------------------------
+
+
+def test_the_canonical_params_of_todays_keys_are_byte_identical_to_b3d3c93():
+    demo = yaml.safe_load((REPO / "config.yaml").read_text())
+    for name, case in json.loads((OLD / "params.json").read_text()).items():
+        config = json.loads(json.dumps(demo))
+        for key, value in case["overrides"].items():
+            config[key] = config.get(key, {}) | value if isinstance(value, dict) else value
+        validate(config, str(SCHEMA_PATH))
+        assert json.dumps(stylize_params(config, SCHEMA), sort_keys=True) == json.dumps(
+            case["params"], sort_keys=True
+        ), name
+
+
+@pytest.mark.parametrize("name", ["defaults", "later"])
+def test_a_checkpoint_written_by_b3d3c93_resumes(name, random_weights, make_logo_tensor, tmp_path):
+    saved = json.loads((OLD / "checkpoints.json").read_text())
+    checkpoint = tmp_path / "checkpoint.pt"
+    shutil.copy(OLD / f"checkpoint-{name}.pt", checkpoint)
+    result = stylize(
+        random_weights,
+        make_logo_tensor(48, 32, seed=1),
+        make_logo_tensor(48, 32, seed=2),
+        saved["cells"],
+        settings=Settings(**saved["settings"][name]),
+        checkpoint=checkpoint,
+        checkpoint_every=2,
+    )
+    assert (result.resumed_from, result.steps_run) == (4, 2)
