@@ -18,11 +18,11 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-from steel.devices import resolve_device
-from steel.images import load_image
-from steel.layers import parse_layer_spec
-from steel.optimise import Settings, stylize
-from steel.weights import load_weights
+from steel.io.images import load_image
+from steel.transfer.devices import resolve_device
+from steel.transfer.layers import parse_layer_spec
+from steel.transfer.optimise import Settings, stylize
+from steel.transfer.weights import load_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "resources/logos/content/corvantis.png"

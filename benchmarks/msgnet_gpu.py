@@ -15,11 +15,11 @@ from pathlib import Path
 
 import torch
 
-from steel.images import load_image, to_pil
-from steel.msgnet import count_parameters
-from steel.msgnet_train import MSGNetSettings, _load_at_width, stylize, train
-from steel.outputs import write_tsv
-from steel.weights import load_weights
+from steel.io.images import load_image, to_pil
+from steel.io.outputs import write_tsv
+from steel.msgnet.model import count_parameters
+from steel.msgnet.train import MSGNetSettings, _load_at_width, stylize, train
+from steel.transfer.weights import load_weights
 
 LOGOS = Path(__file__).resolve().parents[1] / "resources" / "logos"
 

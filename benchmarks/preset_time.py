@@ -1,10 +1,10 @@
 """Estimated wall time of a preset's stylize jobs, one cell per job against N cells per job.
 
 Reads a preset (e.g. ``presets/paper.yaml``): its sweeps give the distinct cells
-(``steel.sweeps.sweeps_from_config``), ``steel.batches.plan_batches`` the jobs the workflow would
+(``steel.plan.sweeps.sweeps_from_config``), ``steel.plan.batches.plan_batches`` the jobs the workflow would
 launch for one pair, once with one cell per job and once with ``--cells-per-job N``. Each distinct
 job shape (batch size x deepest layer) is timed for ``--steps`` steps of the real loop
-(``steel.optimise.stylize`` with Adam, random weights: speed does not depend on their values; the
+(``steel.transfer.optimise.stylize`` with Adam, random weights: speed does not depend on their values; the
 fast path where the device has it) on the first pair's images at the preset's width. A job's
 estimate is seconds per step x the preset's iterations; a pair's is the sum over its jobs, scaled
 for the other pairs by their content images' pixel counts. Setup (loading weights, targets,
@@ -24,14 +24,14 @@ from pathlib import Path
 import torch
 import yaml
 
-from steel.batches import deepest_layer, plan_batches
-from steel.devices import resolve_device
 from steel.errors import SteelError
-from steel.images import load_image
-from steel.layers import parse_cell_id
-from steel.optimise import Settings, stylize
-from steel.sweeps import content_entry, pairs_from_config, sweeps_from_config
-from steel.weights import load_weights
+from steel.io.images import load_image
+from steel.plan.batches import deepest_layer, plan_batches
+from steel.plan.sweeps import content_entry, pairs_from_config, sweeps_from_config
+from steel.transfer.devices import resolve_device
+from steel.transfer.layers import parse_cell_id
+from steel.transfer.optimise import Settings, stylize
+from steel.transfer.weights import load_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 

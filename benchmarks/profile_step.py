@@ -1,6 +1,6 @@
 """Where a step of the loop spends its GPU time, and what variants of the Gram matrices gain.
 
-1. ``torch.profiler`` over ``--steps`` eager steps of the real loop (``steel.optimise._Loop``,
+1. ``torch.profiler`` over ``--steps`` eager steps of the real loop (``steel.transfer.optimise._Loop``,
    forward, losses, backward, Adam, clamp) at ``--batch`` (default 8) with the paper's best layers
    (the cells of ``step_speed.py``): the top kernels (CUDA) or operators (CPU) by self time, with
    the total per step, next to the same for the bare network pass (``step_speed.time_bare``).
@@ -10,7 +10,7 @@
    pixel difference (grey levels) and the largest relative difference of a final loss against the
    reference variant after ``--steps`` steps:
 
-   - ``fp32``: Gram matmuls in full float32 (the reference; ``steel.losses.GRAM_TF32 = False``);
+   - ``fp32``: Gram matmuls in full float32 (the reference; ``steel.transfer.losses.GRAM_TF32 = False``);
    - ``fp32 again``: the reference once more (the run-to-run spread: cuDNN is not deterministic);
    - ``tf32``: Gram matmuls on TF32 tensor cores, as cuDNN runs the convolutions;
    - ``splitk``/``splitk+tf32``: the Gram forward with its long reduction (H*W pixels) split into
@@ -34,20 +34,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import step_speed
 
-import steel.losses as losses
-from steel.devices import resolve_device
-from steel.features import VGGFeatures
-from steel.images import load_image
-from steel.layers import parse_layer_spec
-from steel.optimise import Settings, _Loop, stylize
-from steel.weights import load_weights
+import steel.transfer.losses as losses
+from steel.io.images import load_image
+from steel.transfer.devices import resolve_device
+from steel.transfer.features import VGGFeatures
+from steel.transfer.layers import parse_layer_spec
+from steel.transfer.optimise import Settings, _Loop, stylize
+from steel.transfer.weights import load_weights
 
 _plain_gram = losses.gram
 
 
 class _SplitGram(torch.autograd.Function):
     """Gram forward as a sum of per-chunk Grams (``chunks`` pieces of the pixel axis, one bmm per
-    image, batched over the chunks); backward as in steel.losses (already parallel: (C, H*W) out)."""
+    image, batched over the chunks); backward as in steel.transfer.losses (already parallel: (C, H*W) out)."""
 
     @staticmethod
     def forward(ctx, flat, chunks):

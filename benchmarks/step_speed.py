@@ -1,4 +1,4 @@
-"""Seconds per optimisation step of ``steel.optimise.stylize`` against the bare network pass.
+"""Seconds per optimisation step of ``steel.transfer.optimise.stylize`` against the bare network pass.
 
 For a logo pair resized to ``--width`` and the paper's best layers (table 9: conv1_1 = conv1_2 =
 2000, conv4_1 = conv4_2 = conv4_3 = 200, content conv4_2) this measures, for each batch size:
@@ -31,13 +31,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from steel.devices import resolve_device
 from steel.errors import SteelError
-from steel.features import VGGFeatures
-from steel.images import load_image
-from steel.layers import parse_layer_spec
-from steel.optimise import Settings, stylize
-from steel.weights import load_weights
+from steel.io.images import load_image
+from steel.transfer.devices import resolve_device
+from steel.transfer.features import VGGFeatures
+from steel.transfer.layers import parse_layer_spec
+from steel.transfer.optimise import Settings, stylize
+from steel.transfer.weights import load_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "resources/logos/content/corvantis.png"

@@ -16,7 +16,7 @@ import pytest
 import torch
 from PIL import Image
 
-from steel.weights import load_weights
+from steel.transfer.weights import load_weights
 
 #: the file name torchvision caches VGG16_Weights.IMAGENET1K_V1 under
 IMAGENET_FILE = "vgg16-397923af.pth"
@@ -42,7 +42,7 @@ def save_logo(path: Path, width: int, height: int, seed: int) -> Path:
 
 
 def logo_tensor(width: int, height: int, seed: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """(1, 3, H, W) on the 0-255 scale, as steel.images.load_image returns it."""
+    """(1, 3, H, W) on the 0-255 scale, as steel.io.images.load_image returns it."""
     array = logo_array(width, height, seed)
     return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).to(dtype).contiguous()
 

@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 
 from steel.errors import SteelError
+from steel.evaluate.metrics import choose_best, selection_limits
 from steel.jobs import best_job, metrics_table_job, read_table
-from steel.metrics import choose_best, selection_limits
 
 #: the first row is a poor choice on purpose: taking the first row instead of choosing fails
 ROWS = [
@@ -157,7 +157,10 @@ def _torch_after(code: str) -> bool:
 
 def test_cheap_modules_import_without_torch():
     """The workflow's cheap rules (tables, best, sheets, plots) must not pay torch's import."""
-    assert not _torch_after("import steel.jobs, steel.metrics, steel.ocr, steel.plots, steel.sheets")
+    assert not _torch_after(
+        "import steel.jobs, steel.evaluate.metrics, steel.evaluate.ocr, "
+        "steel.render.plots, steel.render.sheets"
+    )
 
 
 def test_best_job_runs_without_torch(tmp_path):
@@ -173,7 +176,7 @@ best_job([{str(tmp_path / "t.tsv")!r}], {str(run_root)!r}, 0.25, {str(tmp_path /
 
 
 def test_library_writers_are_utf8(tmp_path):
-    from steel.outputs import write_json, write_tsv
+    from steel.io.outputs import write_json, write_tsv
 
     write_json({"text": "Ærø №1"})(tmp_path / "r.json")
     assert "Ærø №1" in (tmp_path / "r.json").read_bytes().decode("utf-8")
@@ -186,9 +189,9 @@ MSGNET_ROW = {"cell": "msgnet", "cer": 0.0, "ocr_text": "Quorix", "style_strengt
 
 
 def test_msgnet_is_a_row_of_the_table_and_a_point_but_never_the_choice(tmp_path):
-    from steel.findings import findings_job
+    from steel.evaluate.findings import findings_job
     from steel.jobs import COMPARISON_CELLS, candidates
-    from steel.msgnet_train import CELL
+    from steel.msgnet.train import CELL
 
     assert CELL in COMPARISON_CELLS  # the workflow's MSG-Net cell is the one left out
     metrics, reference, run_root = _write(tmp_path, rows=[*ROWS, MSGNET_ROW])

@@ -15,12 +15,12 @@ import torch
 from PIL import Image
 from torchvision.models.vgg import cfgs, make_layers
 
-import steel.losses
-import steel.outputs
+import steel.io.outputs
 import steel.run
+import steel.transfer.losses
 from steel.cli import main
-from steel.layers import cell_id
-from steel.outputs import StagedFiles, read_losses
+from steel.io.outputs import StagedFiles, read_losses
+from steel.transfer.layers import cell_id
 
 #: block-1 layers only (content at conv1_2): the cheapest network, for tests about files
 CHEAP = ["--content-layer", "conv1_2", "--layers", "conv1_1=20,relu1_2=2000"]
@@ -279,13 +279,13 @@ def test_failure_while_writing_leaves_no_files(logos, tmp_path, monkeypatch):
 
 
 def test_nan_loss_leaves_no_files(logos, tmp_path, monkeypatch, capsys):
-    tv_loss, calls = steel.losses.tv_loss, []
+    tv_loss, calls = steel.transfer.losses.tv_loss, []
 
     def failing_tv(x):
         calls.append(1)
         return tv_loss(x) * (float("nan") if len(calls) > 3 else 1.0)
 
-    monkeypatch.setattr(steel.losses, "tv_loss", failing_tv)
+    monkeypatch.setattr(steel.transfer.losses, "tv_loss", failing_tv)
     out = tmp_path / "out"
     argv = base_args(logos, out, *CHEAP, "--iterations", "6", "--log-every", "1")
     code, _, stderr = steel_main(argv, capsys)
@@ -378,7 +378,7 @@ def test_a_commit_failing_part_way_leaves_no_mixed_set(tmp_path, monkeypatch):
     """Old files of the same names go too: an old image must never sit next to new logs."""
     for name in ("losses.tsv", "stylized.png"):
         (tmp_path / name).write_text("old")
-    replace, calls = steel.outputs.os.replace, []
+    replace, calls = steel.io.outputs.os.replace, []
 
     def failing(source, target):
         calls.append(target)
@@ -386,7 +386,7 @@ def test_a_commit_failing_part_way_leaves_no_mixed_set(tmp_path, monkeypatch):
             raise OSError("disk gone")
         replace(source, target)
 
-    monkeypatch.setattr(steel.outputs.os, "replace", failing)
+    monkeypatch.setattr(steel.io.outputs.os, "replace", failing)
     staged = StagedFiles()
     staged.stage(tmp_path / "losses.tsv", lambda p: p.write_text("new"))
     staged.stage(tmp_path / "stylized.png", lambda p: p.write_text("new"))

@@ -1,4 +1,4 @@
-"""The convergence study (steel.convergence): FLOPs, the full-size loss, traces, the summary, the
+"""The convergence study (steel.evaluate.convergence): FLOPs, the full-size loss, traces, the summary, the
 workflow's settings and a dry run. Offline: random weights, tiny logos."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import torch
 import yaml
 from workflow_helpers import REPO, planned_jobs, snakemake, tiny_config, write_config
 
-from steel import convergence
-from steel.convergence import (
+from steel.errors import SteelError
+from steel.evaluate import convergence
+from steel.evaluate.convergence import (
     REFERENCE,
     FullSizeLoss,
     flops_at,
@@ -17,10 +18,9 @@ from steel.convergence import (
     step_flops,
     summarise,
 )
-from steel.errors import SteelError
-from steel.features import VGGFeatures
-from steel.layers import parse_layer_spec
-from steel.optimise import Settings, stylize
+from steel.transfer.features import VGGFeatures
+from steel.transfer.layers import parse_layer_spec
+from steel.transfer.optimise import Settings, stylize
 
 CELL = {"conv1_2": 20.0, "conv2_1": 200.0}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from steel.features import VGGFeatures
-from steel.weights import load_weights
+from steel.transfer.features import VGGFeatures
+from steel.transfer.weights import load_weights
 
 
 def test_extractor_leaves_the_callers_weights_alone():

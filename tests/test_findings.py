@@ -1,4 +1,4 @@
-"""The paper's four claims checked on constructed metric rows and losses (steel.findings), and the
+"""The paper's four claims checked on constructed metric rows and losses (steel.evaluate.findings), and the
 workflow's findings targets (a dry run)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import yaml
 from PIL import Image
 from workflow_helpers import REPO, planned_jobs, snakemake, tiny_config, write_config
 
-from steel.findings import (
+from steel.evaluate.findings import (
     FAILS,
     HOLDS,
     PAPER_BEST,
@@ -34,8 +34,8 @@ from steel.findings import (
     steps_warning,
     summary_markdown,
 )
-from steel.layers import cell_id
-from steel.sweeps import sweeps_from_config
+from steel.plan.sweeps import sweeps_from_config
+from steel.transfer.layers import cell_id
 
 COARSE = {"layers": ["conv1_2"], "values": [0, 200]}
 
@@ -281,7 +281,7 @@ def test_findings_job_reads_the_workflow_files(tmp_path):
 
 
 def test_findings_import_no_torch():
-    code = "import sys, steel.findings; sys.exit('torch' in sys.modules)"
+    code = "import sys, steel.evaluate.findings; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

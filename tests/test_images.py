@@ -7,9 +7,17 @@ import pytest
 import torch
 from PIL import Image
 
-import steel.images
+import steel.io.images
 from steel.errors import SteelError
-from steel.images import MAX_PIXELS, fit_on_white, load_image, read_image, resize_to_width, to_pil, to_tensor
+from steel.io.images import (
+    MAX_PIXELS,
+    fit_on_white,
+    load_image,
+    read_image,
+    resize_to_width,
+    to_pil,
+    to_tensor,
+)
 
 
 def test_rgba_is_composited_onto_white(tmp_path):
@@ -83,7 +91,7 @@ def test_resize_keeps_the_aspect_ratio(tmp_path):
 
 
 def test_max_pixels_guard(monkeypatch):
-    monkeypatch.setattr(steel.images, "MAX_PIXELS", 48 * 32 - 1)
+    monkeypatch.setattr(steel.io.images, "MAX_PIXELS", 48 * 32 - 1)
     with pytest.raises(SteelError, match="over the limit of 1,535 pixels"):
         resize_to_width(Image.new("RGB", (48, 32)), None, "content image")
     with pytest.raises(SteelError, match="smaller width"):
@@ -227,34 +235,34 @@ def _on(background: int, ink: int) -> np.ndarray:
 
 
 def test_a_dark_background_is_found_by_the_border():
-    assert steel.images.has_dark_background(Image.fromarray(_on(0, 255)))
-    assert not steel.images.has_dark_background(Image.fromarray(_on(255, 0)))
+    assert steel.io.images.has_dark_background(Image.fromarray(_on(0, 255)))
+    assert not steel.io.images.has_dark_background(Image.fromarray(_on(255, 0)))
     # a big dark glyph block in the middle does not make the background dark
     middle = _on(255, 0)
     middle[2:38, 4:116] = 0
-    assert not steel.images.has_dark_background(middle)
+    assert not steel.io.images.has_dark_background(middle)
     tensor = to_tensor(Image.fromarray(_on(20, 240)))
-    assert steel.images.has_dark_background(tensor)
+    assert steel.io.images.has_dark_background(tensor)
 
 
 @pytest.mark.parametrize(
     ("setting", "dark", "light"), [("auto", True, False), ("true", True, True), (False, False, False)]
 )
 def test_should_invert(setting, dark, light):
-    assert steel.images.should_invert(_on(0, 255), setting) is dark
-    assert steel.images.should_invert(_on(255, 0), setting) is light
+    assert steel.io.images.should_invert(_on(0, 255), setting) is dark
+    assert steel.io.images.should_invert(_on(255, 0), setting) is light
 
 
 def test_a_bad_invert_setting_is_one_line():
     with pytest.raises(SteelError, match="auto, true or false"):
-        steel.images.parse_invert("sometimes")
+        steel.io.images.parse_invert("sometimes")
 
 
 # ---- the transparent result (stylized_alpha.png) -------------------------------------------------
 
 
 def test_alpha_is_transparent_on_the_ground_and_opaque_on_the_glyphs():
-    from steel.images import with_alpha
+    from steel.io.images import with_alpha
 
     logo = np.full((32, 48, 3), 255, dtype=np.uint8)
     logo[10:22, 8:40] = 0  # black glyphs
@@ -268,7 +276,7 @@ def test_alpha_is_transparent_on_the_ground_and_opaque_on_the_glyphs():
 
 
 def test_alpha_laid_back_on_its_ground_gives_the_image_again():
-    from steel.images import with_alpha
+    from steel.io.images import with_alpha
 
     rng = np.random.default_rng(0)
     logo = np.full((32, 48, 3), 255, dtype=np.uint8)
@@ -278,7 +286,7 @@ def test_alpha_laid_back_on_its_ground_gives_the_image_again():
 
 
 def test_alpha_of_a_dark_logo_uses_its_dark_ground():
-    from steel.images import with_alpha
+    from steel.io.images import with_alpha
 
     logo = np.zeros((32, 48, 3), dtype=np.uint8)
     logo[10:22, 8:40] = 255  # white glyphs on black
@@ -287,8 +295,8 @@ def test_alpha_of_a_dark_logo_uses_its_dark_ground():
 
 
 def test_one_border_ring_decides_inversion_the_alpha_ground_and_the_metrics_background():
-    from steel import metrics
-    from steel.images import background_colour, border_level, border_ring
+    from steel.evaluate import metrics
+    from steel.io.images import background_colour, border_level, border_ring
 
     ring = border_ring(10, 50)  # 2 % of 10 px rounds to 0: at least 1 px
     assert ring.sum() == 2 * 50 + 2 * 8 and not ring[1:-1, 1:-1].any()
@@ -304,4 +312,4 @@ def test_one_border_ring_decides_inversion_the_alpha_ground_and_the_metrics_back
         metrics.background_problem(Image.fromarray(image))
         == f"background not light (border level 200 < {metrics.LIGHT_LEVEL})"
     )
-    assert metrics.border_ring is border_ring and metrics.BORDER == steel.images.BORDER_SHARE
+    assert metrics.border_ring is border_ring and metrics.BORDER == steel.io.images.BORDER_SHARE

@@ -13,10 +13,10 @@ from PIL import Image
 
 from steel import jobs
 from steel.errors import SteelError
-from steel.metrics import choose_best, selection_limits
-from steel.outputs import write_table
+from steel.evaluate.metrics import choose_best, selection_limits
+from steel.io.outputs import write_table
+from steel.plan.sweeps import Sweep
 from steel.settings import settings_from_config
-from steel.sweeps import Sweep
 
 OPTIMIZER = {"iterations": 7, "name": "lbfgs", "lr": 0.5, "init": "random", "log_every": 3, "amp": True}
 LOSS = {"content_layer": "conv3_2", "content_weight": 5.0, "tv_weight": 0.01}
@@ -340,17 +340,17 @@ def test_stylize_job_names_the_batch_of_a_failed_run(tmp_path, monkeypatch):
 
 
 def test_cell_metrics_job_writes_the_metrics_atomically(tmp_path, monkeypatch, capsys):
-    import steel.metrics
-    import steel.weights
+    import steel.evaluate.metrics
+    import steel.transfer.weights
 
     calls = []
-    monkeypatch.setattr(steel.weights, "load_weights", lambda name: f"weights:{name}")
+    monkeypatch.setattr(steel.transfer.weights, "load_weights", lambda name: f"weights:{name}")
 
     def run_metrics(run_dir, text, weights, threads):
         calls.append((run_dir, text, weights, threads))
         return {"cell": "conv4_3-20", "cer": 0.25, "ocr_text": "Quørix", "seconds": 1.234}
 
-    monkeypatch.setattr(steel.metrics, "run_metrics", run_metrics)
+    monkeypatch.setattr(steel.evaluate.metrics, "run_metrics", run_metrics)
     out = tmp_path / "m" / "metrics.json"
     metrics = jobs.cell_metrics_job("runs/x", "Quorix", "random", out)
     assert calls == [("runs/x", "Quorix", "weights:random", 1)]
@@ -369,13 +369,13 @@ def test_cell_metrics_job_writes_the_metrics_atomically(tmp_path, monkeypatch, c
     ],
 )
 def test_reference_metrics_job_measures_the_content_at_the_runs_size(tmp_path, monkeypatch, image, sizes):
-    import steel.metrics
-    import steel.weights
+    import steel.evaluate.metrics
+    import steel.transfer.weights
 
     content = _png(tmp_path / "c.png", (96, 48), (200, 200, 200))
     style = _png(tmp_path / "s.png", (96, 96), (5, 5, 5))
     calls = []
-    monkeypatch.setattr(steel.weights, "load_weights", lambda name: f"weights:{name}")
+    monkeypatch.setattr(steel.transfer.weights, "load_weights", lambda name: f"weights:{name}")
 
     def reference_metrics(content_image, style_image, text, weights, threads):
         calls.append(
@@ -383,7 +383,7 @@ def test_reference_metrics_job_measures_the_content_at_the_runs_size(tmp_path, m
         )
         return {"cell": "reference", "cer": 0.0}
 
-    monkeypatch.setattr(steel.metrics, "reference_metrics", reference_metrics)
+    monkeypatch.setattr(steel.evaluate.metrics, "reference_metrics", reference_metrics)
     out = tmp_path / "reference.json"
     assert jobs.reference_metrics_job(str(content), str(style), "Quorix", "random", image, out) == {
         "cell": "reference",
@@ -456,7 +456,7 @@ def _metrics_files(tmp_path: Path, rows=ROWS) -> list[str]:
 @pytest.fixture
 def captured_plot(monkeypatch):
     """tradeoff_plot and save_figure replaced: what the table job asks of the plot."""
-    import steel.plots
+    import steel.render.plots
 
     calls = {}
 
@@ -468,8 +468,8 @@ def captured_plot(monkeypatch):
         calls["save"] = (figure, path, kwargs)
         Path(path).write_bytes(b"png")
 
-    monkeypatch.setattr(steel.plots, "tradeoff_plot", tradeoff_plot)
-    monkeypatch.setattr(steel.plots, "save_figure", save_figure)
+    monkeypatch.setattr(steel.render.plots, "tradeoff_plot", tradeoff_plot)
+    monkeypatch.setattr(steel.render.plots, "save_figure", save_figure)
     return calls
 
 
@@ -653,7 +653,7 @@ def test_metrics_note_variants(tmp_path):
 
 @pytest.fixture
 def captured_sheet(monkeypatch):
-    import steel.sheets
+    import steel.render.sheets
 
     calls = []
 
@@ -661,7 +661,7 @@ def captured_sheet(monkeypatch):
         calls.append((args, kwargs))
         return Image.new("RGB", (5, 3), (1, 2, 3)), "layout"
 
-    monkeypatch.setattr(steel.sheets, "contact_sheet_with_layout", contact_sheet_with_layout)
+    monkeypatch.setattr(steel.render.sheets, "contact_sheet_with_layout", contact_sheet_with_layout)
     return calls
 
 
@@ -762,7 +762,7 @@ def _methods_files(tmp_path: Path):
 
 
 def test_methods_sheet_job_panels_notes_and_table(tmp_path, monkeypatch):
-    import steel.sheets
+    import steel.render.sheets
 
     runs, best, reference = _methods_files(tmp_path)
     calls = []
@@ -771,7 +771,7 @@ def test_methods_sheet_job_panels_notes_and_table(tmp_path, monkeypatch):
         calls.append((panels, title))
         return Image.new("RGB", (4, 2), (9, 9, 9))
 
-    monkeypatch.setattr(steel.sheets, "methods_sheet", methods_sheet)
+    monkeypatch.setattr(steel.render.sheets, "methods_sheet", methods_sheet)
     out = tmp_path / "out"
     rows = jobs.methods_sheet_job(
         runs,
@@ -821,13 +821,13 @@ def test_methods_sheet_job_panels_notes_and_table(tmp_path, monkeypatch):
 
 
 def test_methods_sheet_job_without_metrics_names_the_recommended_cell(tmp_path, monkeypatch):
-    import steel.sheets
+    import steel.render.sheets
 
     runs, best, _ = _methods_files(tmp_path)
     (runs / "conv4_3-20" / "metrics.json").unlink()
     panels = []
     monkeypatch.setattr(
-        steel.sheets, "methods_sheet", lambda p, title: panels.extend(p) or Image.new("RGB", (1, 1))
+        steel.render.sheets, "methods_sheet", lambda p, title: panels.extend(p) or Image.new("RGB", (1, 1))
     )
     rows = jobs.methods_sheet_job(
         runs,
@@ -854,11 +854,11 @@ def test_methods_sheet_job_without_metrics_names_the_recommended_cell(tmp_path, 
 
 
 def test_overview_job_saves_the_overview(tmp_path, monkeypatch):
-    import steel.sheets
+    import steel.render.sheets
 
     calls = []
     monkeypatch.setattr(
-        steel.sheets,
+        steel.render.sheets,
         "overview",
         lambda sheets, title: calls.append((sheets, title)) or Image.new("RGB", (3, 2), (7, 7, 7)),
     )
@@ -870,23 +870,27 @@ def test_overview_job_saves_the_overview(tmp_path, monkeypatch):
 
 @pytest.fixture
 def captured_plots(monkeypatch):
-    import steel.plots
+    import steel.render.plots
 
     calls = {}
     monkeypatch.setattr(
-        steel.plots, "sweep_loss_plot", lambda runs, title: calls.setdefault("loss", (runs, title)) and "fig"
+        steel.render.plots,
+        "sweep_loss_plot",
+        lambda runs, title: calls.setdefault("loss", (runs, title)) and "fig",
     )
     monkeypatch.setattr(
-        steel.plots, "figure_plot", lambda lines, title: calls.setdefault("figure", (lines, title)) and "fig"
+        steel.render.plots,
+        "figure_plot",
+        lambda lines, title: calls.setdefault("figure", (lines, title)) and "fig",
     )
     monkeypatch.setattr(
-        steel.plots, "save_figure", lambda fig, out, **kw: calls.setdefault("save", (fig, out, kw))
+        steel.render.plots, "save_figure", lambda fig, out, **kw: calls.setdefault("save", (fig, out, kw))
     )
     return calls
 
 
 def test_loss_plot_job_labels_each_cell_by_its_layers_and_settings(tmp_path, captured_plots):
-    from steel.plots import cell_label
+    from steel.render.plots import cell_label
 
     sweep = Sweep.from_config(
         "mixed",
@@ -909,7 +913,7 @@ def test_loss_plot_job_labels_each_cell_by_its_layers_and_settings(tmp_path, cap
 
 
 def test_loss_plot_job_with_two_layer_groups(tmp_path, captured_plots):
-    from steel.plots import cell_label
+    from steel.render.plots import cell_label
 
     sweep = Sweep.from_config(
         "grid",
@@ -930,7 +934,7 @@ def test_loss_plot_job_with_two_layer_groups(tmp_path, captured_plots):
 
 
 def test_figure_job_draws_one_line_per_reference_and_writes_svg_too(tmp_path, captured_plots):
-    from steel.plots import cell_label
+    from steel.render.plots import cell_label
 
     jobs.figure_job(
         ["a", "b"], [{"conv4_3": 20}, {"conv1_2": 200}], [4, 1], ["a.tsv", "b.tsv"], "Fig", tmp_path / "f.png"
@@ -963,8 +967,8 @@ class _Stream:
 def test_job_progress_lines_are_flushed_as_they_are_printed(tmp_path, fake_run, monkeypatch):
     import torch
 
-    import steel.metrics
-    import steel.weights
+    import steel.evaluate.metrics
+    import steel.transfer.weights
 
     stream = _Stream()
     monkeypatch.setattr(sys, "stdout", stream)
@@ -978,8 +982,8 @@ def test_job_progress_lines_are_flushed_as_they_are_printed(tmp_path, fake_run, 
     lines = stream.text.splitlines(keepends=True)
     assert len(lines) == 3
     assert stream.flushed == ["".join(lines[: i + 1]) for i in range(3)]  # each line as soon as printed
-    monkeypatch.setattr(steel.weights, "load_weights", lambda name: name)
-    monkeypatch.setattr(steel.metrics, "run_metrics", lambda *a, **k: {"seconds": 1.0})
+    monkeypatch.setattr(steel.transfer.weights, "load_weights", lambda name: name)
+    monkeypatch.setattr(steel.evaluate.metrics, "run_metrics", lambda *a, **k: {"seconds": 1.0})
     stream.text, stream.flushed = "", []
     jobs.cell_metrics_job("r", None, "random", tmp_path / "m.json")
     assert stream.flushed == ["metrics of r: 1.00 s\n"]
@@ -1015,7 +1019,7 @@ def ascii_locale():
 
 
 def test_tables_and_metrics_files_are_utf8_under_an_ascii_locale(tmp_path, monkeypatch, ascii_locale):
-    import steel.sheets
+    import steel.render.sheets
 
     path = tmp_path / "t.tsv"
     rows = [{"cell": "conv4_3-20", "ocr_text": "Quørix"}]
@@ -1024,7 +1028,7 @@ def test_tables_and_metrics_files_are_utf8_under_an_ascii_locale(tmp_path, monke
     assert jobs.read_table(path) == rows
     assert jobs._read_json(_json(tmp_path / "m.json", {"ocr_text": "Quørix"})) == {"ocr_text": "Quørix"}
     runs, best, reference = _methods_files(tmp_path)
-    monkeypatch.setattr(steel.sheets, "methods_sheet", lambda panels, title: Image.new("RGB", (1, 1)))
+    monkeypatch.setattr(steel.render.sheets, "methods_sheet", lambda panels, title: Image.new("RGB", (1, 1)))
     jobs.methods_sheet_job(
         runs,
         best,

@@ -8,8 +8,16 @@ from torch import nn
 from torchvision.models import vgg16
 
 from steel.errors import SteelError
-from steel.features import MIN_SIDE, VGGFeatures, check_image_size
-from steel.layers import LAYER_INDEX, LAYERS, cell_id, check_layer, ordered, parse_cell_id, parse_layer_spec
+from steel.transfer.features import MIN_SIDE, VGGFeatures, check_image_size
+from steel.transfer.layers import (
+    LAYER_INDEX,
+    LAYERS,
+    cell_id,
+    check_layer,
+    ordered,
+    parse_cell_id,
+    parse_layer_spec,
+)
 
 #: SPEC.md: torchvision's vgg16().features indices of the convolutions
 SPEC_CONV_INDEX = {

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from steel.errors import SteelError
-from steel.images import MIN_SIDE
-from steel.logo_text import DEFAULT_FONT, render_text, write_text_logo
+from steel.io.images import MIN_SIDE
+from steel.io.logo_text import DEFAULT_FONT, render_text, write_text_logo
 
 METAL = Path(__file__).resolve().parents[1] / "resources" / "fonts" / "MetalMania-Regular.ttf"
 
@@ -93,7 +93,7 @@ def test_a_line_break_makes_a_two_line_logo():
 def test_a_very_long_text_is_drawn_at_a_bounded_size(monkeypatch):
     """100 characters at a small width: the word is drawn at a smaller font size instead of at
     DRAW_SIZE on a canvas 64 times too wide (which then got padded to gigabytes)."""
-    import steel.logo_text as logo_text
+    import steel.io.logo_text as logo_text
 
     drawn = []
     original = logo_text.load_font
@@ -113,7 +113,7 @@ CAPPED = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
 from steel.errors import SteelError
-from steel.logo_text import render_text
+from steel.io.logo_text import render_text
 for width in (32, 128, 384):
     print(render_text(sys.argv[1] * int(sys.argv[2]), None, width).size)
 try:

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from steel.errors import SteelError
-from steel.losses import (
+from steel.transfer.losses import (
     DEFAULT_STYLE_WEIGHTS,
     StyleTransferLoss,
     content_loss,
@@ -160,7 +160,7 @@ def test_gram_backward_matches_autograd_of_the_plain_product():
 
 
 def test_gram_precision_leaves_the_cpu_and_the_global_flags_alone(monkeypatch):
-    import steel.losses as losses
+    import steel.transfer.losses as losses
 
     before = torch.backends.cuda.matmul.allow_tf32
     features = torch.randn(2, 3, 4, 5)
@@ -298,7 +298,7 @@ def _glyph_logo() -> torch.Tensor:
 
 
 def test_glyph_distance_counts_px_from_the_glyphs():
-    from steel.losses import glyph_distance
+    from steel.transfer.losses import glyph_distance
 
     distance = glyph_distance(_glyph_logo(), 64)[0, 0]
     assert distance[15:25, 20:44].eq(0).all()
@@ -308,7 +308,7 @@ def test_glyph_distance_counts_px_from_the_glyphs():
 
 
 def test_shape_term_is_zero_on_the_content_and_grows_with_ink_far_from_the_glyphs():
-    from steel.losses import darkness, shape_loss, shape_weights
+    from steel.transfer.losses import darkness, shape_loss, shape_weights
 
     content = _glyph_logo()
     weights, ink = shape_weights(content, 4.0), darkness(content)
@@ -396,7 +396,7 @@ def test_an_unknown_normalisation_is_named():
 
 
 def test_luminance_and_darkness_by_hand():
-    from steel.losses import darkness, luminance
+    from steel.transfer.losses import darkness, luminance
 
     pixel = torch.tensor([10.0, 20.0, 30.0]).reshape(1, 3, 1, 1)
     torch.testing.assert_close(luminance(pixel), torch.tensor([[[[0.299 * 10 + 0.587 * 20 + 0.114 * 30]]]]))
@@ -405,7 +405,7 @@ def test_luminance_and_darkness_by_hand():
 
 
 def test_a_pixel_exactly_at_the_glyph_level_is_not_a_glyph():
-    from steel.losses import GLYPH_LEVEL, glyph_distance
+    from steel.transfer.losses import GLYPH_LEVEL, glyph_distance
 
     logo = torch.full((1, 3, 5, 5), 255.0)
     logo[:, :, 2, 2] = 255.0 - GLYPH_LEVEL  # darkness exactly GLYPH_LEVEL
@@ -415,14 +415,14 @@ def test_a_pixel_exactly_at_the_glyph_level_is_not_a_glyph():
 
 
 def test_shape_weights_reach_up_to_the_longer_side_of_a_tall_image():
-    from steel.losses import shape_weights
+    from steel.transfer.losses import shape_weights
 
     blank = torch.full((1, 3, 30, 6), 255.0)  # no glyph: every pixel at the limit, 30 (not 6)
     assert shape_weights(blank, 8.0).eq(22.0).all()
 
 
 def test_faint_content_ink_far_from_the_glyphs_is_not_added_ink():
-    from steel.losses import darkness, shape_loss, shape_weights
+    from steel.transfer.losses import darkness, shape_loss, shape_weights
 
     content = _glyph_logo()
     content[:, :, 30:33, 2:5] = 200.0  # a light grey mark (darkness 55, not a glyph), far out
@@ -432,7 +432,7 @@ def test_faint_content_ink_far_from_the_glyphs_is_not_added_ink():
 
 
 def test_the_shape_term_is_off_by_default_and_needs_a_content():
-    from steel.losses import shape_weights
+    from steel.transfer.losses import shape_weights
 
     content = _glyph_logo()
     features = {"conv1_2": torch.rand(1, 4, 8, 8), "conv4_2": torch.rand(1, 4, 8, 8)}

@@ -11,14 +11,15 @@ import pytest
 import yaml
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from steel import metrics
 from steel.errors import SteelError
-from steel.ocr import ink_box, line_boxes, text_lines
-from steel.weights import load_weights
+from steel.evaluate import metrics
+from steel.evaluate.ocr import ink_box, line_boxes, text_lines
+from steel.io.logo_text import DEFAULT_FONT
+from steel.transfer.weights import load_weights
 
 pytest.importorskip("rapidocr")
 
-FONT = Path(metrics.__file__).parent / "fonts" / "Inter-Bold.ttf"
+FONT = DEFAULT_FONT
 WORD = "Corvantis"
 SIZE = (384, 80)
 
@@ -161,7 +162,7 @@ def test_content_without_ink_falls_back_to_full_detection(content):
     result = metrics.readability(content, blank, WORD)
     assert result["ocr_mode"] == "full"
     assert result["cer"] == 0
-    from steel.ocr import read_text
+    from steel.evaluate.ocr import read_text
 
     assert read_text(content, []).mode == "full"
     assert read_text(content, [ink_box(content)]).mode == "crop"
@@ -343,8 +344,8 @@ def test_style_strength_layers_are_pinned_and_optimised_by_no_table():
 def test_style_strength_is_measured_on_the_pinned_layers(content, style, weights):
     import torch
 
-    from steel.features import VGGFeatures
-    from steel.images import to_tensor
+    from steel.io.images import to_tensor
+    from steel.transfer.features import VGGFeatures
 
     blend = Image.blend(content, style, 0.5)
     result = metrics.style_strength(blend, content, style, weights)
@@ -550,8 +551,8 @@ def test_style_strength_is_none_where_content_and_style_agree(content, weights):
 def test_normalised_grams_divide_by_channels_height_and_width(content, weights):
     import torch
 
-    from steel.features import VGGFeatures
-    from steel.images import to_tensor
+    from steel.io.images import to_tensor
+    from steel.transfer.features import VGGFeatures
 
     grams = metrics.normalised_grams(content, weights)
     with torch.no_grad():

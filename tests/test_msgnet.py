@@ -7,9 +7,9 @@ import torch
 from workflow_helpers import CONTENTS, STYLES, planned_jobs, snakemake, tiny_config, write_config
 
 from steel.errors import SteelError
-from steel.msgnet import MSGNet, count_parameters, gram_matrix, load_public_checkpoint
-from steel.msgnet_train import MSGNetSettings, augment, canvas_batch, train
-from steel.weights import load_weights
+from steel.msgnet.model import MSGNet, count_parameters, gram_matrix, load_public_checkpoint
+from steel.msgnet.train import MSGNetSettings, augment, canvas_batch, train
+from steel.transfer.weights import load_weights
 
 TINY = {"ngf": 4, "width": 32, "batch_size": 2, "steps": 4, "lr": 1e-3, "min_scale": 0.8}
 
@@ -81,8 +81,8 @@ def test_augmentation_keeps_logos_on_white_without_squashing():
 
 
 def test_one_training_step_lowers_the_loss_on_a_tiny_batch(weights):
-    from steel.features import VGGFeatures
-    from steel.msgnet_train import STYLE_LAYERS, _losses
+    from steel.msgnet.train import STYLE_LAYERS, _losses
+    from steel.transfer.features import VGGFeatures
 
     torch.manual_seed(0)
     settings = MSGNetSettings(**TINY)
@@ -177,7 +177,7 @@ def test_a_bad_msgnet_value_is_one_message_at_planning(tmp_path):
 def test_methods_sheet_lays_out_every_method_with_its_note(tmp_path):
     from PIL import Image
 
-    from steel.sheets import methods_sheet
+    from steel.render.sheets import methods_sheet
 
     path = tmp_path / "a.png"
     Image.new("RGB", (160, 48), (0, 0, 0)).save(path)
@@ -269,13 +269,13 @@ def test_methods_sheet_job_reads_each_metrics_file_once_and_tabulates_every_meth
 def test_training_logos_over_the_pixel_limit_are_one_line(tmp_path, monkeypatch):
     from PIL import Image
 
-    import steel.images
-    from steel.msgnet_train import _load_at_width
+    import steel.io.images
+    from steel.msgnet.train import _load_at_width
 
     path = tmp_path / "wide.png"
     Image.new("RGB", (400, 100), (255, 255, 255)).save(path)
     assert tuple(_load_at_width(str(path), 64).shape) == (1, 3, 16, 64)
-    monkeypatch.setattr(steel.images, "MAX_PIXELS", 1000)
+    monkeypatch.setattr(steel.io.images, "MAX_PIXELS", 1000)
     with pytest.raises(
         SteelError, match=r"64x16 px, over the limit of 1,000 pixels; choose a smaller"
     ) as error:
@@ -287,7 +287,7 @@ def test_training_logos_over_the_pixel_limit_are_one_line(tmp_path, monkeypatch)
 def test_the_loss_plot_leaves_the_callers_matplotlib_backend_alone(tmp_path, monkeypatch):
     import matplotlib
 
-    from steel.msgnet_train import _plot_losses
+    from steel.msgnet.train import _plot_losses
 
     monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("matplotlib.use called"))
     rows = [{"iteration": i, "total": 2.0 / i, "style": 1.0 / i, "content": 1.0 / i} for i in (1, 2, 3)]
@@ -363,7 +363,7 @@ def test_the_contact_sheet_shows_each_transparent_result_on_its_grey_band(msgnet
     from PIL import Image
 
     from steel.jobs import sheet_job
-    from steel.sweeps import Sweep
+    from steel.plan.sweeps import Sweep
 
     results = msgnet_run / "results"
     runs = results / "runs" / "ironwrath" / "quorix"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from steel import metrics
 from steel.errors import SteelError
-from steel.losses import StyleTransferLoss, tv_loss
-from steel.metrics import character_error_rate, choose_best, levenshtein
+from steel.evaluate import metrics
+from steel.evaluate.metrics import character_error_rate, choose_best, levenshtein
+from steel.transfer.losses import StyleTransferLoss, tv_loss
 
 
 def test_a_layer_absent_from_every_cell_is_not_computed():
-    # the cells' mappings name only their active layers (steel.layers.parse_cell_id): a style
+    # the cells' mappings name only their active layers (steel.transfer.layers.parse_cell_id): a style
     # layer that no mapping mentions must not be computed, nor its features asked for
     style = {"conv1_1": torch.ones(1, 1, 2, 2), "conv1_2": torch.ones(1, 1, 2, 2)}
     loss = StyleTransferLoss(

@@ -10,13 +10,13 @@ import warnings
 import pytest
 import torch
 
-import steel.cuda_graphs
-import steel.features
-import steel.losses
-import steel.optimise
+import steel.transfer.cuda_graphs
+import steel.transfer.features
+import steel.transfer.losses
+import steel.transfer.optimise
 from steel.errors import SteelError
-from steel.optimise import Settings, initial_image, stylize
-from steel.weights import load_weights
+from steel.transfer.optimise import Settings, initial_image, stylize
+from steel.transfer.weights import load_weights
 
 #: a cheap network: block 1 only (content at conv1_2, so the network stops after relu1_2)
 CHEAP = Settings(iterations=4, log_every=1, content_layer="conv1_2")
@@ -107,13 +107,13 @@ def test_batch_logs_hold_only_each_cells_own_layers(random_weights, images):
 
 def test_targets_are_computed_once_per_batch(random_weights, images, monkeypatch):
     calls = []
-    forward = steel.features.VGGFeatures.forward
+    forward = steel.transfer.features.VGGFeatures.forward
 
     def counting(self, x):
         calls.append(x.shape[0])
         return forward(self, x)
 
-    monkeypatch.setattr(steel.features.VGGFeatures, "forward", counting)
+    monkeypatch.setattr(steel.transfer.features.VGGFeatures, "forward", counting)
     stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=CHEAP)
     # style and content once each, then one batched pass per step and one for the final losses
     assert calls == [1, 1] + [2] * CHEAP.iterations + [2]
@@ -165,13 +165,13 @@ def test_loss_falls(random_weights, images):
 
 
 def test_nan_loss_stops_with_a_clear_error(random_weights, images, monkeypatch):
-    tv_loss, calls = steel.losses.tv_loss, []
+    tv_loss, calls = steel.transfer.losses.tv_loss, []
 
     def failing_tv(x):
         calls.append(1)
         return tv_loss(x) * (float("nan") if len(calls) > 2 else 1.0)
 
-    monkeypatch.setattr(steel.losses, "tv_loss", failing_tv)
+    monkeypatch.setattr(steel.transfer.losses, "tv_loss", failing_tv)
     with pytest.raises(SteelError, match=r"loss became nan at iteration 2.*lower the learning rate"):
         stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=CHEAP)
 
@@ -318,7 +318,9 @@ def test_checkpoint_fingerprint_covers_images_weights_and_code(
     elif change == "weights":
         weights = load_weights("random:1")
     elif change == "result version":
-        monkeypatch.setattr(steel.optimise, "RESULT_VERSION", steel.optimise.RESULT_VERSION + 1)
+        monkeypatch.setattr(
+            steel.transfer.optimise, "RESULT_VERSION", steel.transfer.optimise.RESULT_VERSION + 1
+        )
     result = stylize(
         weights, style, content, CHEAP_CELLS, settings=settings, checkpoint=checkpoint, checkpoint_every=2
     )
@@ -412,7 +414,7 @@ def test_cpu_runs_the_eager_loop_and_says_so_only_when_the_fast_path_is_asked_fo
     assert asked.step_mode == "eager" and "CUDA" in asked.fallback
     assert torch.equal(asked.images, default.images) and asked.logs == default.logs
     lbfgs = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=1)
-    assert steel.cuda_graphs.refusal(torch.device("cuda"), "lbfgs").startswith("the fast path")
+    assert steel.transfer.cuda_graphs.refusal(torch.device("cuda"), "lbfgs").startswith("the fast path")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert stylize(*args[:4], settings=lbfgs, fast=False).fallback is None
@@ -426,7 +428,7 @@ def test_a_failed_capture_falls_back_to_the_eager_loop_with_the_same_result(
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
     settings_kw = {"settings": CHEAP}
     eager = stylize(*args, **settings_kw, fast=False)
-    monkeypatch.setattr(steel.cuda_graphs, "refusal", lambda device, optimizer: None)
+    monkeypatch.setattr(steel.transfer.cuda_graphs, "refusal", lambda device, optimizer: None)
     with pytest.warns(RuntimeWarning, match="CUDA graph capture failed") as caught:
         result = stylize(*args, **settings_kw, fast=True)
     assert len([w for w in caught if "capture failed" in str(w.message)]) == 1
@@ -450,7 +452,7 @@ def test_graphed_step_puts_back_what_warm_up_changed(monkeypatch):
     monkeypatch.setattr(torch.cuda, "stream", lambda stream: contextlib.nullcontext())
     monkeypatch.setattr(torch.cuda, "CUDAGraph", _FakeGraph)
     monkeypatch.setattr(torch.cuda, "graph", lambda graph: contextlib.nullcontext())
-    graphed = steel.cuda_graphs.GraphedStep(step, [x], torch.device("cpu"), warmup=2)
+    graphed = steel.transfer.cuda_graphs.GraphedStep(step, [x], torch.device("cpu"), warmup=2)
     assert len(calls) == 3  # two warm-up steps and the capture
     assert torch.equal(x, torch.zeros(3))
     assert graphed.outputs["x"] is x
@@ -475,8 +477,8 @@ def test_adam_state_made_before_capture_equals_adams_own(images):
         x = start.clone().requires_grad_(True)
         optimizer = torch.optim.Adam([x], lr=1.0)
         if early:
-            steel.cuda_graphs.init_adam_state(optimizer)
-            steel.cuda_graphs.set_capturable(optimizer, False)
+            steel.transfer.cuda_graphs.init_adam_state(optimizer)
+            steel.transfer.cuda_graphs.set_capturable(optimizer, False)
         for _ in range(3):
             optimizer.zero_grad()
             (x.sin() * x).sum().backward()
@@ -599,7 +601,7 @@ def test_shape_term_off_leaves_results_bit_identical(random_weights, images):
 def test_shape_term_is_logged_and_keeps_ink_near_the_glyphs(random_weights, images):
     """With the term on its value is logged and in the total; a heavy weight leaves less added ink
     far from the glyphs than the run without it."""
-    from steel.losses import darkness, shape_weights
+    from steel.transfer.losses import darkness, shape_weights
 
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS[:1])
     settings = dataclasses.replace(CHEAP, iterations=8, shape_reach=2.0)
@@ -616,7 +618,7 @@ def test_shape_term_is_logged_and_keeps_ink_near_the_glyphs(random_weights, imag
 
 def test_settings_without_the_new_fields_keep_their_checkpoint_fingerprint(random_weights, images):
     """colour/shape/schedules at their defaults leave the fingerprint as it was before they existed."""
-    fingerprint = steel.optimise._fingerprint
+    fingerprint = steel.transfer.optimise._fingerprint
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
     for change in (
         {"colour": "grey"},

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from workflow_helpers import REPO
 
-from steel.batches import deepest_layer, plan_batches
-from steel.params import RESULT_SECTIONS, canonical, stylize_params
+from steel.plan.batches import deepest_layer, plan_batches
+from steel.plan.params import RESULT_SECTIONS, canonical, stylize_params
 from steel.result_version import RESULT_VERSION
 
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
@@ -201,7 +201,7 @@ def test_stylize_params_hold_exactly_the_result_shaping_settings():
 @pytest.mark.parametrize("name", ["methods", "figures"])
 def test_sweep_names_that_the_workflow_uses_are_refused(name):
     from steel.errors import SteelError
-    from steel.sweeps import Sweep
+    from steel.plan.sweeps import Sweep
 
     with pytest.raises(SteelError, match="rename the sweep"):
         Sweep.from_config(name, {"cols": {"layers": ["conv3_3"], "values": [20]}})

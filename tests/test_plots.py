@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from steel.plots import (
+from steel.render.plots import (
     BLOCK_LINESTYLES,
     cell_label,
     compact_layers,

@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 import torch
 
-import steel.optimise
+import steel.transfer.optimise
 from steel.errors import SteelError
-from steel.optimise import Settings, stages, stylize
+from steel.transfer.optimise import Settings, stages, stylize
 
 #: block 1 only, so steps are cheap; 64 x 40 px so that half of it is still 32 x 20
 CHEAP = Settings(iterations=4, log_every=1, content_layer="conv1_2")
@@ -37,7 +37,7 @@ def test_stages_count_steps_over_the_whole_run():
     assert settings.total_iterations == 60
     # without coarse_iterations every scale runs `iterations` steps
     assert Settings(iterations=7, scales=[0.5, 1]).stage_iterations == (7, 7)
-    assert stages(Settings(), 33, 77) == [steel.optimise.Stage(1.0, 33, 77, 50_000, 0)]
+    assert stages(Settings(), 33, 77) == [steel.transfer.optimise.Stage(1.0, 33, 77, 50_000, 0)]
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_coarse_to_fine_ends_at_full_size_and_lowers_the_full_size_loss(random_w
 
 
 def test_a_coarse_stage_carries_only_its_change_so_the_content_stays_sharp(random_weights, images):
-    loop = steel.optimise._Loop(
+    loop = steel.transfer.optimise._Loop(
         random_weights, images["style"], images["content"], CELLS, COARSE, torch.device("cpu"), None, 0
     )
     loop.enter(loop.stages[0], None)
@@ -151,8 +151,8 @@ def test_lbfgs_runs_coarse_to_fine(random_weights, images):
 
 
 def test_loss_plot_marks_where_a_new_scale_starts(random_weights, images, tmp_path):
-    from steel.outputs import write_tsv
-    from steel.plots import sweep_loss_plot
+    from steel.io.outputs import write_tsv
+    from steel.render.plots import sweep_loss_plot
 
     logs = _run(random_weights, images, COARSE).logs
     path = tmp_path / "losses.tsv"

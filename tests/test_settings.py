@@ -15,8 +15,7 @@ from snakemake.utils import validate
 import steel.run
 from steel import jobs
 from steel.cli import build_parser, main
-from steel.optimise import stylize
-from steel.params import stylize_params
+from steel.plan.params import stylize_params
 from steel.settings import (
     BY_NAME,
     EXECUTION,
@@ -26,6 +25,7 @@ from steel.settings import (
     run_options_from_config,
     settings_from_config,
 )
+from steel.transfer.optimise import stylize
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"

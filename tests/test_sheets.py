@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from steel import sheets
 from steel.jobs import sheet_job
-from steel.layers import cell_id
-from steel.sheets import (
+from steel.plan.sweeps import Sweep
+from steel.render import sheets
+from steel.render.sheets import (
     MIN_FONT_SIZE,
     contact_sheet,
     contact_sheet_with_layout,
@@ -19,7 +19,7 @@ from steel.sheets import (
     overview,
     printable,
 )
-from steel.sweeps import Sweep
+from steel.transfer.layers import cell_id
 
 CELL = (120, 40)
 COLOURS = [(220, 40, 40), (40, 160, 60), (40, 80, 220), (200, 160, 20)]
@@ -303,7 +303,7 @@ def test_alpha_results_sit_on_a_mid_grey_band_under_their_cells(sweep, tmp_path)
 
 
 def test_sheet_job_draws_each_cells_alpha_file_when_asked(tmp_path):
-    from steel.run_folder import ALPHA as ALPHA_FILE
+    from steel.plan.run_folder import ALPHA as ALPHA_FILE
 
     sweep = Sweep.from_config("s", {"cols": {"layers": ["conv4_3"], "values": [20, 200]}})
     run_dirs = {}

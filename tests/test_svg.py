@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from steel.errors import SteelError
-from steel.images import MAX_PIXELS, read_image, read_logo
-from steel.svg import MAX_SVG_BYTES, declared_size, parse_svg
+from steel.io.images import MAX_PIXELS, read_image, read_logo
+from steel.io.svg import MAX_SVG_BYTES, declared_size, parse_svg
 
 REPO = Path(__file__).resolve().parents[1]
 NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
@@ -222,7 +222,7 @@ CAPPED = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))  # torch-free readers: 2 GB
 from steel.errors import SteelError
-from steel.images import read_logo
+from steel.io.images import read_logo
 try:
     read_logo(sys.argv[1], 384)
 except SteelError as error:

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from PIL import Image
 
-from steel.batches import deepest_layer, plan_batches
 from steel.errors import SteelError
 from steel.jobs import sheet_job
-from steel.layers import cell_id, format_value, parse_cell_id, split_cell_id
-from steel.sweeps import Sweep, cell_losses, figure_lines, sweeps_from_config
+from steel.plan.batches import deepest_layer, plan_batches
+from steel.plan.sweeps import Sweep, cell_losses, figure_lines, sweeps_from_config
+from steel.transfer.layers import cell_id, format_value, parse_cell_id, split_cell_id
 
 SCHEMA = yaml.safe_load(
     (Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text()
@@ -201,7 +201,7 @@ def test_sheet_of_a_setting_sweep_labels_the_setting(tmp_path):
 
 
 def test_pairs_listed_in_the_config_are_checked_and_kept_once_in_order():
-    from steel.sweeps import pairs_from_config
+    from steel.plan.sweeps import pairs_from_config
 
     config = {"styles": {"iron": "a.png", "doom": "b.png"}, "contents": {"acme": "c.png", "zeta": "d.png"}}
     assert pairs_from_config(config) == [
@@ -227,14 +227,14 @@ def test_pairs_listed_in_the_config_are_checked_and_kept_once_in_order():
 
 
 def test_same_value_treats_int_and_float_alike():
-    from steel.sweeps import same_value
+    from steel.plan.sweeps import same_value
 
     assert same_value(10, 10.0) and same_value(0.5, 0.5) and not same_value(1, 2)
     assert same_value("gatys", "gatys") and not same_value("10", 10)
 
 
 def test_a_setting_the_config_lacks_is_a_difference():
-    from steel.sweeps import loss_difference
+    from steel.plan.sweeps import loss_difference
 
     assert loss_difference({"tv_weight": 0.001, "extra": None}, {"tv_weight": 0.001}) == {"extra": None}
 
@@ -250,7 +250,7 @@ def test_a_figure_reference_to_no_cell_names_the_rows_and_columns():
 
 
 def test_whole_messages_of_a_sweep_a_layer_in_two_places_or_a_reserved_name():
-    from steel.sweeps import RESERVED_SWEEP_NAMES
+    from steel.plan.sweeps import RESERVED_SWEEP_NAMES
 
     words = (
         r"^sweep s: layer\(s\) conv4_3 appear in more than one of rows, cols and fixed; "
@@ -291,7 +291,7 @@ def test_sweeps_from_config_checks_with_the_schema_when_given():
 
 
 def test_logo_entries():
-    from steel.sweeps import content_entry, logo_entry, style_entry
+    from steel.plan.sweeps import content_entry, logo_entry, style_entry
 
     assert logo_entry("a.png", "style", "x") == {"image": "a.png", "text": None, "font": None}
     assert logo_entry({"text": "Acme", "font": "f.ttf"}, "content", "x") == {

@@ -11,8 +11,8 @@ import torch.nn.functional as functional
 from torchvision.models.vgg import cfgs, make_layers
 
 from steel.errors import SteelError
-from steel.features import VGGFeatures
-from steel.weights import CAFFE, TORCHVISION, load_weights, resolve_spec, weights_file
+from steel.transfer.features import VGGFeatures
+from steel.transfer.weights import CAFFE, TORCHVISION, load_weights, resolve_spec, weights_file
 
 
 def _sha256(path) -> str:

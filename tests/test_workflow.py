@@ -23,11 +23,11 @@ from workflow_helpers import (
     write_config,
 )
 
-from steel import run_folder
-from steel.batches import deepest_layer, loss_key
-from steel.layers import parse_cell_id, split_cell_id
-from steel.outputs import read_losses
-from steel.sweeps import Sweep
+from steel.io.outputs import read_losses
+from steel.plan import run_folder
+from steel.plan.batches import deepest_layer, loss_key
+from steel.plan.sweeps import Sweep
+from steel.transfer.layers import parse_cell_id, split_cell_id
 
 pytestmark = pytest.mark.workflow
 
@@ -110,7 +110,7 @@ SCHEMA = "Error validating config file"
     ],
 )
 def test_config_mistakes_are_named_in_one_message(tmp_path, edit, messages):
-    """Type errors come from the schema; names, layers and references from steel.sweeps."""
+    """Type errors come from the schema; names, layers and references from steel.plan.sweeps."""
     config = tiny_config()
     edit(config)
     result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", config), "-n")
@@ -353,7 +353,7 @@ def test_same_values_in_other_words_rerun_nothing(tiny_run, tmp_path):
     assert _planned_after(workdir, tmp_path, config) == set()
 
 
-# steel.params is tested for every setting (tests/test_params.py); these check that the rule
+# steel.plan.params is tested for every setting (tests/test_params.py); these check that the rule
 # passes the params it plans with to the job
 @pytest.mark.parametrize(
     "edit",

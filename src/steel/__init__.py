@@ -8,14 +8,14 @@ from importlib import import_module
 
 _EXPORTS = {
     "SteelError": "steel.errors",
-    "cell_id": "steel.layers",
-    "parse_cell_id": "steel.layers",
-    "split_cell_id": "steel.layers",
-    "parse_layer_spec": "steel.layers",
+    "cell_id": "steel.transfer.layers",
+    "parse_cell_id": "steel.transfer.layers",
+    "split_cell_id": "steel.transfer.layers",
+    "parse_layer_spec": "steel.transfer.layers",
     "Settings": "steel.settings",
-    "stylize": "steel.optimise",
+    "stylize": "steel.transfer.optimise",
     "run": "steel.run",
-    "load_weights": "steel.weights",
+    "load_weights": "steel.transfer.weights",
 }
 
 __all__ = sorted(_EXPORTS)

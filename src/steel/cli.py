@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from steel.errors import SteelError
-from steel.layers import cell_id, parse_layer_spec
-from steel.run_folder import STYLIZED
+from steel.plan.run_folder import STYLIZED
 from steel.settings import SETTINGS, Setting, Settings
+from steel.transfer.layers import cell_id, parse_layer_spec
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 
@@ -190,7 +190,7 @@ def _text_logos(args: argparse.Namespace):
     """The style and content files: given, or drawn from --style-text/--content-text into
     OUT/style.png and OUT/content.png (removed again if the run fails: no files are left behind).
     A file of that name that is not the same drawing is never overwritten: it may be the user's."""
-    from steel.logo_text import render_text
+    from steel.io.logo_text import render_text
 
     if args.font and args.content_text is None:
         raise SteelError("--font is the font of --content-text; give --content-text WORD too")

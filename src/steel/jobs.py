@@ -9,11 +9,11 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from steel import run_folder
 from steel.errors import SteelError
-from steel.layers import format_value
+from steel.plan import run_folder
+from steel.plan.sweeps import loss_difference
 from steel.settings import run_options_from_config, settings_from_config
-from steel.sweeps import loss_difference
+from steel.transfer.layers import format_value
 
 
 class _Tee:
@@ -57,14 +57,14 @@ def stylize_job(
     """Optimise the cells whose ``stylized.png`` paths are ``images`` (the cell ids are their
     folders' names) as one batch, printing progress lines for the job's log(s).
 
-    ``params`` are the workflow's canonical result settings (:func:`steel.params.stylize_params`);
+    ``params`` are the workflow's canonical result settings (:func:`steel.plan.params.stylize_params`);
     ``execution`` says where and how to run, which never changes what is computed.
     """
     import torch
 
-    from steel.layers import split_cell_id
+    from steel.plan.sweeps import same_value
     from steel.run import run
-    from steel.sweeps import same_value
+    from steel.transfer.layers import split_cell_id
 
     torch.set_num_threads(max(1, int(threads)))
     config = dict(params) | {"execution": execution}
@@ -117,14 +117,14 @@ def stylize_job(
 
 
 def _write_json(data, path: str | Path) -> None:
-    from steel.outputs import StagedFiles, write_json
+    from steel.io.outputs import StagedFiles, write_json
 
     with StagedFiles() as staged:
         staged.stage(Path(path), write_json(data))
 
 
 def _save_image(image, path: str | Path) -> None:
-    from steel.outputs import StagedFiles, write_png
+    from steel.io.outputs import StagedFiles, write_png
 
     with StagedFiles() as staged:
         staged.stage(Path(path), write_png(image))
@@ -132,8 +132,8 @@ def _save_image(image, path: str | Path) -> None:
 
 def cell_metrics_job(run_dir: str | Path, text: str | None, weights: str, out: str | Path) -> dict:
     """``metrics.json`` of one cell's run folder."""
-    from steel.metrics import run_metrics
-    from steel.weights import load_weights
+    from steel.evaluate.metrics import run_metrics
+    from steel.transfer.weights import load_weights
 
     metrics = run_metrics(run_dir, text, load_weights(weights), threads=1)
     _write_json(metrics, out)
@@ -145,9 +145,9 @@ def reference_metrics_job(
     content: str, style: str, text: str | None, weights: str, image: Mapping, out: str | Path
 ) -> dict:
     """The same measures for the unstyled content at the runs' size: every number's reference."""
-    from steel.images import load_image, to_pil
-    from steel.metrics import reference_metrics
-    from steel.weights import load_weights
+    from steel.evaluate.metrics import reference_metrics
+    from steel.io.images import load_image, to_pil
+    from steel.transfer.weights import load_weights
 
     width = image.get("width")
     content_image = to_pil(load_image(content, width, "content image"))
@@ -192,15 +192,16 @@ def metrics_table_job(
     comparisons: Sequence[str] = (),
 ) -> str:
     """A sweep's metrics as one TSV row per cell, and its trade-off plot with the sweep's own choice
-    (:func:`steel.metrics.choose_best` within the limits of :func:`steel.metrics.selection_limits`).
+    (:func:`steel.evaluate.metrics.choose_best` within the limits of
+    :func:`steel.evaluate.metrics.selection_limits`).
 
     ``comparisons``: the ``metrics.json`` of other methods' cells (:data:`COMPARISON_CELLS`, e.g.
     MSG-Net) for the pair, added as rows after the sweep's cells and as marked points on the plot,
     never chosen. Every row names its ``method``. Returns the chosen cell id.
     """
-    from steel.metrics import choose_best, selection_limits
-    from steel.outputs import StagedFiles, write_table
-    from steel.plots import save_figure, tradeoff_plot
+    from steel.evaluate.metrics import choose_best, selection_limits
+    from steel.io.outputs import StagedFiles, write_table
+    from steel.render.plots import save_figure, tradeoff_plot
 
     rows = [_read_json(path) for path in metrics]
     others = [_read_json(path) for path in comparisons]
@@ -245,9 +246,9 @@ def sheet_job(
     ``title`` (a rule param, so that a new title redraws the sheet) defaults to the sweep's title,
     else its name. ``alpha`` (the cells were made with ``image.alpha``): each cell's
     ``stylized_alpha.png`` under it on a mid-grey band. Returns the sheet's
-    :class:`steel.sheets.SheetLayout`.
+    :class:`steel.render.sheets.SheetLayout`.
     """
-    from steel.sheets import contact_sheet_with_layout
+    from steel.render.sheets import contact_sheet_with_layout
 
     grid = [[Path(run_dirs[cell]) for cell in row] for row in sweep.id_grid]
     notes = None
@@ -310,13 +311,13 @@ def methods_sheet_job(
     sheet_out: str | Path,
     table_out: str | Path,
 ) -> list[dict]:
-    """A pair's methods side by side (:func:`steel.sheets.methods_sheet`): the content (its note the
+    """A pair's methods side by side (:func:`steel.render.sheets.methods_sheet`): the content (its note the
     unstyled ``reference`` metrics), the style, the Gatys baseline cell ``gatys`` (table 1's middle
     cell; None: not in the config), Network of Steel's recommended cell (from ``best``, the pair's
     ``best.json``) and MSG-Net's cell ``msgnet``, cells read from ``run_root/<cell>/``. Writes the
     sheet and a TSV of the same numbers (one row per method with metrics); returns the rows."""
-    from steel.outputs import StagedFiles, write_png, write_table
-    from steel.sheets import methods_sheet
+    from steel.io.outputs import StagedFiles, write_png, write_table
+    from steel.render.sheets import methods_sheet
 
     run_root = Path(run_root)
     recommended = _read_json(best)["cell"]
@@ -345,14 +346,14 @@ def methods_sheet_job(
 
 
 def overview_job(sheets: list[tuple[str, str]], title: str, out: str | Path) -> None:
-    from steel.sheets import overview
+    from steel.render.sheets import overview
 
     _save_image(overview(sheets, title=title), out)
 
 
 def loss_plot_job(sweep, losses: Mapping[str, str], title: str, out: str | Path) -> None:
     """Loss curves of every cell of a sweep; ``losses`` maps cell id -> losses.tsv."""
-    from steel.plots import cell_label, save_figure, sweep_loss_plot
+    from steel.render.plots import cell_label, save_figure, sweep_loss_plot
 
     groups = [layers for layers in (sweep.row_layers, sweep.col_layers) if layers]
     runs = []
@@ -375,7 +376,7 @@ def figure_job(
     out: str | Path,
 ) -> None:
     """A figure across sweeps, like the paper's Figure 3: one line per referenced cell."""
-    from steel.plots import cell_label, figure_plot, save_figure
+    from steel.render.plots import cell_label, figure_plot, save_figure
 
     lines = [
         (f"{sweep}: {cell_label(c)}", tsv, block)
@@ -413,14 +414,14 @@ def best_job(
     reference: str | None = None,
     max_artefacts: float | None = None,
 ) -> dict:
-    """The recommended cell of a pair across all its sweeps, by :func:`steel.metrics.choose_best`
-    within the limits :func:`steel.metrics.selection_limits` sets from the unstyled ``reference``
+    """The recommended cell of a pair across all its sweeps, by :func:`steel.evaluate.metrics.choose_best`
+    within the limits :func:`steel.evaluate.metrics.selection_limits` sets from the unstyled ``reference``
     (its metrics JSON). Writes ``best.json`` (the choice, the rule in words, the limits and the
     cell's metrics) and a copy of the chosen image; returns the choice."""
     import shutil
 
-    from steel.metrics import choose_best, limits_met, selection_limits
-    from steel.outputs import StagedFiles, write_json
+    from steel.evaluate.metrics import choose_best, limits_met, selection_limits
+    from steel.io.outputs import StagedFiles, write_json
 
     rows = {}
     for table in tables:

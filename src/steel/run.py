@@ -1,7 +1,7 @@
 """One run from files to files: read the logos, optimise every cell, write each cell's folder.
 
 A cell folder holds ``stylized.png`` (and, with ``alpha=True``, ``stylized_alpha.png``: the same
-logo with its ground transparent, :func:`steel.images.with_alpha`), ``losses.tsv`` (iteration,
+logo with its ground transparent, :func:`steel.io.images.with_alpha`), ``losses.tsv`` (iteration,
 total, content, style, tv, shape when that term is on, and each active layer's weighted style
 loss), ``run.json`` (every setting that shaped the result) and, when asked
 for, ``snapshots/`` and ``optimisation.gif``.
@@ -20,15 +20,15 @@ from pathlib import Path
 
 import torch
 
-from steel.devices import resolve_device
 from steel.errors import SteelError
-from steel.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
-from steel.layers import cell_id, check_coefficients
-from steel.optimise import stylize
-from steel.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
-from steel.run_folder import ALPHA, CHECKPOINT, LOSSES, RECORD, STYLIZED
+from steel.io.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
+from steel.io.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
+from steel.plan.run_folder import ALPHA, CHECKPOINT, LOSSES, RECORD, STYLIZED
 from steel.settings import DEFAULT_SETTINGS, Settings
-from steel.weights import load_weights
+from steel.transfer.devices import resolve_device
+from steel.transfer.layers import cell_id, check_coefficients
+from steel.transfer.optimise import stylize
+from steel.transfer.weights import load_weights
 
 
 def _versions() -> dict[str, str]:
@@ -74,14 +74,14 @@ def run(
 
     ``width`` resizes the content (and, unless ``style_width`` is given, the style) keeping the
     aspect ratio; ``None`` keeps the files' sizes. ``on_log(step, rows)`` sees each logged row.
-    ``fast``: replay each step as a CUDA graph (see :func:`steel.optimise.stylize`).
+    ``fast``: replay each step as a CUDA graph (see :func:`steel.transfer.optimise.stylize`).
     ``invert``: light glyphs on a dark ground are optimised inverted (the method assumes dark glyphs
     on white) and the results inverted back: "auto" inverts an image whose border is dark, True the
     content always (the style still by its border), False nothing.
     ``alpha``: also write ``stylized_alpha.png``, the final result (after any inversion back) with
     its ground, the colour of its border, transparent.
     ``ids``: the cells' names in ``run.json`` (the workflow's cell ids, which also name a loss of
-    their own); default their coefficients' :func:`steel.layers.cell_id`.
+    their own); default their coefficients' :func:`steel.transfer.layers.cell_id`.
     Returns the ``run.json`` records.
     """
     started = time.perf_counter()

@@ -7,7 +7,7 @@ surface where the surfaces differ on purpose (the command writes the transparent
 the workflow does not; the workflow checkpoints every 1,000 steps, the command does not).
 :class:`Settings`, the command's arguments (:mod:`steel.cli`), the config-to-settings mapping
 (:func:`settings_from_config`, :func:`run_options_from_config`) and the stylize rule's params
-(:func:`steel.params.stylize_params`, by :data:`RESULT_SECTIONS`) are all made from it, and a test
+(:func:`steel.plan.params.stylize_params`, by :data:`RESULT_SECTIONS`) are all made from it, and a test
 holds it against ``workflow/schemas/config.schema.yaml``. A new setting is a row here and a key in
 the schema.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from steel.errors import SteelError
-from steel.layers import LAYERS, check_layer
+from steel.transfer.layers import LAYERS, check_layer
 
 OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "random", "style")
@@ -32,7 +32,7 @@ INITS = ("content", "random", "style")
 COLOURS = ("rgb", "grey")
 #: ``optimizer.lr_schedule``: constant, or cosine annealing from ``lr`` to ``lr_final`` in each stage
 LR_SCHEDULES = ("constant", "cosine")
-#: ``loss.normalise``: the style loss's scale (:func:`steel.losses.style_layer_loss`)
+#: ``loss.normalise``: the style loss's scale (:func:`steel.transfer.losses.style_layer_loss`)
 NORMALISES = ("paper", "gatys", "rrmina")
 #: the global style weight each normalisation takes when none is given (``loss.style_weight``):
 #: ``paper`` has none (eq. 1; 1 multiplies every c_l by one, exactly); ``gatys``: chosen on the demo

@@ -21,7 +21,7 @@ import yaml
 from PIL import Image
 from workflow_helpers import REPO, SNAKEMAKE, tiny_config, write_config
 
-from steel.outputs import read_losses
+from steel.io.outputs import read_losses
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
 
@@ -224,7 +224,7 @@ def test_results_equal_a_local_run(runs):
 def test_the_fake_gpu_is_visible_to_jobs_and_auto_picks_the_cpu(node):
     """The same check on the cluster directly: the GPU job's environment, and what torch makes of it."""
     code = (
-        "import os, torch; from steel.devices import resolve_device; "
+        "import os, torch; from steel.transfer.devices import resolve_device; "
         "print(os.environ.get('CUDA_VISIBLE_DEVICES'), torch.cuda.is_available(), resolve_device('auto'))"
     )
     out = slurm("srun", "--gpus=1", "--mem=1000", sys.executable, "-c", code)

@@ -3,14 +3,14 @@ import os
 import yaml
 from snakemake.utils import validate
 
-from steel import run_folder
-from steel.batches import plan_batches
+from steel.plan import run_folder
+from steel.plan.batches import plan_batches
 from steel.errors import SteelError
-from steel.svg import is_svg
-from steel.layers import split_cell_id
-from steel.logo_text import check_logo
-from steel.params import check_finite, stylize_params
-from steel.sweeps import (
+from steel.io.svg import is_svg
+from steel.transfer.layers import split_cell_id
+from steel.io.logo_text import check_logo
+from steel.plan.params import check_finite, stylize_params
+from steel.plan.sweeps import (
     BATCH_DIR,
     RUN_DIR,
     content_entry,
@@ -20,8 +20,8 @@ from steel.sweeps import (
     style_entry,
     sweeps_from_config,
 )
-from steel.weights import resolve_spec as resolve_weights
-from steel.weights import weights_file as weights_path
+from steel.transfer.weights import resolve_spec as resolve_weights
+from steel.transfer.weights import weights_file as weights_path
 
 # A --configfile of the user's replaces the demo's experiment lists instead of merging into them
 # (Snakemake merges nested keys); overwrite_config holds what --configfile and --config gave.
@@ -64,7 +64,7 @@ BATCHES = plan_batches(
 
 def cell_stylize_params(cell):
     """The stylize params of a cell: STYLIZE_PARAMS, with the loss settings its id names (a sweep's
-    own loss, steel.layers.cell_id) over the config's; a cell naming none has STYLIZE_PARAMS.
+    own loss, steel.transfer.layers.cell_id) over the config's; a cell naming none has STYLIZE_PARAMS.
     """
     try:
         own = split_cell_id(cell)[1]

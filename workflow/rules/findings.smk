@@ -1,4 +1,4 @@
-# Does the paper hold? Its four findings checked against this run's numbers (steel.findings): per
+# Does the paper hold? Its four findings checked against this run's numbers (steel.evaluate.findings): per
 # pair from the metrics tables of every sweep, the reference metrics, and every cell's logged losses
 # and run record (steps, width); then one summary over all pairs. Cheap: no torch, seconds each.
 

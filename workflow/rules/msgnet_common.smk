@@ -1,6 +1,6 @@
 # Settings, paths and input functions of workflow/rules/msgnet.smk (MSG-Net, the paper's
 # feed-forward baseline), apart from its rules as the linter asks.
-from steel.params import canonical
+from steel.plan.params import canonical
 
 MSGNET = config["msgnet"]
 MSGNET_DIR = "results/msgnet"

@@ -1,4 +1,4 @@
-from steel.convergence import pair_job
+from steel.evaluate.convergence import pair_job
 from steel.jobs import job_log
 
 with job_log(snakemake.log[0]):

@@ -1,4 +1,4 @@
-from steel.convergence import trace_job
+from steel.evaluate.convergence import trace_job
 from steel.jobs import job_log
 
 with job_log(snakemake.log[0]):

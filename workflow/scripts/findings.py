@@ -1,4 +1,4 @@
-from steel.findings import findings_job, summary_job
+from steel.evaluate.findings import findings_job, summary_job
 from steel.jobs import job_log
 
 with job_log(snakemake.log[0]):

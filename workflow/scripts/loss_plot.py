@@ -1,6 +1,6 @@
 from steel.jobs import job_log, loss_plot_job
-from steel.run_folder import LOSSES
-from steel.sweeps import Sweep
+from steel.plan.run_folder import LOSSES
+from steel.plan.sweeps import Sweep
 
 sweep_name = snakemake.wildcards.sweep
 with job_log(snakemake.log[0]):

@@ -1,5 +1,5 @@
 from steel.jobs import job_log, sheet_job
-from steel.sweeps import Sweep
+from steel.plan.sweeps import Sweep
 
 with job_log(snakemake.log[0]):
     sheet_job(

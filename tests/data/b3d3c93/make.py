@@ -25,7 +25,6 @@ REPO = HERE.parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import logo_tensor  # noqa: E402
-
 from steel.optimise import Settings, stylize  # noqa: E402
 from steel.params import stylize_params  # noqa: E402
 from steel.weights import load_weights  # noqa: E402

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # Pillow only where pixels are read: planning imports is_svg
 #: file name endings read as SVG (rasterised by resvg, see :func:`read_svg`)
 SVG_SUFFIXES = (".svg", ".svgz")
 #: the bundled OFL fonts, offered to SVGs whose text names no installed font
-FONT_DIR = Path(__file__).with_name("fonts")
+FONT_DIR = Path(__file__).parents[1] / "fonts"
 #: an SVG file, or a .svgz once decompressed, may hold at most this many bytes (a logo needs KBs)
 MAX_SVG_BYTES = 16 * 2**20
 #: embedded SVGs inside embedded SVGs: deeper nesting than this is refused
@@ -165,7 +165,7 @@ def _check_embedded(uri: str, where, depth: int) -> None:
         return
     from PIL import Image, UnidentifiedImageError
 
-    from steel.images import check_file_pixels
+    from steel.io.images import check_file_pixels
 
     what = f"an image embedded in SVG {where}"
     with warnings.catch_warnings():
@@ -220,7 +220,7 @@ def _length(text: str | None) -> tuple[float, str] | None:
 def raster_size(root: ElementTree.Element, width: int | None, where) -> tuple[int, int]:
     """The (width, height) resvg will allocate: ``width`` px wide with the declared aspect, or
     the declared size; refused in one line when it is empty or over the raster limit."""
-    from steel.images import check_pixels
+    from steel.io.images import check_pixels
 
     declared = declared_size(root)
     if not all(side > 0 and side < float("inf") for side in declared):

@@ -24,7 +24,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from steel.errors import SteelError
-from steel.layers import format_value
+from steel.transfer.layers import format_value
 
 #: (left, top, right, bottom) in pixels, as used by ``Image.crop``
 Box = tuple[int, int, int, int]
@@ -138,7 +138,7 @@ def _open(source: ImageSource) -> tuple[Image.Image | None, str]:
         return source.convert("RGB"), ""
     if not Path(source).is_file():
         return None, "missing"
-    from steel.images import read_image  # here: importing this module stays free of torch
+    from steel.io.images import read_image  # here: importing this module stays free of torch
 
     try:
         return read_image(source), ""

@@ -4,7 +4,7 @@ Style and content targets are computed once. Per step the loop does one forward 
 truncated VGG16, the Gram matrices of the active layers, one backward pass, the optimiser step
 and a clamp to 0-255; anything that reads values back (logging, snapshots, checkpoints) runs only
 every so many steps. With Adam on CUDA the step is captured once as a CUDA graph and replayed
-(steel.cuda_graphs; ``fast``), elsewhere it runs eagerly.
+(steel.transfer.cuda_graphs; ``fast``), elsewhere it runs eagerly.
 
 Schedules (issue 10): ``scales`` optimises coarse to fine, each stage at a fraction of the width
 with its own targets; a stage starts from the content at its size plus the previous stage's
@@ -27,16 +27,16 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from steel import cuda_graphs
 from steel.errors import SteelError
-from steel.features import VGGFeatures
-from steel.images import fit_on_white, to_pil, to_tensor
-from steel.layers import check_coefficients, ordered
-from steel.losses import StyleTransferLoss, luminance
-from steel.outputs import StagedFiles
+from steel.io.images import fit_on_white, to_pil, to_tensor
+from steel.io.outputs import StagedFiles
 from steel.result_version import RESULT_VERSION
 from steel.settings import DEFAULT_SETTINGS, Settings, fingerprint_fields
-from steel.weights import Weights
+from steel.transfer import cuda_graphs
+from steel.transfer.features import VGGFeatures
+from steel.transfer.layers import check_coefficients, ordered
+from steel.transfer.losses import StyleTransferLoss, luminance
+from steel.transfer.weights import Weights
 
 _SUMMARY = ("total", "content", "style", "tv", "shape")
 #: a coarse stage's shorter side may not fall below this (four poolings of the network)

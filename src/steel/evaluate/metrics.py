@@ -5,7 +5,7 @@ Every measure compares the stylized image with its *content* image, resized to t
 image's size if they differ. All are measured on 8-bit RGB, black glyphs on white.
 
 Readability (``cer``, ``ocr_text``, ``ocr_confidence``, ``ocr_mode``, ``ocr_seconds``)
-    OCR of the stylized image (:mod:`steel.ocr`, RapidOCR, offline): recognition only on the word's
+    OCR of the stylized image (:mod:`steel.evaluate.ocr`, RapidOCR, offline): recognition only on the word's
     box, found from the content image's ink plus a margin of 25 % of the word's height, with
     detection plus recognition on the whole image as the fallback when that reads nothing or the
     content has no ink. ``cer`` is the character error rate: Levenshtein distance between what was
@@ -17,7 +17,7 @@ Readability (``cer``, ``ocr_text``, ``ocr_confidence``, ``ocr_mode``, ``ocr_seco
 
 Readability of several lines
     A logo of several lines (``Acme`` over ``Corp``) is read line by line: the row profile of the
-    content's ink splits it into lines (:func:`steel.ocr.line_boxes`), each line is recognised on
+    content's ink splits it into lines (:func:`steel.evaluate.ocr.line_boxes`), each line is recognised on
     its own crop and the texts are joined (``ocr_mode = "lines"``). The recommended cell is judged
     against the unstyled reference's CER, not against 0 (:func:`selection_limits`).
 
@@ -57,14 +57,14 @@ Style strength (``style_strength``, ``style_strength_<layer>``, ``style_strength
     :data:`RELU_STRENGTH_LAYERS` (relu1_2, relu2_2, relu3_3, relu4_3: the layers table 1 optimises,
     the measure used before). Only ``style_strength`` chooses cells. The style image should be at
     the size the run used (:func:`run_metrics` does that); the weights are those of the runs,
-    loaded once by the caller with :func:`steel.weights.load_weights`.
+    loaded once by the caller with :func:`steel.transfer.weights.load_weights`.
 
 :func:`reference_metrics` scores the unstyled content the same way, so that every number has its
 reference (its style strength is 0 by definition, its CER that of the clean word).
 
 Choosing a cell: :func:`pareto_front` (maximise style strength, minimise CER),
 :func:`selection_limits` (limits relative to the reference) and :func:`choose_best` (rule in its
-docstring); :func:`steel.plots.tradeoff_plot` draws them. Importing this module does not import
+docstring); :func:`steel.render.plots.tradeoff_plot` draws them. Importing this module does not import
 torch: only the style-strength measure (and reading image files) needs it, and loads it then.
 """
 
@@ -84,16 +84,16 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageOps
 
-from steel import run_folder
 from steel.errors import SteelError
-from steel.images import BORDER_SHARE, border_ring, has_dark_background
-from steel.ocr import VISIBLE_DELTA, ink_mask, line_boxes, read_text
+from steel.evaluate.ocr import VISIBLE_DELTA, ink_mask, line_boxes, read_text
+from steel.io.images import BORDER_SHARE, border_ring, has_dark_background
+from steel.plan import run_folder
 
 if TYPE_CHECKING:  # torch is imported where style strength is measured, not here
     import torch
 
-    from steel.features import VGGFeatures
-    from steel.weights import Weights
+    from steel.transfer.features import VGGFeatures
+    from steel.transfer.weights import Weights
 
 #: layers of the style-strength measure (fixed, whatever layers a cell optimised): outputs no
 #: table of the paper optimises (table 1: relu1_2 ... relu5_3; tables 2-10: pre-ReLU conv layers)
@@ -105,7 +105,7 @@ DILATION = 0.04
 #: the content's border is light when the median of its darkest channel is at least this
 LIGHT_LEVEL = 255 - VISIBLE_DELTA
 #: width of the border ring that decides the background's level, as a share of the shorter side
-#: (:func:`steel.images.border_ring`, the ring that also decides inversion and the alpha ground)
+#: (:func:`steel.io.images.border_ring`, the ring that also decides inversion and the alpha ground)
 BORDER = BORDER_SHARE
 #: below this share of background pixels (outside the glyph mask) artefacts are not measured
 MIN_BACKGROUND = 0.05
@@ -195,7 +195,7 @@ def dilation_radius(height: int) -> int:
 
 def on_light(image: ImageInput, content: ImageInput | None = None) -> Image.Image:
     """``image`` inverted when ``content`` (default: the image itself) has a dark background
-    (:func:`steel.images.has_dark_background`, the optimiser's ``invert: auto`` rule), so that light
+    (:func:`steel.io.images.has_dark_background`, the optimiser's ``invert: auto`` rule), so that light
     glyphs on a dark ground are measured as dark glyphs on a light one."""
     opened = _open(image)
     judged = opened if content is None else _open(content)
@@ -228,7 +228,7 @@ def background_problem(content: ImageInput, mask: np.ndarray | None = None) -> s
     """Why the artefact measures mean nothing for ``content``, or ``None`` when they do.
 
     Not light: the median of the darkest channel over the border ring
-    (:func:`steel.images.border_ring`: :data:`BORDER` of the shorter side, at least 1 px) is below
+    (:func:`steel.io.images.border_ring`: :data:`BORDER` of the shorter side, at least 1 px) is below
     :data:`LIGHT_LEVEL` (a dark background is judged inverted, see :func:`on_light`, so only a grey
     or coloured one is not light). Too small: less than :data:`MIN_BACKGROUND` of the pixels lie
     outside the glyph mask (``mask``, computed if not given).
@@ -273,7 +273,7 @@ _MEASURED_LAYERS = (*STYLE_STRENGTH_LAYERS, *RELU_STRENGTH_LAYERS)
 
 
 def _extractor(weights: Weights) -> VGGFeatures:
-    from steel.features import VGGFeatures
+    from steel.transfer.features import VGGFeatures
 
     cached = _EXTRACTORS.get(id(weights))
     if cached is None or cached[0] is not weights:
@@ -291,8 +291,8 @@ def normalised_grams(image: ImageInput, weights: Weights) -> dict[str, torch.Ten
     """
     import torch
 
-    from steel.images import to_tensor
-    from steel.losses import gram
+    from steel.io.images import to_tensor
+    from steel.transfer.losses import gram
 
     image = _open(image)
     array = np.asarray(image)
@@ -566,7 +566,7 @@ def _open(image: ImageInput, size: tuple[int, int] | None = None) -> Image.Image
     if isinstance(image, Image.Image):
         image = image.convert("RGB")
     else:
-        from steel.images import read_image
+        from steel.io.images import read_image
 
         image = read_image(image)
     if size is not None and image.size != tuple(size):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from steel.images import to_pil
+from steel.io.images import to_pil
 
 if TYPE_CHECKING:
     import torch

@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from steel.errors import SteelError
-from steel.layers import (
+from steel.evaluate.metrics import _number, pareto_front
+from steel.transfer.layers import (
     LAYER_INDEX,
     LAYERS,
     check_coefficients,
@@ -27,7 +28,6 @@ from steel.layers import (
     parse_cell_id,
     split_cell_id,
 )
-from steel.metrics import _number, pareto_front
 
 #: losses.tsv columns that are not per-layer style losses
 SUMMARY_COLUMNS = ("iteration", "total", "content", "style", "tv")
@@ -90,7 +90,7 @@ def _load(path: str | Path | None) -> tuple[dict[str, np.ndarray] | None, str]:
     """The columns of a losses.tsv, or None and why not."""
     if path is None or not Path(path).is_file():
         return None, "missing"
-    from steel.outputs import read_losses
+    from steel.io.outputs import read_losses
 
     try:
         columns = read_losses(path)
@@ -227,7 +227,7 @@ def save_figure(figure: Figure, path: str | Path, *, svg: bool = False, dpi: int
     Each file is written under a hidden temporary name in the same folder and then renamed, so a
     crash never leaves a half-written plot that looks finished. Returns the paths written.
     """
-    from steel.outputs import StagedFiles
+    from steel.io.outputs import StagedFiles
 
     path = Path(path)
     targets = [(path, "png")] + ([(path.with_suffix(".svg"), "svg")] if svg else [])
@@ -295,12 +295,12 @@ def tradeoff_plot(
     """Readability (CER, axis inverted so that up = more readable) against style strength.
 
     One point per cell, coloured by background artefacts; the Pareto front
-    (:func:`steel.metrics.pareto_front`) drawn as a line with its cells labelled (short labels,
+    (:func:`steel.evaluate.metrics.pareto_front`) drawn as a line with its cells labelled (short labels,
     explained under the plot). Optional: the unstyled ``reference``
-    (:func:`steel.metrics.reference_metrics`) as a star, the CER limit ``max_cer`` as a dotted line,
+    (:func:`steel.evaluate.metrics.reference_metrics`) as a star, the CER limit ``max_cer`` as a dotted line,
     the artefact limit ``max_artefacts`` as a line on the colour bar (on the y axis without CER)
     with the cells above it crossed out, the ``best`` cell id ringed, and the selection ``rule`` in
-    words under the plot (limits as made by :func:`steel.metrics.selection_limits`), and ``others``,
+    words under the plot (limits as made by :func:`steel.evaluate.metrics.selection_limits`), and ``others``,
     (label, metrics) of other methods (MSG-Net), each a black diamond named in the legend, outside
     the front and the choice. Without any CER (content without text) the y axis shows artefacts
     instead and the colour ``colour_share``.
@@ -487,7 +487,7 @@ def convergence_plot(
     band: float = 0.02,
     goal_ratio: float = 0.1,
 ) -> Figure:
-    """The convergence study of one pair (:mod:`steel.convergence`): one row of panels per cell
+    """The convergence study of one pair (:mod:`steel.evaluate.convergence`): one row of panels per cell
     (full-size style loss, style strength, CER, artefacts) against the network FLOPs spent (log),
     one line per schedule, the reference thick and black. Each panel marks the reference's final
     value (dashed), the style-strength panel its goal band (final value +- ``band``), and a dotted

@@ -9,9 +9,9 @@ import torch
 from torch import nn
 
 from steel.errors import SteelError
-from steel.images import MIN_SIDE, check_image_size  # noqa: F401 - re-exported
-from steel.layers import LAYER_INDEX, ordered
-from steel.weights import Weights
+from steel.io.images import MIN_SIDE, check_image_size  # noqa: F401 - re-exported
+from steel.transfer.layers import LAYER_INDEX, ordered
+from steel.transfer.weights import Weights
 
 
 class VGGFeatures(nn.Module):

@@ -1,7 +1,7 @@
-"""Training MSG-Net (:mod:`steel.msgnet`) on the config's logos, and stylizing with it.
+"""Training MSG-Net (:mod:`steel.msgnet.model`) on the config's logos, and stylizing with it.
 
-The loss network is this package's frozen VGG16 (:class:`steel.features.VGGFeatures`, whatever
-weights :func:`steel.weights.load_weights` loads): style on relu1_2, relu2_2, relu3_3, relu4_3
+The loss network is this package's frozen VGG16 (:class:`steel.transfer.features.VGGFeatures`, whatever
+weights :func:`steel.transfer.weights.load_weights` loads): style on relu1_2, relu2_2, relu3_3, relu4_3
 (mean squared error between Gram matrices normalised by C*H*W), content on relu2_2 (mean squared
 error), as in the public MSG-Net code. The paper fine-tuned with style weight 10000, content weight
 1 and learning rate 1.0 (Adam): those are the defaults.
@@ -12,7 +12,7 @@ randomly scaled down, shifted and rotated a little on white (no colour inversion
 trains one style (the styles take turns, as in the public code) on a batch of such samples.
 
 Training checkpoints every ``checkpoint_every`` steps (model, optimiser, random state, loss log),
-written atomically with :class:`steel.outputs.StagedFiles`, and resumes a checkpoint that matches
+written atomically with :class:`steel.io.outputs.StagedFiles`, and resumes a checkpoint that matches
 its settings, weights and images to the same state.
 """
 
@@ -31,10 +31,10 @@ import torch
 import torch.nn.functional as F
 
 from steel.errors import SteelError
-from steel.features import VGGFeatures
-from steel.msgnet import NGF, MSGNet, gram_matrix, load_public_checkpoint
-from steel.outputs import StagedFiles, write_json, write_png, write_tsv
-from steel.weights import Weights
+from steel.io.outputs import StagedFiles, write_json, write_png, write_tsv
+from steel.msgnet.model import NGF, MSGNet, gram_matrix, load_public_checkpoint
+from steel.transfer.features import VGGFeatures
+from steel.transfer.weights import Weights
 
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 CONTENT_LAYER = "relu2_2"
@@ -304,7 +304,7 @@ def stylize(model: MSGNet, style: torch.Tensor, content: torch.Tensor) -> torch.
 
 
 def _plot_losses(rows: list[dict[str, float]], title: str) -> Callable[[Path], None]:
-    # an Agg canvas of its own, as steel.plots does: matplotlib.use would switch the caller's backend
+    # an Agg canvas of its own, as steel.render.plots does: matplotlib.use would switch the caller's backend
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -326,7 +326,7 @@ def _load_at_width(path: str, width: int) -> torch.Tensor:
     five pooling stages allow: the loss network stops at relu4_3 and the canvas is padded."""
     from PIL import Image
 
-    from steel.images import check_pixels, check_upscale, is_svg, read_image, to_tensor
+    from steel.io.images import check_pixels, check_upscale, is_svg, read_image, to_tensor
 
     image = read_image(path, width)
     if not is_svg(path):
@@ -351,8 +351,8 @@ def train_job(
 ) -> TrainResult:
     """Train on every style x content of the config; write the model, its loss log and plot.
     The checkpoint sits next to the model (``<model>.checkpoint``) and is removed once done."""
-    from steel.devices import resolve_device
-    from steel.weights import load_weights
+    from steel.transfer.devices import resolve_device
+    from steel.transfer.weights import load_weights
 
     torch.set_num_threads(max(1, int(threads)))
     settings = MSGNetSettings.from_config(section, seed)
@@ -408,9 +408,9 @@ def stylize_job(
     threads: int = 1,
 ) -> dict:
     """One forward pass for a pair at the runs' size; ``stylized.png`` and a ``run.json`` that
-    :func:`steel.metrics.run_metrics` reads like a cell's."""
-    from steel.devices import resolve_device
-    from steel.images import load_image
+    :func:`steel.evaluate.metrics.run_metrics` reads like a cell's."""
+    from steel.io.images import load_image
+    from steel.transfer.devices import resolve_device
 
     torch.set_num_threads(max(1, int(threads)))
     started = time.perf_counter()

@@ -4,7 +4,7 @@ The paper (SPEC.md) judged by eye: (1) conv1_2 keeps the background clean; (2) c
 little; (3) block 3 learns style fastest but destroys readability; (4) table 9 with
 c(conv1_1) = c(conv1_2) = 2000 and c(conv4_1..conv4_3) = 200 is the best trade-off. Each check here
 finds the cells that test a claim *by their layers* (never by sweep name), compares their metrics
-(:mod:`steel.metrics`, one row per cell) and logged losses (``losses.tsv``), and gives a verdict:
+(:mod:`steel.evaluate.metrics`, one row per cell) and logged losses (``losses.tsv``), and gives a verdict:
 
 ``holds``, ``does not hold``, or ``not tested`` (the config lacks the cells, or their numbers are
 not measurable: ``None`` metrics such as artefacts on a non-light background count as missing).
@@ -28,8 +28,8 @@ Comparisons, all on matched cells (same coefficients apart from the tested diffe
    first 10 % of logged steps relative to its start must be lowest for block 3, and its mean ``cer``
    highest, against every other block of the family.
 4. best trade-off: the rank of the paper's cell (:data:`PAPER_BEST`, found by its cell id) among
-   all the pair's cells under the workflow's own rule (:func:`steel.metrics.choose_best` within
-   :func:`steel.metrics.selection_limits`): holds at rank 1.
+   all the pair's cells under the workflow's own rule (:func:`steel.evaluate.metrics.choose_best` within
+   :func:`steel.evaluate.metrics.selection_limits`): holds at rank 1.
 
 :func:`pair_findings` computes all four; :func:`pair_markdown` and :func:`summary_markdown` write
 them; :func:`findings_job` and :func:`summary_job` are the workflow's jobs. No torch is imported.
@@ -43,10 +43,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from steel.layers import cell_id, format_value, split_cell_id
-from steel.metrics import choose_best, selection_limits
-from steel.outputs import StagedFiles, write_json
-from steel.sweeps import Sweep, loss_difference, sweeps_from_config
+from steel.evaluate.metrics import choose_best, selection_limits
+from steel.io.outputs import StagedFiles, write_json
+from steel.plan.sweeps import Sweep, loss_difference, sweeps_from_config
+from steel.transfer.layers import cell_id, format_value, split_cell_id
 
 HOLDS = "holds"
 FAILS = "does not hold"
@@ -464,7 +464,7 @@ def block3_fastest(
 
 
 def rank_cells(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None = None) -> list[Mapping]:
-    """All rows in the order the best-cell rule prefers them: :func:`steel.metrics.choose_best`
+    """All rows in the order the best-cell rule prefers them: :func:`steel.evaluate.metrics.choose_best`
     applied again to what is left."""
     left = list(rows)
     ranked = []

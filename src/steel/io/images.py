@@ -14,9 +14,9 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from steel.errors import SteelError
-from steel.layers import POOLING_STAGES
+from steel.io.svg import is_svg, read_svg
 from steel.settings import parse_invert
-from steel.svg import is_svg, read_svg
+from steel.transfer.layers import POOLING_STAGES
 
 if TYPE_CHECKING:
     import torch

@@ -4,8 +4,9 @@ A *schedule* is one setting of the optimiser (Adam at a learning-rate schedule, 
 ``image.scales``, L-BFGS); the *reference* is the config's own settings (the paper's Adam). For one
 style x content pair and a few cells, :func:`trace` runs a schedule with snapshots every so many
 global steps and scores each snapshot at the full working size: the style and content loss against
-the full-size targets (:class:`FullSizeLoss`, the optimiser's own :class:`steel.losses.StyleTransferLoss`)
-and the metrics of :mod:`steel.metrics` (style strength, CER, artefacts), against the network FLOPs
+the full-size targets (:class:`FullSizeLoss`, the optimiser's own
+:class:`steel.transfer.losses.StyleTransferLoss`) and the metrics of :mod:`steel.evaluate.metrics`
+(style strength, CER, artefacts), against the network FLOPs
 spent so far (:func:`flops_at`). :func:`summarise` finds where each schedule first reaches the
 reference's final look; :func:`trace_job` and :func:`pair_job` are the workflow's two jobs.
 
@@ -38,13 +39,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steel.errors import SteelError
-from steel.layers import LAYER_INDEX, LAYERS, block_of, cell_id, ordered, parse_cell_id
+from steel.transfer.layers import LAYER_INDEX, LAYERS, block_of, cell_id, ordered, parse_cell_id
 
 if TYPE_CHECKING:
     import torch
 
-    from steel.optimise import Settings, Stage
-    from steel.weights import Weights
+    from steel.transfer.optimise import Settings, Stage
+    from steel.transfer.weights import Weights
 
 #: output maps of the convolutions of each VGG16 block (configuration "D")
 BLOCK_CHANNELS = (64, 128, 256, 512, 512)
@@ -105,8 +106,8 @@ def cell_layers(cell: Mapping[str, float], content_layer: str) -> list[str]:
 
 
 def run_stages(settings: Settings, height: int, width: int) -> list[Stage]:
-    """The stages of a run at full size ``height`` x ``width`` (:func:`steel.optimise.stages`)."""
-    from steel.optimise import stages
+    """The stages of a run at full size ``height`` x ``width`` (:func:`steel.transfer.optimise.stages`)."""
+    from steel.transfer.optimise import stages
 
     return stages(settings, int(height), int(width))
 
@@ -159,8 +160,9 @@ def describe(settings: Settings) -> str:
 class FullSizeLoss:
     """The optimiser's loss of given full-size images against the full-size targets.
 
-    Built as :class:`steel.optimise.stylize` builds its own at full size (the same
-    :class:`steel.features.VGGFeatures` and :class:`steel.losses.StyleTransferLoss`, grey targets
+    Built as :class:`steel.transfer.optimise.stylize` builds its own at full size (the same
+    :class:`steel.transfer.features.VGGFeatures` and :class:`steel.transfer.losses.StyleTransferLoss`, grey
+    targets
     for ``colour: grey``, the shape term when it is on), so that for a run without a schedule it
     gives the loss the optimiser logs; for a coarse-to-fine run it scores the coarse stages'
     images at the size they will end at, where their own logged losses are at the coarse size.
@@ -177,8 +179,8 @@ class FullSizeLoss:
     ):
         import torch
 
-        from steel.features import VGGFeatures
-        from steel.optimise import network_targets, target_loss
+        from steel.transfer.features import VGGFeatures
+        from steel.transfer.optimise import network_targets, target_loss
 
         self.device = torch.device(device)
         style_layers = ordered({name for cell in cells for name in cell})
@@ -228,9 +230,9 @@ def trace(
     ``style`` and ``content`` are (1, 3, H, W) on 0-255 as the optimiser takes them (inverted
     already where the logo is light on dark); the snapshots are scored in that space.
     """
-    from steel.images import to_pil
-    from steel.metrics import cell_metrics
-    from steel.optimise import stylize
+    from steel.evaluate.metrics import cell_metrics
+    from steel.io.images import to_pil
+    from steel.transfer.optimise import stylize
 
     if int(every) < 1:
         raise SteelError(f"convergence.every must be at least 1, not {every}")
@@ -376,7 +378,7 @@ def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = RE
         "",
         f"Goal: the {reference}'s final full-size style loss or lower, style strength at least "
         f"its final value - {STRENGTH_BAND}, CER no worse, in at most {GOAL_RATIO:g} of its "
-        "network FLOPs (steel.convergence). Losses are evaluated at the full size; FLOPs count "
+        "network FLOPs (steel.evaluate.convergence). Losses are evaluated at the full size; FLOPs count "
         "the convolutions forward and backward to the pixels.",
     ]
     ends = (
@@ -429,11 +431,11 @@ def trace_job(
     """
     import torch
 
-    from steel.devices import resolve_device
-    from steel.images import has_dark_background, load_image, parse_invert, should_invert
-    from steel.outputs import StagedFiles, write_table
+    from steel.io.images import has_dark_background, load_image, parse_invert, should_invert
+    from steel.io.outputs import StagedFiles, write_table
     from steel.settings import settings_from_config
-    from steel.weights import load_weights
+    from steel.transfer.devices import resolve_device
+    from steel.transfer.weights import load_weights
 
     torch.set_num_threads(max(1, int(threads)))
     image = params["image"]
@@ -480,9 +482,9 @@ def pair_job(
     reference: str = REFERENCE,
 ) -> list[dict]:
     """A pair's plot, all its traces in one TSV and the summary markdown; returns the summary."""
+    from steel.io.outputs import StagedFiles, write_table
     from steel.jobs import read_table
-    from steel.outputs import StagedFiles, write_table
-    from steel.plots import convergence_plot, save_figure
+    from steel.render.plots import convergence_plot, save_figure
 
     rows = []
     for schedule, path in traces.items():
@@ -508,12 +510,12 @@ FIXED_IMAGE = ("width", "style_width")
 def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
     """``{schedule: {"image": ..., "optimizer": ...}}``: the reference (the config's own sections)
     and each schedule of ``convergence.schedules`` (its overrides on top of them), each section
-    checked against the schema, typed and sorted (:func:`steel.params.canonical`)."""
+    checked against the schema, typed and sorted (:func:`steel.plan.params.canonical`)."""
     import jsonschema
 
-    from steel.params import canonical
+    from steel.plan.params import canonical
+    from steel.plan.sweeps import check_name
     from steel.settings import settings_from_config
-    from steel.sweeps import check_name
 
     properties = schema["properties"]
     schedules = (config.get("convergence") or {}).get("schedules") or {}
@@ -555,8 +557,8 @@ def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
 def schedule_params(config: Mapping, schema: Mapping) -> dict[str, dict]:
     """The canonical params of each schedule's trace job (:func:`schedule_sections` plus the loss,
     seed, weights, result version, the cells as ids and ``every``): only a real change reruns."""
-    from steel.layers import parse_layer_spec
-    from steel.params import stylize_params
+    from steel.plan.params import stylize_params
+    from steel.transfer.layers import parse_layer_spec
 
     study = config["convergence"]
     cells = list(dict.fromkeys(cell_id(parse_layer_spec(spec)) for spec in study["cells"]))

@@ -15,11 +15,11 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from steel.errors import SteelError
-from steel.images import MIN_SIDE, resize_to_width
-from steel.outputs import StagedFiles, write_png
+from steel.io.images import MIN_SIDE, resize_to_width
+from steel.io.outputs import StagedFiles, write_png
 
 #: the bundled OFL sans (Inter), the default font of a text logo
-DEFAULT_FONT = Path(__file__).with_name("fonts") / "Inter-Bold.ttf"
+DEFAULT_FONT = Path(__file__).parents[1] / "fonts" / "Inter-Bold.ttf"
 #: font size the word is drawn at before it is scaled to the working width
 DRAW_SIZE = 200
 #: white margin on every side, as a share of the word's ink height
@@ -139,7 +139,7 @@ def draw_logo(
     """A style or content entry as an RGB image ``width`` px wide: an image file (an SVG is
     rasterised at that width) or, without one, ``text`` drawn in ``font``."""
     if image is not None:
-        from steel.images import read_logo
+        from steel.io.images import read_logo
 
         return read_logo(image, width)
     return render_text(text, font, width)
@@ -161,7 +161,7 @@ def write_logo(
 
 
 def check_logo(entry: dict, what: str) -> None:
-    """Check a style or content entry (:func:`steel.sweeps.logo_entry`) that draws a word: the
+    """Check a style or content entry (:func:`steel.plan.sweeps.logo_entry`) that draws a word: the
     text is not empty and the font opens. Raises a one-line :class:`SteelError` naming ``what``."""
     if entry["image"] is not None:
         return

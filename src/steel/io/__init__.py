@@ -1,0 +1,3 @@
+"""Logos in and results out: images and SVGs read safely, words drawn as logos, files written
+atomically.
+"""
