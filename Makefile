@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WEIGHTS ?=
 CORES ?= all
 
-.PHONY: venv install demo test test-slurm lint report clean mutants mutants-score
+.PHONY: venv install demo test test-fast test-slurm lint report clean mutants mutants-score
 
 venv: $(BIN)/python
 
@@ -27,6 +27,10 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
+# everything but the tests that run Snakemake (a broken unit fails here in about a minute)
+test-fast: install
+	$(BIN)/python -m pytest -m "not workflow"
+
 # the tiny workflow on a throwaway single-node Slurm cluster (root; installs Debian's Slurm if
 # missing, starts it, runs tests/slurm, stops it also when they fail)
 test-slurm: install
@@ -44,13 +48,14 @@ report: install
 clean:
 	rm -rf results .snakemake
 
-# Mutation testing (issue 17), not in CI: mutmut ([tool.mutmut] in pyproject.toml) mutates a copy
+# Mutation testing, not in CI: mutmut ([tool.mutmut] in pyproject.toml) mutates a copy
 # of src/steel in ./mutants/ and runs the fast unit tests (-m "not workflow") that reach each
 # mutant. Slow (hours for all modules on 2 cores); results stay in ./mutants/ for mutants-score,
 # but a module given here is retested whole (retest survivors: .venv/bin/mutmut run NAME...).
-# Pick modules with MUTANTS_MODULES="losses metrics";
+# Pick modules with MUTANTS_MODULES="transfer.losses evaluate.metrics";
 # `make mutants-score` prints killed/total per module, `.venv/bin/mutmut show NAME` a survivor.
-MUTANTS_MODULES ?= losses batches params sweeps metrics jobs sheets optimise
+MUTANTS_MODULES ?= transfer.losses plan.batches plan.params plan.sweeps evaluate.metrics jobs render.sheets \
+	transfer.optimise
 MUTANTS_JOBS ?= 2
 
 $(VENV)/.installed-mutation: $(VENV)/.installed
@@ -65,7 +70,7 @@ mutants: $(VENV)/.installed-mutation
 # killed / total per module (total counts every mutant, also those no fast test reaches)
 mutants-score:
 	@$(BIN)/mutmut results --all true | awk -F': ' '/__mutmut_/ { \
-		split($$1, name, "."); m = name[2]; total[m]++; status[m, $$2]++ } \
-		END { for (m in total) printf "%-9s %4d / %4d killed (%5.1f %%)  survived %d, no tests %d, timeout %d, not checked %d\n", \
+		m = $$1; sub(/^steel\./, "", m); sub(/\.[^.]*$$/, "", m); total[m]++; status[m, $$2]++ } \
+		END { for (m in total) printf "%-20s %4d / %4d killed (%5.1f %%)  survived %d, no tests %d, timeout %d, not checked %d\n", \
 			m, status[m, "killed"], total[m], 100 * status[m, "killed"] / total[m], status[m, "survived"], \
 			status[m, "no tests"], status[m, "timeout"], status[m, "not checked"] }' | sort

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One prepared GPU check (issue 9): the fast path's images against the eager loop's, step speed
+# One prepared GPU check: the fast path's images against the eager loop's, step speed
 # eager vs fast at batch 1/8/32, and the paper preset's estimated time, 1 vs 16 cells per job.
 # Each part has its own time limit so that a slow part still leaves the others' results; every
 # part writes its output to $OUT as it goes.

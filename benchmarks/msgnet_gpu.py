@@ -18,7 +18,7 @@ import torch
 from steel.io.images import load_image, to_pil
 from steel.io.outputs import write_tsv
 from steel.msgnet.model import count_parameters
-from steel.msgnet.train import MSGNetSettings, _load_at_width, stylize, train
+from steel.msgnet.train import MSGNetSettings, load_at_width, stylize, train
 from steel.transfer.weights import load_weights
 
 LOGOS = Path(__file__).resolve().parents[1] / "resources" / "logos"
@@ -36,8 +36,8 @@ def main() -> None:
     weights = load_weights(args.weights)
     style_paths = sorted((LOGOS / "style").glob("*.png"))
     content_paths = sorted((LOGOS / "content").glob("*.png"))
-    styles = [_load_at_width(str(p), args.width) for p in style_paths]
-    contents = [_load_at_width(str(p), args.width) for p in content_paths]
+    styles = [load_at_width(str(p), args.width) for p in style_paths]
+    contents = [load_at_width(str(p), args.width) for p in content_paths]
     summary = []
     for lr in args.lr:
         probe = MSGNetSettings(steps=10, width=args.width, lr=lr)

@@ -14,8 +14,9 @@ import pytest
 from PIL import Image
 
 from steel.errors import SteelError
-from steel.evaluate.metrics import choose_best, selection_limits
-from steel.jobs import best_job, metrics_table_job, read_table
+from steel.evaluate.selection import choose_best, selection_limits
+from steel.io.outputs import read_table
+from steel.jobs.metrics import best_job, metrics_table_job
 
 #: the first row is a poor choice on purpose: taking the first row instead of choosing fails
 ROWS = [
@@ -123,7 +124,7 @@ def test_tables_and_json_are_utf8_whatever_the_locale(tmp_path):
     """Under an ASCII locale, writing the OCR text without an explicit encoding would fail."""
     metrics, reference, run_root = _write(tmp_path)
     script = f"""
-from steel.jobs import best_job, metrics_table_job
+from steel.jobs.metrics import best_job, metrics_table_job
 metrics_table_job({metrics!r}, {reference!r}, "t\\u00eftle", 0.25, {str(tmp_path / "t.tsv")!r},
                   {str(tmp_path / "t.png")!r}, max_artefacts=0.1)
 best_job([{str(tmp_path / "t.tsv")!r}], {str(run_root)!r}, 0.6, {str(tmp_path / "b.json")!r},
@@ -158,7 +159,8 @@ def _torch_after(code: str) -> bool:
 def test_cheap_modules_import_without_torch():
     """The workflow's cheap rules (tables, best, sheets, plots) must not pay torch's import."""
     assert not _torch_after(
-        "import steel.jobs, steel.evaluate.metrics, steel.evaluate.ocr, "
+        "import steel.jobs.metrics, steel.jobs.sheets, steel.jobs.plots, steel.evaluate.metrics, "
+        "steel.evaluate.ocr, "
         "steel.render.plots, steel.render.sheets"
     )
 
@@ -166,7 +168,7 @@ def test_cheap_modules_import_without_torch():
 def test_best_job_runs_without_torch(tmp_path):
     metrics, reference, run_root = _write(tmp_path)
     code = f"""
-from steel.jobs import best_job, metrics_table_job
+from steel.jobs.metrics import best_job, metrics_table_job
 metrics_table_job({metrics!r}, {reference!r}, "t", 0.25, {str(tmp_path / "t.tsv")!r},
                   {str(tmp_path / "t.png")!r}, max_artefacts=0.1)
 best_job([{str(tmp_path / "t.tsv")!r}], {str(run_root)!r}, 0.25, {str(tmp_path / "b.json")!r},
@@ -189,8 +191,8 @@ MSGNET_ROW = {"cell": "msgnet", "cer": 0.0, "ocr_text": "Quorix", "style_strengt
 
 
 def test_msgnet_is_a_row_of_the_table_and_a_point_but_never_the_choice(tmp_path):
-    from steel.evaluate.findings import findings_job
-    from steel.jobs import COMPARISON_CELLS, candidates
+    from steel.evaluate.selection import COMPARISON_CELLS, candidates
+    from steel.jobs.findings import findings_job
     from steel.msgnet.train import CELL
 
     assert CELL in COMPARISON_CELLS  # the workflow's MSG-Net cell is the one left out

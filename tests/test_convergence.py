@@ -10,14 +10,8 @@ from workflow_helpers import REPO, planned_jobs, snakemake, tiny_config, write_c
 
 from steel.errors import SteelError
 from steel.evaluate import convergence
-from steel.evaluate.convergence import (
-    REFERENCE,
-    FullSizeLoss,
-    flops_at,
-    schedule_params,
-    step_flops,
-    summarise,
-)
+from steel.evaluate.convergence import FullSizeLoss, flops_at, step_flops, summarise
+from steel.plan.schedules import REFERENCE, schedule_params
 from steel.transfer.features import VGGFeatures
 from steel.transfer.layers import parse_layer_spec
 from steel.transfer.optimise import Settings, stylize

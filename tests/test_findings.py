@@ -20,20 +20,16 @@ from steel.evaluate.findings import (
     UNTESTED,
     best_tradeoff,
     block3_fastest,
-    common_multiples,
     conv1_2_cleans,
     conv5_3_weak,
-    distinct_cells,
     early_ratio,
-    findings_job,
     judged_at,
     loss_fall,
-    pair_markdown,
     rank_cells,
-    scale_check,
-    steps_warning,
-    summary_markdown,
 )
+from steel.evaluate.findings_report import pair_markdown, steps_warning, summary_markdown
+from steel.evaluate.loss_scale import common_multiples, distinct_cells, scale_check
+from steel.jobs.findings import findings_job
 from steel.plan.sweeps import sweeps_from_config
 from steel.transfer.layers import cell_id
 
@@ -297,7 +293,7 @@ def test_dry_run_plans_the_findings_targets(tmp_path):
     assert summary["output"] == ["results/findings/summary.md"]
 
 
-# --- the loss's scale: cells that differ by one common factor (issue 12) -------------------------
+# --- the loss's scale: cells that differ by one common factor --------------------------------
 
 PAPER_LOSS = {"normalise": "paper", "content_weight": 1.0}
 

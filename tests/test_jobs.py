@@ -1,5 +1,5 @@
 """What the workflow's jobs do (steel.jobs), called directly: offline, tiny images, fake runs and
-metrics where a job only passes them on. Written for the survivors of `make mutants` (issue 17)."""
+metrics where a job only passes them on. Written for the survivors of `make mutants`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from steel import jobs
 from steel.errors import SteelError
-from steel.evaluate.metrics import choose_best, selection_limits
-from steel.io.outputs import write_table
+from steel.evaluate.selection import COMPARISON_CELLS, METHOD, candidates, choose_best, selection_limits
+from steel.io.outputs import _typed, read_json, read_table, write_table
+from steel.jobs.log import _Tee, job_log
+from steel.jobs.metrics import (
+    _with_method,
+    best_job,
+    cell_metrics_job,
+    metrics_table_job,
+    reference_metrics_job,
+)
+from steel.jobs.plots import figure_job, loss_plot_job
+from steel.jobs.sheets import _metrics_note, methods_sheet_job, metrics_note, overview_job, sheet_job
+from steel.jobs.stylize import stylize_job
 from steel.plan.sweeps import Sweep
 from steel.settings import settings_from_config
 
@@ -142,7 +152,7 @@ def test_settings_from_config_defaults_for_short_sections():
 def test_job_log_writes_each_line_to_every_log_as_it_is_printed(tmp_path):
     a, b = tmp_path / "a.log", tmp_path / "b.log"
     a.write_text("an old run's log\n", encoding="utf-8")
-    with jobs.job_log(a, b):
+    with job_log(a, b):
         print("étape 1")
         # line-buffered: the line is in both files before the job ends (a killed job keeps it)
         assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8") == "étape 1\n"
@@ -155,14 +165,14 @@ def test_job_log_writes_each_line_to_every_log_as_it_is_printed(tmp_path):
 
 def test_job_log_makes_a_user_error_one_line_and_a_failed_job(tmp_path):
     log = tmp_path / "job.log"
-    with pytest.raises(SystemExit) as exit_info, jobs.job_log(log):
+    with pytest.raises(SystemExit) as exit_info, job_log(log):
         print("working")
         raise SteelError("the style image is missing")
     assert exit_info.value.code == "steel: error: the style image is missing"
     assert exit_info.value.__cause__ is None and exit_info.value.__suppress_context__
     assert log.read_text(encoding="utf-8") == "working\nsteel: error: the style image is missing\n"
     # other errors are bugs: they propagate as they are, with their traceback
-    with pytest.raises(KeyError), jobs.job_log(log):
+    with pytest.raises(KeyError), job_log(log):
         raise KeyError("x")
     assert log.read_text(encoding="utf-8") == ""
 
@@ -174,7 +184,7 @@ def test_tee_writes_to_every_handle_and_returns_the_length(tmp_path):
     flushed = []
     for handle in handles:
         handle.flush = lambda handle=handle: flushed.append(handle)
-    tee = jobs._Tee(handles)
+    tee = _Tee(handles)
     assert tee.write("abc\n") == 4
     tee.flush()
     assert [h.getvalue() for h in handles] == ["abc\n", "abc\n"] and flushed == handles
@@ -228,9 +238,7 @@ def test_stylize_job_runs_the_batch_with_the_params_and_reports(tmp_path, fake_r
             str(tmp_path / "conv4_3-20__normalise-gatys" / "stylized.png"),
             str(tmp_path / "conv1_2-200__conv4_3-20__normalise-gatys" / "stylized.png"),
         ]
-        records = jobs.stylize_job(
-            "styles/metal.png", "contents/corp.png", images, PARAMS, EXECUTION, threads=0
-        )
+        records = stylize_job("styles/metal.png", "contents/corp.png", images, PARAMS, EXECUTION, threads=0)
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(threads)
@@ -273,9 +281,7 @@ def test_stylize_job_defaults_and_one_image_as_a_string(tmp_path, fake_run, caps
     threads = torch.get_num_threads()
     try:
         params = PARAMS | {"image": {}, "loss": LOSS}
-        jobs.stylize_job(
-            "s.png", "c.png", str(tmp_path / "conv4_3-20" / "stylized.png"), params, EXECUTION, 2
-        )
+        stylize_job("s.png", "c.png", str(tmp_path / "conv4_3-20" / "stylized.png"), params, EXECUTION, 2)
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(threads)
@@ -305,13 +311,13 @@ def test_stylize_job_defaults_and_one_image_as_a_string(tmp_path, fake_run, caps
 )
 def test_stylize_job_refuses_a_cell_whose_id_names_another_loss(tmp_path, fake_run, cell, message):
     with pytest.raises(SteelError) as error:
-        jobs.stylize_job("s.png", "c.png", [str(tmp_path / cell / "stylized.png")], PARAMS, EXECUTION)
+        stylize_job("s.png", "c.png", [str(tmp_path / cell / "stylized.png")], PARAMS, EXECUTION)
     assert str(error.value) == message and not fake_run
 
 
 def test_stylize_job_accepts_the_same_value_written_otherwise(tmp_path, fake_run):
     params = PARAMS | {"loss": LOSS | {"content_weight": 100}}
-    jobs.stylize_job(
+    stylize_job(
         "s.png", "c.png", [str(tmp_path / "conv4_3-20__content_weight-100" / "x.png")], params, EXECUTION
     )
     assert len(fake_run) == 1
@@ -328,10 +334,10 @@ def test_stylize_job_names_the_batch_of_a_failed_run(tmp_path, monkeypatch):
     two = [*one, str(tmp_path / "conv4_3-200" / "stylized.png")]
     params = PARAMS | {"loss": LOSS}
     with pytest.raises(SteelError) as error:
-        jobs.stylize_job("s.png", "c.png", one, params, EXECUTION)
+        stylize_job("s.png", "c.png", one, params, EXECUTION)
     assert str(error.value) == "out of memory"
     with pytest.raises(SteelError) as error:
-        jobs.stylize_job("s.png", "c.png", two, params, EXECUTION)
+        stylize_job("s.png", "c.png", two, params, EXECUTION)
     assert str(error.value) == "out of memory (in a batch of 2 cells: conv4_3-20, conv4_3-200)"
     assert error.value.__cause__ is None and error.value.__suppress_context__
 
@@ -352,7 +358,7 @@ def test_cell_metrics_job_writes_the_metrics_atomically(tmp_path, monkeypatch, c
 
     monkeypatch.setattr(steel.evaluate.metrics, "run_metrics", run_metrics)
     out = tmp_path / "m" / "metrics.json"
-    metrics = jobs.cell_metrics_job("runs/x", "Quorix", "random", out)
+    metrics = cell_metrics_job("runs/x", "Quorix", "random", out)
     assert calls == [("runs/x", "Quorix", "weights:random", 1)]
     assert json.loads(out.read_text(encoding="utf-8")) == metrics and metrics["ocr_text"] == "Quørix"
     assert _files(tmp_path / "m") == ["metrics.json"]
@@ -385,7 +391,7 @@ def test_reference_metrics_job_measures_the_content_at_the_runs_size(tmp_path, m
 
     monkeypatch.setattr(steel.evaluate.metrics, "reference_metrics", reference_metrics)
     out = tmp_path / "reference.json"
-    assert jobs.reference_metrics_job(str(content), str(style), "Quorix", "random", image, out) == {
+    assert reference_metrics_job(str(content), str(style), "Quorix", "random", image, out) == {
         "cell": "reference",
         "cer": 0.0,
     }
@@ -400,7 +406,7 @@ def test_write_tsv_takes_the_union_of_columns_and_leaves_missing_values_empty(tm
     path = tmp_path / "t.tsv"
     write_table([{"cell": "a", "cer": 0.5}, {"cell": "b", "ocr_text": "Qø", "cer": None}])(path)
     assert path.read_bytes().decode("utf-8") == "cell\tcer\tocr_text\na\t0.5\t\nb\t\tQø\n"
-    assert jobs.read_table(path) == [
+    assert read_table(path) == [
         {"cell": "a", "cer": 0.5, "ocr_text": None},
         {"cell": "b", "cer": None, "ocr_text": "Qø"},
     ]
@@ -409,28 +415,28 @@ def test_write_tsv_takes_the_union_of_columns_and_leaves_missing_values_empty(tm
 def test_read_table_types_each_field(tmp_path):
     path = tmp_path / "t.tsv"
     path.write_text("a\tb\tc\td\te\n3\t0.25\t1e-3\tconv4_3-20\t\n", encoding="utf-8")
-    (row,) = jobs.read_table(path)
+    (row,) = read_table(path)
     assert row == {"a": 3, "b": 0.25, "c": 0.001, "d": "conv4_3-20", "e": None}
     assert type(row["a"]) is int and type(row["b"]) is float
-    assert jobs._typed("") is None and jobs._typed("nan") != jobs._typed("nan")  # float nan
-    assert jobs._typed("-2") == -2 and jobs._typed("inf") == float("inf") and jobs._typed("x1") == "x1"
+    assert _typed("") is None and _typed("nan") != _typed("nan")  # float nan
+    assert _typed("-2") == -2 and _typed("inf") == float("inf") and _typed("x1") == "x1"
 
 
 def test_candidates_and_method_names():
     rows = [{"cell": "conv4_3-20", "cer": 0.0}, {"cell": "msgnet", "cer": 0.1}, {"cer": 0.2}]
-    assert jobs.candidates(rows) == [rows[0], rows[2]]
-    assert jobs.COMPARISON_CELLS == {"msgnet": "MSG-Net"} and jobs.METHOD == "Network of Steel"
-    assert list(jobs._with_method(rows[1]).items()) == [
+    assert candidates(rows) == [rows[0], rows[2]]
+    assert COMPARISON_CELLS == {"msgnet": "MSG-Net"} and METHOD == "Network of Steel"
+    assert list(_with_method(rows[1]).items()) == [
         ("cell", "msgnet"),
         ("method", "MSG-Net"),
         ("cer", 0.1),
     ]
-    assert list(jobs._with_method(rows[0]).items()) == [
+    assert list(_with_method(rows[0]).items()) == [
         ("cell", "conv4_3-20"),
         ("method", "Network of Steel"),
         ("cer", 0.0),
     ]
-    assert jobs._with_method({"cer": 0.2}) == {"cell": None, "method": "Network of Steel", "cer": 0.2}
+    assert _with_method({"cer": 0.2}) == {"cell": None, "method": "Network of Steel", "cer": 0.2}
 
 
 ROWS = [
@@ -478,7 +484,7 @@ def test_metrics_table_job_writes_rows_and_asks_the_plot_for_the_choice(tmp_path
     comparison = _metrics_files(tmp_path, [MSGNET])
     reference = str(_json(tmp_path / "reference.json", dict(REFERENCE, cer=0.25, artefacts=0.5)))
     table, plot = tmp_path / "out" / "sweep.tsv", tmp_path / "out" / "sweep.png"
-    best = jobs.metrics_table_job(metrics, reference, "a on b", 0.0, table, plot, 0.0, comparisons=comparison)
+    best = metrics_table_job(metrics, reference, "a on b", 0.0, table, plot, 0.0, comparisons=comparison)
     # limits from the reference: CER 0.25 + 0, artefacts 0.5 + 0; the strongest style within them
     assert best == "conv4_3-200"
     assert table.read_text(encoding="utf-8").splitlines() == [
@@ -506,17 +512,17 @@ def test_metrics_table_job_writes_rows_and_asks_the_plot_for_the_choice(tmp_path
 def test_metrics_table_job_without_an_artefact_limit(tmp_path, captured_plot):
     metrics = _metrics_files(tmp_path)
     reference = str(_json(tmp_path / "reference.json", REFERENCE))
-    best = jobs.metrics_table_job(metrics, reference, "t", 0.5, tmp_path / "t.tsv", tmp_path / "t.png")
+    best = metrics_table_job(metrics, reference, "t", 0.5, tmp_path / "t.tsv", tmp_path / "t.png")
     assert best == choose_best(ROWS, 0.5)["cell"] == "conv4_3-2000"
     assert captured_plot["plot"][2]["max_artefacts"] is None and captured_plot["plot"][2]["others"] == []
-    assert [row["method"] for row in jobs.read_table(tmp_path / "t.tsv")] == ["Network of Steel"] * 3
+    assert [row["method"] for row in read_table(tmp_path / "t.tsv")] == ["Network of Steel"] * 3
 
 
 def test_metrics_table_job_refuses_a_sweep_cell_as_a_comparison(tmp_path, captured_plot):
     metrics = _metrics_files(tmp_path)
     reference = str(_json(tmp_path / "reference.json", REFERENCE))
     with pytest.raises(SteelError) as error:
-        jobs.metrics_table_job(
+        metrics_table_job(
             metrics[:2], reference, "t", 0.5, tmp_path / "t.tsv", tmp_path / "t.png", comparisons=metrics[2:]
         )
     assert str(error.value) == (
@@ -537,7 +543,7 @@ def _tables(tmp_path: Path, *tables) -> tuple[list[str], Path]:
             (run_root / row["cell"]).mkdir(parents=True, exist_ok=True)
             Image.fromarray(pixels).save(run_root / row["cell"] / "stylized.png")
         path = tmp_path / f"table{i}.tsv"
-        write_table([jobs._with_method(row) for row in rows])(path)
+        write_table([_with_method(row) for row in rows])(path)
         paths.append(str(path))
     return paths, run_root
 
@@ -546,7 +552,7 @@ def test_best_job_writes_the_choice_and_a_copy_of_its_image(tmp_path):
     tables, run_root = _tables(tmp_path, ROWS[:2], [ROWS[2], MSGNET])
     reference = str(_json(tmp_path / "reference.json", dict(REFERENCE, cer=0.25, style_strength=0.0)))
     out_json, out_png = tmp_path / "best" / "pair.json", tmp_path / "best" / "pair.png"
-    choice = jobs.best_job(tables, str(run_root), 0.25, out_json, out_png, reference, 0.02)
+    choice = best_job(tables, str(run_root), 0.25, out_json, out_png, reference, 0.02)
     # MSG-Net is the strongest and clean, but never a candidate; CER limit 0.5, artefacts 0.02
     assert choice == {
         "cell": "conv4_3-2000",
@@ -571,7 +577,7 @@ def test_best_job_writes_the_choice_and_a_copy_of_its_image(tmp_path):
 def test_best_job_takes_a_cells_last_row_and_reports_why_nothing_qualifies(tmp_path):
     again = dict(ROWS[0], cer=0.75, artefacts=0.5)  # the same cell measured again in a later table
     tables, run_root = _tables(tmp_path, ROWS[:2], [again])
-    choice = jobs.best_job(tables, str(run_root), 0.0, tmp_path / "b.json", tmp_path / "b.png", None, 0.0)
+    choice = best_job(tables, str(run_root), 0.0, tmp_path / "b.json", tmp_path / "b.png", None, 0.0)
     # no reference: the limits are max_cer and no artefact limit (artefacts not measured)
     assert (choice["cer_limit"], choice["artefact_limit"], choice["reference"]) == (0.0, None, None)
     assert choice["candidates"] == 2
@@ -583,21 +589,15 @@ def test_best_job_takes_a_cells_last_row_and_reports_why_nothing_qualifies(tmp_p
 def test_best_job_readable_but_not_clean(tmp_path):
     tables, run_root = _tables(tmp_path, ROWS)
     reference = str(_json(tmp_path / "reference.json", REFERENCE))
-    choice = jobs.best_job(
-        tables, str(run_root), 0.5, tmp_path / "b.json", tmp_path / "b.png", reference, 0.001
-    )
+    choice = best_job(tables, str(run_root), 0.5, tmp_path / "b.json", tmp_path / "b.png", reference, 0.001)
     # only conv4_3-2000 is clean (0.0 <= 0.001) and readable: chosen
     assert choice["cell"] == "conv4_3-2000" and choice["qualified"]
-    choice = jobs.best_job(
-        tables, str(run_root), 0.0, tmp_path / "b.json", tmp_path / "b.png", reference, 0.001
-    )
+    choice = best_job(tables, str(run_root), 0.0, tmp_path / "b.json", tmp_path / "b.png", reference, 0.001)
     # readable: only conv4_3-20, with artefacts 0.01 > 0.001; the fewest artefacts among the readable
     assert choice["cell"] == "conv4_3-20"
     assert (choice["qualified"], choice["readable"], choice["clean"]) == (False, True, False)
     # at the limits exactly: qualified
-    choice = jobs.best_job(
-        tables, str(run_root), 0.0, tmp_path / "b.json", tmp_path / "b.png", reference, 0.01
-    )
+    choice = best_job(tables, str(run_root), 0.0, tmp_path / "b.json", tmp_path / "b.png", reference, 0.01)
     assert choice["cell"] == "conv4_3-20" and (choice["readable"], choice["clean"]) == (True, True)
 
 
@@ -605,9 +605,7 @@ def test_best_job_without_measured_values_counts_them_as_within_the_limits(tmp_p
     rows = [{"cell": "conv4_3-20", "cer": None, "style_strength": 0.3, "artefacts": None}]
     tables, run_root = _tables(tmp_path, rows)
     reference = str(_json(tmp_path / "reference.json", REFERENCE))
-    choice = jobs.best_job(
-        tables, str(run_root), 0.0, tmp_path / "b.json", tmp_path / "b.png", reference, 0.0
-    )
+    choice = best_job(tables, str(run_root), 0.0, tmp_path / "b.json", tmp_path / "b.png", reference, 0.0)
     assert choice["cell"] == "conv4_3-20" and choice["artefact_limit"] == 0.0
     assert (choice["qualified"], choice["readable"], choice["clean"]) == (True, True, True)
 
@@ -621,9 +619,7 @@ def test_best_job_counts_a_missing_number_as_choose_best_does(tmp_path):
     ]
     tables, run_root = _tables(tmp_path, rows)
     reference = str(_json(tmp_path / "reference.json", REFERENCE))
-    choice = jobs.best_job(
-        tables, str(run_root), 0.5, tmp_path / "b.json", tmp_path / "b.png", reference, 0.1
-    )
+    choice = best_job(tables, str(run_root), 0.5, tmp_path / "b.json", tmp_path / "b.png", reference, 0.1)
     # nothing is readable: the lowest CER wins, and its missing artefact share is not clean
     assert choice["cell"] == "conv4_3-20"
     assert (choice["qualified"], choice["readable"], choice["clean"]) == (False, False, False)
@@ -633,22 +629,22 @@ def test_best_job_counts_a_missing_number_as_choose_best_does(tmp_path):
 
 
 def test_metrics_note_variants(tmp_path):
-    assert jobs.metrics_note({"cer": 1.005, "artefacts": 0.125, "style_strength": 0.3}) == (
+    assert metrics_note({"cer": 1.005, "artefacts": 0.125, "style_strength": 0.3}) == (
         "CER 1.00 · art 0.12 · style 0.30"
     )
-    assert jobs.metrics_note({"cer": None, "artefacts": 0.5}) == "art 0.50"
-    assert jobs.metrics_note({"cer": 0.0, "artefact_note": "grey ground (level 100) here"}) == (
+    assert metrics_note({"cer": None, "artefacts": 0.5}) == "art 0.50"
+    assert metrics_note({"cer": 0.0, "artefact_note": "grey ground (level 100) here"}) == (
         "CER 0.00 · art n/a: grey ground"
     )
     assert (
-        jobs.metrics_note({"cer": 0.0, "artefact_note": "", "style_strength": None})
+        metrics_note({"cer": 0.0, "artefact_note": "", "style_strength": None})
         == "CER 0.00 · art n/a: not measured"
     )
-    assert jobs.metrics_note({}) == "art n/a: not measured"
-    assert jobs.metrics_note({"artefacts": 0.0, "style_strength": 0.0}) == "art 0.00 · style 0.00"
+    assert metrics_note({}) == "art n/a: not measured"
+    assert metrics_note({"artefacts": 0.0, "style_strength": 0.0}) == "art 0.00 · style 0.00"
     path = _json(tmp_path / "metrics.json", {"cer": 0.5, "artefacts": 0.25})
-    assert jobs._metrics_note(path) == "CER 0.50 · art 0.25"
-    assert jobs._metrics_note(tmp_path) is None  # a folder is no metrics file
+    assert _metrics_note(path) == "CER 0.50 · art 0.25"
+    assert _metrics_note(tmp_path) is None  # a folder is no metrics file
 
 
 @pytest.fixture
@@ -690,7 +686,7 @@ def test_sheet_job_passes_the_grid_in_table_order_with_notes_labels_and_the_swee
     )
     run_dirs = _sweep_dirs(tmp_path, sweep)
     out = tmp_path / "sheets" / "deep.png"
-    assert jobs.sheet_job(sweep, run_dirs, "s.png", "c.png", out, ("metal", "corp")) == "layout"
+    assert sheet_job(sweep, run_dirs, "s.png", "c.png", out, ("metal", "corp")) == "layout"
     ((args, kwargs),) = captured_sheet
     cells = [[Path(run_dirs[cell]) / "stylized.png" for cell in row] for row in sweep.id_grid]
     assert args == (cells, (0.0, 2000.0), (20.0, 200.0, 2000.0), ("conv1_2",), ("conv4_3",), "s.png", "c.png")
@@ -721,12 +717,10 @@ def test_sheet_job_titles_and_alpha_paths(tmp_path, captured_sheet):
         base_loss={"tv_weight": 0.001},
     )
     run_dirs = _sweep_dirs(tmp_path, sweep)
-    jobs.sheet_job(
-        sweep, run_dirs, "s.png", "c.png", tmp_path / "a.png", ("s", "c"), with_notes=False, alpha=True
-    )
-    jobs.sheet_job(sweep, run_dirs, "s.png", "c.png", tmp_path / "b.png", ("s", "c"), title="Given")
+    sheet_job(sweep, run_dirs, "s.png", "c.png", tmp_path / "a.png", ("s", "c"), with_notes=False, alpha=True)
+    sheet_job(sweep, run_dirs, "s.png", "c.png", tmp_path / "b.png", ("s", "c"), title="Given")
     untitled = Sweep.from_config("plain", {"cols": {"layers": ["conv4_3"], "values": [20, 200]}})
-    jobs.sheet_job(untitled, run_dirs, "s.png", "c.png", tmp_path / "c.png", ("s", "c"))
+    sheet_job(untitled, run_dirs, "s.png", "c.png", tmp_path / "c.png", ("s", "c"))
     (first, second, third) = [kwargs for _, kwargs in captured_sheet]
     assert (first["title"], second["title"], third["title"]) == ("Its title", "Given", "plain")
     assert first["notes"] is None and second["notes"] is not None
@@ -762,6 +756,7 @@ def _methods_files(tmp_path: Path):
 
 
 def test_methods_sheet_job_panels_notes_and_table(tmp_path, monkeypatch):
+    import steel.render.methods
     import steel.render.sheets
 
     runs, best, reference = _methods_files(tmp_path)
@@ -771,9 +766,9 @@ def test_methods_sheet_job_panels_notes_and_table(tmp_path, monkeypatch):
         calls.append((panels, title))
         return Image.new("RGB", (4, 2), (9, 9, 9))
 
-    monkeypatch.setattr(steel.render.sheets, "methods_sheet", methods_sheet)
+    monkeypatch.setattr(steel.render.methods, "methods_sheet", methods_sheet)
     out = tmp_path / "out"
-    rows = jobs.methods_sheet_job(
+    rows = methods_sheet_job(
         runs,
         best,
         "c.png",
@@ -821,15 +816,16 @@ def test_methods_sheet_job_panels_notes_and_table(tmp_path, monkeypatch):
 
 
 def test_methods_sheet_job_without_metrics_names_the_recommended_cell(tmp_path, monkeypatch):
+    import steel.render.methods
     import steel.render.sheets
 
     runs, best, _ = _methods_files(tmp_path)
     (runs / "conv4_3-20" / "metrics.json").unlink()
     panels = []
     monkeypatch.setattr(
-        steel.render.sheets, "methods_sheet", lambda p, title: panels.extend(p) or Image.new("RGB", (1, 1))
+        steel.render.methods, "methods_sheet", lambda p, title: panels.extend(p) or Image.new("RGB", (1, 1))
     )
-    rows = jobs.methods_sheet_job(
+    rows = methods_sheet_job(
         runs,
         best,
         "c.png",
@@ -862,7 +858,7 @@ def test_overview_job_saves_the_overview(tmp_path, monkeypatch):
         "overview",
         lambda sheets, title: calls.append((sheets, title)) or Image.new("RGB", (3, 2), (7, 7, 7)),
     )
-    jobs.overview_job([("a", "a.png")], "All", tmp_path / "o" / "overview.png")
+    overview_job([("a", "a.png")], "All", tmp_path / "o" / "overview.png")
     assert calls == [([("a", "a.png")], "All")]
     assert np.asarray(Image.open(tmp_path / "o" / "overview.png")).tolist() == [[[7, 7, 7]] * 3] * 2
     assert _files(tmp_path / "o") == ["overview.png"]
@@ -901,7 +897,7 @@ def test_loss_plot_job_labels_each_cell_by_its_layers_and_settings(tmp_path, cap
         base_loss={"normalise": "paper"},
     )
     losses = {cell: f"{cell}/losses.tsv" for cell in sweep.cell_ids}
-    jobs.loss_plot_job(sweep, losses, "Loss", tmp_path / "l.png")
+    loss_plot_job(sweep, losses, "Loss", tmp_path / "l.png")
     runs, title = captured_plots["loss"]
     assert title == "Loss" and captured_plots["save"] == ("fig", tmp_path / "l.png", {})
     assert runs == [
@@ -923,7 +919,7 @@ def test_loss_plot_job_with_two_layer_groups(tmp_path, captured_plots):
         },
     )
     losses = {cell: f"{cell}.tsv" for cell in sweep.cell_ids}
-    jobs.loss_plot_job(sweep, losses, "L", tmp_path / "l.png")
+    loss_plot_job(sweep, losses, "L", tmp_path / "l.png")
     runs, _ = captured_plots["loss"]
     groups = [("conv1_2",), ("conv4_3",)]
     assert runs == [
@@ -936,7 +932,7 @@ def test_loss_plot_job_with_two_layer_groups(tmp_path, captured_plots):
 def test_figure_job_draws_one_line_per_reference_and_writes_svg_too(tmp_path, captured_plots):
     from steel.render.plots import cell_label
 
-    jobs.figure_job(
+    figure_job(
         ["a", "b"], [{"conv4_3": 20}, {"conv1_2": 200}], [4, 1], ["a.tsv", "b.tsv"], "Fig", tmp_path / "f.png"
     )
     lines, title = captured_plots["figure"]
@@ -947,7 +943,7 @@ def test_figure_job_draws_one_line_per_reference_and_writes_svg_too(tmp_path, ca
     ]
     assert captured_plots["save"] == ("fig", tmp_path / "f.png", {"svg": True})
     with pytest.raises(ValueError):
-        jobs.figure_job(["a"], [{"conv4_3": 20}], [4, 1], ["a.tsv"], "Fig", tmp_path / "f.png")
+        figure_job(["a"], [{"conv4_3": 20}], [4, 1], ["a.tsv"], "Fig", tmp_path / "f.png")
 
 
 class _Stream:
@@ -974,7 +970,7 @@ def test_job_progress_lines_are_flushed_as_they_are_printed(tmp_path, fake_run, 
     monkeypatch.setattr(sys, "stdout", stream)
     threads = torch.get_num_threads()
     try:
-        jobs.stylize_job(
+        stylize_job(
             "s.png", "c.png", [str(tmp_path / "conv4_3-20" / "x.png")], PARAMS | {"loss": LOSS}, EXECUTION
         )
     finally:
@@ -985,7 +981,7 @@ def test_job_progress_lines_are_flushed_as_they_are_printed(tmp_path, fake_run, 
     monkeypatch.setattr(steel.transfer.weights, "load_weights", lambda name: name)
     monkeypatch.setattr(steel.evaluate.metrics, "run_metrics", lambda *a, **k: {"seconds": 1.0})
     stream.text, stream.flushed = "", []
-    jobs.cell_metrics_job("r", None, "random", tmp_path / "m.json")
+    cell_metrics_job("r", None, "random", tmp_path / "m.json")
     assert stream.flushed == ["metrics of r: 1.00 s\n"]
 
 
@@ -996,7 +992,7 @@ def test_reference_metrics_job_names_the_image_that_is_too_small(tmp_path, small
         for name in ("content", "style")
     }
     with pytest.raises(SteelError, match=rf"^{small} image {paths[small]} is 8x8 px"):
-        jobs.reference_metrics_job(
+        reference_metrics_job(
             str(paths["content"]), str(paths["style"]), None, "random", {}, tmp_path / "r.json"
         )
     assert not (tmp_path / "r.json").exists()
@@ -1019,17 +1015,18 @@ def ascii_locale():
 
 
 def test_tables_and_metrics_files_are_utf8_under_an_ascii_locale(tmp_path, monkeypatch, ascii_locale):
+    import steel.render.methods
     import steel.render.sheets
 
     path = tmp_path / "t.tsv"
     rows = [{"cell": "conv4_3-20", "ocr_text": "Quørix"}]
     write_table(rows)(path)
     assert path.read_bytes().decode("utf-8") == "cell\tocr_text\nconv4_3-20\tQuørix\n"
-    assert jobs.read_table(path) == rows
-    assert jobs._read_json(_json(tmp_path / "m.json", {"ocr_text": "Quørix"})) == {"ocr_text": "Quørix"}
+    assert read_table(path) == rows
+    assert read_json(_json(tmp_path / "m.json", {"ocr_text": "Quørix"})) == {"ocr_text": "Quørix"}
     runs, best, reference = _methods_files(tmp_path)
-    monkeypatch.setattr(steel.render.sheets, "methods_sheet", lambda panels, title: Image.new("RGB", (1, 1)))
-    jobs.methods_sheet_job(
+    monkeypatch.setattr(steel.render.methods, "methods_sheet", lambda panels, title: Image.new("RGB", (1, 1)))
+    methods_sheet_job(
         runs,
         best,
         "c.png",
@@ -1049,7 +1046,7 @@ def test_a_line_break_in_an_ocr_text_survives_the_table(tmp_path):
     path = tmp_path / "t.tsv"
     rows = [{"cell": "a", "ocr_text": "Quo\r\nrix"}, {"cell": "b", "ocr_text": "Quo\nrix"}]
     write_table(rows)(path)
-    assert jobs.read_table(path) == rows
+    assert read_table(path) == rows
 
 
 def test_stylize_job_runs_on_one_thread_unless_told(tmp_path, fake_run):
@@ -1058,7 +1055,7 @@ def test_stylize_job_runs_on_one_thread_unless_told(tmp_path, fake_run):
     threads = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
-        jobs.stylize_job(
+        stylize_job(
             "s.png", "c.png", [str(tmp_path / "conv4_3-20" / "x.png")], PARAMS | {"loss": LOSS}, EXECUTION
         )
         assert torch.get_num_threads() == 1

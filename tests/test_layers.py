@@ -19,7 +19,7 @@ from steel.transfer.layers import (
     parse_layer_spec,
 )
 
-#: SPEC.md: torchvision's vgg16().features indices of the convolutions
+#: torchvision's vgg16().features indices of the convolutions
 SPEC_CONV_INDEX = {
     "conv1_1": 0,
     "conv1_2": 2,

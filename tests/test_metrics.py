@@ -12,8 +12,10 @@ import yaml
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from steel.errors import SteelError
-from steel.evaluate import metrics
+from steel.evaluate import metrics, selection
+from steel.evaluate.metrics import character_error_rate, levenshtein
 from steel.evaluate.ocr import ink_box, line_boxes, text_lines
+from steel.evaluate.selection import choose_best
 from steel.io.logo_text import DEFAULT_FONT
 from steel.transfer.weights import load_weights
 
@@ -411,23 +413,23 @@ ROWS = [
 
 
 def test_pareto_front():
-    assert metrics.pareto_front(ROWS) == ["a", "b", "c", "e"]
-    assert metrics.pareto_front([]) == []
+    assert selection.pareto_front(ROWS) == ["a", "b", "c", "e"]
+    assert selection.pareto_front([]) == []
     as_read_from_tsv = [{k: ("" if v is None else str(v)) for k, v in row.items()} for row in ROWS]
-    assert metrics.pareto_front(as_read_from_tsv) == ["a", "b", "c", "e"]
+    assert selection.pareto_front(as_read_from_tsv) == ["a", "b", "c", "e"]
 
 
 def test_choose_best():
-    assert metrics.choose_best(ROWS, max_cer=0.15)["cell"] == "c"  # tie with b: fewer artefacts
-    assert metrics.choose_best(ROWS, max_cer=0.0)["cell"] == "a"
-    assert metrics.choose_best(ROWS, max_cer=1.0)["cell"] == "e"
-    assert metrics.choose_best(ROWS, max_cer=0.15, max_artefacts=0.002)["cell"] == "a"
+    assert selection.choose_best(ROWS, max_cer=0.15)["cell"] == "c"  # tie with b: fewer artefacts
+    assert selection.choose_best(ROWS, max_cer=0.0)["cell"] == "a"
+    assert selection.choose_best(ROWS, max_cer=1.0)["cell"] == "e"
+    assert selection.choose_best(ROWS, max_cer=0.15, max_artefacts=0.002)["cell"] == "a"
     worse = [dict(row, cer=(row["cer"] or 0) + 0.5) for row in ROWS[:5]]
-    assert metrics.choose_best(worse, max_cer=0.1)["cell"] == "a"  # none qualifies: lowest CER
+    assert selection.choose_best(worse, max_cer=0.1)["cell"] == "a"  # none qualifies: lowest CER
     no_text = [dict(row, cer=None) for row in ROWS]
-    assert metrics.choose_best(no_text, max_cer=0.1)["cell"] == "f"
+    assert selection.choose_best(no_text, max_cer=0.1)["cell"] == "f"
     with pytest.raises(SteelError):
-        metrics.choose_best([], max_cer=0.1)
+        selection.choose_best([], max_cer=0.1)
 
 
 def test_choose_best_rows_exactly_at_the_limits_qualify():
@@ -436,11 +438,11 @@ def test_choose_best_rows_exactly_at_the_limits_qualify():
         {"cell": "at-cer", "cer": 0.25, "style_strength": 0.6, "artefacts": 0.05},
         {"cell": "over", "cer": 0.5, "style_strength": 0.9, "artefacts": 0.0},
     ]
-    assert metrics.choose_best(rows, max_cer=0.25)["cell"] == "at-cer"
-    assert metrics.choose_best(rows, max_cer=0.25, max_artefacts=0.05)["cell"] == "at-cer"
-    assert metrics.choose_best(rows, max_cer=0.25, max_artefacts=0.04)["cell"] == "safe"
+    assert selection.choose_best(rows, max_cer=0.25)["cell"] == "at-cer"
+    assert selection.choose_best(rows, max_cer=0.25, max_artefacts=0.05)["cell"] == "at-cer"
+    assert selection.choose_best(rows, max_cer=0.25, max_artefacts=0.04)["cell"] == "safe"
     as_tsv = [{k: str(v) for k, v in row.items()} for row in rows]
-    assert metrics.choose_best(as_tsv, max_cer=0.25, max_artefacts=0.05)["cell"] == "at-cer"
+    assert selection.choose_best(as_tsv, max_cer=0.25, max_artefacts=0.05)["cell"] == "at-cer"
 
 
 def test_choose_best_fallback_tie_breaks():
@@ -451,11 +453,11 @@ def test_choose_best_fallback_tie_breaks():
         {"cell": "b", "cer": 0.4, "style_strength": 0.5, "artefacts": 0.3},
         {"cell": "a", "cer": 0.4, "style_strength": 0.5, "artefacts": 0.1},
     ]
-    assert metrics.choose_best(rows, max_cer=0.1)["cell"] == "a"
+    assert selection.choose_best(rows, max_cer=0.1)["cell"] == "a"
     rows[3]["artefacts"] = 0.3
-    assert metrics.choose_best(rows, max_cer=0.1)["cell"] == "a"  # all equal: the smaller id
+    assert selection.choose_best(rows, max_cer=0.1)["cell"] == "a"  # all equal: the smaller id
     rows[2]["style_strength"] = 0.6
-    assert metrics.choose_best(rows, max_cer=0.1)["cell"] == "b"
+    assert selection.choose_best(rows, max_cer=0.1)["cell"] == "b"
     # readable but none clean enough: the fewest artefacts among the readable; ties: more style
     rows = [
         {"cell": "x", "cer": 0.0, "style_strength": 0.9, "artefacts": 0.30},
@@ -463,15 +465,15 @@ def test_choose_best_fallback_tie_breaks():
         {"cell": "z", "cer": 0.1, "style_strength": 0.4, "artefacts": 0.20},
         {"cell": "w", "cer": 0.9, "style_strength": 0.1, "artefacts": 0.00},
     ]
-    assert metrics.choose_best(rows, max_cer=0.1, max_artefacts=0.1)["cell"] == "z"
+    assert selection.choose_best(rows, max_cer=0.1, max_artefacts=0.1)["cell"] == "z"
     # without any artefact numbers (non-white background) the artefact limit does not apply
     unmeasured = [dict(row, artefacts=None) for row in rows]
-    assert metrics.choose_best(unmeasured, max_cer=0.1, max_artefacts=0.1)["cell"] == "x"
+    assert selection.choose_best(unmeasured, max_cer=0.1, max_artefacts=0.1)["cell"] == "x"
 
 
 def test_selection_limits_follow_the_reference():
     two_line_reference = {"cer": 0.5, "artefacts": 0.0, "artefact_note": None}
-    limits = metrics.selection_limits(two_line_reference, 0.25, 0.1)
+    limits = selection.selection_limits(two_line_reference, 0.25, 0.1)
     assert limits["cer_limit"] == 0.75 and limits["artefact_limit"] == 0.1
     assert "0.75" in limits["rule"] and "0.1" in limits["rule"]
     rows = [
@@ -479,15 +481,15 @@ def test_selection_limits_follow_the_reference():
         {"cell": "styled", "cer": 0.75, "style_strength": 0.6, "artefacts": 0.1},
         {"cell": "dirty", "cer": 0.5, "style_strength": 0.8, "artefacts": 0.11},
     ]
-    assert metrics.choose_best(rows, limits["cer_limit"], limits["artefact_limit"])["cell"] == "styled"
+    assert selection.choose_best(rows, limits["cer_limit"], limits["artefact_limit"])["cell"] == "styled"
     grey = {"cer": 0.0, "artefacts": None, "artefact_note": "background not light (border level 215 < 223)"}
-    limits = metrics.selection_limits(grey, 0.25, 0.1)
+    limits = selection.selection_limits(grey, 0.25, 0.1)
     assert limits["cer_limit"] == 0.25 and limits["artefact_limit"] is None
     assert "background not light" in limits["rule"]
-    assert metrics.selection_limits(None, 0.25, None) == {
+    assert selection.selection_limits(None, 0.25, None) == {
         "cer_limit": 0.25,
         "artefact_limit": None,
-        "rule": metrics.selection_limits({}, 0.25, None)["rule"],
+        "rule": selection.selection_limits({}, 0.25, None)["rule"],
     }
 
 
@@ -653,3 +655,93 @@ def test_a_spread_of_exactly_the_limit_is_not_colour():
     stylized[0, 1] = (200, 200, 201 + metrics.COLOUR_SPREAD)
     result = metrics.artefact_metrics(Image.fromarray(stylized), content)
     assert result["colour_share"] == round(1 / 5000, 6)
+
+
+# --- found by surviving mutants -------------------------------------------------------------
+
+
+def test_levenshtein_needs_all_three_edits_and_handles_empty_strings():
+    # "abc" -> "xab": insert x, delete c (2); substitutions alone would take 3
+    assert levenshtein("abc", "xab") == 2
+    assert levenshtein("xab", "abc") == 2
+    assert levenshtein("", "") == 0
+    assert levenshtein("abc", "") == 3
+
+
+def test_an_empty_reference_text_is_refused_with_a_reason():
+    with pytest.raises(SteelError, match=r"^the character error rate needs a non-empty reference text$"):
+        character_error_rate("abc", " \u3000")
+
+
+def _row(cell, strength, artefacts, cer):
+    return {"cell": cell, "style_strength": strength, "artefacts": artefacts, "cer": cer}
+
+
+def test_best_ranks_missing_numbers_last_and_breaks_ties_by_artefacts_then_cer():
+    # a qualifying cell whose style strength was not measured never beats a measured one
+    rows = [_row("a", None, 0.0, 0.0), _row("b", 0.2, 0.0, 0.0)]
+    assert choose_best(rows, max_cer=0.5)["cell"] == "b"
+    assert choose_best(rows[::-1], max_cer=0.5)["cell"] == "b"
+    # equal style strength: fewer artefacts (a missing value counts as the most), then lower CER
+    rows = [_row("a", 0.5, None, 0.0), _row("b", 0.5, 0.02, 0.1), _row("c", 0.5, 0.02, 0.05)]
+    assert choose_best(rows, max_cer=0.5)["cell"] == "c"
+    assert choose_best(rows[:2], max_cer=0.5)["cell"] == "b"
+
+
+def test_best_of_no_rows_is_refused_with_a_reason():
+    with pytest.raises(SteelError, match=r"^no cells to choose from$"):
+        choose_best([], max_cer=0.5)
+
+
+def test_the_mean_of_no_measured_layer_is_none_not_nan():
+    assert metrics._mean([None, None]) is None
+    assert metrics._mean([None, 0.25, 0.5]) == 0.375
+
+
+def test_unmeasured_artefacts_or_cer_count_as_the_worst_in_the_limits_and_the_fallbacks():
+    # under an artefact limit, a cell without the number does not qualify
+    rows = [_row("a", 0.9, None, 0.0), _row("b", 0.2, 0.0, 0.0)]
+    assert choose_best(rows, max_cer=0.5, max_artefacts=0.1)["cell"] == "b"
+    # no cell is clean: the fewest artefacts among the readable ones, unmeasured last
+    rows = [_row("a", 0.9, None, 0.0), _row("b", 0.2, 0.5, 0.0)]
+    assert choose_best(rows, max_cer=0.5, max_artefacts=0.1)["cell"] == "b"
+    # no cell is readable: the lowest CER, unmeasured last
+    rows = [_row("a", 0.9, 0.0, None), _row("b", 0.2, 0.0, 0.9)]
+    assert choose_best(rows, max_cer=0.5)["cell"] == "b"
+
+
+@pytest.mark.parametrize("text", ["", " nan ", "NaN", "none", "None", "NA", "na", "inf", "-inf"])
+def test_missing_or_non_finite_table_values_are_no_number(text):
+    # TSV cells read back as text: every spelling of "missing" and infinities are no number
+    assert selection._number(text) is None
+    assert selection._number(float(text)) is None if text.strip().lower() in ("nan", "inf", "-inf") else True
+
+
+def test_numbers_read_back_from_text():
+    number = selection._number
+    assert number(" 0.25 ") == 0.25 and number(3) == 3.0 and number(None) is None
+
+
+def test_a_row_with_equal_style_and_more_errors_is_off_the_front():
+    rows = [
+        {"cell": "a", "style_strength": 0.4, "cer": 0.1},
+        {"cell": "b", "style_strength": 0.4, "cer": 0.2},
+        {"cell": "c", "style_strength": 0.2, "cer": 0.1},
+    ]
+    assert selection.pareto_front(rows) == ["a"]
+
+
+def test_selection_limits_in_words_and_to_6_digits():
+    limits = selection.selection_limits({"cer": 0.1234567, "artefacts": 0.0000004}, 0.1, 0.2000001)
+    assert limits["cer_limit"] == 0.223457 and limits["artefact_limit"] == 0.2
+    assert limits["rule"] == (
+        "highest style strength among the cells with CER <= 0.223457 (the unstyled reference's "
+        "0.123457 + max_cer 0.1) and artefacts <= 0.2 (the reference's 4e-07 + max_artefacts 0.2); "
+        "ties: fewer artefacts, lower CER. If none qualifies: the fewest artefacts among the readable "
+        "cells, else the lowest CER"
+    )
+    unlimited = selection.selection_limits({"cer": 0.0, "artefacts": 0.1}, 0.0, None)["rule"]
+    assert "and no artefact limit (max_artefacts: null);" in unlimited
+    unmeasured = selection.selection_limits({"cer": 0.0, "artefact_note": "grey ground"}, 0.0, 0.1)["rule"]
+    assert "and no artefact limit (artefacts not measured: grey ground);" in unmeasured
+    assert "(artefacts not measured: no reference);" in selection.selection_limits(None, 0.0, 0.1)["rule"]

@@ -177,7 +177,7 @@ def test_a_bad_msgnet_value_is_one_message_at_planning(tmp_path):
 def test_methods_sheet_lays_out_every_method_with_its_note(tmp_path):
     from PIL import Image
 
-    from steel.render.sheets import methods_sheet
+    from steel.render.methods import methods_sheet
 
     path = tmp_path / "a.png"
     Image.new("RGB", (160, 48), (0, 0, 0)).save(path)
@@ -199,8 +199,8 @@ def test_methods_sheet_job_reads_each_metrics_file_once_and_tabulates_every_meth
     import numpy as np
     from PIL import Image
 
-    import steel.jobs
-    from steel.jobs import methods_sheet_job
+    import steel.jobs.sheets
+    from steel.jobs.sheets import methods_sheet_job
 
     runs = tmp_path / "runs"
     cells = {"relu1_2-200": 0.4, "conv1_2-2000__conv4_3-200": 0.3, "msgnet": 0.05}
@@ -224,8 +224,8 @@ def test_methods_sheet_job_reads_each_metrics_file_once_and_tabulates_every_meth
     best = tmp_path / "best.json"
     best.write_text(json.dumps({"cell": "conv1_2-2000__conv4_3-200"}))
     reads = []
-    real = steel.jobs._read_json
-    monkeypatch.setattr(steel.jobs, "_read_json", lambda path: reads.append(str(path)) or real(path))
+    real = steel.jobs.sheets.read_json
+    monkeypatch.setattr(steel.jobs.sheets, "read_json", lambda path: reads.append(str(path)) or real(path))
     rows = methods_sheet_job(
         runs,
         best,
@@ -270,16 +270,16 @@ def test_training_logos_over_the_pixel_limit_are_one_line(tmp_path, monkeypatch)
     from PIL import Image
 
     import steel.io.images
-    from steel.msgnet.train import _load_at_width
+    from steel.msgnet.train import load_at_width
 
     path = tmp_path / "wide.png"
     Image.new("RGB", (400, 100), (255, 255, 255)).save(path)
-    assert tuple(_load_at_width(str(path), 64).shape) == (1, 3, 16, 64)
+    assert tuple(load_at_width(str(path), 64).shape) == (1, 3, 16, 64)
     monkeypatch.setattr(steel.io.images, "MAX_PIXELS", 1000)
     with pytest.raises(
         SteelError, match=r"64x16 px, over the limit of 1,000 pixels; choose a smaller"
     ) as error:
-        _load_at_width(str(path), 64)
+        load_at_width(str(path), 64)
     assert "\n" not in str(error.value) and "msgnet.width" in str(error.value)
 
 
@@ -287,7 +287,7 @@ def test_training_logos_over_the_pixel_limit_are_one_line(tmp_path, monkeypatch)
 def test_the_loss_plot_leaves_the_callers_matplotlib_backend_alone(tmp_path, monkeypatch):
     import matplotlib
 
-    from steel.msgnet.train import _plot_losses
+    from steel.jobs.msgnet import _plot_losses
 
     monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("matplotlib.use called"))
     rows = [{"iteration": i, "total": 2.0 / i, "style": 1.0 / i, "content": 1.0 / i} for i in (1, 2, 3)]
@@ -334,7 +334,7 @@ def test_msgnet_runs_through_the_workflow_into_the_tables_and_the_methods_sheet(
 
     from PIL import Image
 
-    from steel.jobs import read_table
+    from steel.io.outputs import read_table
 
     results = msgnet_run / "results"
     assert (results / "msgnet" / "model.pt").is_file() and (results / "msgnet" / "losses.png").is_file()
@@ -362,7 +362,7 @@ def test_the_contact_sheet_shows_each_transparent_result_on_its_grey_band(msgnet
     import numpy as np
     from PIL import Image
 
-    from steel.jobs import sheet_job
+    from steel.jobs.sheets import sheet_job
     from steel.plan.sweeps import Sweep
 
     results = msgnet_run / "results"

@@ -96,7 +96,7 @@ def test_batch_with_the_papers_layers_in_float32_agrees_up_to_amplified_rounding
 
 
 def test_batch_logs_hold_only_each_cells_own_layers(random_weights, images):
-    """A cell's log lists its own active layers, as a run of its own would (issue 2, point 7)."""
+    """A cell's log lists its own active layers, as a run of its own would."""
     settings = dataclasses.replace(CHEAP, iterations=1)
     batch = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=settings)
     for i, cell in enumerate(CHEAP_CELLS):

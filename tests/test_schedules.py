@@ -1,4 +1,4 @@
-"""Schedules (issue 10): coarse to fine over image scales, and a cosine learning rate."""
+"""Schedules: coarse to fine over image scales, and a cosine learning rate."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ import yaml
 from snakemake.utils import validate
 
 import steel.run
-from steel import jobs
 from steel.cli import build_parser, main
+from steel.jobs.stylize import stylize_job
 from steel.plan.params import stylize_params
 from steel.settings import (
     BY_NAME,
@@ -273,7 +273,7 @@ def test_every_config_key_reaches_the_stylize_jobs_run(name, logos, tmp_path, ru
     config = _config(**{name: KEYS[name]})
     params = stylize_params(config, SCHEMA)
     image = tmp_path / "conv1_1-20" / "stylized.png"
-    jobs.stylize_job(str(logos["style"]), str(logos["content"]), str(image), params, config[EXECUTION])
+    stylize_job(str(logos["style"]), str(logos["content"]), str(image), params, config[EXECUTION])
     (kwargs,) = run_calls
     setting = BY_NAME[name]
     expected = setting.value(KEYS[name])

@@ -8,17 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from steel.jobs import sheet_job
+from steel.jobs.sheets import sheet_job
 from steel.plan.sweeps import Sweep
 from steel.render import sheets
-from steel.render.sheets import (
-    MIN_FONT_SIZE,
-    contact_sheet,
-    contact_sheet_with_layout,
-    fit_box,
-    overview,
-    printable,
-)
+from steel.render import text as typography
+from steel.render.sheets import contact_sheet, contact_sheet_with_layout, fit_box, overview
+from steel.render.text import MIN_FONT_SIZE, printable
 from steel.transfer.layers import cell_id
 
 CELL = (120, 40)
@@ -161,7 +156,7 @@ def test_overview_stacks_sheets_at_a_common_width(sweep, tmp_path):
 def _drawn_alone(size, text, box, face, fill, align):
     """``text`` drawn by itself on a white sheet of ``size``, as the sheet draws it into ``box``."""
     image = Image.new("RGB", size, sheets.WHITE)
-    sheets._text(ImageDraw.Draw(image), text, box, face, fill, align=align)
+    sheets.draw_text(ImageDraw.Draw(image), text, box, face, fill, align=align)
     return np.asarray(image.crop(box))
 
 
@@ -169,7 +164,7 @@ def test_headers_are_drawn_in_their_own_boxes(sweep):
     sweep.update(row_values=[0, 20, 2000], col_values=[200, 2000])
     sweep["cells"] = [*sweep["cells"], sweep["cells"][0]]
     sheet, layout = contact_sheet_with_layout(**sweep, title="table9")
-    bold = sheets.font(layout.font_size, bold=True)
+    bold = typography.font(layout.font_size, bold=True)
     assert [t for t, _ in layout.column_headers] == ["200", "2000"]
     assert [t for t, _ in layout.row_headers] == ["0", "20", "2000"]
     for text, box in layout.column_headers:
@@ -191,7 +186,7 @@ def test_notes_are_drawn_under_every_cell(sweep):
         ["CER 1.50 · art n/a: background not light", None],
     ]
     sheet, layout = contact_sheet_with_layout(**sweep, notes=notes)
-    face = sheets.font(layout.note_font_size)
+    face = typography.font(layout.note_font_size)
     for r in range(2):
         for c in range(2):
             box = layout.notes[r][c]
@@ -247,7 +242,7 @@ def test_sheet_job_places_each_cell_at_its_row_and_column(tmp_path):
 
 
 def test_metrics_note_says_why_artefacts_are_missing(tmp_path):
-    from steel.jobs import _metrics_note
+    from steel.jobs.sheets import _metrics_note
 
     path = tmp_path / "metrics.json"
     path.write_text(json.dumps({"cer": 0.125, "artefacts": 0.0312, "style_strength": 0.4}))

@@ -1,4 +1,4 @@
-"""Sweeps with loss settings of their own (issue 12): a sweep-level ``loss:`` and rows or columns
+"""Sweeps with loss settings of their own: a sweep-level ``loss:`` and rows or columns
 that vary one loss setting; cell ids that name the settings a cell does not share with the config's
 loss; batches of one loss; the sheet's labels. The workflow side is in tests/test_workflow.py."""
 
@@ -13,7 +13,7 @@ import yaml
 from PIL import Image
 
 from steel.errors import SteelError
-from steel.jobs import sheet_job
+from steel.jobs.sheets import sheet_job
 from steel.plan.batches import deepest_layer, plan_batches
 from steel.plan.sweeps import Sweep, cell_losses, figure_lines, sweeps_from_config
 from steel.transfer.layers import cell_id, format_value, parse_cell_id, split_cell_id

@@ -204,7 +204,7 @@ def test_paper_preset_has_111_cells_per_pair(tmp_path):
     assert len(pairs) == 9
     for pair in pairs:
         assert len({cell for s, c, cell in cells if (s, c) == pair}) == 111
-    # table 1 runs under rrmina's loss (issue 12), named in its cells' ids
+    # table 1 runs under rrmina's loss, named in its cells' ids
     table1 = {cell for s, c, cell in cells if cell.startswith("relu1_2")}
     assert len(table1) == 3
     assert all(split_cell_id(cell)[1]["normalise"] == "rrmina" for cell in table1)
@@ -580,7 +580,7 @@ def test_the_invert_setting_reruns_every_cell_and_reaches_the_optimiser(tiny_run
     assert stylize_jobs(result) == {(s, "quorix", c) for s in ("ironwrath", "vorthane") for c in TINY_CELLS}
 
 
-# --- sweeps with loss settings of their own (issue 12) ----------------------------------------------
+# --- sweeps with loss settings of their own ----------------------------------------------------
 
 
 def _override_config(normalise="gatys", weights=(1, 10), **overrides):

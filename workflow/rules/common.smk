@@ -8,7 +8,7 @@ from steel.plan.batches import plan_batches
 from steel.errors import SteelError
 from steel.io.svg import is_svg
 from steel.transfer.layers import split_cell_id
-from steel.io.logo_text import check_logo
+from steel.plan.logos import check_logo
 from steel.plan.params import check_finite, stylize_params
 from steel.plan.sweeps import (
     BATCH_DIR,

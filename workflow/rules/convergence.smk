@@ -1,4 +1,4 @@
-# The convergence study (issue 10, `convergence:` config section, steel.evaluate.convergence): for every
+# The convergence study (`convergence:` config section, steel.evaluate.convergence): for every
 # pair, each schedule (the config's own optimizer/image settings as "reference", plus the named
 # overrides of convergence.schedules) runs the study's cells once as a GPU job like stylize and
 # scores its snapshots at full size; a local rule per pair draws the plot and writes all traces and

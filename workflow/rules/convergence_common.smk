@@ -1,6 +1,6 @@
 # Settings and paths of workflow/rules/convergence.smk (the convergence study), apart from its
 # rules as the linter asks.
-from steel.evaluate.convergence import schedule_params
+from steel.plan.schedules import schedule_params
 
 CONVERGENCE = config["convergence"]
 # schedule -> its trace job's canonical params (the reference first): only a real change reruns

@@ -1,4 +1,5 @@
-from steel.jobs import best_job, job_log
+from steel.jobs.log import job_log
+from steel.jobs.metrics import best_job
 
 with job_log(snakemake.log[0]):
     best_job(

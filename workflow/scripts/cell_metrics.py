@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from steel.jobs import cell_metrics_job, job_log
+from steel.jobs.log import job_log
+from steel.jobs.metrics import cell_metrics_job
 
 with job_log(snakemake.log[0]):
     cell_metrics_job(

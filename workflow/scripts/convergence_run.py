@@ -1,5 +1,5 @@
-from steel.evaluate.convergence import trace_job
-from steel.jobs import job_log
+from steel.jobs.convergence import trace_job
+from steel.jobs.log import job_log
 
 with job_log(snakemake.log[0]):
     trace_job(

@@ -1,5 +1,5 @@
 from steel.io.logo_text import write_logo
-from steel.jobs import job_log
+from steel.jobs.log import job_log
 
 with job_log(snakemake.log[0]):
     write_logo(

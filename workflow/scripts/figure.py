@@ -1,4 +1,5 @@
-from steel.jobs import figure_job, job_log
+from steel.jobs.log import job_log
+from steel.jobs.plots import figure_job
 
 with job_log(snakemake.log[0]):
     figure_job(

@@ -1,5 +1,5 @@
-from steel.evaluate.findings import findings_job, summary_job
-from steel.jobs import job_log
+from steel.jobs.findings import findings_job, summary_job
+from steel.jobs.log import job_log
 
 with job_log(snakemake.log[0]):
     if snakemake.rule == "findings_summary":

@@ -1,4 +1,5 @@
-from steel.jobs import job_log, loss_plot_job
+from steel.jobs.log import job_log
+from steel.jobs.plots import loss_plot_job
 from steel.plan.run_folder import LOSSES
 from steel.plan.sweeps import Sweep
 

@@ -1,4 +1,5 @@
-from steel.jobs import job_log, methods_sheet_job
+from steel.jobs.log import job_log
+from steel.jobs.sheets import methods_sheet_job
 
 with job_log(snakemake.log[0]):
     methods_sheet_job(

@@ -1,4 +1,5 @@
-from steel.jobs import job_log, metrics_table_job
+from steel.jobs.log import job_log
+from steel.jobs.metrics import metrics_table_job
 
 with job_log(snakemake.log[0]):
     metrics_table_job(

@@ -1,4 +1,5 @@
-from steel.jobs import job_log, overview_job
+from steel.jobs.log import job_log
+from steel.jobs.sheets import overview_job
 
 with job_log(snakemake.log[0]):
     overview_job(

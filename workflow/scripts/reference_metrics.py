@@ -1,4 +1,5 @@
-from steel.jobs import job_log, reference_metrics_job
+from steel.jobs.log import job_log
+from steel.jobs.metrics import reference_metrics_job
 
 with job_log(snakemake.log[0]):
     reference_metrics_job(

@@ -1,4 +1,5 @@
-from steel.jobs import job_log, sheet_job
+from steel.jobs.log import job_log
+from steel.jobs.sheets import sheet_job
 from steel.plan.sweeps import Sweep
 
 with job_log(snakemake.log[0]):

@@ -1,4 +1,5 @@
-from steel.jobs import job_log, stylize_job
+from steel.jobs.log import job_log
+from steel.jobs.stylize import stylize_job
 
 with job_log(*snakemake.log):
     stylize_job(

@@ -1,5 +1,5 @@
-from steel.jobs import job_log
-from steel.msgnet.train import stylize_job
+from steel.jobs.log import job_log
+from steel.jobs.msgnet import stylize_job
 
 # one forward pass: on the CPU wherever the workflow runs (a local rule; never changes a result)
 with job_log(snakemake.log[0]):

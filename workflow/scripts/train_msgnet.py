@@ -1,5 +1,5 @@
-from steel.jobs import job_log
-from steel.msgnet.train import train_job
+from steel.jobs.log import job_log
+from steel.jobs.msgnet import train_job
 
 with job_log(snakemake.log[0]):
     train_job(

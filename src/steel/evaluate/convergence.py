@@ -1,4 +1,4 @@
-"""The convergence study (issue 10): what each optimisation schedule reaches, against what it costs.
+"""The convergence study: what each optimisation schedule reaches, against what it costs.
 
 A *schedule* is one setting of the optimiser (Adam at a learning-rate schedule, coarse to fine over
 ``image.scales``, L-BFGS); the *reference* is the config's own settings (the paper's Adam). For one
@@ -35,11 +35,11 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steel.errors import SteelError
-from steel.transfer.layers import LAYER_INDEX, LAYERS, block_of, cell_id, ordered, parse_cell_id
+from steel.plan.schedules import REFERENCE
+from steel.transfer.layers import LAYER_INDEX, LAYERS, block_of, cell_id, ordered
 
 if TYPE_CHECKING:
     import torch
@@ -51,11 +51,9 @@ if TYPE_CHECKING:
 BLOCK_CHANNELS = (64, 128, 256, 512, 512)
 #: network evaluations (forward + backward to the pixels) per optimiser step
 EVALUATIONS_PER_STEP = {"adam": 1, "lbfgs": 1}
-#: the reference line's name in the traces (the config's own optimizer and image settings)
-REFERENCE = "reference"
 #: the goal band of style strength around the reference's final value
 STRENGTH_BAND = 0.02
-#: the issue's goal: the reference's look in at most this share of its FLOPs
+#: the study's goal: the reference's look in at most this share of its FLOPs
 GOAL_RATIO = 0.1
 #: the columns of a trace, in order (``cell`` and ``schedule`` name the line)
 TRACE_COLUMNS = (
@@ -287,7 +285,7 @@ def _cer_ok(cer, limit) -> bool:
 def summarise(rows: Sequence[Mapping], reference: str = REFERENCE) -> list[dict]:
     """Per cell and schedule: where it first reaches the reference's final look.
 
-    The goal (issue 10): the reference's final full-size style loss or lower, style strength
+    The goal: the reference's final full-size style loss or lower, style strength
     come to within :data:`STRENGTH_BAND` of the reference's final value (at least that value minus
     the band: a stronger style counts as reached; the plot shows by how much), and CER no worse
     than the reference's final CER (not judged where there is no CER). ``goal_flops`` is the network FLOPs
@@ -415,162 +413,6 @@ def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = RE
 # --- the workflow's jobs ----------------------------------------------------------------------
 
 
-def trace_job(
-    style: str,
-    content: str,
-    text: str | None,
-    params: Mapping,
-    execution: Mapping,
-    out: str | Path,
-    schedule: str = REFERENCE,
-    threads: int = 1,
-) -> list[dict]:
-    """One schedule of one pair, every cell of ``params["cells"]`` (ids) in one run: its trace TSV.
-
-    ``params`` are the canonical settings of :func:`schedule_params`.
-    """
-    import torch
-
-    from steel.io.images import has_dark_background, load_image, parse_invert, should_invert
-    from steel.io.outputs import StagedFiles, write_table
-    from steel.settings import settings_from_config
-    from steel.transfer.devices import resolve_device
-    from steel.transfer.weights import load_weights
-
-    torch.set_num_threads(max(1, int(threads)))
-    image = params["image"]
-    settings = settings_from_config(dict(params) | {"execution": execution})
-    content_image = load_image(content, image.get("width"), "content image")
-    style_image = load_image(style, image.get("style_width") or image.get("width"), "style image")
-    invert = parse_invert(image.get("invert", "auto"))
-    if should_invert(content_image, invert):
-        content_image = 255.0 - content_image
-    if invert is not False and has_dark_background(style_image):
-        style_image = 255.0 - style_image
-    cells = [parse_cell_id(cell) for cell in params["cells"]]
-    device = resolve_device(execution["device"])
-    print(f"convergence {schedule}: {Path(content).name} with {Path(style).name} on {device}", flush=True)
-
-    def progress(step: int, rows: list[dict]) -> None:
-        print(f"iteration {step:>7}  style {rows[0]['style']:.6g}", flush=True)
-
-    rows = trace(
-        load_weights(params["weights"]),
-        style_image,
-        content_image,
-        cells,
-        settings,
-        int(params["every"]),
-        text,
-        schedule=schedule,
-        device=device,
-        progress=False,
-        on_log=progress,
-    )
-    with StagedFiles() as staged:
-        staged.stage(Path(out), write_table(rows))
-    print(f"done: {len(rows)} rows, {rows[-1]['run_seconds']:.1f} s of optimisation", flush=True)
-    return rows
-
-
-def pair_job(
-    traces: Mapping[str, str | Path],
-    title: str,
-    out_png: str | Path,
-    out_tsv: str | Path,
-    out_md: str | Path,
-    reference: str = REFERENCE,
-) -> list[dict]:
-    """A pair's plot, all its traces in one TSV and the summary markdown; returns the summary."""
-    from steel.io.outputs import StagedFiles, write_table
-    from steel.jobs import read_table
-    from steel.render.plots import convergence_plot, save_figure
-
-    rows = []
-    for schedule, path in traces.items():
-        for row in read_table(path):
-            rows.append(row | {"schedule": schedule, "cell": str(row["cell"])})
-    summary = summarise(rows, reference)
-    with StagedFiles() as staged:
-        staged.stage(Path(out_tsv), write_table(rows))
-        staged.stage(
-            Path(out_md),
-            lambda tmp: tmp.write_text(summary_markdown(summary, title, reference), encoding="utf-8"),
-        )
-    save_figure(convergence_plot(rows, summary, title, reference), out_png)
-    return summary
-
-
-# --- the workflow's settings ------------------------------------------------------------------
-
-#: image settings a schedule may not change: the study compares schedules at one full size
-FIXED_IMAGE = ("width", "style_width")
-
-
-def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
-    """``{schedule: {"image": ..., "optimizer": ...}}``: the reference (the config's own sections)
-    and each schedule of ``convergence.schedules`` (its overrides on top of them), each section
-    checked against the schema, typed and sorted (:func:`steel.plan.params.canonical`)."""
-    import jsonschema
-
-    from steel.plan.params import canonical
-    from steel.plan.sweeps import check_name
-    from steel.settings import settings_from_config
-
-    properties = schema["properties"]
-    schedules = (config.get("convergence") or {}).get("schedules") or {}
-    if REFERENCE in schedules:
-        raise SteelError(
-            f"convergence.schedules names a schedule {REFERENCE!r}, the config's own line; rename yours"
-        )
-    sections = {REFERENCE: {"image": dict(config["image"]), "optimizer": dict(config["optimizer"])}}
-    for name, overrides in schedules.items():
-        check_name(name, "convergence schedule")  # it names the study's files
-        overrides = overrides or {}
-        fixed = [key for key in FIXED_IMAGE if key in (overrides.get("image") or {})]
-        if fixed:
-            raise SteelError(
-                f"convergence schedule {name!r} sets image.{fixed[0]}; schedules are compared at the "
-                "config's own size: set image.width for all, not per schedule"
-            )
-        merged = {}
-        for section in ("image", "optimizer"):
-            merged[section] = dict(config[section]) | dict(overrides.get(section) or {})
-            try:
-                jsonschema.validate(merged[section], properties[section])
-            except jsonschema.ValidationError as error:
-                where = ".".join(str(p) for p in error.absolute_path) or section
-                raise SteelError(
-                    f"convergence schedule {name!r}: {section}.{where}: {error.message}; fix its override"
-                ) from None
-        try:  # what only the library checks (scales ending at 1, a step count per scale, ...)
-            settings_from_config(config | merged)
-        except SteelError as error:
-            raise SteelError(f"convergence schedule {name!r}: {error}") from None
-        sections[name] = merged
-    return {
-        name: {section: canonical(values, properties[section]) for section, values in merged.items()}
-        for name, merged in sections.items()
-    }
-
-
-def schedule_params(config: Mapping, schema: Mapping) -> dict[str, dict]:
-    """The canonical params of each schedule's trace job (:func:`schedule_sections` plus the loss,
-    seed, weights, result version, the cells as ids and ``every``): only a real change reruns."""
-    from steel.plan.params import stylize_params
-    from steel.transfer.layers import parse_layer_spec
-
-    study = config["convergence"]
-    cells = list(dict.fromkeys(cell_id(parse_layer_spec(spec)) for spec in study["cells"]))
-    if not cells:
-        raise SteelError("convergence.cells is empty; list at least one cell, e.g. conv1_2=2000,conv4_3=200")
-    base = stylize_params(config, schema)
-    return {
-        name: dict(sorted((base | sections | {"cells": cells, "every": int(study["every"])}).items()))
-        for name, sections in schedule_sections(config, schema).items()
-    }
-
-
 __all__ = [
     "BLOCK_CHANNELS",
     "EVALUATIONS_PER_STEP",
@@ -581,14 +423,10 @@ __all__ = [
     "FullSizeLoss",
     "cell_layers",
     "flops_at",
-    "pair_job",
     "run_flops",
     "run_stages",
-    "schedule_params",
-    "schedule_sections",
     "step_flops",
     "summarise",
     "summary_markdown",
     "trace",
-    "trace_job",
 ]

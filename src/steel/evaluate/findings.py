@@ -1,16 +1,18 @@
 """Does the paper hold? Its four findings checked against the numbers of a workflow run.
 
-The paper (SPEC.md) judged by eye: (1) conv1_2 keeps the background clean; (2) conv5_3 contributes
-little; (3) block 3 learns style fastest but destroys readability; (4) table 9 with
-c(conv1_1) = c(conv1_2) = 2000 and c(conv4_1..conv4_3) = 200 is the best trade-off. Each check here
-finds the cells that test a claim *by their layers* (never by sweep name), compares their metrics
-(:mod:`steel.evaluate.metrics`, one row per cell) and logged losses (``losses.tsv``), and gives a verdict:
+The paper (Ter-Sarkisov 2020, tables 2-10) judged by eye: (1) conv1_2 keeps the background clean;
+(2) conv5_3 contributes little; (3) block 3 learns style fastest but destroys readability; (4) table
+9 with c(conv1_1) = c(conv1_2) = 2000 and c(conv4_1..conv4_3) = 200 is the best trade-off. Each
+check here finds the cells that test a claim *by their layers* (never by sweep name), compares
+their metrics (:mod:`steel.evaluate.metrics`, one row per cell) and logged losses
+(``losses.tsv``), and gives a verdict:
 
 ``holds``, ``does not hold``, or ``not tested`` (the config lacks the cells, or their numbers are
 not measurable: ``None`` metrics such as artefacts on a non-light background count as missing).
 A claim is never guessed. Every verdict names the steps and the width of the runs it was judged at:
-the look changes with the steps (SPEC.md: conv1_2 added grey texture at 300 steps and removed
-artefacts at 4,400), so a config far short of the paper's 50,000 steps is flagged.
+the look changes with the steps (measured on unseen logos with stand-in weights: conv1_2 added
+grey texture at 300 steps and removed artefacts at 4,400), so a config far short of the paper's
+50,000 steps is flagged.
 
 Comparisons, all on matched cells (same coefficients apart from the tested difference):
 
@@ -28,8 +30,8 @@ Comparisons, all on matched cells (same coefficients apart from the tested diffe
    first 10 % of logged steps relative to its start must be lowest for block 3, and its mean ``cer``
    highest, against every other block of the family.
 4. best trade-off: the rank of the paper's cell (:data:`PAPER_BEST`, found by its cell id) among
-   all the pair's cells under the workflow's own rule (:func:`steel.evaluate.metrics.choose_best` within
-   :func:`steel.evaluate.metrics.selection_limits`): holds at rank 1.
+   all the pair's cells under the workflow's own rule (:func:`steel.evaluate.selection.choose_best` within
+   :func:`steel.evaluate.selection.selection_limits`): holds at rank 1.
 
 :func:`pair_findings` computes all four; :func:`pair_markdown` and :func:`summary_markdown` write
 them; :func:`findings_job` and :func:`summary_job` are the workflow's jobs. No torch is imported.
@@ -37,16 +39,13 @@ them; :func:`findings_job` and :func:`summary_job` are the workflow's jobs. No t
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
-from steel.evaluate.metrics import choose_best, selection_limits
-from steel.io.outputs import StagedFiles, write_json
-from steel.plan.sweeps import Sweep, loss_difference, sweeps_from_config
-from steel.transfer.layers import cell_id, format_value, split_cell_id
+from steel.evaluate.selection import choose_best, selection_limits
+from steel.plan.sweeps import Sweep, loss_difference
+from steel.transfer.layers import cell_id, format_value
 
 HOLDS = "holds"
 FAILS = "does not hold"
@@ -212,7 +211,7 @@ def _has(cell: str, metrics: Mapping, losses: Mapping) -> bool:
     return cell in metrics or cell in losses
 
 
-def _value_label(value: float) -> str:
+def value_label(value: float) -> str:
     return f"{value:g}"
 
 
@@ -248,8 +247,8 @@ def conv1_2_cleans(
                 rows.append(
                     (
                         sweep.name,
-                        _value_label(col),
-                        _value_label(row),
+                        value_label(col),
+                        value_label(row),
                         *(_fmt(v) for key in pairs for v in values[key]),
                     )
                 )
@@ -336,7 +335,7 @@ def conv5_3_weak(
                 if f5 is not None and f4 is not None:
                     falls.append((f5, f4))
                 rows.append(
-                    (five.name, four.name, _value_label(row), _value_label(col), *map(_fmt, (s5, s4, f5, f4)))
+                    (five.name, four.name, value_label(row), value_label(col), *map(_fmt, (s5, s4, f5, f4)))
                 )
     if not rows:
         return _finding(
@@ -423,8 +422,8 @@ def block3_fastest(
                         three.name,
                         other.name,
                         str(block),
-                        _value_label(row),
-                        _value_label(col),
+                        value_label(row),
+                        value_label(col),
                         *map(_fmt, (e3, e, c3, c)),
                     )
                 )
@@ -464,7 +463,7 @@ def block3_fastest(
 
 
 def rank_cells(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None = None) -> list[Mapping]:
-    """All rows in the order the best-cell rule prefers them: :func:`steel.evaluate.metrics.choose_best`
+    """All rows in the order the best-cell rule prefers them: :func:`steel.evaluate.selection.choose_best`
     applied again to what is left."""
     left = list(rows)
     ranked = []
@@ -538,285 +537,7 @@ def pair_findings(
     ]
 
 
-# --- the loss's scale (issue 12) ------------------------------------------------------------------
-
-
-def common_multiples(cells: Iterable[str]) -> list[tuple[str, str, float]]:
-    """(cell a, cell b, k): cells of the same layers and the same loss settings named in their ids
-    whose coefficients differ by one common factor k > 1 (every c_l of b is k times a's)."""
-    groups: dict[tuple, list[tuple[str, dict[str, float]]]] = {}
-    for cell in dict.fromkeys(cells):
-        coefficients, loss = split_cell_id(cell)
-        key = (tuple(coefficients), tuple((k, format_value(v)) for k, v in sorted(loss.items())))
-        groups.setdefault(key, []).append((cell, coefficients))
-    pairs = []
-    for members in groups.values():
-        for i, (a, ca) in enumerate(members):
-            for b, cb in members[i + 1 :]:
-                ratios = [cb[layer] / ca[layer] for layer in ca]
-                if all(math.isclose(r, ratios[0], rel_tol=1e-9) for r in ratios) and ratios[0] != 1:
-                    pairs.append((a, b, ratios[0]) if ratios[0] > 1 else (b, a, 1 / ratios[0]))
-    return pairs
-
-
-def normalise_of(cell: str, base_loss: Mapping) -> str:
-    """The ``loss.normalise`` a cell ran under: its id's, else the config's."""
-    return split_cell_id(cell)[1].get("normalise") or base_loss.get("normalise") or "paper"
-
-
-def distinct_cells(cells: Iterable[str], base_loss: Mapping) -> int:
-    """How many of ``cells`` can differ: under the paper loss (Adam ignores a common factor of the
-    loss), cells that are common multiples of each other (:func:`common_multiples`) count once."""
-    cells = list(dict.fromkeys(cells))
-    parent = {cell: cell for cell in cells}
-
-    def root(cell: str) -> str:
-        while parent[cell] != cell:
-            cell = parent[cell]
-        return cell
-
-    for a, b, _ in common_multiples(cells):
-        if normalise_of(a, base_loss) == "paper":
-            parent[root(a)] = root(b)
-    return len({root(cell) for cell in cells})
-
-
-def _pixels(path: str | Path):
-    import numpy as np
-    from PIL import Image
-
-    with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"), dtype=np.int16)
-
-
-def scale_check(
-    cells: Sequence[str],
-    images: Mapping[str, str | Path],
-    base_loss: Mapping,
-    runs: Mapping | None = None,
-) -> dict:
-    """Issue 12's measurement: under the paper loss, the largest pixel difference (grey levels,
-    0-255, any channel) between cells that differ by one common factor of all coefficients, which
-    the loss's scale says give one image; and how many of the cells can differ at all."""
-    pairs = [
-        (a, b, k)
-        for a, b, k in common_multiples(cells)
-        if normalise_of(a, base_loss) == "paper" and a in images and b in images
-    ]
-    result = {
-        "cells": len(dict.fromkeys(cells)),
-        "distinct": distinct_cells(cells, base_loss),
-        "columns": ["cell", "common multiple", "factor", "largest difference", "mean difference"],
-        "rows": [],
-        "largest": None,
-        "judged_at": "not judged (no cells)",
-    }
-    if not pairs:
-        result["verdict"] = UNTESTED
-        result["reason"] = (
-            "the config has no two cells of the same layers under the paper loss whose coefficients "
-            "differ by one common factor"
-        )
-        return result
-    measured = []
-    for a, b, k in pairs:
-        first, second = _pixels(images[a]), _pixels(images[b])
-        if first.shape != second.shape:
-            continue
-        difference = abs(first - second)
-        measured.append((a, b, k, int(difference.max()), float(difference.mean())))
-    measured.sort(key=lambda row: (-row[3], -row[4]))
-    result["rows"] = [[a, b, _value_label(k), str(big), f"{mean:.3g}"] for a, b, k, big, mean in measured]
-    result["judged_at"] = judged_at([c for a, b, *_ in measured for c in (a, b)], runs)
-    if not measured:
-        result["verdict"], result["reason"] = UNTESTED, "the images of the cells differ in size"
-        return result
-    a, b, k, big, mean = measured[0]
-    result["largest"] = big
-    result["verdict"] = "measured"
-    result["reason"] = (
-        f"mean {mean:.3g}, between {a} and its multiple by {_value_label(k)}; "
-        f"{len(measured)} pair(s) of cells that differ by one common factor"
-    )
-    return result
-
-
-def _scale_markdown(scale: Mapping) -> list[str]:
-    lines = [
-        "## The loss's scale: cells that differ by one common factor",
-        "",
-        "Under the paper's loss (eq. 1 and 3) Adam ignores a common factor of the loss, and the style "
-        "term dwarfs the content and TV terms, so cells whose coefficients differ by one common factor "
-        "should give (nearly) one image.",
-        "",
-        f"- Cells: {scale['cells']}, of which {scale['distinct']} can differ (under the paper loss, "
-        "common multiples of another cell of the same layers count once).",
-        f"- Judged at: {scale['judged_at']}.",
-        "- Largest pixel difference: "
-        + (
-            f"**{scale['largest']} of 255** ({scale['reason']})."
-            if scale["largest"] is not None
-            else f"**not tested** ({scale['reason']})."
-        ),
-        "",
-    ]
-    table = _table(scale["columns"], scale["rows"][:10])
-    return lines + ([*table, ""] if table else [])
+# --- the loss's scale --------------------------------------------------------------------------
 
 
 # --- writing -------------------------------------------------------------------------------------
-
-
-def steps_warning(steps: Iterable[int | None]) -> str | None:
-    """A warning when the runs stop far short of the paper's 50,000 steps, else ``None``."""
-    known = [s for s in steps if s is not None]
-    if not known or max(known) >= FAR_SHORT:
-        return None
-    return (
-        f"These runs stop at {max(known):,} steps, far short of the paper's {PAPER_STEPS:,}: the look "
-        "changes with the steps (SPEC.md: conv1_2 added grey background texture at 300 steps and "
-        "removed artefacts at 4,400), so these verdicts say little about the method."
-    )
-
-
-def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    if not rows:
-        return []
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    return lines
-
-
-def pair_markdown(
-    pair: str, findings: Sequence[Mapping], steps: Iterable[int | None] = (), scale: Mapping | None = None
-) -> str:
-    lines = [f"# Does the paper hold? {pair}", ""]
-    warning = steps_warning(steps)
-    if warning:
-        lines += [f"**Note:** {warning}", ""]
-    for number, finding in enumerate(findings, 1):
-        lines += [
-            f"## {number}. {finding['statement']}: {finding['verdict']}",
-            "",
-            f"- Test: {finding['test']}.",
-            f"- Judged at: {finding['judged_at']}.",
-            f"- Verdict: **{finding['verdict']}** ({finding['reason']}).",
-            "",
-        ]
-        table = _table(finding["columns"], finding["rows"])
-        if table:
-            lines += [*table, ""]
-    if scale is not None:
-        lines += _scale_markdown(scale)
-    return "\n".join(lines)
-
-
-def summary_markdown(pairs: Mapping[str, Mapping]) -> str:
-    """All pairs' verdicts: ``pairs`` maps a pair name to its findings JSON (:func:`findings_job`)."""
-    lines = ["# Does the paper hold? Summary over all pairs", ""]
-    steps = [s for data in pairs.values() for s in data.get("steps", [])]
-    warning = steps_warning(steps)
-    if warning:
-        lines += [f"**Note:** {warning}", ""]
-    known = sorted({s for s in steps if s is not None})
-    if known:
-        span = f"{known[0]:,}" if len(known) == 1 else f"{known[0]:,} to {known[-1]:,}"
-        lines += [f"Runs of {span} steps (the paper: {PAPER_STEPS:,}).", ""]
-    columns = ["claim", *pairs, "holds", "does not hold", "not tested"]
-    rows = []
-    for claim, statement in CLAIMS.items():
-        verdicts = []
-        for data in pairs.values():
-            finding = next((f for f in data["findings"] if f["claim"] == claim), None)
-            verdicts.append(finding["verdict"] if finding else UNTESTED)
-        judged = sorted(
-            {f["judged_at"] for d in pairs.values() for f in d["findings"] if f["claim"] == claim}
-            - {"not judged (no cells)"}
-        )
-        label = statement + (f" (judged at {'; '.join(judged)})" if judged else "")
-        rows.append((label, *verdicts, *(str(verdicts.count(v)) for v in VERDICTS)))
-    lines += _table(columns, rows)
-    lines += ["", *_scale_summary(pairs)]
-    lines += ["", "Each pair's comparisons, numbers and reasons: results/findings/{style}__{content}.md.", ""]
-    return "\n".join(lines)
-
-
-def _scale_summary(pairs: Mapping[str, Mapping]) -> list[str]:
-    scales = {pair: data["scale"] for pair, data in pairs.items() if data.get("scale")}
-    if not scales:
-        return []
-    counts = sorted({(s["cells"], s["distinct"]) for s in scales.values()})
-    count_words = "; ".join(f"{cells} cells, {distinct} of which can differ" for cells, distinct in counts)
-    measured = {pair: s for pair, s in scales.items() if s["largest"] is not None}
-    lines = [
-        "The loss's scale: under the paper's loss Adam ignores a common factor of the loss, so cells of "
-        "the same layers whose coefficients differ by one common factor should give one image.",
-        "",
-        f"- Cells per pair: {count_words} (common multiples of another cell of the same layers, under "
-        "the paper loss, count once).",
-    ]
-    if measured:
-        pair, worst = max(measured.items(), key=lambda item: item[1]["largest"])
-        judged = "; ".join(sorted({s["judged_at"] for s in measured.values()}))
-        lines.append(
-            f"- Largest pixel difference between such cells: {worst['largest']} of 255 ({pair}: "
-            f"{worst['reason']}; judged at {judged})."
-        )
-    else:
-        lines.append("- Largest pixel difference between such cells: not tested (no such cells).")
-    return lines
-
-
-def _text_writer(text: str):
-    return lambda tmp: Path(tmp).write_text(text, encoding="utf-8")
-
-
-def findings_job(
-    sweeps_config: Mapping,
-    tables: Sequence[str],
-    reference: str | None,
-    losses: Sequence[str],
-    records: Sequence[str],
-    max_cer: float,
-    pair: str,
-    out_md: str | Path,
-    out_json: str | Path,
-    max_artefacts: float | None = None,
-    images: Sequence[str] = (),
-    loss: Mapping | None = None,
-) -> list[dict]:
-    """One pair's findings from its metrics tables, reference metrics, and the ``losses.tsv``,
-    ``run.json`` and ``stylized.png`` (``images``, for :func:`scale_check`) of its cells (cell id =
-    the run folder's name); ``loss`` is the config's loss section, over which the sweeps' cells are
-    named. Writes the Markdown and a JSON of the verdicts (for the summary); returns the findings."""
-    from steel.jobs import candidates, read_table
-
-    sweeps = sweeps_from_config({"sweeps": sweeps_config, "loss": loss or {}})
-    # the sweeps' cells only: a comparison method's row (MSG-Net) is no cell of the paper's claims
-    metrics = {row["cell"]: row for table in tables for row in candidates(read_table(table))}
-    loss_rows = {Path(path).parent.name: read_table(path) for path in losses}
-    runs = {
-        Path(path).parent.name: run_info(json.loads(Path(path).read_text(encoding="utf-8")))
-        for path in records
-    }
-    reference_row = json.loads(Path(reference).read_text(encoding="utf-8")) if reference else None
-    findings = pair_findings(sweeps, metrics, loss_rows, reference_row, max_cer, max_artefacts, runs)
-    cells = [cell for sweep in sweeps.values() for cell in sweep.cell_ids]
-    scale = scale_check(cells, {Path(path).parent.name: path for path in images}, loss or {}, runs)
-    steps = sorted({info["steps"] for info in runs.values() if info["steps"] is not None})
-    data = {"pair": pair, "steps": steps, "findings": findings, "scale": scale}
-    with StagedFiles() as staged:
-        staged.stage(Path(out_md), _text_writer(pair_markdown(pair, findings, steps, scale)))
-        staged.stage(Path(out_json), write_json(data))
-    return findings
-
-
-def summary_job(pair_jsons: Sequence[str], out_md: str | Path) -> str:
-    pairs = {}
-    for path in pair_jsons:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        pairs[data["pair"]] = data
-    text = summary_markdown(pairs)
-    with StagedFiles() as staged:
-        staged.stage(Path(out_md), _text_writer(text))
-    return text

@@ -72,11 +72,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -422,142 +421,6 @@ def run_metrics(
 # --- trade-off ---------------------------------------------------------------------------------
 
 
-def _number(value) -> float | None:
-    """A finite float, or ``None`` for missing values (``None``, ``""``, ``"nan"``, ``"None"``)."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "nan", "none", "na")):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def pareto_front(
-    rows: Iterable[Mapping], x: str = "style_strength", y: str = "cer", id: str = "cell"
-) -> list[str]:
-    """Ids of the rows that no other row dominates (maximise ``x``, minimise ``y``), by rising ``x``.
-
-    A row dominates another when its ``x`` is at least as high and its ``y`` at least as low, one of
-    them strictly. Rows missing ``x`` or ``y`` are left out; equal points are all on the front.
-    """
-    points = [(row[id], _number(row.get(x)), _number(row.get(y))) for row in rows]
-    points = [(key, px, py) for key, px, py in points if px is not None and py is not None]
-    front = [
-        (px, py, key)
-        for key, px, py in points
-        if not any(qx >= px and qy <= py and (qx > px or qy < py) for _, qx, qy in points)
-    ]
-    return [key for _, _, key in sorted(front, key=lambda p: (p[0], -p[1]))]
-
-
-def selection_limits(reference: Mapping | None, max_cer: float, max_artefacts: float | None) -> dict:
-    """The limits a cell must meet, relative to the unstyled ``reference`` (:func:`reference_metrics`).
-
-    ``cer_limit`` = the reference's CER + ``max_cer`` (``max_cer`` alone when the reference has no
-    CER): a logo the OCR reads imperfectly even unstyled is not held to a perfect read.
-    ``artefact_limit`` = the reference's artefacts + ``max_artefacts``; ``None`` (no limit) when
-    ``max_artefacts`` is ``None`` or the artefacts are not measured (non-white background).
-    Also ``rule``: the whole rule in words, for best.json and the trade-off plot.
-    """
-    reference = reference or {}
-    ref_cer = _number(reference.get("cer"))
-    ref_artefacts = _number(reference.get("artefacts"))
-    cer_limit = round(max_cer + (ref_cer or 0.0), 6)
-    artefact_limit = (
-        None if max_artefacts is None or ref_artefacts is None else round(ref_artefacts + max_artefacts, 6)
-    )
-    cer_words = (
-        f"CER <= {cer_limit:g} (the unstyled reference's {ref_cer:g} + max_cer {max_cer:g})"
-        if ref_cer is not None
-        else f"CER <= max_cer {max_cer:g}"
-    )
-    if artefact_limit is not None:
-        artefact_words = (
-            f"artefacts <= {artefact_limit:g} (the reference's {ref_artefacts:g} + max_artefacts "
-            f"{max_artefacts:g})"
-        )
-    elif max_artefacts is None:
-        artefact_words = "no artefact limit (max_artefacts: null)"
-    else:
-        artefact_words = (
-            "no artefact limit (artefacts not measured: "
-            + str(reference.get("artefact_note") or "no reference")
-            + ")"
-        )
-    rule = (
-        f"highest style strength among the cells with {cer_words} and {artefact_words}; "
-        "ties: fewer artefacts, lower CER. If none qualifies: the fewest artefacts among the readable "
-        "cells, else the lowest CER"
-    )
-    return {"cer_limit": cer_limit, "artefact_limit": artefact_limit, "rule": rule}
-
-
-def limits_met(row: Mapping, rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None):
-    """``(readable, clean)``: whether ``row`` keeps within each limit, as :func:`choose_best` counts.
-
-    A missing number fails its limit, unless no row of ``rows`` has that number at all (content
-    without text, a non-white background): then the limit cannot be checked and every row meets it.
-    """
-    return _limits_check(rows, max_cer, max_artefacts)(row)
-
-
-def _limits_check(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None):
-    """:func:`limits_met` for any row of ``rows``, with what ``rows`` measure looked at once."""
-    has_cer = any(_number(other.get("cer")) is not None for other in rows)
-    has_artefacts = any(_number(other.get("artefacts")) is not None for other in rows)
-
-    def met(row: Mapping) -> tuple[bool, bool]:
-        cer, artefacts = _number(row.get("cer")), _number(row.get("artefacts"))
-        readable = not has_cer or (cer is not None and cer <= max_cer)
-        clean = max_artefacts is None or not has_artefacts
-        clean = clean or (artefacts is not None and artefacts <= max_artefacts)
-        return readable, clean
-
-    return met
-
-
-def choose_best(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None = None) -> Mapping:
-    """The recommended cell: the most style that stays readable and clean.
-
-    ``max_cer`` and ``max_artefacts`` are absolute limits (:func:`selection_limits` makes them
-    relative to the reference). Rule:
-
-    1. among the rows with ``cer <= max_cer`` and (if given) ``artefacts <= max_artefacts``, the
-       highest ``style_strength``; ties go to fewer ``artefacts``, then lower ``cer``, then the
-       smaller cell id;
-    2. if none qualifies, among the readable rows (``cer <= max_cer``) the fewest ``artefacts``
-       (ties: higher style strength, lower ``cer``, cell id);
-    3. if no row is readable, the lowest ``cer`` (ties: higher style strength, fewer artefacts,
-       cell id).
-
-    If no row has a ``cer`` (content without text), readability cannot be checked: every row counts
-    as readable. If no row has ``artefacts`` (non-white background), the artefact limit is not
-    applied. Returns the row itself.
-    """
-    rows = list(rows)
-    if not rows:
-        raise SteelError("no cells to choose from")
-
-    def value(row, key, missing):
-        number = _number(row.get(key))
-        return missing if number is None else number
-
-    def by_style(row):
-        return (
-            -value(row, "style_strength", -math.inf),
-            value(row, "artefacts", math.inf),
-            value(row, "cer", math.inf),
-            str(row.get("cell")),
-        )
-
-    met = _limits_check(rows, max_cer, max_artefacts)
-    readable = [row for row in rows if met(row)[0]]
-    clean = [row for row in readable if met(row)[1]]
-    if clean:
-        return min(clean, key=by_style)
-    if readable:
-        return min(readable, key=lambda row: (value(row, "artefacts", math.inf), *by_style(row)))
-    return min(rows, key=lambda row: (value(row, "cer", math.inf), *by_style(row)))
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -591,17 +454,17 @@ __all__ = [
     "background_problem",
     "cell_metrics",
     "character_error_rate",
-    "choose_best",
     "dilate",
     "dilation_radius",
     "glyph_mask",
     "levenshtein",
     "normalised_grams",
     "on_light",
-    "pareto_front",
     "readability",
     "reference_metrics",
     "run_metrics",
-    "selection_limits",
     "style_strength",
 ]
+
+
+# --- other methods' cells ---------------------------------------------------------------------

@@ -9,7 +9,6 @@ proportions (a long word gives a low, wide logo, as word marks are).
 from __future__ import annotations
 
 import math
-import unicodedata
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -17,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 from steel.errors import SteelError
 from steel.io.images import MIN_SIDE, resize_to_width
 from steel.io.outputs import StagedFiles, write_png
+from steel.plan.logos import check_text
 
 #: the bundled OFL sans (Inter), the default font of a text logo
 DEFAULT_FONT = Path(__file__).parents[1] / "fonts" / "Inter-Bold.ttf"
@@ -24,8 +24,6 @@ DEFAULT_FONT = Path(__file__).parents[1] / "fonts" / "Inter-Bold.ttf"
 DRAW_SIZE = 200
 #: white margin on every side, as a share of the word's ink height
 MARGIN = 0.25
-#: the longest text a logo may show, in characters (a word mark is a word or two)
-MAX_TEXT_CHARS = 100
 #: a word drawn wider than this many times the working width is drawn at a smaller font size, so
 #: that a long text never allocates a huge canvas only to be scaled down (shorter words draw at
 #: :data:`DRAW_SIZE`)
@@ -42,23 +40,6 @@ def load_font(font: str | Path | None, size: int = DRAW_SIZE) -> ImageFont.FreeT
     except OSError as error:
         why = " ".join(str(error).split())
         raise SteelError(f"cannot read font {path} ({why}); give a .ttf or .otf file") from None
-
-
-def check_text(text: str | None, what: str = "text") -> str:
-    """The text of a logo, stripped; one or more lines (``\n``). Empty, over
-    :data:`MAX_TEXT_CHARS` or holding control characters is a one-line :class:`SteelError`."""
-    if not isinstance(text, str) or not text.strip():
-        raise SteelError(f"the {what} is empty; give the word to draw, e.g. Acme")
-    text = text.replace("\r\n", "\n").strip()
-    if len(text) > MAX_TEXT_CHARS:
-        raise SteelError(
-            f"the {what} has {len(text)} characters; a logo shows at most {MAX_TEXT_CHARS}: shorten it"
-        )
-    control = sorted({c for c in text if c != "\n" and unicodedata.category(c) in ("Cc", "Cf")})
-    if control:
-        named = ", ".join(f"U+{ord(c):04X}" for c in control)
-        raise SteelError(f"the {what} holds control characters ({named}); remove them")
-    return text
 
 
 def missing_glyphs(text: str, font: str | Path | None) -> list[str]:
@@ -158,15 +139,3 @@ def write_logo(
     with StagedFiles() as staged:
         staged.stage(path, write_png(drawn))
     return path
-
-
-def check_logo(entry: dict, what: str) -> None:
-    """Check a style or content entry (:func:`steel.plan.sweeps.logo_entry`) that draws a word: the
-    text is not empty and the font opens. Raises a one-line :class:`SteelError` naming ``what``."""
-    if entry["image"] is not None:
-        return
-    try:
-        check_text(entry["text"])
-        load_font(entry["font"])
-    except SteelError as error:
-        raise SteelError(f"{what}: {error}") from None

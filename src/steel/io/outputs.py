@@ -126,3 +126,39 @@ def read_losses(path: str | Path) -> dict[str, np.ndarray]:
     with Path(path).open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return {key: np.array([float(r[key]) for r in rows]) for key in rows[0]} if rows else {}
+
+
+def _typed(text: str):
+    """A TSV field back as a number where it is one (empty = None)."""
+    if text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def read_table(path: str | Path) -> list[dict]:
+    """A metrics TSV (UTF-8) back as rows, numbers as floats and empty fields as ``None``."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{k: _typed(v) for k, v in row.items()} for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def save_json(data, path: str | Path) -> None:
+    """``data`` as JSON at ``path``, atomically."""
+    with StagedFiles() as staged:
+        staged.stage(Path(path), write_json(data))
+
+
+def save_png(image: Image.Image | torch.Tensor, path: str | Path) -> None:
+    """``image`` as PNG at ``path``, atomically."""
+    with StagedFiles() as staged:
+        staged.stage(Path(path), write_png(image))
+
+
+def read_json(path: str | Path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))

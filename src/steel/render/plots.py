@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from steel.errors import SteelError
-from steel.evaluate.metrics import _number, pareto_front
+from steel.evaluate.selection import _number, pareto_front
 from steel.transfer.layers import (
     LAYER_INDEX,
     LAYERS,
@@ -295,12 +295,13 @@ def tradeoff_plot(
     """Readability (CER, axis inverted so that up = more readable) against style strength.
 
     One point per cell, coloured by background artefacts; the Pareto front
-    (:func:`steel.evaluate.metrics.pareto_front`) drawn as a line with its cells labelled (short labels,
+    (:func:`steel.evaluate.selection.pareto_front`) drawn as a line with its cells labelled (short labels,
     explained under the plot). Optional: the unstyled ``reference``
     (:func:`steel.evaluate.metrics.reference_metrics`) as a star, the CER limit ``max_cer`` as a dotted line,
     the artefact limit ``max_artefacts`` as a line on the colour bar (on the y axis without CER)
     with the cells above it crossed out, the ``best`` cell id ringed, and the selection ``rule`` in
-    words under the plot (limits as made by :func:`steel.evaluate.metrics.selection_limits`), and ``others``,
+    words under the plot (limits as made by :func:`steel.evaluate.selection.selection_limits`), and
+    ``others``,
     (label, metrics) of other methods (MSG-Net), each a black diamond named in the legend, outside
     the front and the choice. Without any CER (content without text) the y axis shows artefacts
     instead and the colour ``colour_share``.

@@ -17,13 +17,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import as_file, files
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
 from steel.errors import SteelError
+from steel.render.text import (
+    MAX_FONT_SIZE,
+    MIN_FONT_SIZE,
+    MIN_NOTE_FONT_SIZE,
+    font,
+    line_height,
+    printable,
+    shorten,
+    text_width,
+    wrap,
+)
 from steel.transfer.layers import format_value
 
 #: (left, top, right, bottom) in pixels, as used by ``Image.crop``
@@ -41,67 +50,6 @@ MISSING_INK = (110, 110, 110)
 ALPHA_BAND = (128, 128, 128)
 #: the legend line of a sheet with alpha bands
 ALPHA_NOTE = "under each cell: stylized_alpha.png (its ground transparent) on mid grey"
-
-#: the smallest font size used for any text, in pixels
-MIN_FONT_SIZE = 14
-MIN_NOTE_FONT_SIZE = 12
-MAX_FONT_SIZE = 30
-
-
-@cache
-def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    """The bundled Inter font at ``size`` pixels."""
-    name = "Inter-Bold.ttf" if bold else "Inter-Regular.ttf"
-    with as_file(files("steel") / "fonts" / name) as path:
-        return ImageFont.truetype(str(path), size)
-
-
-#: stand-ins for characters the bundled font lacks (anything else missing becomes "?")
-FALLBACKS = {"→": "->", "←": "<-", "⇒": "=>", "≥": ">=", "≤": "<=", "≈": "~"}
-
-
-@cache
-def _has_glyph(char: str) -> bool:
-    face = font(MIN_FONT_SIZE)
-    if char.isspace():
-        return True
-    mask = face.getmask(char)
-    notdef = face.getmask("\uffff")
-    return mask.size != notdef.size or bytes(mask) != bytes(notdef)
-
-
-def printable(text: str) -> str:
-    """``text`` with characters the bundled font cannot draw replaced (``→`` becomes ``->``)."""
-    return "".join(c if _has_glyph(c) else FALLBACKS.get(c, "?") for c in text)
-
-
-def line_height(face: ImageFont.FreeTypeFont) -> int:
-    ascent, descent = face.getmetrics()
-    return ascent + descent
-
-
-def text_width(text: str, face: ImageFont.FreeTypeFont) -> int:
-    return round(face.getlength(printable(text)))
-
-
-def shorten(text: str, face: ImageFont.FreeTypeFont, width: int) -> str:
-    """``text``, cut with an ellipsis so that it fits into ``width`` pixels."""
-    if text_width(text, face) <= width:
-        return text
-    while text and text_width(text + "…", face) > width:
-        text = text[:-1]
-    return text + "…" if text else ""
-
-
-def wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Break ``text`` at spaces into lines no wider than ``width`` (a single long word may be wider)."""
-    lines: list[str] = []
-    for word in text.split(" "):
-        if lines and text_width(f"{lines[-1]} {word}", face) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
 
 
 def fit_box(box: Box, size: tuple[int, int]) -> Box:
@@ -130,7 +78,7 @@ def _source_label(source: ImageSource, fallback: str) -> str:
     return Path(source).stem if isinstance(source, str | Path) else fallback
 
 
-def _open(source: ImageSource) -> tuple[Image.Image | None, str]:
+def open_source(source: ImageSource) -> tuple[Image.Image | None, str]:
     """The image as RGB, or None and why not ("missing" or "unreadable")."""
     if source is None:
         return None, "missing"
@@ -360,7 +308,7 @@ def _check_shape(cells, row_values, col_values, row_layers, notes) -> None:
         raise ValueError("notes must have the same shape as cells")
 
 
-def _paste(sheet: Image.Image, image: Image.Image, box: Box) -> None:
+def paste_fitted(sheet: Image.Image, image: Image.Image, box: Box) -> None:
     target = fit_box(box, image.size)
     size = (target[2] - target[0], target[3] - target[1])
     if image.size != size:
@@ -368,20 +316,20 @@ def _paste(sheet: Image.Image, image: Image.Image, box: Box) -> None:
     sheet.paste(image, target[:2])
 
 
-def _outline(draw: ImageDraw.ImageDraw, box: Box) -> None:
+def draw_outline(draw: ImageDraw.ImageDraw, box: Box) -> None:
     """A thin grey frame just outside ``box`` (the box itself stays the image's)."""
     left, top, right, bottom = box
     draw.rectangle((left - 1, top - 1, right, bottom), outline=OUTLINE)
 
 
-def _missing(draw: ImageDraw.ImageDraw, box: Box, why: str, face: ImageFont.FreeTypeFont) -> None:
+def draw_missing(draw: ImageDraw.ImageDraw, box: Box, why: str, face: ImageFont.FreeTypeFont) -> None:
     left, top, right, bottom = box
     draw.rectangle((left, top, right - 1, bottom - 1), fill=MISSING_FILL)
     centre = ((left + right) // 2, (top + bottom) // 2)
     draw.text(centre, shorten(why, face, right - left - 4), font=face, fill=MISSING_INK, anchor="mm")
 
 
-def _text(draw, text: str, box: Box, face, fill=INK, align: str = "left") -> None:
+def draw_text(draw, text: str, box: Box, face, fill=INK, align: str = "left") -> None:
     """One line of text in ``box`` (its top at the box's top), cut to the box's width."""
     left, top, right, _ = box
     text = shorten(printable(text), face, right - left)
@@ -457,9 +405,9 @@ def contact_sheet_with_layout(
         len(alpha) != len(cells) or any(len(a) != len(c) for a, c in zip(alpha, cells, strict=False))
     ):
         raise ValueError("alpha must have the same shape as cells")
-    opened = [[_open(source) for source in row] for row in cells]
-    style_image, style_why = _open(style)
-    content_image, content_why = _open(content)
+    opened = [[open_source(source) for source in row] for row in cells]
+    style_image, style_why = open_source(style)
+    content_image, content_why = open_source(content)
     present = [image for row in opened for image, _ in row if image is not None]
     fallback = content_image.size if content_image is not None else (300, 100)
     cell_size = cell_size or _cell_size(present, fallback)
@@ -485,43 +433,43 @@ def contact_sheet_with_layout(
     title_face = font(round(layout.font_size * 1.35), bold=True)
 
     for text, is_bold, box in layout.title_lines:
-        _text(draw, text, box, title_face if is_bold else regular, INK if is_bold else SOFT_INK)
+        draw_text(draw, text, box, title_face if is_bold else regular, INK if is_bold else SOFT_INK)
     for image, why, box, (label, label_box) in (
         (style_image, style_why, layout.style_box, layout.style_label),
         (content_image, content_why, layout.content_box, layout.content_label),
     ):
         if image is None:
-            _missing(draw, box, why, regular)
+            draw_missing(draw, box, why, regular)
         else:
-            _paste(sheet, image, box)
-        _outline(draw, box)
-        _text(draw, label, label_box, regular, SOFT_INK)
+            paste_fitted(sheet, image, box)
+        draw_outline(draw, box)
+        draw_text(draw, label, label_box, regular, SOFT_INK)
 
-    _text(draw, *layout.column_label, regular, SOFT_INK, align="centre")
+    draw_text(draw, *layout.column_label, regular, SOFT_INK, align="centre")
     for text, box in layout.column_headers:
-        _text(draw, text, box, bold, align="centre")
+        draw_text(draw, text, box, bold, align="centre")
     if layout.row_label is not None:
-        _text(draw, *layout.row_label, regular, SOFT_INK, align="right")
+        draw_text(draw, *layout.row_label, regular, SOFT_INK, align="right")
     for text, box in layout.row_headers:
-        _text(draw, text, box, bold, align="right")
+        draw_text(draw, text, box, bold, align="right")
 
     for r, row in enumerate(opened):
         for c, (image, why) in enumerate(row):
             box = layout.cells[r][c]
             if image is None:
-                _missing(draw, box, why, regular)
+                draw_missing(draw, box, why, regular)
             else:
-                _paste(sheet, image, box)
-            _outline(draw, box)
+                paste_fitted(sheet, image, box)
+            draw_outline(draw, box)
             if layout.alpha is not None:
                 band_image, band_why = _open_rgba(alpha[r][c])
                 band_box = layout.alpha[r][c]
                 if band_image is None:
-                    _missing(draw, band_box, band_why, regular)
+                    draw_missing(draw, band_box, band_why, regular)
                 else:
                     _alpha_band(sheet, band_image, band_box)
             if notes is not None and notes[r][c]:
-                _text(draw, notes[r][c], layout.notes[r][c], note_face, SOFT_INK, align="centre")
+                draw_text(draw, notes[r][c], layout.notes[r][c], note_face, SOFT_INK, align="centre")
     return sheet, layout
 
 
@@ -540,7 +488,7 @@ def overview(
     """
     if not sheets:
         raise ValueError("overview needs at least one sheet")
-    opened = [(label, *_open(source)) for label, source in sheets]
+    opened = [(label, *open_source(source)) for label, source in sheets]
     present = [image for _, image, _ in opened if image is not None]
     width = width or (min(image.width for image in present) if present else 800)
     aspect = present[0].height / present[0].width if present else 0.5
@@ -571,85 +519,18 @@ def overview(
     draw = ImageDraw.Draw(canvas)
     y = margin
     for line in title_lines:
-        _text(draw, line, (margin, y, total_w - margin, y + lh), title_face)
+        draw_text(draw, line, (margin, y, total_w - margin, y + lh), title_face)
         y += line_height(title_face) + pad
     y += gutter if title_lines else 0
     for row, row_h in zip(rows, row_hs, strict=True):
         for c, (label, image, why, h) in enumerate(row):
             x = margin + c * (width + 2 * gutter)
-            _text(draw, label, (x, y, x + width, y + lh), bold)
+            draw_text(draw, label, (x, y, x + width, y + lh), bold)
             box = (x, y + lh + pad, x + width, y + lh + pad + h)
             if image is None:
-                _missing(draw, box, why, regular)
+                draw_missing(draw, box, why, regular)
             else:
                 canvas.paste(image, box[:2])
-            _outline(draw, box)
+            draw_outline(draw, box)
         y += row_h + 2 * gutter
     return canvas
-
-
-def methods_sheet(
-    panels: Sequence[tuple[str, ImageSource, str | None]],
-    *,
-    title: str | None = None,
-    width: int | None = None,
-) -> Image.Image:
-    """The methods side by side, one under the other (logos are wide): each panel is
-    (label, image, note), its label above the image and its note (e.g. metrics) below.
-
-    Images are scaled to a common ``width`` (default: the widest image's), never squashed; a missing
-    or unreadable image is drawn as a grey box of the others' height.
-    """
-    if not panels:
-        raise ValueError("methods_sheet needs at least one panel")
-    opened = [(label, *_open(source), note) for label, source, note in panels]
-    present = [image for _, image, _, _ in opened if image is not None]
-    width = width or (max(image.width for image in present) if present else 600)
-    fallback_h = (
-        max(round(width * image.height / image.width) for image in present) if present else width // 4
-    )
-    size = max(MIN_FONT_SIZE, min(MAX_FONT_SIZE, round(width / 32)))
-    bold, regular = font(size, bold=True), font(size)
-    note_face = font(max(MIN_NOTE_FONT_SIZE, round(size * 0.85)))
-    title_face = font(round(size * 1.35), bold=True)
-    gutter = max(8, round(size * 0.6))
-    margin, pad = 2 * gutter, max(4, gutter // 2)
-    label_w = max(text_width(label, bold) for label, *_ in opened)
-    label_w = min(label_w, width // 2)
-    total_w = 2 * margin + label_w + gutter + width
-    title_lines = wrap(printable(title), title_face, total_w - 2 * margin) if title else []
-
-    heights = [
-        round(width * image.height / image.width) if image is not None else fallback_h
-        for _, image, _, _ in opened
-    ]
-    note_h = line_height(note_face) + pad
-    total_h = (
-        2 * margin
-        + sum(line_height(title_face) + pad for _ in title_lines)
-        + (gutter if title_lines else 0)
-        + sum(h + note_h for h in heights)
-        + (len(opened) - 1) * gutter
-    )
-    sheet = Image.new("RGB", (total_w, total_h), WHITE)
-    draw = ImageDraw.Draw(sheet)
-    y = margin
-    for line in title_lines:
-        _text(draw, line, (margin, y, total_w - margin, y + line_height(title_face)), title_face)
-        y += line_height(title_face) + pad
-    y += gutter if title_lines else 0
-    x = margin + label_w + gutter
-    for (label, image, why, note), h in zip(opened, heights, strict=True):
-        box = (x, y, x + width, y + h)
-        middle = y + (h - line_height(bold)) // 2
-        label_box = (margin, middle, margin + label_w, middle + line_height(bold))
-        _text(draw, label, label_box, bold, align="right")
-        if image is None:
-            _missing(draw, box, why, regular)
-        else:
-            _paste(sheet, image, box)
-        _outline(draw, box)
-        if note:
-            _text(draw, note, (x, y + h + pad, x + width, y + h + note_h), note_face, SOFT_INK)
-        y += h + note_h + gutter
-    return sheet

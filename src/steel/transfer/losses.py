@@ -1,4 +1,4 @@
-"""The paper's losses (SPEC.md eq. 1-3), computed per image of a batch.
+"""The paper's losses (Ter-Sarkisov 2020, eq. 1-3), computed per image of a batch.
 
 Every function returns one value per batch element, so that a batch of cells optimised together
 gets exactly the gradients each cell would get alone.

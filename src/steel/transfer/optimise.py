@@ -6,7 +6,7 @@ and a clamp to 0-255; anything that reads values back (logging, snapshots, check
 every so many steps. With Adam on CUDA the step is captured once as a CUDA graph and replayed
 (steel.transfer.cuda_graphs; ``fast``), elsewhere it runs eagerly.
 
-Schedules (issue 10): ``scales`` optimises coarse to fine, each stage at a fraction of the width
+Schedules: ``scales`` optimises coarse to fine, each stage at a fraction of the width
 with its own targets; a stage starts from the content at its size plus the previous stage's
 change from the content, upsampled, so the content's sharp edges are never blurred by the
 upsampling, only the added strokes are. The optimiser starts afresh at each stage (a pixel's

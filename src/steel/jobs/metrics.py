@@ -1,0 +1,145 @@
+"""The metrics jobs: a cell's and the unstyled logo's measures, a sweep's table and trade-off plot,
+and the recommended cell of a pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from steel.errors import SteelError
+from steel.evaluate.selection import COMPARISON_CELLS, METHOD, candidates
+from steel.io.outputs import read_json, read_table, save_json
+from steel.plan import run_folder
+
+
+def cell_metrics_job(run_dir: str | Path, text: str | None, weights: str, out: str | Path) -> dict:
+    """``metrics.json`` of one cell's run folder."""
+    from steel.evaluate.metrics import run_metrics
+    from steel.transfer.weights import load_weights
+
+    metrics = run_metrics(run_dir, text, load_weights(weights), threads=1)
+    save_json(metrics, out)
+    print(f"metrics of {run_dir}: {metrics['seconds']:.2f} s", flush=True)
+    return metrics
+
+
+def reference_metrics_job(
+    content: str, style: str, text: str | None, weights: str, image: Mapping, out: str | Path
+) -> dict:
+    """The same measures for the unstyled content at the runs' size: every number's reference."""
+    from steel.evaluate.metrics import reference_metrics
+    from steel.io.images import load_image, to_pil
+    from steel.transfer.weights import load_weights
+
+    width = image.get("width")
+    content_image = to_pil(load_image(content, width, "content image"))
+    style_image = to_pil(load_image(style, image.get("style_width") or width, "style image"))
+    metrics = reference_metrics(content_image, style_image, text, load_weights(weights), threads=1)
+    save_json(metrics, out)
+    return metrics
+
+
+def _with_method(row: Mapping) -> dict:
+    """A metrics row with its method named after its cell id (the table's second column)."""
+    method = COMPARISON_CELLS.get(row.get("cell"), METHOD)
+    return {"cell": row.get("cell"), "method": method, **{k: v for k, v in row.items() if k != "cell"}}
+
+
+def metrics_table_job(
+    metrics: list[str],
+    reference: str,
+    title: str,
+    max_cer: float,
+    table: str | Path,
+    plot: str | Path,
+    max_artefacts: float | None = None,
+    comparisons: Sequence[str] = (),
+) -> str:
+    """A sweep's metrics as one TSV row per cell, and its trade-off plot with the sweep's own choice
+    (:func:`steel.evaluate.selection.choose_best` within the limits of
+    :func:`steel.evaluate.selection.selection_limits`).
+
+    ``comparisons``: the ``metrics.json`` of other methods' cells (:data:`COMPARISON_CELLS`, e.g.
+    MSG-Net) for the pair, added as rows after the sweep's cells and as marked points on the plot,
+    never chosen. Every row names its ``method``. Returns the chosen cell id.
+    """
+    from steel.evaluate.selection import choose_best, selection_limits
+    from steel.io.outputs import StagedFiles, write_table
+    from steel.render.plots import save_figure, tradeoff_plot
+
+    rows = [read_json(path) for path in metrics]
+    others = [read_json(path) for path in comparisons]
+    unknown = [row.get("cell") for row in others if row.get("cell") not in COMPARISON_CELLS]
+    if unknown:
+        raise SteelError(
+            f"not a comparison method's cell: {unknown[0]!r}; list its metrics.json as a sweep's cell"
+        )
+    reference_row = read_json(reference)
+    limits = selection_limits(reference_row, max_cer, max_artefacts)
+    best = choose_best(rows, limits["cer_limit"], limits["artefact_limit"])["cell"]
+    figure = tradeoff_plot(
+        rows,
+        title,
+        reference=reference_row,
+        max_cer=limits["cer_limit"],
+        max_artefacts=limits["artefact_limit"],
+        best=best,
+        rule=limits["rule"],
+        others=[(COMPARISON_CELLS[row["cell"]], row) for row in others],
+    )
+    table_rows = [_with_method(row) for row in [*rows, *others]]
+    with StagedFiles() as staged:
+        staged.stage(Path(table), write_table(table_rows))
+    save_figure(figure, plot)
+    return best
+
+
+def best_job(
+    tables: list[str],
+    run_root: str,
+    max_cer: float,
+    out_json: str | Path,
+    out_png: str | Path,
+    reference: str | None = None,
+    max_artefacts: float | None = None,
+) -> dict:
+    """The recommended cell of a pair across all its sweeps, by :func:`steel.evaluate.selection.choose_best`
+    within the limits :func:`steel.evaluate.selection.selection_limits` sets from the unstyled ``reference``
+    (its metrics JSON). Writes ``best.json`` (the choice, the rule in words, the limits and the
+    cell's metrics) and a copy of the chosen image; returns the choice."""
+    import shutil
+
+    from steel.evaluate.selection import choose_best, limits_met, selection_limits
+    from steel.io.outputs import StagedFiles, write_json
+
+    rows = {}
+    for table in tables:
+        for row in candidates(read_table(table)):  # never a comparison method's row
+            rows[row["cell"]] = row
+    reference_row = read_json(reference) if reference is not None else None
+    limits = selection_limits(reference_row, max_cer, max_artefacts)
+    pool = list(rows.values())
+    best = dict(choose_best(pool, limits["cer_limit"], limits["artefact_limit"]))
+    readable, clean = limits_met(best, pool, limits["cer_limit"], limits["artefact_limit"])
+    choice = {
+        "cell": best["cell"],
+        "rule": limits["rule"],
+        "max_cer": max_cer,
+        "max_artefacts": max_artefacts,
+        "cer_limit": limits["cer_limit"],
+        "artefact_limit": limits["artefact_limit"],
+        "reference": None
+        if reference_row is None
+        else {key: reference_row.get(key) for key in ("cer", "ocr_text", "artefacts", "artefact_note")},
+        "qualified": readable and clean,
+        "readable": readable,
+        "clean": clean,
+        "metrics": best,
+        "image": str(Path(run_root) / best["cell"] / run_folder.STYLIZED),
+        "candidates": len(rows),
+    }
+    with StagedFiles() as staged:
+        staged.stage(Path(out_json), write_json(choice))
+        staged.stage(Path(out_png), lambda tmp: shutil.copyfile(choice["image"], tmp))
+    return choice

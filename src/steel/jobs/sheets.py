@@ -1,0 +1,132 @@
+"""The sheet jobs: a sweep's contact sheet, the overview across pairs, and the methods sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from steel.io.outputs import read_json, save_png
+from steel.plan import run_folder
+from steel.plan.sweeps import loss_difference
+from steel.transfer.layers import format_value
+
+
+def sheet_job(
+    sweep,
+    run_dirs: Mapping[str, str],
+    style: str,
+    content: str,
+    out: str | Path,
+    labels: tuple[str, str],
+    with_notes: bool = True,
+    title: str | None = None,
+    alpha: bool = False,
+):
+    """The contact sheet of one sweep and pair; ``run_dirs`` maps cell id -> run folder.
+
+    ``title`` (a rule param, so that a new title redraws the sheet) defaults to the sweep's title,
+    else its name. ``alpha`` (the cells were made with ``image.alpha``): each cell's
+    ``stylized_alpha.png`` under it on a mid-grey band. Returns the sheet's
+    :class:`steel.render.sheets.SheetLayout`.
+    """
+    from steel.render.sheets import contact_sheet_with_layout
+
+    grid = [[Path(run_dirs[cell]) for cell in row] for row in sweep.id_grid]
+    notes = None
+    if with_notes:
+        notes = [[_metrics_note(d / run_folder.METRICS) for d in row] for row in grid]
+    title = title or sweep.title or sweep.name
+    own_loss = loss_difference(sweep.loss, sweep.base_loss)
+    if own_loss:  # the loss the whole sweep runs under, when it is not the config's
+        title += " (loss: " + ", ".join(f"{k} {format_value(v)}" for k, v in own_loss.items()) + ")"
+    sheet, layout = contact_sheet_with_layout(
+        [[d / run_folder.STYLIZED for d in row] for row in grid],
+        sweep.row_values,
+        sweep.col_values,
+        sweep.row_names,
+        sweep.col_names,
+        style,
+        content,
+        title=title,
+        notes=notes,
+        style_label=f"style: {labels[0]}",
+        content_label=f"content: {labels[1]}",
+        alpha=[[d / run_folder.ALPHA for d in row] for row in grid] if alpha else None,
+    )
+    save_png(sheet, out)
+    return layout
+
+
+def _metrics_note(path: Path) -> str | None:
+    """One line under a cell: CER, artefacts (or why they are not measured) and style strength."""
+    return metrics_note(read_json(path)) if path.is_file() else None
+
+
+def metrics_note(m: Mapping) -> str:
+    """One line of a cell's metrics (``metrics.json``): ``CER 0.00 · art 0.12 · style 0.30``."""
+    parts = [] if m.get("cer") is None else [f"CER {m['cer']:.2f}"]
+    if m.get("artefacts") is not None:
+        parts.append(f"art {m['artefacts']:.2f}")
+    else:
+        why = str(m.get("artefact_note") or "not measured").split(" (")[0]
+        parts.append(f"art n/a: {why}")
+    if m.get("style_strength") is not None:
+        parts.append(f"style {m['style_strength']:.2f}")
+    return " · ".join(parts)
+
+
+#: the metrics columns of a methods sheet's TSV, after ``method`` and ``cell``
+METHODS_COLUMNS = ("cer", "ocr_text", "artefacts", "colour_share", "style_strength")
+
+
+def methods_sheet_job(
+    run_root: str | Path,
+    best: str | Path,
+    content: str,
+    style: str,
+    reference: str | Path,
+    *,
+    gatys: str | None,
+    msgnet: str,
+    title: str,
+    sheet_out: str | Path,
+    table_out: str | Path,
+) -> list[dict]:
+    """A pair's methods side by side (:func:`steel.render.methods.methods_sheet`): the content (its note the
+    unstyled ``reference`` metrics), the style, the Gatys baseline cell ``gatys`` (table 1's middle
+    cell; None: not in the config), Network of Steel's recommended cell (from ``best``, the pair's
+    ``best.json``) and MSG-Net's cell ``msgnet``, cells read from ``run_root/<cell>/``. Writes the
+    sheet and a TSV of the same numbers (one row per method with metrics); returns the rows."""
+    from steel.io.outputs import StagedFiles, write_png, write_table
+    from steel.render.methods import methods_sheet
+
+    run_root = Path(run_root)
+    recommended = read_json(best)["cell"]
+    methods = [("content", None, content, Path(reference)), ("style", None, style, None)]
+    if gatys:
+        methods.append(("Gatys (table 1)", gatys, None, None))
+    methods.append(("Network of Steel", recommended, None, None))
+    methods.append(("MSG-Net", msgnet, None, None))
+    panels, rows = [], []
+    for label, cell, image, metrics in methods:
+        if cell is not None:
+            image, metrics = run_root / cell / run_folder.STYLIZED, run_root / cell / run_folder.METRICS
+        values = read_json(metrics) if metrics is not None and metrics.is_file() else None
+        note = None if values is None else metrics_note(values)
+        if label == "Network of Steel":  # which cell: after the numbers, which a long id would cut off
+            note = f"{note} · {cell}" if note else cell
+        panels.append((label, str(image), note))
+        if values is not None:
+            rows.append({"method": label, "cell": cell or "", **{k: values.get(k) for k in METHODS_COLUMNS}})
+    sheet = methods_sheet(panels, title=f"Methods: {title}")
+
+    with StagedFiles() as staged:
+        staged.stage(Path(table_out), write_table(rows, ["method", "cell", *METHODS_COLUMNS]))
+        staged.stage(Path(sheet_out), write_png(sheet))
+    return rows
+
+
+def overview_job(sheets: list[tuple[str, str]], title: str, out: str | Path) -> None:
+    from steel.render.sheets import overview
+
+    save_png(overview(sheets, title=title), out)

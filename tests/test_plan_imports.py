@@ -1,0 +1,48 @@
+"""What planning may import: the standard library, PyYAML and what Snakemake itself depends on.
+Every steel module the Snakefile and the rule files import is imported in a fresh interpreter, and
+nothing heavy may come with it (Snakemake plans in a second; torch alone takes several)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+#: what a planning import must not pull in
+HEAVY = ("torch", "torchvision", "numpy", "PIL", "matplotlib", "fontTools", "resvg_py", "onnxruntime")
+
+
+def planning_modules() -> list[str]:
+    found = set()
+    for path in [REPO / "Snakefile", *(REPO / "workflow" / "rules").glob("*.smk")]:
+        found |= set(re.findall(r"^\s*(?:from|import) (steel[\w.]*)", path.read_text(), re.M))
+    return sorted(found)
+
+
+def test_the_rules_import_steel_modules_at_all():
+    modules = planning_modules()
+    assert "steel.plan.sweeps" in modules and "steel.plan.params" in modules and len(modules) >= 5
+
+
+def test_planning_imports_nothing_heavy():
+    script = (
+        "import importlib, sys\n"
+        f"for name in {planning_modules()!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_job_layer_is_imported_by_nothing_outside_it():
+    """No library module imports from steel.jobs or defines a job (jobs adapt the library, never
+    the other way round)."""
+    for path in (REPO / "src" / "steel").rglob("*.py"):
+        if "jobs" in path.relative_to(REPO / "src" / "steel").parts:
+            continue
+        text = path.read_text()
+        assert not re.search(r"^\s*(from|import) steel\.jobs", text, re.M), path
+        assert not re.search(r"^def \w+_job\(", text, re.M), path
