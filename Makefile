@@ -17,12 +17,16 @@ $(BIN)/python:
 # reinstall when the package's requirements change
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@# a venv made before the distribution was renamed (network-of-steel) holds it as `steel`
+	$(BIN)/python -m pip uninstall --quiet --yes steel 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[workflow,metrics,dev]'
 	touch $@
 
 demo: install
 	$(BIN)/snakemake --cores $(CORES) $(if $(WEIGHTS),--config weights=$(WEIGHTS))
-	@echo "Contact sheets: results/sheets/  Runs: results/runs/"
+	$(BIN)/snakemake --cores $(CORES) $(if $(WEIGHTS),--config weights=$(WEIGHTS)) --report results/report.html
+	@echo "Recommended logo of each pair:"; ls -1 results/best/*.png
+	@echo "Report (every sheet, plot and table): results/report.html"
 
 test: install
 	$(BIN)/python -m pytest

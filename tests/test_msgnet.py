@@ -394,8 +394,8 @@ def test_the_contact_sheet_shows_each_transparent_result_on_its_grey_band(msgnet
 
 @pytest.mark.workflow
 def test_msgnet_goes_with_the_experiment_lists_of_a_users_configfile(tmp_path):
-    """The demo (config.yaml) trains a tiny MSG-Net; a config of the user's without a msgnet section
-    has none, and one with a section has exactly that section (nothing merged from the demo's)."""
+    """A config of the user's without a msgnet section has none, and one with a section has exactly
+    that section (nothing merged from the demo's, where MSG-Net is off)."""
 
     def rules(config):
         result = snakemake(None, write_config(tmp_path / "mine.yaml", config), "-n")
@@ -405,6 +405,6 @@ def test_msgnet_goes_with_the_experiment_lists_of_a_users_configfile(tmp_path):
     assert "train_msgnet" not in rules(tiny_config())
     planned = rules(tiny_config(msgnet={"enabled": True, "steps": 3}))
     assert planned.count("train_msgnet") == 1 and planned.count("methods_sheet") == 2
-    # the demo itself plans it
+    # the demo leaves it out (a 150-step model draws blobs: no fair comparison for a newcomer)
     result = snakemake(None, None, "-n", "--config", "weights=random")
-    assert [job["rule"] for job in planned_jobs(result)].count("train_msgnet") == 1
+    assert result.returncode == 0 and "train_msgnet" not in [job["rule"] for job in planned_jobs(result)]

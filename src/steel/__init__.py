@@ -6,6 +6,9 @@ first use.
 
 from importlib import import_module
 
+#: the name it is installed under (the import name and the command are `steel`)
+DISTRIBUTION = "network-of-steel"
+
 _EXPORTS = {
     "SteelError": "steel.errors",
     "cell_id": "steel.transfer.layers",

@@ -92,8 +92,20 @@ def _add_setting(group, setting: Setting) -> None:
     group.add_argument(setting.flag, **options)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from steel import DISTRIBUTION
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="steel", description="Neural font style transfer for logos.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     s = commands.add_parser(
         "stylize",
@@ -120,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     logos.add_argument(
         "--style-font", type=Path, help="font of --style-text, .ttf or .otf (e.g. a metal font)"
     )
-    logos.add_argument("--out", required=True, type=Path, help="output folder")
+    logos.add_argument("-o", "--out", required=True, type=Path, help="output folder")
     logos.add_argument(
         "--layers",
         action="append",

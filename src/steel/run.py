@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from steel import DISTRIBUTION
 from steel.errors import SteelError
 from steel.io.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
 from steel.io.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
@@ -33,11 +34,14 @@ from steel.transfer.weights import load_weights
 
 def _versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
-    for package in ("steel", "torch", "torchvision", "pillow", "numpy"):
+    for key, package in (
+        ("steel", DISTRIBUTION),
+        *((name, name) for name in ("torch", "torchvision", "pillow", "numpy")),
+    ):
         try:
-            found[package] = version(package)
+            found[key] = version(package)
         except PackageNotFoundError:
-            found[package] = "not installed"
+            found[key] = "not installed"
     return found
 
 
