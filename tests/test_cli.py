@@ -84,7 +84,9 @@ def test_end_to_end(logos, tmp_path, capsys):
     assert record["layers"] == {"conv1_2": 2000.0, "conv3_3": 200.0}
     settings = record["settings"]
     assert settings["iterations"] == 6 and settings["log_every"] == 1
-    assert settings["optimizer"] == "adam" and settings["lr"] == 1.0 and settings["init"] == "content"
+    # the quick preset, the command's default: a hot Adam along a cosine
+    assert settings["optimizer"] == "adam" and settings["lr"] == 8.0 and settings["init"] == "content"
+    assert settings["lr_schedule"] == "cosine" and settings["lr_final"] == 0.1
     assert settings["seed"] == 0 and settings["content_layer"] == "conv4_2"
     assert settings["content_weight"] == 1.0 and settings["tv_weight"] == 0.001
     assert record["weights"] == {"spec": "random:0", "sha256": None, "convention": "torchvision"}

@@ -13,15 +13,19 @@ import yaml
 from snakemake.utils import validate
 
 import steel.run
-from steel.cli import build_parser, main
+from steel.cli import build_parser, main, resolve_presets, run_options_from_args, settings_from_args
+from steel.errors import SteelError
 from steel.jobs.stylize import stylize_job
 from steel.plan.params import stylize_params
 from steel.settings import (
     BY_NAME,
+    COMMAND_PRESET,
     EXECUTION,
+    PRESETS,
     RESULT_SECTIONS,
     SETTINGS,
     Settings,
+    expand_preset,
     run_options_from_config,
     settings_from_config,
 )
@@ -105,11 +109,57 @@ def test_settings_is_made_of_the_table():
     assert Settings.__module__ == "steel.settings" and "settings" in (Settings.__doc__ or "")
 
 
-def test_the_commands_parsed_defaults_are_the_tables():
-    args = build_parser().parse_args(["stylize", "--style", "s.png", "--content", "c.png", "--out", "o"])
+def _parsed(*extra: str):
+    args = build_parser().parse_args(["stylize", "--style", "s.png", "--content", "c.png", "-o", "o", *extra])
+    return resolve_presets(args)
+
+
+def test_the_commands_defaults_are_the_tables_and_its_presets():
+    args = _parsed()
+    assert args.preset == COMMAND_PRESET == "quick"
     for setting in SETTINGS:
         if setting.flag is not None:
-            assert getattr(args, setting.name) == setting.command, setting.name
+            expected = PRESETS["quick"].get(setting.name, setting.command)
+            assert getattr(args, setting.name) == expected, setting.name
+    assert (args.iterations, args.lr, args.lr_schedule, args.width) == (300, 8.0, "cosine", 256)
+
+
+def test_the_paper_preset_is_the_librarys_defaults_and_explicit_flags_win():
+    paper = _parsed("--preset", "paper")
+    assert settings_from_args(paper) == Settings()  # the paper's run, bit for bit
+    assert run_options_from_args(paper)["width"] == BY_NAME["width"].default == 384
+    mixed = _parsed("--preset", "paper", "--iterations", "7", "--lr", "8")
+    assert (mixed.iterations, mixed.lr, mixed.lr_schedule) == (7, 8.0, "constant")
+    # an explicit value equal to another preset's is still the user's
+    assert _parsed("--iterations", "50000").iterations == 50_000
+
+
+def test_a_preset_in_a_config_fills_what_the_user_leaves_out_and_replaces_the_demos():
+    demo = {"optimizer": {"lr": 8.0, "iterations": 300}, "image": {"width": 256}, "seed": 0}
+    given = {"preset": "paper", "optimizer": {"iterations": 9}}
+    config = expand_preset(json.loads(json.dumps(demo)) | {"preset": "paper"}, given)
+    assert "preset" not in config
+    assert config["optimizer"] == {
+        "lr": 1.0,
+        "iterations": 300,
+        "lr_schedule": "constant",
+        "lr_final": 0.0,
+        "log_every": 100,
+    }
+    assert config["image"]["width"] == 384
+    # without a record of what the user gave, every value in the config is the user's
+    assert expand_preset({"preset": "quick", "optimizer": {"lr": 2.0}})["optimizer"]["lr"] == 2.0
+    with pytest.raises(SteelError, match="unknown preset 'fast'; use one of quick, paper"):
+        expand_preset({"preset": "fast"})
+
+
+def test_a_preset_never_enters_the_params_by_name():
+    config = {"preset": "quick", "weights": "random", "styles": {"s": "s.png"}, "contents": {"c": "c.png"}}
+    config["sweeps"] = {"t": {"cols": {"layers": ["conv1_1"], "values": [20]}}}
+    expand_preset(config)
+    validate(config, str(SCHEMA_PATH))
+    params = stylize_params(config, SCHEMA)
+    assert "preset" not in json.dumps(params) and params["optimizer"]["lr"] == 8.0
 
 
 def test_every_flag_is_in_the_help_with_its_default(capsys):
@@ -119,7 +169,8 @@ def test_every_flag_is_in_the_help_with_its_default(capsys):
     for setting in SETTINGS:
         if setting.flag is not None:
             assert setting.flag in text
-    assert "(default: 50000)" in text and "--alpha, --no-alpha" in text
+    assert "(default: the preset's: quick 300, paper 50000)" in text and "--alpha, --no-alpha" in text
+    assert "--preset {quick,paper}" in text and "(default: quick)" in text
     assert "where and how it runs (config: execution)" in text
 
 

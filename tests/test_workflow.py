@@ -295,6 +295,19 @@ def test_a_number_that_is_no_number_loses_no_results(tiny_run, tmp_path, edit, k
     assert {path: path.read_bytes() for path in files} == before
 
 
+def test_a_preset_is_its_values(tiny_run, tmp_path):
+    """The paper preset over a config at the paper's values reruns nothing (it is never a param by
+    name); the quick preset changes the schedule and width, so every cell reruns."""
+    workdir, _ = tiny_run
+    paper = tiny_config(preset="paper")
+    paper["image"] = {"width": 128}  # the user's explicit values win over the preset
+    assert stylize_jobs(snakemake(workdir, write_config(tmp_path / "p.yaml", paper), "-n")) == set()
+    quick = tiny_config(preset="quick")
+    assert len(stylize_jobs(snakemake(workdir, write_config(tmp_path / "q.yaml", quick), "-n"))) == 8
+    bad = snakemake(workdir, write_config(tmp_path / "b.yaml", tiny_config(preset="fast")), "-n")
+    assert bad.returncode != 0 and "unknown preset 'fast'; use one of quick, paper" in bad.stdout + bad.stderr
+
+
 def test_changing_one_coefficient_reruns_only_the_changed_cells(tiny_run, tmp_path):
     workdir, _ = tiny_run
     config = tiny_config()

@@ -266,6 +266,26 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: the settings added after results existed, at their defaults: left out of checkpoint fingerprints
 LATER_DEFAULTS = {s.name: s.default for s in SETTINGS if s.later}
+#: what a preset sets: the optimiser's schedule and the working width
+PRESET_SETTINGS = ("iterations", "lr", "lr_schedule", "lr_final", "log_every", "width")
+#: named presets (``--preset``, the config's ``preset``): ``quick`` shows the method in minutes on a
+#: CPU (a hot Adam annealed along a cosine, 300 steps at 256 px: the demo's schedule), ``paper`` is
+#: the paper's run (Adam at lr 1.0 for 50,000 steps: the library's and the schema's defaults). A
+#: preset expands into explicit values before anything reads the settings, so it never enters a
+#: rule's params by name; what a user sets explicitly wins.
+PRESETS = {
+    "quick": {
+        "iterations": 300,
+        "lr": 8.0,
+        "lr_schedule": "cosine",
+        "lr_final": 0.1,
+        "log_every": 10,
+        "width": 256,
+    },
+    "paper": {name: BY_NAME[name].default for name in PRESET_SETTINGS},
+}
+#: the command's preset when none is given: a first run takes minutes, not hours
+COMMAND_PRESET = "quick"
 
 
 # --- Settings -----------------------------------------------------------------------------------
@@ -375,6 +395,26 @@ def fingerprint_fields(settings: Settings) -> dict:
 
 
 # --- the workflow's config ------------------------------------------------------------------------
+
+
+def expand_preset(config: dict, given: Mapping | None = None) -> dict:
+    """``config`` with its ``preset`` (if any) expanded into explicit values and the ``preset`` key
+    removed, in place. ``given`` is what the user set (the workflow: ``--configfile`` and
+    ``--config``): the preset replaces the other values of its settings (the demo's) and gives way
+    to the user's; without ``given`` every value in ``config`` is the user's."""
+    name = config.pop("preset", None)
+    if name is None:
+        return config
+    if name not in PRESETS:
+        raise SteelError(f"unknown preset {name!r}; use one of {', '.join(PRESETS)}")
+    given = config if given is None else given
+    for setting_name, value in PRESETS[name].items():
+        setting = BY_NAME[setting_name]
+        section = config if setting.section is None else config.setdefault(setting.section, {})
+        mine = given if setting.section is None else (given.get(setting.section) or {})
+        if setting.key not in mine:
+            section[setting.key] = value
+    return config
 
 
 def config_value(config: Mapping, setting: Setting) -> Any:

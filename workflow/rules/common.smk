@@ -10,6 +10,7 @@ from steel.io.svg import is_svg
 from steel.transfer.layers import split_cell_id
 from steel.plan.logos import check_logo
 from steel.plan.params import check_finite, stylize_params
+from steel.settings import expand_preset
 from steel.plan.sweeps import (
     BATCH_DIR,
     RUN_DIR,
@@ -38,6 +39,8 @@ if (
 ):
     config["msgnet"] = {}
 
+# a preset (quick, paper) becomes explicit values before anything reads them: never a param by name
+expand_preset(config, workflow.config_settings.overwrite_config)
 SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 validate(config, SCHEMA)
 # NaN passes the schema's minimum: refuse it (and infinities) before it becomes a param
