@@ -17,6 +17,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/weights.smk"
 include: "workflow/rules/contents.smk"
 include: "workflow/rules/stylize.smk"
 include: "workflow/rules/metrics.smk"
@@ -32,6 +33,7 @@ include: "workflow/rules/convergence.smk"
 # would spare the submitting host, but Snakemake 9 then hides sbatch's error message.)
 localrules:
     all,
+    fetch_weights,
     cell_metrics,
     draw_content,
     draw_style,

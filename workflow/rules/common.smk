@@ -21,6 +21,7 @@ from steel.plan.sweeps import (
     style_entry,
     sweeps_from_config,
 )
+from steel.transfer.hed import cached_path as hed_cached_path
 from steel.transfer.weights import resolve_spec as resolve_weights
 from steel.transfer.weights import weights_file as weights_path
 

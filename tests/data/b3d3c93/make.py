@@ -2,12 +2,14 @@
 tests can hold today's code to what results and checkpoints made then still mean:
 
     git worktree add /tmp/b3d3c93 b3d3c93
-    PYTHONPATH=/tmp/b3d3c93/src python tests/data/b3d3c93/make.py
+    mkdir -p /tmp/b3d3c93/tests/data/b3d3c93 && cp tests/data/b3d3c93/make.py "$_"
+    PYTHONPATH=/tmp/b3d3c93/src python /tmp/b3d3c93/tests/data/b3d3c93/make.py
+    cp /tmp/b3d3c93/tests/data/b3d3c93/*.json /tmp/b3d3c93/tests/data/b3d3c93/*.pt tests/data/b3d3c93/
 
 - ``checkpoint-{name}.pt``: a run interrupted after step 4 of 6 (random weights, the test logos,
   its settings in ``checkpoints.json``), which today's code must resume;
-- ``params.json``: the stylize rule's canonical params of the demo config with a few overrides
-  (stored beside them), which must not change.
+- ``params.json``: the stylize rule's canonical params of b3d3c93's demo config with a few
+  overrides (each whole config, defaults filled, stored beside them), which must not change.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def params() -> None:
         for key, value in overrides.items():
             config[key] = config.get(key, {}) | value if isinstance(value, dict) else value
         validate(config, str(schema_path))
-        found[name] = {"overrides": overrides, "params": stylize_params(config, schema)}
+        found[name] = {"config": config, "params": stylize_params(config, schema)}
     (HERE / "params.json").write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
 
 
