@@ -310,8 +310,10 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
     run = steel.run.run
     monkeypatch.setattr(steel.run, "run", functools.partial(run, on_log=interrupt))
     code, _, stderr = steel_main(resumable, capsys)
-    assert code == 130 and "interrupted" in stderr
-    assert files_under(out) == ["checkpoint.pt"]  # nothing that looks finished
+    assert code == 130 and "interrupted at step 3 of 4" in stderr
+    # nothing that looks finished: the newest image under its own name, a record that says so
+    assert files_under(out) == ["checkpoint.pt", "interrupted.png", "losses.interrupted.tsv", "run.json"]
+    assert json.loads((out / "run.json").read_text())["interrupted"] == {"step": 3, "of": 4}
 
     monkeypatch.setattr(steel.run, "run", run)
     code, _, stderr = steel_main(resumable, capsys)
@@ -696,3 +698,53 @@ def test_bad_schedules_are_one_line_errors(logos, tmp_path, capsys, flags, words
     code, _, stderr = steel_main(base_args(logos, tmp_path / "out", *CHEAP, *flags), capsys)
     assert code == 2 and words in stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_keeps_the_newest_image_under_a_name_no_finished_run_has(logos, tmp_path):
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "steel", *base_args(logos, out, *CHEAP, "--iterations", "100000")]
+    process = subprocess.Popen([*command, "--checkpoint-every", "1"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.pt").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the optimisation has begun once the first checkpoint is written
+    os.kill(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert (
+        "steel: interrupted at step" in stderr and "interrupted.png" in stderr and "Traceback" not in stderr
+    )
+    assert not (out / "stylized.png").exists()
+    record = json.loads((out / "run.json").read_text())
+    step = record["interrupted"]["step"]
+    assert 1 <= step < 100_000 and record["interrupted"]["of"] == 100_000
+    with Image.open(out / "interrupted.png") as image:
+        assert image.size == (48, 32)
+    assert (out / "checkpoint.pt").is_file()  # a rerun resumes from it
+
+
+def test_an_interrupted_run_in_the_library_raises_with_its_images(random_weights, make_logo_tensor, tmp_path):
+    from steel.errors import Interrupted
+    from steel.settings import Settings
+    from steel.transfer.optimise import stylize
+
+    def stop(step, rows):
+        if step == 3:
+            raise KeyboardInterrupt
+
+    settings = Settings(iterations=50, log_every=1, content_layer="conv1_2")
+    content = make_logo_tensor(48, 32, seed=2)
+    with pytest.raises(Interrupted) as stopped:
+        stylize(
+            random_weights,
+            make_logo_tensor(48, 32, seed=1),
+            content,
+            [{"conv1_1": 20.0}],
+            settings=settings,
+            on_log=stop,
+        )
+    assert (stopped.value.step, stopped.value.total) == (3, 50)
+    assert stopped.value.images.shape == content.shape and len(stopped.value.logs[0]) == 4

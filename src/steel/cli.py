@@ -9,8 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from steel.errors import SteelError
-from steel.plan.run_folder import STYLIZED
+from steel.errors import Interrupted, SteelError
+from steel.plan.run_folder import INTERRUPTED, STYLIZED
 from steel.settings import COMMAND_PRESET, PRESETS, SETTINGS, Setting, Settings
 from steel.transfer.layers import cell_id, parse_layer_spec
 
@@ -291,6 +291,14 @@ def main(argv: list[str] | None = None) -> int:
     except SteelError as error:
         print(f"steel: error: {error}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        where = args.out / INTERRUPTED if len(args.layers or [None]) == 1 else args.out / "*" / INTERRUPTED
+        print(
+            f"steel: interrupted at step {stop.step} of {stop.total}; the newest image is {where} "
+            "(run.json says so); no finished files were written",
+            file=sys.stderr,
+        )
+        return 130
     except KeyboardInterrupt:
         print("steel: interrupted; no finished files were written", file=sys.stderr)
         return 130

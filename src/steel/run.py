@@ -21,10 +21,10 @@ from pathlib import Path
 import torch
 
 from steel import DISTRIBUTION
-from steel.errors import SteelError
+from steel.errors import Interrupted, SteelError
 from steel.io.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
 from steel.io.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
-from steel.plan.run_folder import ALPHA, CHECKPOINT, LOSSES, RECORD, STYLIZED
+from steel.plan.run_folder import ALPHA, CHECKPOINT, INTERRUPTED, INTERRUPTED_LOSSES, LOSSES, RECORD, STYLIZED
 from steel.settings import DEFAULT_SETTINGS, Settings
 from steel.transfer.devices import resolve_device
 from steel.transfer.layers import cell_id, check_coefficients
@@ -136,6 +136,9 @@ def run(
             on_log=on_log,
             fast=fast,
         )
+    except Interrupted as stop:
+        _keep_interrupted(stop, out_dirs, ids, inverted["content"])
+        raise
     except torch.OutOfMemoryError:
         height, width_px = content_image.shape[2:]
         raise SteelError(
@@ -188,4 +191,22 @@ def run(
             records.append(record)
     if checkpoint:
         checkpoint.unlink(missing_ok=True)
+    for out in out_dirs:  # what an earlier Ctrl-C kept is stale now
+        for name in (INTERRUPTED, INTERRUPTED_LOSSES):
+            (out / name).unlink(missing_ok=True)
     return records
+
+
+def _keep_interrupted(
+    stop: Interrupted, out_dirs: Sequence[Path], ids: Sequence[str], inverted: bool
+) -> None:
+    """Ctrl-C: each cell's newest image as ``interrupted.png`` (a name no finished run has:
+    ``stylized.png`` is never written) and a ``run.json`` that says where it stopped."""
+    images = 255.0 - stop.images if inverted else stop.images
+    with StagedFiles() as staged:
+        for i, out in enumerate(out_dirs):
+            record = {"cell": ids[i], "interrupted": {"step": stop.step, "of": stop.total}}
+            staged.stage(out / RECORD, write_json(record))
+            if stop.logs[i]:
+                staged.stage(out / INTERRUPTED_LOSSES, write_tsv(stop.logs[i]))
+            staged.stage(out / INTERRUPTED, write_png(images[i]))

@@ -16,6 +16,11 @@ RECORD = "run.json"
 METRICS = "metrics.json"
 #: a resumable state of an unfinished run
 CHECKPOINT = "checkpoint.pt"
+#: the newest image of a run stopped with Ctrl-C (its run.json says at which step): never a
+#: finished run's name
+INTERRUPTED = "interrupted.png"
+#: the losses logged until then
+INTERRUPTED_LOSSES = "losses.interrupted.tsv"
 
 
 def stylize_files(alpha: bool) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from steel.errors import SteelError
+from steel.errors import Interrupted, SteelError
 from steel.io.images import fit_on_white, to_pil, to_tensor
 from steel.io.outputs import StagedFiles
 from steel.result_version import RESULT_VERSION
@@ -489,6 +489,18 @@ class _Loop:
             desc="stylize",
             dynamic_ncols=True,
         )
+        self.step = resumed
+        try:
+            return self._stages(state, resumed, bar, on_log)
+        except KeyboardInterrupt:
+            bar.close()
+            with torch.no_grad():
+                images = self.image().detach().clamp(0, 255).contiguous().cpu()
+            raise Interrupted(self.step, total, images, self.logs) from None
+
+    def _stages(self, state, resumed: int, bar, on_log) -> Result:
+        s = self.settings
+        total = s.total_iterations
         seconds, graphed, previous = 0.0, None, None
         first = self.stages.index(self.stage_at(resumed)) if state else 0
         for stage in self.stages[first:]:
