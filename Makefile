@@ -16,10 +16,10 @@ $(BIN)/python:
 
 # reinstall when the package's requirements change
 install: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	@# a venv made before the distribution was renamed (network-of-steel) holds it as `steel`
 	$(BIN)/python -m pip uninstall --quiet --yes steel 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet -e '.[workflow,metrics,dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[workflow,metrics,dev]'
 	touch $@
 
 demo: install

@@ -5,9 +5,17 @@
 # deep-layer coefficient by column). Then lay the cells out as the paper's tables, plot their
 # losses like its Figure 3, measure readability, artefacts and style strength of every cell, and
 # recommend the best trade-off per pair.
+import os
+import sys
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+# Planning imports steel.plan and friends from this source tree, so a stock Snakemake (one without
+# the package installed, e.g. from conda with --sdm conda) plans the workflow; jobs run in
+# envs/steel.yaml, which installs the package.
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 
 configfile: "config.yaml"

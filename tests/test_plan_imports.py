@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 #: what a planning import must not pull in
 HEAVY = ("torch", "torchvision", "numpy", "PIL", "matplotlib", "fontTools", "resvg_py", "onnxruntime")
@@ -46,3 +48,37 @@ def test_the_job_layer_is_imported_by_nothing_outside_it():
         text = path.read_text()
         assert not re.search(r"^\s*(from|import) steel\.jobs", text, re.M), path
         assert not re.search(r"^def \w+_job\(", text, re.M), path
+
+
+@pytest.mark.workflow
+def test_a_stock_snakemake_plans_without_steel_installed(tmp_path):
+    """Snakemake's own packages without the steel distribution (no site hooks: the editable install
+    is one): the Snakefile finds the planning modules in its source tree."""
+    import sysconfig
+
+    import yaml
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from workflow_helpers import tiny_config
+
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump(tiny_config()))
+    script = (
+        "import sys, importlib.util\n"
+        f"sys.path[:0] = [{sysconfig.get_paths()['purelib']!r}]\n"
+        "assert importlib.util.find_spec('steel') is None, 'steel is installed here'\n"
+        "from snakemake.cli import main\n"
+        f"sys.argv = ['snakemake', '-n', '--cores', '1', '--directory', {str(tmp_path)!r}, "
+        f"'--configfile', {str(config)!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "rule stylize" in result.stdout + result.stderr
