@@ -54,6 +54,7 @@ localrules:
     figure,
     findings,
     findings_summary,
+    runs_summary,
     stylize_msgnet,
     methods_sheet,
     convergence_pair,
@@ -74,5 +75,6 @@ rule all:
         pair_targets(rules.best.output.image, sweeps=False),
         pair_targets(rules.findings.output.report, sweeps=False),
         rules.findings_summary.output.report,
+        rules.runs_summary.output[0],
         msgnet_targets(),  # none unless msgnet.enabled
         convergence_targets(),  # none unless convergence.enabled

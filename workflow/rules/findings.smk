@@ -55,3 +55,27 @@ rule findings_summary:
         "../../envs/steel.yaml"
     script:
         "../scripts/findings.py"
+
+
+# What the runs recorded, for the report: the config at report time may not be what made them.
+rule runs_summary:
+    input:
+        records=run_targets((run_folder.RECORD,)),
+    output:
+        report(
+            "results/runs.html",
+            caption="../report/runs.rst",
+            category="Runs",
+            labels={"file": "what the runs used"},
+        ),
+    log:
+        "results/runs.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        config={
+            key: config[key]
+            for key in ("weights", "optimizer", "image", "loss", "seed")
+        },
+    script:
+        "../scripts/runs_summary.py"

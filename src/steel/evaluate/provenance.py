@@ -1,0 +1,78 @@
+"""What the runs of a results folder recorded (their ``run.json``), set against the config: the
+report states this instead of the config at report time, which may not be what made the results."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+#: what a run recorded that a reader must know to judge its look: (label, how to read it)
+FIELDS = (
+    ("weights", lambda r: r["weights"]["spec"]),
+    ("optimizer", lambda r: r["settings"]["optimizer"]),
+    ("lr", lambda r: r["settings"]["lr"]),
+    ("schedule", lambda r: r["settings"].get("lr_schedule", "constant")),
+    ("lr_final", lambda r: r["settings"].get("lr_final", 0.0)),
+    ("iterations", lambda r: r["settings"]["iterations"]),
+    ("width", lambda r: r["content"]["width"]),
+    ("device", lambda r: r["device"]),
+)
+
+
+def run_settings(record: Mapping) -> dict:
+    """The :data:`FIELDS` of one ``run.json``."""
+    return {name: read(record) for name, read in FIELDS}
+
+
+def expected_settings(config: Mapping) -> dict:
+    """The same fields as a config asks for them (a device is where, not what: not compared)."""
+    optimizer, image = config.get("optimizer", {}), config.get("image", {})
+    return {
+        "weights": config.get("weights"),
+        "optimizer": optimizer.get("name"),
+        "lr": optimizer.get("lr"),
+        "schedule": optimizer.get("lr_schedule"),
+        "lr_final": optimizer.get("lr_final"),
+        "iterations": optimizer.get("iterations"),
+        "width": image.get("width"),
+    }
+
+
+def summarise(records: Sequence[Mapping], config: Mapping) -> dict:
+    """The distinct settings the runs used (with how many runs each), and in words where the runs
+    disagree with each other or with ``config``."""
+    counts = Counter(tuple(run_settings(record).items()) for record in records)
+    groups = [dict(key) | {"runs": n} for key, n in counts.most_common()]
+    notes = []
+    if len(groups) > 1:
+        varying = [name for name, _ in FIELDS if len({g[name] for g in groups}) > 1]
+        notes.append(f"The runs disagree with each other in {', '.join(varying)}: compare like with like.")
+    expected = expected_settings(config)
+    for group in groups:
+        differs = [
+            f"{name} {group[name]} (config: {expected[name]})"
+            for name in expected
+            if expected[name] is not None and group[name] != expected[name]
+        ]
+        if differs:
+            notes.append(f"{group['runs']} run(s) differ from the config: {'; '.join(differs)}.")
+    return {"groups": groups, "notes": notes, "runs": len(records)}
+
+
+def summary_html(summary: Mapping) -> str:
+    """The summary as a small HTML page for the report."""
+    columns = [name for name, _ in FIELDS] + ["runs"]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(group[c]))}</td>" for c in columns) + "</tr>"
+        for group in summary["groups"]
+    )
+    notes = "".join(f"<p><b>{html.escape(note)}</b></p>" for note in summary["notes"]) or (
+        "<p>Every run used the same settings, and the config asks for them.</p>"
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>What the runs used</title></head><body>"
+        f"<h2>What the {summary['runs']} runs used (from their run.json)</h2>{notes}"
+        f"<table border='1' cellpadding='4'><tr>{head}</tr>{rows}</table></body></html>\n"
+    )
