@@ -237,3 +237,12 @@ def test_metrics_table_without_comparisons_names_every_row_network_of_steel(tmp_
     table = tmp_path / "sweep.tsv"
     metrics_table_job(metrics, reference, "sweep", 0.25, table, tmp_path / "p.png")
     assert {row["method"] for row in read_table(table)} == {"Network of Steel"}
+
+
+def test_another_methods_label_carries_its_training_budget():
+    from steel.evaluate.selection import METHOD, method_label
+
+    record = {"training": {"steps": 150, "width": 128}, "weights": "hed"}
+    assert method_label("msgnet", record) == "MSG-Net (150 steps at 128 px, hed weights)"
+    assert method_label("msgnet", None) == "MSG-Net"
+    assert method_label("conv1_2-20", record) == METHOD

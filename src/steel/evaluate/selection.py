@@ -158,3 +158,18 @@ METHOD = "Network of Steel"
 def candidates(rows: Sequence[Mapping]) -> list[Mapping]:
     """The Network of Steel cells among metrics rows (a comparison method's row left out)."""
     return [row for row in rows if row.get("cell") not in COMPARISON_CELLS]
+
+
+def method_label(cell: str | None, record: Mapping | None = None) -> str:
+    """The method of a cell, for tables, plots and sheets: a comparison method's name with its
+    training budget (steps, width, weights) where its ``run.json`` records one, so that a tiny
+    model is never read as the baseline; :data:`METHOD` for every other cell."""
+    name = COMPARISON_CELLS.get(cell, METHOD)
+    training = (record or {}).get("training") or {}
+    if cell not in COMPARISON_CELLS or not training:
+        return name
+    weights = (record or {}).get("weights")
+    budget = f"{training.get('steps')} steps at {training.get('width')} px" + (
+        f", {weights} weights" if weights else ""
+    )
+    return f"{name} ({budget})"

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from steel.errors import SteelError
-from steel.evaluate.selection import COMPARISON_CELLS, METHOD, candidates
+from steel.evaluate.selection import COMPARISON_CELLS, candidates, method_label
 from steel.io.outputs import read_json, read_table, save_json
 from steel.plan import run_folder
 
@@ -40,10 +40,16 @@ def reference_metrics_job(
     return metrics
 
 
-def _with_method(row: Mapping) -> dict:
-    """A metrics row with its method named after its cell id (the table's second column)."""
-    method = COMPARISON_CELLS.get(row.get("cell"), METHOD)
+def _with_method(row: Mapping, record: Mapping | None = None) -> dict:
+    """A metrics row with its method (the table's second column): :func:`method_label` of its cell
+    and, for another method's cell, its ``run.json``."""
+    method = method_label(row.get("cell"), record)
     return {"cell": row.get("cell"), "method": method, **{k: v for k, v in row.items() if k != "cell"}}
+
+
+def _record_beside(metrics: str | Path) -> dict | None:
+    path = Path(metrics).with_name(run_folder.RECORD)
+    return read_json(path) if path.is_file() else None
 
 
 def metrics_table_job(
@@ -70,6 +76,7 @@ def metrics_table_job(
 
     rows = [read_json(path) for path in metrics]
     others = [read_json(path) for path in comparisons]
+    other_records = [_record_beside(path) for path in comparisons]
     unknown = [row.get("cell") for row in others if row.get("cell") not in COMPARISON_CELLS]
     if unknown:
         raise SteelError(
@@ -86,9 +93,12 @@ def metrics_table_job(
         max_artefacts=limits["artefact_limit"],
         best=best,
         rule=limits["rule"],
-        others=[(COMPARISON_CELLS[row["cell"]], row) for row in others],
+        others=[
+            (method_label(row["cell"], rec), row) for row, rec in zip(others, other_records, strict=True)
+        ],
     )
-    table_rows = [_with_method(row) for row in [*rows, *others]]
+    table_rows = [_with_method(row) for row in rows]
+    table_rows += [_with_method(row, rec) for row, rec in zip(others, other_records, strict=True)]
     with StagedFiles() as staged:
         staged.stage(Path(table), write_table(table_rows))
     save_figure(figure, plot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from steel.evaluate.selection import method_label
 from steel.io.outputs import read_json, save_png
 from steel.plan import run_folder
 from steel.plan.sweeps import loss_difference
@@ -106,7 +107,15 @@ def methods_sheet_job(
     if gatys:
         methods.append(("Gatys (table 1)", gatys, None, None))
     methods.append(("Network of Steel", recommended, None, None))
-    methods.append(("MSG-Net", msgnet, None, None))
+    msgnet_record = run_root / msgnet / run_folder.RECORD
+    methods.append(
+        (
+            method_label(msgnet, read_json(msgnet_record) if msgnet_record.is_file() else None),
+            msgnet,
+            None,
+            None,
+        )
+    )
     panels, rows = [], []
     for label, cell, image, metrics in methods:
         if cell is not None:
