@@ -29,6 +29,7 @@ include: "workflow/rules/weights.smk"
 include: "workflow/rules/contents.smk"
 include: "workflow/rules/stylize.smk"
 include: "workflow/rules/metrics.smk"
+include: "workflow/rules/vector.smk"
 include: "workflow/rules/sheets.smk"
 include: "workflow/rules/plots.smk"
 include: "workflow/rules/findings.smk"
@@ -55,6 +56,8 @@ localrules:
     findings,
     findings_summary,
     runs_summary,
+    trace_vector,
+    best_svg,
     stylize_msgnet,
     methods_sheet,
     convergence_pair,
@@ -65,7 +68,7 @@ rule all:
     default_target: True
     input:
         # every file of every cell (a deleted metrics.json is made again)
-        run_targets(run_folder.cell_files(config["image"]["alpha"])),
+        run_targets(run_folder.cell_files(config["image"]["alpha"], VECTOR_ENABLED)),
         pair_targets(rules.sheet.output[0]),
         [rules.overview.output[0].format(sweep=sweep) for sweep in SWEEPS],
         pair_targets(rules.loss_plot.output[0]),
@@ -73,6 +76,7 @@ rule all:
         pair_targets(rules.metrics_table.output.table),
         pair_targets(rules.best.output.choice, sweeps=False),
         pair_targets(rules.best.output.image, sweeps=False),
+        pair_targets(rules.best_svg.output[0], sweeps=False) if VECTOR_ENABLED else [],
         pair_targets(rules.findings.output.report, sweeps=False),
         rules.findings_summary.output.report,
         rules.runs_summary.output[0],

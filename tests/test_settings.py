@@ -24,6 +24,7 @@ from steel.settings import (
     PRESETS,
     RESULT_SECTIONS,
     SETTINGS,
+    VECTOR,
     Settings,
     expand_preset,
     run_options_from_config,
@@ -71,6 +72,11 @@ DEFAULTS = {
     "fast": (None, None, None),
     "progress": (None, None, None),
     "cells_per_job": (1, None, 1),
+    "svg": (False, False, False),
+    "filter_speckle": (4, 4, 4),
+    "corner_threshold": (45, 45, 45),
+    "color_precision": (6, 6, 6),
+    "path_precision": (2, 2, 2),
 }
 
 
@@ -86,7 +92,7 @@ def _schema_section(section: str | None) -> dict:
     return SCHEMA["properties"] if section is None else SCHEMA["properties"][section]["properties"]
 
 
-@pytest.mark.parametrize("section", [*RESULT_SECTIONS, EXECUTION])
+@pytest.mark.parametrize("section", [*RESULT_SECTIONS, EXECUTION, VECTOR])
 def test_the_table_and_the_schema_name_the_same_keys_with_the_same_defaults(section):
     rows = {s.key: s for s in SETTINGS if s.section == section}
     keys = _schema_section(section)
@@ -209,6 +215,11 @@ FLAGS = {
     "gif": (["--gif", "--snapshot-every", "1"], True),
     "fast": (["--eager"], False),
     "progress": (["--quiet"], False),
+    "svg": (["--svg"], True),
+    "filter_speckle": (["--svg", "--svg-speckle", "2"], 2),
+    "corner_threshold": (["--svg", "--svg-corner-threshold", "90"], 90),
+    "color_precision": (["--svg", "--svg-color-precision", "4"], 4),
+    "path_precision": (["--svg", "--svg-path-precision", "3"], 3),
 }
 
 
@@ -251,6 +262,9 @@ def test_every_flag_reaches_settings_and_run_json(name, logos, tmp_path, capsys,
     if setting.target == "settings":
         assert getattr(kwargs["settings"], name) == value
         assert json.dumps(record["settings"][name]) == json.dumps(value)
+    elif setting.target == VECTOR:  # the trace beside the result says what it used
+        trace = json.loads((tmp_path / "out" / "vector.json").read_text())
+        assert (tmp_path / "out" / "stylized.svg").is_file() and trace.get(name, True) == value
     else:
         assert kwargs[name] == value
     seen = {  # where run.json (or the folder) shows a run option
@@ -298,7 +312,7 @@ KEYS = {
 
 
 def test_every_config_key_of_a_stylize_job_has_a_case():
-    assert set(KEYS) == {s.name for s in SETTINGS if s.in_config and s.target != "workflow"}
+    assert set(KEYS) == {s.name for s in SETTINGS if s.in_config and s.target in ("settings", "run")}
 
 
 def _config(**values) -> dict:

@@ -308,6 +308,28 @@ def test_a_preset_is_its_values(tiny_run, tmp_path):
     assert bad.returncode != 0 and "unknown preset 'fast'; use one of quick, paper" in bad.stdout + bad.stderr
 
 
+def test_vector_logos_of_finished_cells_rerun_no_stylize_job(tiny_run, tmp_path):
+    """Turning vector.enabled on traces every cell and joins the tables; no cell is optimised again."""
+    workdir, _ = tiny_run
+    configfile = write_config(tmp_path / "v.yaml", tiny_config(vector={"enabled": True}))
+    planned = planned_jobs(snakemake(workdir, configfile, "-n"))
+    rules = [job["rule"] for job in planned]
+    assert not [rule for rule in rules if rule.startswith("stylize")]
+    assert rules.count("trace_vector") == 8 and rules.count("best_svg") == 2
+    result = snakemake(workdir, configfile)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for style in ("ironwrath", "vorthane"):
+        header = (
+            (workdir / f"results/metrics/tiny/{style}__quorix.tsv").read_text().splitlines()[0].split("\t")
+        )
+        assert {"vector_mode", "vector_iou", "vector_paths", "vector_bytes", "vector_cer"} <= set(header)
+        assert (workdir / f"results/best/{style}__quorix.svg").read_text().startswith("<?xml")
+    trace = json.loads((workdir / RUN_DIR_OF_ONE / run_folder.VECTOR_RECORD).read_text())
+    assert trace["mode"] in ("binary", "color") and trace["vector_paths"] > 0
+    # and back off: nothing to do (the traces stay, as any file the config no longer asks for)
+    assert stylize_jobs(snakemake(workdir, write_config(tmp_path / "o.yaml", tiny_config()), "-n")) == set()
+
+
 def test_changing_one_coefficient_reruns_only_the_changed_cells(tiny_run, tmp_path):
     workdir, _ = tiny_run
     config = tiny_config()

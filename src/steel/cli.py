@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from steel.errors import Interrupted, SteelError
-from steel.plan.run_folder import INTERRUPTED, STYLIZED
-from steel.settings import COMMAND_PRESET, PRESETS, SETTINGS, Setting, Settings
+from steel.plan.run_folder import INTERRUPTED, STYLIZED, SVG
+from steel.settings import COMMAND_PRESET, PRESETS, SETTINGS, Setting, Settings, vector_options
 from steel.transfer.layers import cell_id, parse_layer_spec
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
@@ -42,6 +42,7 @@ GROUPS = {
     "image": "image (config: image)",
     None: "weights and seed",
     "execution": "where and how it runs (config: execution)",
+    "vector": "vector logo (config: vector)",
     "outputs": "outputs",
 }
 
@@ -279,6 +280,16 @@ def stylize_command(args: argparse.Namespace) -> None:
             ) from None
     for out, record in zip(out_dirs, records, strict=True):
         print(f"{out / STYLIZED}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")
+    options = vector_options(vars(args))
+    if options["svg"]:
+        from steel.render.vector import TraceSettings, trace_run_folder
+
+        for out in out_dirs:
+            trace = trace_run_folder(out, TraceSettings.from_options(options), args.content_text)
+            print(
+                f"{out / SVG}  ({trace['mode']} trace, {trace['vector_paths']} paths, "
+                f"ink IoU {trace['vector_iou']})"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,6 +44,8 @@ INVERTS = ("auto", "true", "false")
 #: ``weights``, the stylize rule's params; ``execution`` says only where and how a job runs
 RESULT_SECTIONS = ("image", "optimizer", "loss")
 EXECUTION = "execution"
+#: the config section of the vector trace: outside the result sections, so it reruns no cell
+VECTOR = "vector"
 
 _SAME = object()
 
@@ -146,8 +148,9 @@ class Setting:
 
     @property
     def result(self) -> bool:
-        """Shapes a result: a stylize param (a change reruns the cell), not ``execution``."""
-        return self.in_config and self.section != EXECUTION
+        """Shapes a result: a stylize param (a change reruns the cell), not ``execution`` or the
+        vector trace."""
+        return self.in_config and self.section not in (EXECUTION, VECTOR)
 
     def value(self, raw: Any) -> Any:
         return raw if self.to_value is None else self.to_value(raw)
@@ -257,6 +260,23 @@ SETTINGS: tuple[Setting, ...] = (
          flag="--eager", switch=(None, False), target="run"),
     _row("progress", bool | None, None, "no progress bar",
          flag="--quiet", switch=(None, False), target="run"),
+    # --- the vector trace of a result (steel.render.vector): never a stylize param ---
+    _row("svg", bool, False,
+         "also trace the result as stylized.svg (vector; ground transparent) and measure the trace "
+         "against the raster in vector.json",
+         "vector.enabled", to_value=bool, flag="--svg", switch=(False, True), target="vector"),
+    _row("filter_speckle", int, 4, "trace: drop patches smaller than this many px (specks)",
+         "vector.filter_speckle", to_value=int, flag="--svg-speckle", parse=positive_int, metavar="PX",
+         target="vector"),
+    _row("corner_threshold", int, 45, "trace: turns sharper than this many degrees stay corners",
+         "vector.corner_threshold", to_value=int, flag="--svg-corner-threshold", parse=positive_int,
+         metavar="DEGREES", target="vector"),
+    _row("color_precision", int, 6, "trace: bits per colour channel in colour mode",
+         "vector.color_precision", to_value=int, flag="--svg-color-precision", parse=positive_int,
+         metavar="BITS", target="vector"),
+    _row("path_precision", int, 2, "trace: decimals of the SVG's coordinates",
+         "vector.path_precision", to_value=int, flag="--svg-path-precision", parse=positive_int,
+         metavar="DECIMALS", target="vector"),
     # --- the workflow's alone ---
     _row("cells_per_job", int, 1,
          "cells of one pair optimised together as one batch by one stylize job",
@@ -435,6 +455,16 @@ def settings_from_config(config: Mapping) -> Settings:
     return Settings(
         **{s.name: config_value(config, s) for s in SETTINGS if s.target == "settings" and s.in_config}
     )
+
+
+def vector_options(values: Mapping) -> dict:
+    """The vector trace's settings by their library names, from a config (its ``vector`` section)
+    or from anything with the table's names (the command's parsed flags)."""
+    section = values.get(VECTOR) if isinstance(values.get(VECTOR), Mapping) else None
+    rows = [s for s in SETTINGS if s.target == VECTOR]
+    if section is not None:
+        return {s.name: s.value(section.get(s.key, s.default)) for s in rows}
+    return {s.name: values.get(s.name, s.default) for s in rows}
 
 
 def run_options_from_config(config: Mapping) -> dict:

@@ -9,7 +9,7 @@ from steel.errors import SteelError
 from steel.io.svg import is_svg
 from steel.transfer.layers import split_cell_id
 from steel.plan.logos import check_logo
-from steel.plan.params import check_finite, stylize_params
+from steel.plan.params import canonical, check_finite, stylize_params
 from steel.settings import expand_preset
 from steel.plan.sweeps import (
     BATCH_DIR,
@@ -52,6 +52,12 @@ with open(SCHEMA) as schema:
     SCHEMA_DOC = yaml.safe_load(schema)
 # typed, defaults filled, sorted: only a real change of value reruns a cell
 STYLIZE_PARAMS = stylize_params(config, SCHEMA_DOC)
+# the vector trace of every cell: its own params, never the stylize rule's
+VECTOR_ENABLED = config["vector"]["enabled"]
+TRACE_PARAMS = canonical(
+    {k: v for k, v in config["vector"].items() if k != "enabled"},
+    SCHEMA_DOC["properties"]["vector"],
+)
 
 # a sweep's own loss settings are checked against the loss section's schema
 SWEEPS = sweeps_from_config(config, SCHEMA_DOC["properties"]["loss"])

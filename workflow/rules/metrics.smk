@@ -42,6 +42,8 @@ rule metrics_table:
         reference=rules.reference_metrics.output[0],
         # MSG-Net's cell of the pair (when msgnet.enabled): a row and a point, never chosen
         comparisons=lambda wildcards: comparison_files(wildcards, run_folder.METRICS),
+        # each cell's trace measures as vector_* columns (vector.enabled)
+        vectors=branch(VECTOR_ENABLED, then=sweep_files(run_folder.VECTOR_RECORD)),
     output:
         table=report(
             f"results/metrics/{{sweep}}/{PAIR}.tsv",

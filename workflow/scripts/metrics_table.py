@@ -11,4 +11,5 @@ with job_log(snakemake.log[0]):
         snakemake.output.plot,
         max_artefacts=snakemake.params.max_artefacts,
         comparisons=list(snakemake.input.comparisons),
+        vectors=list(snakemake.input.vectors),
     )

@@ -1,7 +1,7 @@
-"""How faithful a traced vector logo is to its raster: the SVG rendered back on white at the
-raster's size, its ink against the raster's (ink as the metrics see it: visibly darker than white
-on a light ground, :func:`steel.evaluate.metrics.on_light`), its size, and whether OCR still reads
-the word."""
+"""How faithful a traced vector logo is to its raster: the SVG rendered back at the raster's size on
+the raster's own ground colour, its ink against the raster's (ink as the metrics see it: visibly
+darker than white once on a light ground, :func:`steel.evaluate.metrics.on_light`), how much of the
+picture its paths cover, its size, and whether OCR still reads the word."""
 
 from __future__ import annotations
 
@@ -13,13 +13,22 @@ from PIL import Image
 from steel.evaluate.ocr import ink_mask
 
 
-def rendered(svg: str, size: tuple[int, int]) -> Image.Image:
-    """``svg`` drawn by resvg at ``size`` (width, height) on white, RGB."""
+def rendered(svg: str, size: tuple[int, int], background: str | None = "#ffffff") -> Image.Image:
+    """``svg`` drawn by resvg at ``size`` (width, height) on ``background`` (None: transparent,
+    RGBA); RGB otherwise."""
     import resvg_py
 
-    png = resvg_py.svg_to_bytes(svg_string=svg, width=size[0], height=size[1], background="#ffffff")
+    png = resvg_py.svg_to_bytes(svg_string=svg, width=size[0], height=size[1], background=background)
     with Image.open(io.BytesIO(bytes(png))) as opened:
-        return opened.convert("RGB")
+        return opened.convert("RGB" if background else "RGBA")
+
+
+def ground_hex(image: Image.Image) -> str:
+    """The raster's ground (its border's colour) as ``#rrggbb``."""
+    from steel.io.images import background_colour
+
+    r, g, b = (int(np.round(c)) for c in background_colour(np.asarray(image.convert("RGB"))))
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def ink_iou(a: Image.Image, b: Image.Image) -> float | None:
@@ -34,20 +43,21 @@ def ink_iou(a: Image.Image, b: Image.Image) -> float | None:
 
 
 def vector_metrics(svg: str, raster: Image.Image, content: Image.Image | None, text: str | None) -> dict:
-    """``vector_iou``, ``vector_paths``, ``vector_bytes`` and ``vector_cer`` (OCR of the rendered-back
-    SVG against ``text`` on ``content``'s word box; None without a text), and ``vector_ink``: the
-    rendered-back ink's share of the image (0: the trace is empty; 1: all ink)."""
-    from steel.evaluate.metrics import on_light, readability
+    """``vector_iou`` (the rendered-back ink against the raster's; None when neither has ink),
+    ``vector_coverage`` (the share of the picture the paths cover: 0 = an empty trace, 1 = all of it),
+    ``vector_paths``, ``vector_bytes`` and ``vector_cer`` (OCR of the SVG rendered back on white
+    against ``text`` on ``content``'s word box; None without a text)."""
+    from steel.evaluate.metrics import readability
 
-    back = rendered(svg, raster.size)
-    ink = ink_mask(on_light(back))
+    back = rendered(svg, raster.size, ground_hex(raster))
+    coverage = np.asarray(rendered(svg, raster.size, None))[:, :, 3] >= 128
     cer = None
     if text and content is not None:
-        cer = readability(back, content, text)["cer"]
+        cer = readability(rendered(svg, raster.size), content, text)["cer"]
     return {
         "vector_iou": ink_iou(back, raster),
+        "vector_coverage": round(float(coverage.mean()), 4),
         "vector_paths": svg.count("<path"),
         "vector_bytes": len(svg.encode("utf-8")),
         "vector_cer": None if cer is None else round(cer, 4),
-        "vector_ink": round(float(ink.mean()), 4),
     }

@@ -47,6 +47,13 @@ def _with_method(row: Mapping, record: Mapping | None = None) -> dict:
     return {"cell": row.get("cell"), "method": method, **{k: v for k, v in row.items() if k != "cell"}}
 
 
+def _vector_columns(trace: Mapping | None) -> dict:
+    """A cell's trace measures as table columns (none when the cell was not traced)."""
+    if trace is None:
+        return {}
+    return {"vector_mode": trace.get("mode")} | {k: v for k, v in trace.items() if k.startswith("vector_")}
+
+
 def _record_beside(metrics: str | Path) -> dict | None:
     path = Path(metrics).with_name(run_folder.RECORD)
     return read_json(path) if path.is_file() else None
@@ -61,6 +68,7 @@ def metrics_table_job(
     plot: str | Path,
     max_artefacts: float | None = None,
     comparisons: Sequence[str] = (),
+    vectors: Sequence[str] = (),
 ) -> str:
     """A sweep's metrics as one TSV row per cell, and its trade-off plot with the sweep's own choice
     (:func:`steel.evaluate.selection.choose_best` within the limits of
@@ -68,7 +76,9 @@ def metrics_table_job(
 
     ``comparisons``: the ``metrics.json`` of other methods' cells (:data:`COMPARISON_CELLS`, e.g.
     MSG-Net) for the pair, added as rows after the sweep's cells and as marked points on the plot,
-    never chosen. Every row names its ``method``. Returns the chosen cell id.
+    never chosen. Every row names its ``method``. ``vectors``: the cells' ``vector.json`` (when the
+    workflow traces them), whose measures join their rows as ``vector_*`` columns. Returns the
+    chosen cell id.
     """
     from steel.evaluate.selection import choose_best, selection_limits
     from steel.io.outputs import StagedFiles, write_table
@@ -97,7 +107,8 @@ def metrics_table_job(
             (method_label(row["cell"], rec), row) for row, rec in zip(others, other_records, strict=True)
         ],
     )
-    table_rows = [_with_method(row) for row in rows]
+    traced = {Path(path).parent.name: read_json(path) for path in vectors}
+    table_rows = [_with_method(row) | _vector_columns(traced.get(row.get("cell"))) for row in rows]
     table_rows += [_with_method(row, rec) for row, rec in zip(others, other_records, strict=True)]
     with StagedFiles() as staged:
         staged.stage(Path(table), write_table(table_rows))

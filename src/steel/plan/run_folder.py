@@ -14,6 +14,10 @@ LOSSES = "losses.tsv"
 RECORD = "run.json"
 #: readability, artefacts and style strength of the result (the workflow's cell_metrics rule)
 METRICS = "metrics.json"
+#: the result traced as a vector logo (``vector.enabled``, ``--svg``), ground transparent
+SVG = "stylized.svg"
+#: how it was traced (mode, settings) and how the trace compares with the raster
+VECTOR_RECORD = "vector.json"
 #: a resumable state of an unfinished run
 CHECKPOINT = "checkpoint.pt"
 #: the newest image of a run stopped with Ctrl-C (its run.json says at which step): never a
@@ -29,6 +33,7 @@ def stylize_files(alpha: bool) -> tuple[str, ...]:
     return (LOSSES, RECORD, *((ALPHA,) if alpha else ()), STYLIZED)
 
 
-def cell_files(alpha: bool) -> tuple[str, ...]:
-    """Every file of a finished cell in the workflow: the stylize run's and its metrics."""
-    return (*stylize_files(alpha), METRICS)
+def cell_files(alpha: bool, vector: bool = False) -> tuple[str, ...]:
+    """Every file of a finished cell in the workflow: the stylize run's, its metrics and (with
+    ``vector``) its trace."""
+    return (*stylize_files(alpha), METRICS, *((SVG, VECTOR_RECORD) if vector else ()))

@@ -14,9 +14,13 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from steel.plan import run_folder
+from steel.settings import BY_NAME
 
 #: a pixel is grey when its channels differ by at most this many levels (JPEG-like noise and
 #: anti-aliasing stay within it; a visible tint does not)
@@ -28,12 +32,17 @@ MODES = ("binary", "color")
 
 @dataclass(frozen=True)
 class TraceSettings:
-    """vtracer's settings that matter for logos (the config's ``vector`` section)."""
+    """vtracer's settings that matter for logos (defaults: :data:`steel.settings.SETTINGS`)."""
 
-    filter_speckle: int = 4  # px: patches smaller than this are dropped (specks of the optimisation)
-    corner_threshold: int = 60  # degrees: sharper turns stay corners (blackletter points)
-    color_precision: int = 6  # bits per channel in colour mode
-    path_precision: int = 3  # decimals of the SVG's coordinates
+    filter_speckle: int = BY_NAME["filter_speckle"].default  # px: smaller patches are dropped
+    corner_threshold: int = BY_NAME["corner_threshold"].default  # degrees: sharper turns stay corners
+    color_precision: int = BY_NAME["color_precision"].default  # bits per channel in colour mode
+    path_precision: int = BY_NAME["path_precision"].default  # decimals of the SVG's coordinates
+
+    @classmethod
+    def from_options(cls, options: Mapping) -> TraceSettings:
+        """From :func:`steel.settings.vector_options` (its ``svg`` switch aside)."""
+        return cls(**{name: int(options[name]) for name in cls.__dataclass_fields__})
 
 
 DEFAULT_TRACE = TraceSettings()
@@ -90,7 +99,26 @@ def settings_record(settings: TraceSettings, mode: str) -> dict:
     return {"mode": mode, "grey_spread": GREY_SPREAD, "grey_share": GREY_SHARE, **asdict(settings)}
 
 
-def trace_settings(section: Mapping) -> TraceSettings:
-    """:class:`TraceSettings` from the config's ``vector`` section (its other keys ignored)."""
-    fields = TraceSettings.__dataclass_fields__
-    return TraceSettings(**{key: int(value) for key, value in section.items() if key in fields})
+def trace_run_folder(run_dir: str | Path, settings: TraceSettings, text: str | None = None) -> dict:
+    """Trace a run folder's ``stylized.png`` into ``stylized.svg`` and write ``vector.json``: the mode
+    and settings used and how the trace compares with the raster
+    (:func:`steel.evaluate.vector.vector_metrics`; the CER needs the logo's ``text``). Both files
+    are written together or not at all. Returns the record."""
+    from steel.evaluate.vector import vector_metrics
+    from steel.io.images import read_image
+    from steel.io.outputs import StagedFiles, read_json, write_json
+
+    run_dir = Path(run_dir)
+    raster = read_image(run_dir / run_folder.STYLIZED)
+    run = read_json(run_dir / run_folder.RECORD)
+    grey_run = (run.get("settings") or {}).get("colour") == "grey"
+    svg, mode = trace(raster, settings, trace_mode(raster, grey_run))
+    content_path = (run.get("content") or {}).get("path")
+    content = None
+    if text and content_path and Path(content_path).is_file():
+        content = read_image(content_path).resize(raster.size)
+    record = settings_record(settings, mode) | vector_metrics(svg, raster, content, text)
+    with StagedFiles() as staged:
+        staged.stage(run_dir / run_folder.VECTOR_RECORD, write_json(record))
+        staged.stage(run_dir / run_folder.SVG, lambda tmp: Path(tmp).write_text(svg, encoding="utf-8"))
+    return record

@@ -1,0 +1,36 @@
+"""The vector jobs: a cell traced as an SVG logo, and the recommended cell's SVG beside its PNG."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from steel.errors import SteelError
+from steel.io.outputs import StagedFiles, read_json
+from steel.render.vector import TraceSettings, trace_run_folder
+from steel.settings import VECTOR, vector_options
+
+
+def trace_job(run_dir: str | Path, section: Mapping, text: str | None) -> dict:
+    """``stylized.svg`` and ``vector.json`` of one cell (``section``: the config's ``vector``)."""
+    record = trace_run_folder(run_dir, TraceSettings.from_options(vector_options({VECTOR: section})), text)
+    print(
+        f"{record['mode']} trace: {record['vector_paths']} paths, {record['vector_bytes']} bytes, "
+        f"ink IoU {record['vector_iou']}, CER {record['vector_cer']}",
+        flush=True,
+    )
+    if not record["vector_paths"]:
+        print("the trace is empty: the result has no ink apart from its ground", flush=True)
+    return record
+
+
+def best_svg_job(choice: str | Path, svgs: Sequence[str], out: str | Path) -> Path:
+    """A copy of the recommended cell's SVG (``choice``: the pair's ``best.json``)."""
+    cell = read_json(choice)["cell"]
+    found = [Path(svg) for svg in svgs if Path(svg).parent.name == cell]
+    if not found:
+        raise SteelError(f"the recommended cell {cell} has no stylized.svg among the traced cells")
+    with StagedFiles() as staged:
+        staged.stage(Path(out), lambda tmp: shutil.copyfile(found[0], tmp))
+    return Path(out)

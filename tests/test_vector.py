@@ -1,0 +1,90 @@
+"""A result as a vector logo (steel.render.vector) and how faithful the trace is
+(steel.evaluate.vector): binary for grey results, colour otherwise, the ground always left out."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from steel.evaluate.vector import ink_iou, rendered, vector_metrics
+from steel.io.logo_text import render_text
+from steel.render.vector import TraceSettings, is_grey, trace, trace_mode, trace_run_folder
+
+pytest.importorskip("vtracer")
+
+
+def on_red(svg: str, size: tuple[int, int]) -> np.ndarray:
+    """The SVG drawn on red: wherever it has no path, red shows through."""
+    import resvg_py
+
+    png = resvg_py.svg_to_bytes(svg_string=svg, width=size[0], height=size[1], background="#ff0000")
+    with Image.open(io.BytesIO(bytes(png))) as opened:
+        return np.asarray(opened.convert("RGB")).astype(int)
+
+
+def word(width: int = 192) -> Image.Image:
+    return render_text("Acme", width=width)
+
+
+def test_a_grey_result_is_traced_in_binary_mode_and_keeps_its_shape():
+    image = word()
+    svg, mode = trace(image)
+    assert is_grey(image) and mode == "binary"
+    assert ink_iou(rendered(svg, image.size), image) > 0.9
+    drawn = on_red(svg, image.size)
+    assert (drawn[0, 0] == (255, 0, 0)).all()  # the ground is no path: transparent
+    assert (drawn[np.asarray(image.convert("L")) < 50] < 80).all(axis=1).mean() > 0.95  # the glyphs are ink
+
+
+def test_a_coloured_result_is_traced_in_colour_with_its_ground_left_out():
+    array = np.asarray(word().convert("RGB")).copy()
+    array[np.all(array > 200, axis=2)] = (242, 238, 252)  # a lavender ground, as optimised logos get
+    array[4:12, 4:12] = (220, 20, 20)  # a red artefact in a corner
+    image = Image.fromarray(array)
+    svg, mode = trace(image)
+    assert not is_grey(image) and mode == "color" and trace_mode(image, grey_run=True) == "binary"
+    drawn = on_red(svg, image.size)
+    ground = np.all(np.abs(array.astype(int) - (242, 238, 252)) <= 4, axis=2)
+    red = (drawn[..., 0] > 200) & (drawn[..., 1] < 60) & (drawn[..., 2] < 60)
+    assert red[ground].mean() > 0.9  # transparent where the ground was (edges blend with the glyphs)
+    assert abs(drawn[8, 8] - (220, 20, 20)).max() < 40  # the artefact stays, in its colour
+    assert ink_iou(rendered(svg, image.size), image) > 0.8
+
+
+@pytest.mark.parametrize(("fill", "coverage"), [(255, 0.0), (0, 1.0)])
+def test_an_empty_or_all_ink_result_traces_to_nothing_or_everything(fill, coverage):
+    image = Image.new("RGB", (96, 32), (fill, fill, fill))
+    svg, mode = trace(image)
+    metrics = vector_metrics(svg, image, None, None)
+    assert mode == "binary" and metrics["vector_coverage"] == coverage and metrics["vector_cer"] is None
+    assert metrics["vector_iou"] is None  # no ink on a light ground in either: nothing to compare
+    assert (metrics["vector_paths"] == 0) == (fill == 255)
+
+
+def test_the_settings_reach_the_trace():
+    image = word()
+    fine, coarse = (trace(image, TraceSettings(path_precision=p))[0] for p in (4, 1))
+    assert len(fine) > len(coarse)
+    specks = np.asarray(image).copy()
+    specks[2:4, 100:102] = 0  # a 2x2 speck
+    with_speck = trace(Image.fromarray(specks), TraceSettings(filter_speckle=1))[0].count("<path")
+    without = trace(Image.fromarray(specks), TraceSettings(filter_speckle=8))[0].count("<path")
+    assert with_speck > without
+
+
+def test_a_run_folder_gets_its_svg_and_a_record_of_the_trace(tmp_path):
+    image = word()
+    image.save(tmp_path / "stylized.png")
+    image.save(tmp_path / "content.png")
+    run = {"settings": {"colour": "rgb"}, "content": {"path": str(tmp_path / "content.png")}}
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    record = trace_run_folder(tmp_path, TraceSettings(), "Acme")
+    assert (tmp_path / "stylized.svg").read_text().startswith("<?xml")
+    saved = json.loads((tmp_path / "vector.json").read_text())
+    assert saved == record and record["mode"] == "binary" and record["vector_cer"] == 0.0
+    assert record["vector_bytes"] == len((tmp_path / "stylized.svg").read_bytes())
+    assert {"filter_speckle", "corner_threshold", "color_precision", "path_precision"} <= set(record)

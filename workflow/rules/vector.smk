@@ -1,0 +1,40 @@
+# Every cell as a vector logo (vector.enabled): stylized.svg traced from stylized.png, ground
+# transparent, and vector.json (the mode and settings, and how the trace compares with the raster).
+# Outside the result sections, so turning it on traces the finished cells and reruns none.
+
+
+rule trace_vector:
+    input:
+        image=f"{RUN_DIR}/{run_folder.STYLIZED}",
+        record=f"{RUN_DIR}/{run_folder.RECORD}",
+    output:
+        svg=f"{RUN_DIR}/{run_folder.SVG}",
+        record=f"{RUN_DIR}/{run_folder.VECTOR_RECORD}",
+    log:
+        f"{RUN_DIR}/vector.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        trace=TRACE_PARAMS,
+        text=content_text,
+    script:
+        "../scripts/trace_vector.py"
+
+
+rule best_svg:
+    input:
+        choice=rules.best.output.choice,
+        svgs=lambda wildcards: cell_files(CELLS, run_folder.SVG),
+    output:
+        report(
+            f"results/best/{PAIR}.svg",
+            caption="../report/best.rst",
+            category="Best trade-off",
+            labels={"pair": PAIR, "file": "vector"},
+        ),
+    log:
+        f"results/best/{PAIR}.svg.log",
+    conda:
+        "../../envs/steel.yaml"
+    script:
+        "../scripts/best_svg.py"
