@@ -10,6 +10,7 @@ rule trace_vector:
     output:
         svg=f"{RUN_DIR}/{run_folder.SVG}",
         record=f"{RUN_DIR}/{run_folder.VECTOR_RECORD}",
+        preview=f"{RUN_DIR}/{run_folder.VECTOR_PREVIEW}",
     log:
         f"{RUN_DIR}/vector.log",
     conda:
@@ -38,3 +39,28 @@ rule best_svg:
         "../../envs/steel.yaml"
     script:
         "../scripts/best_svg.py"
+
+
+rule vector_sheet:
+    input:
+        images=sweep_files(run_folder.VECTOR_PREVIEW),
+        traces=sweep_files(run_folder.VECTOR_RECORD),
+        style=style_image,
+        content=content_image,
+    output:
+        report(
+            f"results/sheets/{{sweep}}/{PAIR}.vector.png",
+            caption="../report/vector_sheet.rst",
+            category="Contact sheets",
+            subcategory="{sweep}",
+            labels={"sweep": "{sweep}", "pair": PAIR, "file": "vector"},
+        ),
+    log:
+        f"results/sheets/{{sweep}}/{PAIR}.vector.log",
+    conda:
+        "../../envs/steel.yaml"
+    params:
+        run_dirs=sweep_run_dirs,
+        title=sweep_title,
+    script:
+        "../scripts/vector_sheet.py"

@@ -22,26 +22,30 @@ def sheet_job(
     with_notes: bool = True,
     title: str | None = None,
     alpha: bool = False,
+    vector: bool = False,
 ):
     """The contact sheet of one sweep and pair; ``run_dirs`` maps cell id -> run folder.
 
     ``title`` (a rule param, so that a new title redraws the sheet) defaults to the sweep's title,
     else its name. ``alpha`` (the cells were made with ``image.alpha``): each cell's
-    ``stylized_alpha.png`` under it on a mid-grey band. Returns the sheet's
+    ``stylized_alpha.png`` under it on a mid-grey band. ``vector``: the traced cells instead
+    (``vector_preview.png``, each with its trace's numbers). Returns the sheet's
     :class:`steel.render.sheets.SheetLayout`.
     """
     from steel.render.sheets import contact_sheet_with_layout
 
     grid = [[Path(run_dirs[cell]) for cell in row] for row in sweep.id_grid]
     notes = None
-    if with_notes:
+    if vector:
+        notes = [[vector_note(read_json(d / run_folder.VECTOR_RECORD)) for d in row] for row in grid]
+    elif with_notes:
         notes = [[_metrics_note(d / run_folder.METRICS) for d in row] for row in grid]
-    title = title or sweep.title or sweep.name
+    title = (title or sweep.title or sweep.name) + (" (vector)" if vector else "")
     own_loss = loss_difference(sweep.loss, sweep.base_loss)
     if own_loss:  # the loss the whole sweep runs under, when it is not the config's
         title += " (loss: " + ", ".join(f"{k} {format_value(v)}" for k, v in own_loss.items()) + ")"
     sheet, layout = contact_sheet_with_layout(
-        [[d / run_folder.STYLIZED for d in row] for row in grid],
+        [[d / (run_folder.VECTOR_PREVIEW if vector else run_folder.STYLIZED) for d in row] for row in grid],
         sweep.row_values,
         sweep.col_values,
         sweep.row_names,
@@ -52,10 +56,17 @@ def sheet_job(
         notes=notes,
         style_label=f"style: {labels[0]}",
         content_label=f"content: {labels[1]}",
-        alpha=[[d / run_folder.ALPHA for d in row] for row in grid] if alpha else None,
+        alpha=[[d / run_folder.ALPHA for d in row] for row in grid] if alpha and not vector else None,
     )
     save_png(sheet, out)
     return layout
+
+
+def vector_note(trace: Mapping) -> str:
+    """A traced cell's numbers under it: how much of the raster's ink it keeps, its size, its CER."""
+    iou = "-" if trace.get("vector_iou") is None else f"{trace['vector_iou']:.2f}"
+    cer = "" if trace.get("vector_cer") is None else f" · CER {trace['vector_cer']:.2f}"
+    return f"IoU {iou} · {trace['vector_paths']} paths · {trace['vector_bytes'] / 1024:.0f} KB{cer}"
 
 
 def _metrics_note(path: Path) -> str | None:

@@ -18,6 +18,8 @@ METRICS = "metrics.json"
 SVG = "stylized.svg"
 #: how it was traced (mode, settings) and how the trace compares with the raster
 VECTOR_RECORD = "vector.json"
+#: the SVG drawn back on white at the raster's size: what the vector contact sheets show
+VECTOR_PREVIEW = "vector_preview.png"
 #: a resumable state of an unfinished run
 CHECKPOINT = "checkpoint.pt"
 #: the newest image of a run stopped with Ctrl-C (its run.json says at which step): never a
@@ -36,4 +38,4 @@ def stylize_files(alpha: bool) -> tuple[str, ...]:
 def cell_files(alpha: bool, vector: bool = False) -> tuple[str, ...]:
     """Every file of a finished cell in the workflow: the stylize run's, its metrics and (with
     ``vector``) its trace."""
-    return (*stylize_files(alpha), METRICS, *((SVG, VECTOR_RECORD) if vector else ()))
+    return (*stylize_files(alpha), METRICS, *((SVG, VECTOR_RECORD, VECTOR_PREVIEW) if vector else ()))

@@ -100,13 +100,13 @@ def settings_record(settings: TraceSettings, mode: str) -> dict:
 
 
 def trace_run_folder(run_dir: str | Path, settings: TraceSettings, text: str | None = None) -> dict:
-    """Trace a run folder's ``stylized.png`` into ``stylized.svg`` and write ``vector.json``: the mode
-    and settings used and how the trace compares with the raster
-    (:func:`steel.evaluate.vector.vector_metrics`; the CER needs the logo's ``text``). Both files
-    are written together or not at all. Returns the record."""
-    from steel.evaluate.vector import vector_metrics
+    """Trace a run folder's ``stylized.png`` into ``stylized.svg`` and write ``vector.json`` (the mode
+    and settings used and how the trace compares with the raster,
+    :func:`steel.evaluate.vector.vector_metrics`; the CER needs the logo's ``text``) and
+    ``vector_preview.png`` (the SVG drawn back on white), all together or none. Returns the record."""
+    from steel.evaluate.vector import rendered, vector_metrics
     from steel.io.images import read_image
-    from steel.io.outputs import StagedFiles, read_json, write_json
+    from steel.io.outputs import StagedFiles, read_json, write_json, write_png
 
     run_dir = Path(run_dir)
     raster = read_image(run_dir / run_folder.STYLIZED)
@@ -120,5 +120,6 @@ def trace_run_folder(run_dir: str | Path, settings: TraceSettings, text: str | N
     record = settings_record(settings, mode) | vector_metrics(svg, raster, content, text)
     with StagedFiles() as staged:
         staged.stage(run_dir / run_folder.VECTOR_RECORD, write_json(record))
+        staged.stage(run_dir / run_folder.VECTOR_PREVIEW, write_png(rendered(svg, raster.size)))
         staged.stage(run_dir / run_folder.SVG, lambda tmp: Path(tmp).write_text(svg, encoding="utf-8"))
     return record

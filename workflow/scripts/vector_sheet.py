@@ -1,0 +1,19 @@
+from steel.jobs.log import job_log
+from steel.jobs.sheets import sheet_job
+from steel.plan.sweeps import Sweep
+
+with job_log(snakemake.log[0]):
+    sheet_job(
+        Sweep.from_config(
+            snakemake.wildcards.sweep,
+            snakemake.config["sweeps"][snakemake.wildcards.sweep],
+            snakemake.config["loss"],
+        ),
+        snakemake.params.run_dirs,
+        snakemake.input.style,
+        snakemake.input.content,
+        snakemake.output[0],
+        labels=(snakemake.wildcards.style, snakemake.wildcards.content),
+        title=snakemake.params.title,
+        vector=True,
+    )
