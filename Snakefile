@@ -30,6 +30,7 @@ include: "workflow/rules/contents.smk"
 include: "workflow/rules/stylize.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/vector.smk"
+include: "workflow/rules/search.smk"
 include: "workflow/rules/sheets.smk"
 include: "workflow/rules/plots.smk"
 include: "workflow/rules/findings.smk"
@@ -59,6 +60,8 @@ localrules:
     trace_vector,
     best_svg,
     vector_sheet,
+    search_round,
+    search_result,
     stylize_msgnet,
     methods_sheet,
     convergence_pair,
@@ -84,3 +87,8 @@ rule all:
         rules.runs_summary.output[0],
         msgnet_targets(),  # none unless msgnet.enabled
         convergence_targets(),  # none unless convergence.enabled
+        [
+            rules.search_result.output.choice.format(search=name, style=s, content=c)
+            for name in SEARCHES
+            for s, c in PAIRS
+        ],

@@ -342,7 +342,7 @@ def test_msgnet_runs_through_the_workflow_into_the_tables_and_the_methods_sheet(
     assert [(row["cell"], row["method"]) for row in rows] == [
         ("conv3_3-20", "Network of Steel"),
         ("conv3_3-200", "Network of Steel"),
-        ("msgnet", "MSG-Net"),
+        ("msgnet", "MSG-Net (2 steps at 64 px, random:0 weights)"),  # its budget in its label
     ]
     assert rows[-1]["style_strength"] is not None and rows[-1]["cer"] is not None
     best = json.loads((results / "best" / "ironwrath__quorix.json").read_text())

@@ -14,7 +14,7 @@ import steel.transfer.cuda_graphs
 import steel.transfer.features
 import steel.transfer.losses
 import steel.transfer.optimise
-from steel.errors import SteelError
+from steel.errors import Interrupted, SteelError
 from steel.transfer.optimise import Settings, initial_image, stylize
 from steel.transfer.weights import load_weights
 
@@ -242,7 +242,7 @@ def test_checkpoint_resume_equals_an_uninterrupted_run(random_weights, images, t
     settings_kw = {"settings": settings}
     whole = stylize(*args, **settings_kw)
     checkpoint = tmp_path / "checkpoint.pt"
-    with pytest.raises(Interrupt):
+    with pytest.raises(Interrupted):
         stylize(*args, **settings_kw, checkpoint=checkpoint, checkpoint_every=2, on_log=_interrupt_at(5))
     assert checkpoint.is_file()
     resumed = stylize(*args, **settings_kw, checkpoint=checkpoint, checkpoint_every=2)
@@ -258,7 +258,7 @@ def test_checkpoint_resume_equals_an_uninterrupted_run(random_weights, images, t
 def test_checkpoint_with_other_settings_is_ignored(random_weights, images, tmp_path):
     settings = dataclasses.replace(CHEAP, iterations=4)
     checkpoint = tmp_path / "checkpoint.pt"
-    with pytest.raises(Interrupt):
+    with pytest.raises(Interrupted):
         stylize(
             random_weights,
             images["style"],
@@ -287,7 +287,7 @@ def test_checkpoint_with_other_settings_is_ignored(random_weights, images, tmp_p
 def _checkpoint_after_two_steps(weights, style, content, tmp_path):
     checkpoint = tmp_path / "checkpoint.pt"
     settings = dataclasses.replace(CHEAP, iterations=4)
-    with pytest.raises(Interrupt):
+    with pytest.raises(Interrupted):
         stylize(
             weights,
             style,

@@ -1,4 +1,6 @@
+import json
 import os
+import re
 
 import yaml
 from snakemake.utils import validate
@@ -11,7 +13,9 @@ from steel.transfer.layers import split_cell_id
 from steel.plan.logos import check_logo
 from steel.plan.params import canonical, check_finite, stylize_params
 from steel.settings import expand_preset
+from steel.plan.search import searches_from_config
 from steel.plan.sweeps import (
+    NAME_REGEX,
     BATCH_DIR,
     RUN_DIR,
     content_entry,
@@ -59,6 +63,8 @@ TRACE_PARAMS = canonical(
     SCHEMA_DOC["properties"]["vector"],
 )
 
+# coefficient searches: checked now (a search outside the paper's loss with Adam is refused)
+SEARCHES = searches_from_config(config)
 # a sweep's own loss settings are checked against the loss section's schema
 SWEEPS = sweeps_from_config(config, SCHEMA_DOC["properties"]["loss"])
 PAIRS = pairs_from_config(config)
@@ -69,6 +75,14 @@ CELLS = list(
 # one loss share a job
 BATCHES = plan_batches(
     CELLS, config["execution"]["cells_per_job"], config["loss"]["content_layer"]
+)
+
+
+# the cells the single-cell stylize rule may make: all, or with batches those no batch holds
+UNBATCHED_CELL = (
+    "[^/]+"
+    if config["execution"]["cells_per_job"] == 1
+    else "(?!(?:" + "|".join(re.escape(cell) for cell in CELLS) + ")$)[^/]+"
 )
 
 
@@ -89,8 +103,10 @@ wildcard_constraints:
     # results/sheets/methods/ holds the methods sheets (MSG-Net), not a sweep's
     sweep="(?!methods/)[^/]+",
     figure="[^/]+",
-    style="[^/]+",
-    content="[^/]+",
+    # names as steel.plan.sweeps.check_name allows them: no dots, so that a sheet's .vector.png
+    # is never read as a content named "x.vector"
+    style=NAME_REGEX,
+    content=NAME_REGEX,
     cell="[^/]+",
 
 

@@ -8,35 +8,38 @@
 STYLIZE_ALPHA = config["image"]["alpha"]
 
 
-if config["execution"]["cells_per_job"] == 1:
+# One cell per job: every cell when cells_per_job is 1; else the cells no batch holds (those a
+# search's checkpoint proposes after the batch rules were written), kept apart by the constraint.
+rule stylize:
+    input:
+        style=style_image,
+        content=content_image,
+        weights=weights_file,
+    output:
+        **({"alpha": f"{RUN_DIR}/{run_folder.ALPHA}"} if STYLIZE_ALPHA else {}),
+        image=f"{RUN_DIR}/{run_folder.STYLIZED}",
+        losses=f"{RUN_DIR}/{run_folder.LOSSES}",
+        record=f"{RUN_DIR}/{run_folder.RECORD}",
+    log:
+        f"{RUN_DIR}/log",
+    benchmark:
+        f"{RUN_DIR}/benchmark.tsv"
+    wildcard_constraints:
+        cell=UNBATCHED_CELL,
+    conda:
+        "../../envs/steel.yaml"
+    threads: STYLIZE_THREADS
+    resources:
+        **STYLIZE_RESOURCES,
+    params:
+        # only the loss can differ between cells (a sweep's own loss settings)
+        **STYLIZE_PARAMS
+        | {"loss": lambda wildcards: cell_stylize_params(wildcards.cell)["loss"]},
+    script:
+        "../scripts/stylize.py"
 
-    rule stylize:
-        input:
-            style=style_image,
-            content=content_image,
-            weights=weights_file,
-        output:
-            **({"alpha": f"{RUN_DIR}/{run_folder.ALPHA}"} if STYLIZE_ALPHA else {}),
-            image=f"{RUN_DIR}/{run_folder.STYLIZED}",
-            losses=f"{RUN_DIR}/{run_folder.LOSSES}",
-            record=f"{RUN_DIR}/{run_folder.RECORD}",
-        log:
-            f"{RUN_DIR}/log",
-        benchmark:
-            f"{RUN_DIR}/benchmark.tsv"
-        conda:
-            "../../envs/steel.yaml"
-        threads: STYLIZE_THREADS
-        resources:
-            **STYLIZE_RESOURCES,
-        params:
-            # only the loss can differ between cells (a sweep's own loss settings)
-            **STYLIZE_PARAMS
-            | {"loss": lambda wildcards: cell_stylize_params(wildcards.cell)["loss"]},
-        script:
-            "../scripts/stylize.py"
 
-else:
+if config["execution"]["cells_per_job"] > 1:
 
     for batch, batch_cells in BATCHES.items():
 

@@ -105,7 +105,7 @@ def _missing_handle(label: str, why: str) -> Line2D:
     return Line2D([], [], color="0.6", linestyle="none", marker="x", label=f"{label} ({why}, skipped)")
 
 
-def _new_figure(size: tuple[float, float]) -> Figure:
+def new_figure(size: tuple[float, float]) -> Figure:
     figure = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
@@ -136,7 +136,7 @@ def sweep_loss_plot(runs: Sequence[tuple[str, str | Path | None]], title: str) -
     )
     per_row = min(max(len(layers), 1), 5)
     layer_rows = max(1, -(-len(layers) // per_row))
-    figure = _new_figure((14, 4.2 + 2.8 * layer_rows))
+    figure = new_figure((14, 4.2 + 2.8 * layer_rows))
     top, bottom = figure.subfigures(2, 1, height_ratios=[4.2, 2.8 * layer_rows])
     style_ax, content_ax = top.subplots(1, 2)
     layer_axes = bottom.subplots(layer_rows, per_row, squeeze=False, sharex=True).ravel()
@@ -194,7 +194,7 @@ def figure_plot(runs: Sequence[tuple[str, str | Path | None, int]], title: str) 
     ``runs`` is a list of (legend label, path of losses.tsv, deep block); the line style follows
     the deep block as in the paper (5 solid, 4 dashed, 3 dotted; others dash-dotted).
     """
-    figure = _new_figure((8, 5))
+    figure = new_figure((8, 5))
     ax = figure.subplots()
     handles = []
     for index, (label, path, block) in enumerate(runs):
@@ -505,7 +505,7 @@ def convergence_plot(
     for index, schedule in enumerate(s for s in schedules if s != reference):
         looks[schedule] = {"color": _TAB10[index % 10], "linewidth": 1.5, "zorder": 4}
     looks[reference] = {"color": "black", "linewidth": 2.4, "zorder": 3}
-    figure = _new_figure((17, 1.2 + 3.4 * max(len(cells), 1)))
+    figure = new_figure((17, 1.2 + 3.4 * max(len(cells), 1)))
     axes = figure.subplots(max(len(cells), 1), len(CONVERGENCE_PANELS), squeeze=False, sharex=True)
     if len(cells) == 1:
         title = f"{title}: {cell_label(parse_cell_id(cells[0]))}"

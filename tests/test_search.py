@@ -1,0 +1,148 @@
+"""The coefficient search: the ratio grid and its cells (steel.plan.search), the strategy on
+synthetic metrics (steel.evaluate.search), and the workflow's rounds as checkpoints."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from workflow_helpers import planned_jobs, snakemake, tiny_config, write_config
+
+from steel.errors import SteelError
+from steel.evaluate.search import monotone, propose
+from steel.plan.search import Search, searches_from_config
+
+SPEC = {
+    "coarse": ["conv1_1", "conv1_2"],
+    "deep": ["conv4_1", "conv4_2", "conv4_3"],
+    "ratio": [0.001, 100],
+    "rounds": 3,
+    "per_round": 3,
+    "coarse_value": 2000,
+    "points_per_decade": 4,
+}
+
+
+def test_ratios_live_on_a_log_grid_and_name_cells_canonically():
+    search = Search.from_config("s", SPEC, {})
+    grid = search.grid()
+    assert len(grid) == 21 and grid[0] == pytest.approx(0.001) and grid[-1] == pytest.approx(100)
+    assert grid[12] == pytest.approx(1.0)
+    # ratio 0.1 -> deep 200: table 9's best cell, by the same id a sweep gives it
+    assert search.cell(8) == "conv1_1-2000__conv1_2-2000__conv4_1-200__conv4_2-200__conv4_3-200"
+    assert search.coefficients(grid[9])["conv4_1"] == 356.0  # 3 significant digits of 355.66
+    assert "rounds" not in search.params()  # one more round never replans the earlier ones
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        ({"loss": {"normalise": "gatys"}}, "needs the paper's loss with Adam"),
+        ({"optimizer": {"name": "lbfgs"}}, "needs the paper's loss with Adam"),
+        ({"search": {"s": SPEC | {"ratio": [10, 1]}}}, "0 < low < high"),
+        ({"search": {"s": SPEC | {"deep": ["conv1_2"]}}}, "conv1_2 is both coarse and deep"),
+        ({"search": {"s": SPEC | {"ratio": [1.1, 1.2]}}}, "no ratio of the grid lies in"),
+        ({"search": {"../x": SPEC}}, "search name '../x' cannot be used"),
+    ],
+)
+def test_a_search_that_cannot_work_is_one_line(config, words):
+    with pytest.raises(SteelError, match=words) as error:
+        searches_from_config({"search": {"s": SPEC}} | config)
+    assert "\n" not in str(error.value)
+
+
+def rows(indices, feasible):
+    """Synthetic metrics: style grows with the index; a cell breaks the CER limit where not feasible."""
+    return {
+        i: {"cell": f"c{i}", "cer": 0.0 if feasible(i) else 1.0, "artefacts": 0.0, "style_strength": i / 30}
+        for i in indices
+    }
+
+
+def run_rounds(feasible, size=21, per_round=3, rounds=5):
+    evaluated, history = {}, []
+    for _ in range(rounds):
+        proposal = propose(size, evaluated, per_round, 0.25, 0.1)
+        history.append(proposal)
+        evaluated |= rows(proposal, feasible)
+    return evaluated, history
+
+
+def test_a_monotone_boundary_is_found_to_the_grids_resolution():
+    evaluated, history = run_rounds(lambda i: i <= 13)
+    assert history[0] == [0, 10, 20]  # round 1 spreads over the whole grid
+    assert history[1] == [12, 15, 18]  # then splits the gap above the highest feasible cell
+    assert 13 in evaluated and 14 in evaluated and history[-1] == []  # found: nothing more to run
+    assert sum(map(len, history)) <= 9 and monotone(evaluated, 0.25, 0.1)
+
+
+def test_nothing_feasible_even_at_the_lowest_ratio_stops():
+    _, history = run_rounds(lambda i: False, rounds=3)
+    assert history[0] == [0, 10, 20] and history[1] == []  # the range's lowest ratio already fails
+
+
+def test_nothing_feasible_but_room_below_looks_below_the_lowest_cell():
+    evaluated = rows([5, 10, 15], lambda i: False)
+    assert propose(21, evaluated, 3, 0.25, 0.1) == [0, 2, 4]  # (-1, 5) split in four
+
+
+def test_everything_feasible_looks_above_the_highest_cell_and_stops_at_the_top():
+    _, history = run_rounds(lambda i: True, rounds=3)
+    assert history[0] == [0, 10, 20] and history[1] == []  # the top of the grid is already feasible
+
+
+def test_where_the_metrics_are_not_monotone_the_search_says_so():
+    """A feasible cell above an infeasible one: the strategy narrows on the highest feasible cell
+    (here the grid's top: nothing more to run) and the result says the assumption failed."""
+    evaluated, history = run_rounds(lambda i: i in (0, 20))
+    assert history[1] == [] and not monotone(evaluated, 0.25, 0.1)
+
+
+# --- the workflow ------------------------------------------------------------------------------------
+
+
+RESULT = "results/search/s/ironwrath__quorix.json"
+
+
+def search_config(rounds: int = 2) -> dict:
+    config = tiny_config()
+    config["styles"] = {"ironwrath": config["styles"]["ironwrath"]}
+    config["search"] = {
+        "s": {
+            "coarse": ["conv1_2"],
+            "deep": ["conv3_3"],
+            "ratio": [0.01, 100],  # 9 ratios, one cell a round: the middle, then halves of a side
+            "rounds": rounds,
+            "per_round": 1,
+            "points_per_decade": 2,
+        }
+    }
+    return config
+
+
+@pytest.mark.workflow
+def test_every_round_runs_a_finished_search_plans_nothing_and_one_more_round_runs_only_its_cells(tmp_path):
+    config = write_config(tmp_path / "c.yaml", search_config(rounds=2))
+    result = snakemake(tmp_path, None, RESULT, "--configfile", str(config))
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads((tmp_path / "results/search/s/ironwrath__quorix.json").read_text())
+    assert sorted({p["round"] for p in found["evaluated"]}) == [1, 2]
+    assert found["chosen"] in {p["cell"] for p in found["evaluated"]}
+    assert (tmp_path / "results/search/s/ironwrath__quorix.png").is_file()
+    assert (tmp_path / "results/search/s/ironwrath__quorix.best.png").is_file()
+    before = {p["cell"] for p in found["evaluated"]}
+    # finished: nothing to plan
+    again = planned_jobs(snakemake(tmp_path, None, "-n", RESULT, "--configfile", str(config)))
+    assert not [j for j in again if j["rule"] in ("stylize", "search_round", "search_result")]
+    # one more round: only its cells
+    more = write_config(tmp_path / "more.yaml", search_config(rounds=3))
+    result = snakemake(tmp_path, None, RESULT, "--configfile", str(more))
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads((tmp_path / "results/search/s/ironwrath__quorix.json").read_text())
+    new = {p["cell"] for p in found["evaluated"] if p["round"] == 3}
+    made = {
+        line.split("/")[-2]
+        for line in result.stderr.splitlines()
+        if "stylized.png" in line and "output:" in line
+    }
+    assert made <= new and not (new & before)
