@@ -246,3 +246,51 @@ def test_another_methods_label_carries_its_training_budget():
     assert method_label("msgnet", record) == "MSG-Net (150 steps at 128 px, hed weights)"
     assert method_label("msgnet", None) == "MSG-Net"
     assert method_label("conv1_2-20", record) == METHOD
+
+
+def test_a_searched_cell_that_beats_the_sweeps_is_recommended_and_says_where_it_came_from(tmp_path):
+    from steel.io.outputs import write_table
+    from steel.jobs.metrics import best_job
+
+    rows = [
+        {"cell": "a", "cer": 0.0, "artefacts": 0.0, "style_strength": 0.3},
+        {"cell": "b", "cer": 0.0, "artefacts": 0.5, "style_strength": 0.6},  # too many artefacts
+    ]
+    table = tmp_path / "metrics" / "table9" / "pair.tsv"
+    table.parent.mkdir(parents=True)
+    write_table(rows)(table)
+    search = {
+        "search": "t9",
+        "evaluated": [
+            {
+                "round": 2,
+                "index": 7,
+                "ratio": 0.3,
+                "cell": "s",
+                "cer": 0.0,
+                "artefacts": 0.05,
+                "style_strength": 0.4,
+            },
+            {
+                "round": 1,
+                "index": 0,
+                "ratio": 0.01,
+                "cell": "a",
+                "cer": 0.0,
+                "artefacts": 0.0,
+                "style_strength": 0.3,
+            },
+        ],
+    }
+    found = tmp_path / "search.json"
+    found.write_text(json.dumps(search))
+    for cell in ("a", "b", "s"):
+        (tmp_path / "runs" / cell).mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(tmp_path / "runs" / cell / "stylized.png")
+    reference = tmp_path / "reference.json"
+    reference.write_text(json.dumps({"cer": 0.0, "artefacts": 0.0}))
+    args = ([str(table)], str(tmp_path / "runs"), 0.25, tmp_path / "best.json", tmp_path / "best.png")
+    choice = best_job(*args, reference=str(reference), max_artefacts=0.1, searches=[str(found)])
+    assert (choice["cell"], choice["source"]) == ("s", "search t9")
+    without = best_job(*args, reference=str(reference), max_artefacts=0.1)
+    assert (without["cell"], without["source"]) == ("a", "sweep table9")

@@ -80,6 +80,11 @@ rule best:
             for sweep in SWEEPS
         ],
         reference=rules.reference_metrics.output[0],
+        # a search's cells compete under the same rule (its result says which it evaluated)
+        searches=lambda wildcards: [
+            f"results/search/{name}/{PAIR}.json".format(**wildcards)
+            for name in SEARCHES
+        ],
     output:
         choice=report(
             f"results/best/{PAIR}.json",

@@ -10,4 +10,5 @@ with job_log(snakemake.log[0]):
         snakemake.output.image,
         reference=snakemake.input.reference,
         max_artefacts=snakemake.params.max_artefacts,
+        searches=list(snakemake.input.searches),
     )

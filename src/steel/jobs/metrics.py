@@ -124,20 +124,30 @@ def best_job(
     out_png: str | Path,
     reference: str | None = None,
     max_artefacts: float | None = None,
+    searches: Sequence[str] = (),
 ) -> dict:
-    """The recommended cell of a pair across all its sweeps, by :func:`steel.evaluate.selection.choose_best`
-    within the limits :func:`steel.evaluate.selection.selection_limits` sets from the unstyled ``reference``
-    (its metrics JSON). Writes ``best.json`` (the choice, the rule in words, the limits and the
+    """The recommended cell of a pair across all its sweeps (and ``searches``: the pair's search
+    results, whose evaluated cells compete under the same rule), by
+    :func:`steel.evaluate.selection.choose_best` within the limits
+    :func:`steel.evaluate.selection.selection_limits` sets from the unstyled ``reference`` (its
+    metrics JSON); ``source`` says where the chosen cell came from. Writes ``best.json`` (the choice, the rule in words, the limits and the
     cell's metrics) and a copy of the chosen image; returns the choice."""
     import shutil
 
     from steel.evaluate.selection import choose_best, limits_met, selection_limits
     from steel.io.outputs import StagedFiles, write_json
 
-    rows = {}
+    rows, sources = {}, {}
     for table in tables:
         for row in candidates(read_table(table)):  # never a comparison method's row
             rows[row["cell"]] = row
+            sources.setdefault(row["cell"], f"sweep {Path(table).parent.name}")
+    for path in searches:
+        result = read_json(path)
+        for point in result["evaluated"]:
+            metrics = {k: v for k, v in point.items() if k not in ("round", "index", "ratio")}
+            rows.setdefault(point["cell"], metrics)
+            sources.setdefault(point["cell"], f"search {result['search']}")
     reference_row = read_json(reference) if reference is not None else None
     limits = selection_limits(reference_row, max_cer, max_artefacts)
     pool = list(rows.values())
@@ -145,6 +155,7 @@ def best_job(
     readable, clean = limits_met(best, pool, limits["cer_limit"], limits["artefact_limit"])
     choice = {
         "cell": best["cell"],
+        "source": sources[best["cell"]],
         "rule": limits["rule"],
         "max_cer": max_cer,
         "max_artefacts": max_artefacts,
