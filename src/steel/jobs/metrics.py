@@ -130,8 +130,9 @@ def best_job(
     results, whose evaluated cells compete under the same rule), by
     :func:`steel.evaluate.selection.choose_best` within the limits
     :func:`steel.evaluate.selection.selection_limits` sets from the unstyled ``reference`` (its
-    metrics JSON); ``source`` says where the chosen cell came from. Writes ``best.json`` (the choice, the rule in words, the limits and the
-    cell's metrics) and a copy of the chosen image; returns the choice."""
+    metrics JSON); ``source`` says where the chosen cell came from. Writes ``best.json`` (the
+    choice, the rule in words, the limits and the cell's metrics) and a copy of the chosen image;
+    returns the choice."""
     import shutil
 
     from steel.evaluate.selection import choose_best, limits_met, selection_limits
