@@ -82,7 +82,8 @@ BATCHES = plan_batches(
 UNBATCHED_CELL = (
     "[^/]+"
     if config["execution"]["cells_per_job"] == 1
-    else "(?!(?:" + "|".join(re.escape(cell) for cell in CELLS) + ")$)[^/]+"
+    # the id must not be followed by its folder's end: the pattern sits inside a path's regex
+    else "(?!(?:" + "|".join(re.escape(cell) for cell in CELLS) + ")(?:/|$))[^/]+"
 )
 
 

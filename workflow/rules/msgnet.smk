@@ -7,10 +7,8 @@
 include: "msgnet_common.smk"
 
 
-# the msgnet run folder is MSG-Net's, never a cell of stylize's (in batches stylize names its cells)
-if config["execution"]["cells_per_job"] == 1:
-
-    ruleorder: stylize_msgnet > stylize
+# the msgnet run folder is MSG-Net's, never a cell of the single-cell stylize rule's
+ruleorder: stylize_msgnet > stylize
 
 
 rule train_msgnet:
