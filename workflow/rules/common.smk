@@ -78,7 +78,7 @@ BATCHES = plan_batches(
 )
 
 
-# the cells the single-cell stylize rule may make: all, or with batches those no batch holds
+# the cells that the single-cell stylize rule may make (all; with batches, those no batch holds)
 UNBATCHED_CELL = (
     "[^/]+"
     if config["execution"]["cells_per_job"] == 1
