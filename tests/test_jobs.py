@@ -556,6 +556,7 @@ def test_best_job_writes_the_choice_and_a_copy_of_its_image(tmp_path):
     # MSG-Net is the strongest and clean, but never a candidate; CER limit 0.5, artefacts 0.02
     assert choice == {
         "cell": "conv4_3-2000",
+        "source": f"sweep {tmp_path.name}",  # the folder of its metrics table: its sweep in the workflow
         "rule": selection_limits(REFERENCE | {"cer": 0.25}, 0.25, 0.02)["rule"],
         "max_cer": 0.25,
         "max_artefacts": 0.02,
