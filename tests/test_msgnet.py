@@ -351,7 +351,7 @@ def test_msgnet_runs_through_the_workflow_into_the_tables_and_the_methods_sheet(
     assert [line.split("\t")[:2] for line in methods[1:]] == [
         ["content", ""],
         ["Network of Steel", best["cell"]],
-        ["MSG-Net", "msgnet"],
+        ["MSG-Net (2 steps at 64 px, random:0 weights)", "msgnet"],  # labelled with its budget
     ]
     sheet = Image.open(results / "sheets" / "methods" / "ironwrath__quorix.png").convert("L")
     assert sheet.getextrema()[1] - sheet.getextrema()[0] > 100 and sheet.width > 128
