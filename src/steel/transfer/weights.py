@@ -13,7 +13,6 @@ module imports torch only when weights are loaded, so planning stays cheap.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steel.errors import SteelError
+from steel.io.hashes import file_sha256
 from steel.transfer import hed
 
 if TYPE_CHECKING:
@@ -69,14 +69,6 @@ def _empty_features() -> nn.Sequential:
     return make_layers(cfgs["D"], batch_norm=False)
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _features_state(state: dict, source: str, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Keep the conv tensors of a full-model or features-only state dict, keyed ``0.weight`` …"""
     if not isinstance(state, dict):
@@ -111,7 +103,7 @@ def _load_file(path: Path, convention: Convention, spec: str) -> Weights:
         ) from None
     features = _empty_features()
     features.load_state_dict(_features_state(state, str(path), features.state_dict()))
-    return Weights(features, convention, spec, _file_sha256(path))
+    return Weights(features, convention, spec, file_sha256(path))
 
 
 def _imagenet_cache_path() -> Path:
@@ -137,7 +129,7 @@ def _load_imagenet(spec: str) -> Weights:
         ) from None
     features = _empty_features()
     features.load_state_dict(_features_state(state, str(cached), features.state_dict()))
-    return Weights(features, TORCHVISION, spec, _file_sha256(cached) if cached.is_file() else None)
+    return Weights(features, TORCHVISION, spec, file_sha256(cached) if cached.is_file() else None)
 
 
 def _random(seed: int) -> Weights:
