@@ -93,5 +93,6 @@ def result_job(
         if chosen is not None:
             image = Path(run_root) / chosen / "stylized.png"
             staged.stage(Path(out_png), lambda tmp: shutil.copyfile(image, tmp))
-    save_figure(search_plot(points, chosen, limits["artefact_limit"], f"search {name}"), out_plot)
+    title = f"search {name}: {Path(out_json).stem.replace('__', ' on ')}"
+    save_figure(search_plot(points, chosen, limits["artefact_limit"], title), out_plot)
     return result
