@@ -28,19 +28,19 @@ def search_cells(wildcards, rounds):
     return cells
 
 
-def search_round_inputs(wildcards):
-    before = range(1, int(wildcards.round))
+def search_inputs(wildcards, rounds, name):
+    """The pair's reference metrics, the files of ``rounds`` (as ``name``) and their cells' metrics."""
     return {
         "reference": rules.reference_metrics.output[0].format(**wildcards),
-        "previous": [search_round_file(wildcards, number) for number in before],
-        "metrics": list(search_cells(wildcards, before).values()),
+        name: [search_round_file(wildcards, number) for number in rounds],
+        "metrics": list(search_cells(wildcards, rounds).values()),
     }
+
+
+def search_round_inputs(wildcards):
+    return search_inputs(wildcards, range(1, int(wildcards.round)), "previous")
 
 
 def search_result_inputs(wildcards):
     rounds = range(1, SEARCHES[wildcards.search].rounds + 1)
-    return {
-        "reference": rules.reference_metrics.output[0].format(**wildcards),
-        "rounds": [search_round_file(wildcards, number) for number in rounds],
-        "metrics": list(search_cells(wildcards, rounds).values()),
-    }
+    return search_inputs(wildcards, rounds, "rounds")

@@ -42,18 +42,26 @@ def ink_iou(a: Image.Image, b: Image.Image) -> float | None:
     return round(float(np.logical_and(ink_a, ink_b).sum() / union), 4)
 
 
-def vector_metrics(svg: str, raster: Image.Image, content: Image.Image | None, text: str | None) -> dict:
+def vector_metrics(
+    svg: str,
+    raster: Image.Image,
+    content: Image.Image | None,
+    text: str | None,
+    on_white: Image.Image | None = None,
+) -> dict:
     """``vector_iou`` (the rendered-back ink against the raster's; None when neither has ink),
     ``vector_coverage`` (the share of the picture the paths cover: 0 = an empty trace, 1 = all of it),
     ``vector_paths``, ``vector_bytes`` and ``vector_cer`` (OCR of the SVG rendered back on white
-    against ``text`` on ``content``'s word box; None without a text)."""
+    against ``text`` on ``content``'s word box; None without a text). ``on_white``: that drawing,
+    when the caller has made it already."""
     from steel.evaluate.metrics import readability
 
     back = rendered(svg, raster.size, ground_hex(raster))
     coverage = np.asarray(rendered(svg, raster.size, None))[:, :, 3] >= 128
     cer = None
     if text and content is not None:
-        cer = readability(rendered(svg, raster.size), content, text)["cer"]
+        on_white = on_white if on_white is not None else rendered(svg, raster.size)
+        cer = readability(on_white, content, text)["cer"]
     return {
         "vector_iou": ink_iou(back, raster),
         "vector_coverage": round(float(coverage.mean()), 4),

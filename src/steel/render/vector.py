@@ -71,7 +71,7 @@ def ground_keyed(image: Image.Image) -> Image.Image:
 
 
 def trace(
-    image: Image.Image, settings: TraceSettings = TraceSettings(), mode: str | None = None
+    image: Image.Image, settings: TraceSettings = DEFAULT_TRACE, mode: str | None = None
 ) -> tuple[str, str]:
     """``(svg, mode)``: the image traced as an SVG of its own pixel size, ground transparent."""
     import vtracer
@@ -117,9 +117,10 @@ def trace_run_folder(run_dir: str | Path, settings: TraceSettings, text: str | N
     content = None
     if text and content_path and Path(content_path).is_file():
         content = read_image(content_path).resize(raster.size)
-    record = settings_record(settings, mode) | vector_metrics(svg, raster, content, text)
+    preview = rendered(svg, raster.size)  # on white: the sheets' picture and the OCR's input
+    record = settings_record(settings, mode) | vector_metrics(svg, raster, content, text, preview)
     with StagedFiles() as staged:
         staged.stage(run_dir / run_folder.VECTOR_RECORD, write_json(record))
-        staged.stage(run_dir / run_folder.VECTOR_PREVIEW, write_png(rendered(svg, raster.size)))
+        staged.stage(run_dir / run_folder.VECTOR_PREVIEW, write_png(preview))
         staged.stage(run_dir / run_folder.SVG, lambda tmp: Path(tmp).write_text(svg, encoding="utf-8"))
     return record
