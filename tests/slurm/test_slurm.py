@@ -31,7 +31,8 @@ STYLE, CONTENT = "ironwrath", "quorix"
 CELLS = ["conv3_3-20", "conv3_3-200"]
 RUNS = [f"results/runs/{STYLE}/{CONTENT}/{cell}" for cell in CELLS]
 #: the stylize jobs and one cheap (local) job after them
-TARGETS = [f"{run}/stylized.png" for run in RUNS] + [f"results/plots/tiny/{STYLE}__{CONTENT}.png"]
+RUNS_STYLIZED = [f"{run}/stylized.png" for run in RUNS]
+TARGETS = [*RUNS_STYLIZED, f"results/plots/tiny/{STYLE}__{CONTENT}.png"]
 
 
 def slurm(*args: str) -> str:
@@ -256,3 +257,51 @@ def test_a_request_the_cluster_cannot_grant_fails_fast_with_slurms_message(node,
     assert message in result.output, result.output[-3000:]
     assert "SLURM sbatch failed" in result.output
     assert result.seconds < 60, f"took {result.seconds:.0f} s to fail"
+
+
+SEARCH = f"results/search/s/{STYLE}__{CONTENT}.json"
+
+
+def search_config(workdir: Path) -> Path:
+    """The one-style workflow with its two sweep cells in one batch (cells_per_job 2) and a
+    two-round search beside it: batch rules written at parse time, single-cell stylize jobs for
+    the cells each round's checkpoint proposes."""
+    config = yaml.safe_load(one_style_config(workdir).read_text())
+    config["execution"]["cells_per_job"] = 2
+    config["search"] = {
+        "s": {
+            "coarse": ["conv1_2"],
+            "deep": ["conv3_3"],
+            "ratio": [0.01, 100],
+            "rounds": 2,
+            "per_round": 1,
+            "points_per_decade": 2,
+            "coarse_value": 20,
+        }
+    }
+    return write_config(workdir / "config.yaml", config)
+
+
+def test_a_search_runs_its_rounds_beside_a_batch_and_a_finished_one_plans_nothing(node, tmp_path):
+    search_config(tmp_path)
+    result = slurm_snakemake(tmp_path, PROFILE, node, *RUNS_STYLIZED, SEARCH, partition=node["partition"])
+    assert result.returncode == 0, result.output[-6000:]
+    submitted = re.findall(r"Job \S+ has been submitted with SLURM jobid (\d+)", result.output)
+    comments = [fields["Comment"] for job_id, fields in slurm_jobs().items() if job_id in submitted]
+    found = json.loads((tmp_path / SEARCH).read_text())
+    rounds = sorted({point["round"] for point in found["evaluated"]})
+    assert rounds == [1, 2], found
+    # the two sweep cells: one batch job; each searched cell: a single-cell stylize job; the
+    # checkpoints and the result: local rules, no Slurm job
+    assert len(submitted) == len(comments) == 1 + len(found["evaluated"]), result.output[-3000:]
+    rules = sorted(re.match(r"rule_(\w+?)_wildcards_", c).group(1) for c in comments)
+    assert rules[:-1] == ["stylize"] * len(found["evaluated"]), comments
+    assert rules[-1].startswith("stylize_"), comments  # the batch's rule, written at parse time
+    assert not [c for c in comments if "search" in c], comments
+    assert re.search(r"localcheckpoint search_round", result.output), result.output[-3000:]
+    for point in found["evaluated"]:
+        assert (tmp_path / f"results/runs/{STYLE}/{CONTENT}/{point['cell']}/stylized.png").is_file()
+    assert (tmp_path / SEARCH.replace(".json", ".best.png")).is_file()
+    again = slurm_snakemake(tmp_path, PROFILE, node, "-n", *RUNS_STYLIZED, SEARCH, timeout=120)
+    assert again.returncode == 0, again.output[-3000:]
+    assert "Nothing to be done" in again.output, again.output[-3000:]
