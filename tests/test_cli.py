@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -162,6 +163,29 @@ def test_help_explains_the_layers(capsys):
         assert words in stdout
 
 
+def _option_help(help_text: str, flag: str) -> str:
+    """The help of one option: its line and the indented lines under it."""
+    block = re.search(rf"^  {re.escape(flag)}\b.*?(?=^  -|^\S|\Z)", help_text, re.M | re.S)
+    return " ".join(block.group(0).split())
+
+
+def test_help_shows_defaults_but_never_none_or_a_switchs_false(capsys):
+    _, stdout, _ = steel_main(["stylize", "--help"], capsys)
+    assert "(default: None)" not in stdout and "(default: False)" not in stdout
+    assert "(default:" not in _option_help(stdout, "--style-weight")  # none: its help says what
+    assert "(default:" not in _option_help(stdout, "--amp")  # a switch: off unless given
+    assert _option_help(stdout, "--alpha, --no-alpha").endswith("(default: True)")  # on/off: says which
+    assert _option_help(stdout, "--tv-weight").endswith("(default: 0.001)")
+
+
+def test_without_layers_the_papers_best_cell_runs(logos, tmp_path, capsys):
+    out = tmp_path / "best"
+    code, _, stderr = steel_main(base_args(logos, out, "--iterations", "1"), capsys)
+    assert code == 0, stderr
+    layers = json.loads((out / "run.json").read_text())["layers"]
+    assert layers == {"conv1_1": 2000, "conv1_2": 2000, "conv4_1": 200, "conv4_2": 200, "conv4_3": 200}
+
+
 @pytest.fixture(scope="module")
 def bad_files(tmp_path_factory, make_logo_file, make_png_header_only) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("bad")
@@ -310,10 +334,24 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
     run = steel.run.run
     monkeypatch.setattr(steel.run, "run", functools.partial(run, on_log=interrupt))
     code, _, stderr = steel_main(resumable, capsys)
-    assert code == 130 and "interrupted at step 3 of 4" in stderr
+    assert code == 130
+    assert stderr.strip() == (
+        f"steel: interrupted at step 3 of 4; the newest image is {out / 'interrupted.png'} "
+        "(run.json says so); no finished files were written"
+    )
     # nothing that looks finished: the newest image under its own name, a record that says so
     assert files_under(out) == ["checkpoint.pt", "interrupted.png", "losses.interrupted.tsv", "run.json"]
     assert json.loads((out / "run.json").read_text())["interrupted"] == {"step": 3, "of": 4}
+
+    # several cells: each folder has its own newest image, and the message says where
+    cells = base_args(logos, tmp_path / "cells", *extra, "--layers", "conv1_1=20", "--layers", "conv1_1=200")
+    code, _, stderr = steel_main(cells, capsys)
+    assert code == 130 and f"the newest image is {tmp_path / 'cells' / '*' / 'interrupted.png'} " in stderr
+    assert {p.parent.name for p in (tmp_path / "cells").glob("*/interrupted.png")} == {
+        "conv1_1-20__relu1_2-2000",  # CHEAP's
+        "conv1_1-20",
+        "conv1_1-200",
+    }
 
     monkeypatch.setattr(steel.run, "run", run)
     code, _, stderr = steel_main(resumable, capsys)
@@ -472,6 +510,17 @@ def test_svg_style_and_text_content(tmp_path, capsys):
     assert record["style"]["width"] == 48 and record["style"]["height"] == 32  # SVG at the width
     with Image.open(out / "stylized.png") as stylized, Image.open(out / "content.png") as content:
         assert stylized.size == content.size and content.width == 48
+
+
+def test_a_drawn_words_trace_is_read_against_that_word(tmp_path, capsys):
+    (tmp_path / "band.svg").write_text(SVG)
+    out = tmp_path / "out"
+    argv = own_logo_args(out, "--style", str(tmp_path / "band.svg"), "--content-text", "Acme", "--svg")
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    assert {"stylized.svg", "vector.json", "vector_preview.png"} <= set(files_under(out))
+    record = json.loads((out / "vector.json").read_text())
+    assert 0 <= record["vector_cer"] <= 1  # None when the command forgets the word
 
 
 def test_text_style_in_a_metal_font_and_svg_content(tmp_path, capsys):
