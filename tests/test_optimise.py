@@ -243,7 +243,7 @@ def test_checkpoint_resume_equals_an_uninterrupted_run(random_weights, images, t
     whole = stylize(*args, **settings_kw)
     checkpoint = tmp_path / "checkpoint.pt"
     # a library caller who lets it through sees where the run stopped
-    with pytest.raises(Interrupted, match="^interrupted at step 5 of 6$"):
+    with pytest.raises(Interrupted, match=r"^interrupted at step 5 of 6$"):
         stylize(*args, **settings_kw, checkpoint=checkpoint, checkpoint_every=2, on_log=_interrupt_at(5))
     assert checkpoint.is_file()
     resumed = stylize(*args, **settings_kw, checkpoint=checkpoint, checkpoint_every=2)
