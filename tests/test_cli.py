@@ -341,7 +341,10 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
     )
     # nothing that looks finished: the newest image under its own name, a record that says so
     assert files_under(out) == ["checkpoint.pt", "interrupted.png", "losses.interrupted.tsv", "run.json"]
-    assert json.loads((out / "run.json").read_text())["interrupted"] == {"step": 3, "of": 4}
+    assert json.loads((out / "run.json").read_text()) == {
+        "cell": "conv1_1-20__relu1_2-2000",
+        "interrupted": {"step": 3, "of": 4},
+    }
 
     # several cells: each folder has its own newest image, and the message says where
     cells = base_args(logos, tmp_path / "cells", *extra, "--layers", "conv1_1=20", "--layers", "conv1_1=200")

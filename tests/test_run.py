@@ -3,15 +3,21 @@ it records in run.json, and what its keyword defaults do."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import platform
+from datetime import UTC, datetime
 from importlib.metadata import version
 
+import numpy as np
 import pytest
+import torch
 
+import steel.run
 from steel import DISTRIBUTION
 from steel.errors import SteelError
+from steel.io.outputs import read_losses
 from steel.run import run
 from steel.settings import Settings
 
@@ -79,3 +85,63 @@ def test_by_default_no_checkpoint_no_gif_and_the_device_is_chosen(logos, tmp_pat
     assert seen and all(not names for names in seen)  # nothing written while it runs
     assert sorted(p.name for p in out.iterdir()) == ["losses.tsv", "run.json", "stylized.png"]
     assert record["device"] == "cpu"  # "auto" on a machine without a GPU
+
+
+def test_a_bad_style_file_is_named_as_the_style(logos, tmp_path, make_logo_file):
+    flat = make_logo_file(tmp_path / "flat.png", 96, 30, seed=3)  # 48x15 at width 48
+    with pytest.raises(SteelError, match=r"^style image .*flat\.png is 48x15 px"):
+        run(flat, logos["content"], [CELL], [tmp_path / "a"], weights="random", width=48)
+
+
+def test_a_light_on_dark_style_is_optimised_as_its_dark_on_light_inverse(logos, tmp_path):
+    from PIL import Image, ImageOps
+
+    with Image.open(logos["style"]) as style:
+        dark = tmp_path / "dark.png"
+        ImageOps.invert(style.convert("RGB")).save(dark)
+    options = {"settings": TINY, "weights": "random", "device": "cpu", "width": 48}
+    (inverted,) = run(dark, logos["content"], [CELL], [tmp_path / "a"], **options)
+    tiny_run(logos, [tmp_path / "b"])
+    assert inverted["invert"] == {"setting": "auto", "content": False, "style": True}
+    # the same up to the resize's rounding (an inverted file resized is not exactly the inverse)
+    with Image.open(tmp_path / "a" / "stylized.png") as a, Image.open(tmp_path / "b" / "stylized.png") as b:
+        assert np.abs(np.asarray(a, float) - np.asarray(b, float)).mean() < 0.5
+    a, b = (read_losses(tmp_path / name / "losses.tsv") for name in "ab")
+    np.testing.assert_allclose(a["style"], b["style"], rtol=0.01)
+
+
+def test_checkpoints_go_into_a_folder_made_for_them_and_are_gone_at_the_end(logos, tmp_path):
+    out = tmp_path / "deep" / "er" / "cell"
+    seen = []
+    checkpoint = out / "checkpoint.pt"
+    tiny_run(logos, [out], checkpoint_every=1, on_log=lambda *_: seen.append(checkpoint.exists()))
+    assert seen[-1] and not checkpoint.exists()
+
+
+def test_timings_and_the_finish_time_are_recorded(logos, tmp_path):
+    before = datetime.now(UTC).replace(microsecond=0)
+    (record,) = tiny_run(logos, [tmp_path / "a"], settings=dataclasses.replace(TINY, iterations=3))
+    finished = datetime.fromisoformat(record["finished"])
+    assert finished.tzinfo is not None and before <= finished <= datetime.now(UTC)
+    assert 0 < record["optimise_seconds"] <= record["wall_seconds"] < 60
+    assert record["seconds_per_iteration"] == pytest.approx(record["optimise_seconds"] / 3, abs=2e-3)
+
+
+def test_out_of_memory_is_one_line_naming_the_size_and_the_ways_out(logos, tmp_path, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory")  # what a too-large batch meets on a GPU
+
+    monkeypatch.setattr(steel.run, "stylize", out_of_memory)
+    with pytest.raises(SteelError, match=r"^out of memory on cpu optimising 2 image\(s\) of 48x32 px; use a"):
+        tiny_run(logos, [tmp_path / "a", tmp_path / "b"], cells=[CELL, {"conv1_2": 20}])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_package_that_is_not_installed_is_recorded_as_such(monkeypatch):
+    def version(name):
+        if name == "numpy":
+            raise steel.run.PackageNotFoundError(name)
+        return "1.0"
+
+    monkeypatch.setattr(steel.run, "version", version)
+    assert steel.run._versions()["numpy"] == "not installed"
