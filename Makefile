@@ -75,13 +75,8 @@ mutants: $(VENV)/.installed-mutation
 		| $(BIN)/python tools/mutants_sample.py --per-module $(MUTANTS_SAMPLE) $(addprefix steel.,$(MUTANTS_MODULES)))
 	@$(MAKE) --no-print-directory mutants-score
 
-# per module: caught (killed or timed out) / checked; "no tests" (no fast test reaches the
-# mutant) counts as not caught, "not checked" (outside the sample) is left out
+# per module, over its sample: caught (killed, or timed out) / checked; "no tests" (no fast test
+# reaches the mutant) counts as not caught
 mutants-score:
-	@$(BIN)/mutmut results --all true | awk -F': ' '/__mutmut_/ { \
-		m = $$1; sub(/^ +/, "", m); sub(/^steel\./, "", m); sub(/\.[^.]*$$/, "", m); total[m]++; status[m, $$2]++ } \
-		END { for (m in total) { checked = total[m] - status[m, "not checked"]; if (!checked) continue; \
-			caught = status[m, "killed"] + status[m, "timeout"]; \
-			printf "%-28s %4d / %4d caught (%5.1f %%)  survived %d, no tests %d, timeout %d, of %d\n", \
-			m, caught, checked, 100 * caught / checked, status[m, "survived"], status[m, "no tests"], \
-			status[m, "timeout"], total[m] } }' | sort
+	@$(BIN)/mutmut results --all true | $(BIN)/python tools/mutants_sample.py --score \
+		--per-module $(MUTANTS_SAMPLE) $(addprefix steel.,$(MUTANTS_MODULES))

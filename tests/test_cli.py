@@ -394,7 +394,7 @@ def test_the_same_cell_twice_is_refused_up_front(logos, tmp_path, capsys, monkey
     code, _, stderr = steel_main(argv, capsys)
     assert code == 2
     assert stderr == "steel: error: cell conv1_2-20 is given more than once; give each cell once\n"
-    with pytest.raises(steel.run.SteelError, match="share an output folder"):
+    with pytest.raises(steel.run.SteelError, match=r"^two cells share an output folder; give"):
         steel.run.run(
             logos["style"],
             logos["content"],

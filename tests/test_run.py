@@ -145,3 +145,8 @@ def test_a_package_that_is_not_installed_is_recorded_as_such(monkeypatch):
 
     monkeypatch.setattr(steel.run, "version", version)
     assert steel.run._versions()["numpy"] == "not installed"
+
+
+def test_a_run_shorter_than_its_checkpoint_interval_finishes_without_one(logos, tmp_path):
+    (record,) = tiny_run(logos, [tmp_path / "a"], checkpoint_every=100)
+    assert record["iterations_run"] == 2 and not (tmp_path / "a" / "checkpoint.pt").exists()

@@ -1,7 +1,8 @@
 """Pick mutants for `make mutants`: every mutant of the given modules, or a seeded random sample of
 at most N per module (a module's full run can take hours on 2 cores).
 
-Reads `mutmut results --all true` on stdin, prints mutant names, one per line.
+Reads `mutmut results --all true` on stdin, prints mutant names, one per line; with --score, the
+score of each module's sample instead (what an earlier, other sample left in ./mutants is ignored).
     mutmut results --all true | python tools/mutants_sample.py --per-module 300 steel.cli steel.run
 """
 
@@ -13,15 +14,34 @@ import re
 import sys
 from collections import defaultdict
 
+#: mutmut's statuses that count as caught: a failing test, or a run that took too long
+CAUGHT = ("killed", "timeout")
 
-def mutants_by_module(lines) -> dict[str, list[str]]:
-    """Module (dotted, e.g. steel.render.sheets) -> its mutants' names, from mutmut's results."""
-    found = defaultdict(list)
+
+def statuses(lines) -> dict[str, str]:
+    """Mutant name -> mutmut's status ("killed", "survived", "not checked", ...)."""
+    found = {}
     for line in lines:
-        match = re.match(r"\s*(steel[\w.]*)\.([^.\s]+__mutmut_\d+):", line)
+        match = re.match(r"\s*(steel[\w.]*\.[^.\s]+__mutmut_\d+): (.+)$", line.rstrip("\n"))
         if match:
-            found[match.group(1)].append(f"{match.group(1)}.{match.group(2)}")
+            found[match.group(1)] = match.group(2)
     return found
+
+
+def mutants_by_module(names) -> dict[str, list[str]]:
+    """Module (dotted, e.g. steel.render.sheets) -> its mutants' names."""
+    found = defaultdict(list)
+    for name in names:
+        found[name.rsplit(".", 1)[0]].append(name)
+    return found
+
+
+def score_line(module: str, names: list[str], status: dict[str, str]) -> str:
+    checked = [n for n in names if status[n] != "not checked"]
+    caught = sum(status[n] in CAUGHT for n in checked)
+    share = f"{100 * caught / len(checked):5.1f} %" if checked else "  -  "
+    left = ", ".join(f"{s} {sum(status[n] == s for n in checked)}" for s in ("survived", "no tests"))
+    return f"{module:32s} {caught:4d} / {len(checked):4d} caught ({share}); {left}; sample of {len(names)}"
 
 
 def sample(names: list[str], per_module: int, seed: int) -> list[str]:
@@ -35,12 +55,15 @@ def main(argv=None) -> int:
     parser.add_argument("modules", nargs="+", help="dotted module names (steel.render.sheets)")
     parser.add_argument("--per-module", type=int, default=0, help="at most this many a module (0: all)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--score", action="store_true", help="print each sample's score, not its names")
     args = parser.parse_args(argv)
-    found = mutants_by_module(sys.stdin)
+    status = statuses(sys.stdin)
+    found = mutants_by_module(status)
     for module in args.modules:
         if module not in found:
             sys.exit(f"no mutants of {module}: is it a module of src/steel, and were mutants generated?")
-        print("\n".join(sample(found[module], args.per_module, args.seed)))
+        names = sample(found[module], args.per_module, args.seed)
+        print(score_line(module, names, status) if args.score else "\n".join(names))
     return 0
 
 
