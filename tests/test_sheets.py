@@ -322,3 +322,32 @@ def test_sheet_job_draws_each_cells_alpha_file_when_asked(tmp_path):
         left, top, _, _ = box
         assert (sheet[top + 10 : top + 30, left + 10 : left + 60] == 60 * i).all()
         assert (sheet[top : top + 10, left : left + 120] == 128).all()
+
+
+def _extent(image: Image.Image, colour) -> tuple[int, int, int, int]:
+    """Left, top, right, bottom (exclusive) of the pixels of exactly ``colour``."""
+    ys, xs = np.nonzero(np.all(np.asarray(image) == colour, axis=2))
+    return xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+
+
+def test_an_overview_places_each_sheet_whole_below_its_label_with_even_margins():
+    red, blue = Image.new("RGB", (200, 100), (255, 0, 0)), Image.new("RGB", (200, 100), (0, 0, 255))
+    image = overview([("one", red), ("two", blue)], title="one")  # the first label's word
+    assert image.getpixel((0, 0)) == image.getpixel((image.width - 1, image.height - 1)) == sheets.WHITE
+    (rl, rt, rr, rb), (bl, bt, br, bb) = _extent(image, (255, 0, 0)), _extent(image, (0, 0, 255))
+    assert (rr - rl, rb - rt) == (br - bl, bb - bt) == (200, 100)  # whole, at their own width
+    assert rl == bl == image.width - rr  # one column, centred between equal margins
+    assert bt > rb + 10  # the second below the first, its label between them
+    assert image.height - bb == rl  # as much white below the last sheet as beside it
+    # the title above the labels, in a larger face
+    ink = np.any(np.asarray(image.crop((0, 0, image.width, rt))) < 128, axis=(1, 2))
+    rows = np.flatnonzero(ink)
+    runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)  # title line, then the first label
+    assert len(runs) == 2 and len(runs[0]) > len(runs[1])
+
+
+def test_an_overview_of_sheets_not_made_yet_is_a_page_of_placeholders(tmp_path):
+    image = overview([("one", tmp_path / "a.png"), ("two", tmp_path / "b.png")], columns=2)
+    assert image.width > 2 * 800  # the default width of a sheet, for each column
+    assert image.height < 300  # short placeholders, not a sheet's height each
+    assert image.getpixel((image.width // 4, image.height - 40)) == sheets.MISSING_FILL
