@@ -527,6 +527,25 @@ def test_a_drawn_words_trace_is_read_against_that_word(tmp_path, capsys):
     assert 0 <= record["vector_cer"] <= 1  # None when the command forgets the word
 
 
+def test_drawn_words_take_their_own_widths(tmp_path, capsys, logos):
+    out = tmp_path / "out"
+    argv = own_logo_args(out, "--style", str(logos["style"]), "--content-text", "Acme")
+    code, _, stderr = steel_main([*argv, "--width", "96", "--style-width", "64"], capsys)
+    assert code == 0, stderr
+    with Image.open(out / "content.png") as content:
+        assert content.width == 96  # --style-width is the style's alone
+    assert json.loads((out / "run.json").read_text())["style"]["width"] == 64
+
+
+def test_an_explicit_zero_beats_the_presets_value(capsys, logos, tmp_path):
+    from steel.cli import build_parser, resolve_presets, settings_from_args
+
+    args = resolve_presets(build_parser().parse_args(base_args(logos, tmp_path, "--lr-final", "0")))
+    assert settings_from_args(args).lr_final == 0.0  # the quick preset's is 0.1
+    args = resolve_presets(build_parser().parse_args(base_args(logos, tmp_path)))
+    assert settings_from_args(args).lr_final == 0.1
+
+
 def test_text_style_in_a_metal_font_and_svg_content(tmp_path, capsys):
     (tmp_path / "corp.svg").write_text(SVG)
     out = tmp_path / "out"

@@ -10,7 +10,7 @@ from workflow_helpers import REPO, planned_jobs, snakemake, tiny_config, write_c
 
 from steel.errors import SteelError
 from steel.evaluate import convergence
-from steel.evaluate.convergence import FullSizeLoss, flops_at, step_flops, summarise
+from steel.evaluate.convergence import GOAL_RATIO, FullSizeLoss, flops_at, step_flops, summarise
 from steel.plan.schedules import REFERENCE, schedule_params
 from steel.transfer.features import VGGFeatures
 from steel.transfer.layers import parse_layer_spec
@@ -280,3 +280,46 @@ def test_parse_layer_spec_is_the_cells_form():
         "conv4_2",
         "conv4_3",
     ]
+
+
+def test_the_summary_page_has_two_tables_per_cell_with_numbers_written_to_be_read():
+    row = {
+        "cell": "c1", "schedule": "fast", "settings": "lr 8", "steps": 12345, "flops": 1_500_000_000,
+        "run_seconds": 12.345, "style_loss": 0.00123, "style_strength": 0.4, "cer": 0.0, "artefacts": None,
+        "goal_step": 10, "goal_flops": 5e10, "ratio": 0.1, "meets_goal": True, "look_ratio": None,
+        "budget_step": 20, "budget_style_loss": 10000.0, "budget_style_strength": 0.5, "budget_cer": 1,
+        "budget_artefacts": 0.25,
+    }  # fmt: skip
+    other = row | {"cell": "c2", "schedule": "slow", "meets_goal": False, "settings": None}
+    page = convergence.summary_markdown([row, other], "ironwrath on quorix")
+    lines = page.splitlines()
+    assert lines[0] == "# Convergence: ironwrath on quorix"
+    assert [line for line in lines if line.startswith("## ")] == ["## c1", "## c2"]
+    c1 = lines[lines.index("## c1") : lines.index("## c2")]
+    assert c1[2] == "At the end of each run:" and c1[8] == f"Against the {REFERENCE}'s final look:"
+    ends, goals = c1[4:7], c1[10:13]
+    assert ends == [
+        "| schedule | settings | steps | FLOPs | s | style loss | style strength | CER | artefacts |",
+        "|---|---|---|---|---|---|---|---|---|",
+        "| fast | lr 8 | 12345 | 1.50e+09 | 12.3 | 1.23e-03 | 0.4 | 0 | - |",  # steps whole,
+    ]
+    assert goals[0] == (
+        f"| schedule | goal at step | goal at FLOPs | ratio | <= {GOAL_RATIO:g} "
+        f"| ratio, loss and strength only | step at {GOAL_RATIO:g} of the FLOPs | style loss there "
+        "| style strength there | CER there | artefacts there |"
+    )
+    assert goals[2] == "| fast | 10 | 5.00e+10 | 0.1 | yes | - | 20 | 1.00e+04 | 0.5 | 1 | 0.25 |"
+    assert "| slow |  | 12345 |" in page and "| slow | 10 | 5.00e+10 | 0.1 | no |" in page
+    assert page.endswith("|\n")
+
+
+@pytest.mark.parametrize(
+    ("size", "layers", "words"),
+    [
+        ((32, 48), [], "^no layers given; name the cell's style layers"),
+        ((0, 48), ["conv1_1"], "^an image of 48x0"),
+    ],
+)
+def test_flops_of_nothing_are_refused_in_words(size, layers, words):
+    with pytest.raises(SteelError, match=words):
+        step_flops(*size, layers)

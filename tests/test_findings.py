@@ -70,6 +70,7 @@ def test_conv1_2_holds_when_artefacts_fall():
     assert finding["verdict"] == HOLDS
     assert finding["judged_at"] == "4,400 steps, 512 px wide"
     assert finding["rows"] == [["anything", "200", "200", "0.2", "0.01", "0.1", "0.02"]]
+    assert "artefacts: mean 0.01 with conv1_2 against 0.2 without (cleaner)" in finding["reason"]
 
 
 def test_conv1_2_does_not_hold_when_artefacts_rise():
@@ -83,7 +84,9 @@ def test_conv1_2_does_not_hold_when_colour_rises_though_artefacts_fall():
 
 
 def test_conv1_2_nothing_to_clean_is_not_tested():
-    assert conv1_2_cleans(*conv1_2_rows(0.0, 0.0))["verdict"] == UNTESTED
+    finding = conv1_2_cleans(*conv1_2_rows(0.0, 0.0))
+    assert finding["verdict"] == UNTESTED
+    assert "mean 0 with conv1_2 against 0 without (clean either way: nothing to clean)" in finding["reason"]
 
 
 def test_conv1_2_not_measurable_is_not_tested():
@@ -358,3 +361,20 @@ def test_scale_check_measures_the_largest_pixel_difference(tmp_path):
     assert none["largest"] is None and none["verdict"] == UNTESTED
     assert "not tested" in pair_markdown("s__c", [], [300], none)
     assert "not tested" in summary_markdown({"p": {"pair": "p", "steps": [], "findings": [], "scale": none}})
+
+
+def test_early_ratio_reads_the_row_logged_exactly_at_the_early_share():
+    rows = [{"iteration": i, "style": 1000 - i} for i in range(0, 1001, 100)]  # 10 % = step 100
+    assert early_ratio(rows) == pytest.approx(900 / 1000)
+
+
+def test_best_tradeoff_counts_the_artefact_limit_and_shows_its_ranking():
+    metrics = ranked_metrics(0.4)
+    # a readable cell with more style than the paper's best, but over the artefact limit
+    noisy = cell_id({"conv1_2": 20, "conv4_3": 2000})
+    metrics[noisy] = {"cell": noisy, "cer": 0.0, "artefacts": 0.3, "style_strength": 0.8}
+    finding = best_tradeoff(metrics, REFERENCE, 0.25, 0.1)
+    assert finding["verdict"] == HOLDS and finding["reason"] == "rank 1 of 4"
+    assert best_tradeoff(metrics, REFERENCE, 0.25, None)["reason"] == f"rank 2 of 4; the rule prefers {noisy}"
+    assert finding["columns"] == ["rank", "cell", "CER", "artefacts", "style strength"]
+    assert finding["rows"][0] == ["1", f"**{BEST}**", "0", "0.01", "0.4"]

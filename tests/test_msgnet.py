@@ -408,3 +408,67 @@ def test_msgnet_goes_with_the_experiment_lists_of_a_users_configfile(tmp_path):
     # the demo leaves it out (a 150-step model draws blobs: no fair comparison for a newcomer)
     result = snakemake(None, None, "-n", "--config", "weights=random")
     assert result.returncode == 0 and "train_msgnet" not in [job["rule"] for job in planned_jobs(result)]
+
+
+def test_a_logo_whose_size_is_not_a_multiple_of_four_is_read_on_white():
+    torch.manual_seed(0)
+    model = MSGNet(ngf=8, n_blocks=1).eval()
+    logo = torch.rand(1, 3, 30, 29) * 255
+    on_white = torch.full((1, 3, 32, 32), 255.0)
+    on_white[:, :, :30, :29] = logo
+    with torch.no_grad():
+        torch.testing.assert_close(model.style_gram(logo), model.style_gram(on_white))
+        gram = model.style_gram(on_white)
+        out = model(logo, gram)
+        assert out.shape[-2:] == (30, 29)
+        torch.testing.assert_close(out, model(on_white, gram)[:, :, :30, :29])
+
+
+def test_a_saved_model_loads_back_with_what_made_it(weights, tmp_path):
+    from steel.msgnet.train import load_model, save_model
+
+    settings = MSGNetSettings(**TINY)
+    torch.manual_seed(0)
+    model = MSGNet(settings.ngf).eval()
+    save_model(model, settings, weights)(tmp_path / "m.pt")
+    loaded, state = load_model(tmp_path / "m.pt", "cpu")
+    assert state["ngf"] == 4 and state["settings"]["steps"] == 4 and state["weights"] == "random:0"
+    content, style = logo(16, 32), logo(16, 32, 3)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            loaded(content, loaded.style_gram(style)), model(content, model.style_gram(style))
+        )
+    (tmp_path / "bad.pt").write_bytes(b"not a model")
+    with pytest.raises(SteelError, match=r"^cannot load the MSG-Net model .*bad\.pt \(\w+\); retrain it$"):
+        load_model(tmp_path / "bad.pt")
+
+
+def test_a_public_checkpoint_wrapped_in_a_state_dict_key_loads(tmp_path):
+    torch.manual_seed(1)
+    source = MSGNet(4)
+    torch.save({"state_dict": source.state_dict()}, tmp_path / "wrapped.model")
+    loaded = load_public_checkpoint(MSGNet(4), tmp_path / "wrapped.model")
+    for key, value in source.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+
+
+def test_training_logs_every_n_steps_and_the_last_and_refuses_nothing_to_train_on(weights):
+    logged = []
+    settings = MSGNetSettings(**(TINY | {"steps": 5}))
+    train(weights, [logo(16, 32, 3)], [logo(16, 32)], settings, on_log=logged.append, log_every=2)
+    assert [row["iteration"] for row in logged] == [2, 4, 5]
+    with pytest.raises(SteelError, match=r"^msgnet: training needs at least one style and one content$"):
+        train(weights, [], [logo(16, 32)], settings)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"ngf": 0}, "ngf must be at least 1, not 0"),
+        ({"max_rotation": 46}, "max_rotation must be 0-45 degrees"),
+    ],
+)
+def test_training_settings_out_of_range_are_named(change, words):
+    with pytest.raises(SteelError, match=words):
+        MSGNetSettings(**(TINY | change))
+    assert MSGNetSettings(**(TINY | {"max_rotation": 45})).max_rotation == 45

@@ -729,3 +729,53 @@ def test_workflow_settings_carry_schedules_and_default_to_the_papers_adam():
                 "image": {"scales": [0.5]},
             }
         )
+
+
+def test_lbfgs_snapshots_and_an_interrupted_image_hold_the_clamped_pixels(random_weights, images):
+    # L-BFGS is not clamped between steps, so its pixels leave 0-255; what is kept must not wrap
+    settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=3, snapshot_every=1, lr=50.0)
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS[:1])
+    result = stylize(*args, settings=settings)
+    step, last = result.snapshots[-1]
+    assert step == 3 and torch.equal(last, result.images.round().clamp(0, 255).byte())
+    with pytest.raises(Interrupted) as stopped:
+        stylize(*args, settings=settings, on_log=_interrupt_at(2))
+    assert stopped.value.images.min() >= 0 and stopped.value.images.max() <= 255
+
+
+def test_a_checkpoint_from_the_cuda_graph_path_resumes_on_the_cpu(random_weights, images, tmp_path):
+    settings = dataclasses.replace(CHEAP, iterations=4)
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
+    checkpoint = tmp_path / "checkpoint.pt"
+    with pytest.raises(Interrupted):
+        stylize(*args, settings=settings, checkpoint=checkpoint, checkpoint_every=2, on_log=_interrupt_at(3))
+    # as the CUDA-graph step saves it: Adam capturable, its step counter a float tensor
+    state = torch.load(checkpoint, weights_only=False)
+    for group in state["optimizer"]["param_groups"]:
+        group["capturable"] = True
+    torch.save(state, checkpoint)
+    resumed = stylize(*args, settings=settings, checkpoint=checkpoint, checkpoint_every=2)
+    assert resumed.resumed_from == 2
+    torch.testing.assert_close(resumed.images, stylize(*args, settings=settings).images, rtol=0, atol=1e-4)
+
+
+def test_a_progress_bar_asked_for_is_shown_also_when_not_on_a_terminal(random_weights, images, capsys):
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS[:1])
+    stylize(*args, settings=CHEAP, progress=True)
+    assert "4/4" in capsys.readouterr().err
+    stylize(*args, settings=CHEAP, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_the_shape_terms_reach_shrinks_with_a_coarse_stage(random_weights, images):
+    """``shape_reach`` is in px at the working width: at half the width the glyphs' free zone is
+    half as many pixels."""
+    from steel.transfer.features import VGGFeatures
+    from steel.transfer.losses import shape_weights
+    from steel.transfer.optimise import target_loss
+
+    settings = dataclasses.replace(CHEAP, shape_weight=1.0, shape_reach=4.0)
+    half = torch.nn.functional.interpolate(images["content"], scale_factor=0.5, mode="bilinear")
+    extractor = VGGFeatures(random_weights, ["conv1_2"])
+    loss = target_loss(extractor, half, half, CHEAP_CELLS[:1], settings, scale=0.5)
+    torch.testing.assert_close(loss.shape_weights, shape_weights(half, 2.0))

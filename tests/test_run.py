@@ -150,3 +150,22 @@ def test_a_package_that_is_not_installed_is_recorded_as_such(monkeypatch):
 def test_a_run_shorter_than_its_checkpoint_interval_finishes_without_one(logos, tmp_path):
     (record,) = tiny_run(logos, [tmp_path / "a"], checkpoint_every=100)
     assert record["iterations_run"] == 2 and not (tmp_path / "a" / "checkpoint.pt").exists()
+
+
+def test_an_interrupted_light_on_dark_logo_is_kept_in_its_own_colours(logos, tmp_path):
+    from PIL import Image, ImageOps
+
+    with Image.open(logos["content"]) as content:
+        dark = tmp_path / "dark.png"
+        ImageOps.invert(content.convert("RGB")).save(dark)
+
+    def interrupt(step, rows):
+        if step == 1:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run(logos["style"], dark, [CELL], [out], settings=TINY, weights="random", device="cpu", width=48,
+            on_log=interrupt)  # fmt: skip
+    with Image.open(out / "interrupted.png") as kept:
+        assert kept.convert("L").getpixel((0, 0)) < 64  # dark ground, as given (optimised inverted)

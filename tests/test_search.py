@@ -146,3 +146,9 @@ def test_every_round_runs_a_finished_search_plans_nothing_and_one_more_round_run
         if "stylized.png" in line and "output:" in line
     }
     assert made <= new and not (new & before)
+
+
+def test_one_cell_a_round_with_everything_feasible_climbs_to_the_grids_top():
+    evaluated, history = run_rounds(lambda i: True, size=10, per_round=1, rounds=8)
+    assert history[0] == [4]  # round 1: the middle
+    assert max(evaluated) == 9 and history[-1] == []  # the top cell is run, then nothing more

@@ -351,3 +351,14 @@ def test_an_overview_of_sheets_not_made_yet_is_a_page_of_placeholders(tmp_path):
     assert image.width > 2 * 800  # the default width of a sheet, for each column
     assert image.height < 300  # short placeholders, not a sheet's height each
     assert image.getpixel((image.width // 4, image.height - 40)) == sheets.MISSING_FILL
+
+
+def test_cells_of_two_sizes_equally_often_get_boxes_of_the_larger(sweep, tmp_path):
+    big = [
+        [_png(tmp_path / f"big{r}{c}.png", (240, 80), COLOURS[2 * r + c]) for c in range(2)] for r in range(2)
+    ]
+    _, all_big = contact_sheet_with_layout(**(sweep | {"cells": big}))
+    _, mixed = contact_sheet_with_layout(**(sweep | {"cells": [sweep["cells"][0], big[1]]}))
+    assert mixed.cell_size == all_big.cell_size  # the small ones enlarged, not the large ones shrunk
+    _, all_small = contact_sheet_with_layout(**sweep)
+    assert all_small.cell_size != all_big.cell_size
