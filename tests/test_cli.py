@@ -164,6 +164,27 @@ def test_help_explains_the_layers(capsys):
         assert words in stdout
 
 
+def test_the_top_level_help_names_the_command_and_what_it_does(capsys):
+    code, stdout, _ = steel_main(["--help"], capsys)
+    assert code == 0 and stdout.startswith("usage: steel [-h] [--version] COMMAND ...")
+    assert re.search(r"^\s+stylize\s+stylize one content logo with one style logo$", stdout, re.M)
+
+
+def test_without_an_output_folder_nothing_runs(logos, capsys):
+    argv = ["stylize", "--style", str(logos["style"]), "--content", str(logos["content"])]
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 2 and "the following arguments are required: -o/--out" in stderr
+
+
+def test_ctrl_c_before_the_first_step_is_one_line(logos, tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C while the weights load
+
+    monkeypatch.setattr(steel.run, "load_weights", interrupted)
+    code, _, stderr = steel_main(base_args(logos, tmp_path / "out", *CHEAP), capsys)
+    assert code == 130 and stderr == "steel: interrupted; no finished files were written\n"
+
+
 def _option_help(help_text: str, flag: str) -> str:
     """The help of one option: its line and the indented lines under it."""
     block = re.search(rf"^  {re.escape(flag)}\b.*?(?=^  -|^\S|\Z)", help_text, re.M | re.S)
