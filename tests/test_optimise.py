@@ -779,3 +779,20 @@ def test_the_shape_terms_reach_shrinks_with_a_coarse_stage(random_weights, image
     extractor = VGGFeatures(random_weights, ["conv1_2"])
     loss = target_loss(extractor, half, half, CHEAP_CELLS[:1], settings, scale=0.5)
     torch.testing.assert_close(loss.shape_weights, shape_weights(half, 2.0))
+
+
+def test_lbfgs_cells_run_apart_come_back_as_one_batch_with_their_snapshots(random_weights, images):
+    settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=2, snapshot_every=1)
+    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=settings)
+    assert result.resumed_from == 0 and result.images.shape[0] == 2
+    assert [step for step, _ in result.snapshots] == [0, 1, 2]
+    assert all(frames.shape[0] == 2 for _, frames in result.snapshots)
+
+
+def test_a_global_style_weight_scales_every_style_term(random_weights, images):
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS[:1])
+    plain = stylize(*args, settings=dataclasses.replace(CHEAP, iterations=1))
+    doubled = stylize(*args, settings=dataclasses.replace(CHEAP, iterations=1, style_weight=2.0))
+    first, second = plain.logs[0][0], doubled.logs[0][0]
+    assert second["style"] == pytest.approx(2 * first["style"], rel=1e-5)
+    assert second["content"] == pytest.approx(first["content"], rel=1e-5)

@@ -362,3 +362,14 @@ def test_cells_of_two_sizes_equally_often_get_boxes_of_the_larger(sweep, tmp_pat
     assert mixed.cell_size == all_big.cell_size  # the small ones enlarged, not the large ones shrunk
     _, all_small = contact_sheet_with_layout(**sweep)
     assert all_small.cell_size != all_big.cell_size
+
+
+def test_default_labels_name_the_logos_files(sweep):
+    _, layout = contact_sheet_with_layout(**sweep)
+    assert layout.style_label[0] == "style: metal" and layout.content_label[0] == "content: corp"
+
+
+@pytest.mark.parametrize("notes", [[["a", "b"]], [["a", "b"], ["c"]]], ids=["rows", "columns"])
+def test_notes_of_another_shape_than_the_cells_are_refused(sweep, notes):
+    with pytest.raises(ValueError, match="notes must have the same shape as cells"):
+        contact_sheet_with_layout(**sweep, notes=notes)
