@@ -472,3 +472,25 @@ def test_training_settings_out_of_range_are_named(change, words):
     with pytest.raises(SteelError, match=words):
         MSGNetSettings(**(TINY | change))
     assert MSGNetSettings(**(TINY | {"max_rotation": 45})).max_rotation == 45
+
+
+def test_the_network_has_the_public_msg_nets_layers():
+    """Instance norms carry no parameters, so a checkpoint loads without them: count them. The
+    public net: a 7x7 stem, two stride-2 bottlenecks, six more, two upsampling ones, an output
+    layer; three norm + ReLU pairs a bottleneck, one after the stem and one before the output."""
+    model = MSGNet(4)
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.InstanceNorm2d)]
+    relus = [m for m in model.modules() if isinstance(m, torch.nn.ReLU)]
+    assert len(norms) == len(relus) == 32
+    assert all(isinstance(n.num_features, int) and n.num_features > 0 for n in norms)
+    with torch.no_grad():
+        assert model.model1(torch.rand(1, 3, 32, 48) * 255).shape[-2:] == (8, 12)  # a quarter
+
+
+def test_a_gram_of_the_wrong_size_is_refused():
+    model = MSGNet(4)
+    content = logo(16, 32)
+    channels = model.style_gram(content).shape[-1]
+    for gram in (torch.zeros(1, 5, 5), torch.zeros(3, channels, channels)):  # channels; batch
+        with torch.no_grad(), pytest.raises(ValueError, match=r"^style Gram of shape .* does not fit"):
+            model(content, gram)
