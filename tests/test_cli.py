@@ -368,6 +368,10 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
         "interrupted": {"step": 3, "of": 4},
     }
 
+    # no --layers: the one default cell, in the folder itself
+    plain = tmp_path / "plain"
+    code, _, stderr = steel_main(base_args(logos, plain, "--iterations", "4", "--log-every", "1"), capsys)
+    assert code == 130 and f"the newest image is {plain / 'interrupted.png'} " in stderr
     # several cells: each folder has its own newest image, and the message says where
     cells = base_args(logos, tmp_path / "cells", *extra, "--layers", "conv1_1=20", "--layers", "conv1_1=200")
     code, _, stderr = steel_main(cells, capsys)

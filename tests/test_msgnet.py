@@ -494,3 +494,15 @@ def test_a_gram_of_the_wrong_size_is_refused():
     for gram in (torch.zeros(1, 5, 5), torch.zeros(3, channels, channels)):  # channels; batch
         with torch.no_grad(), pytest.raises(ValueError, match=r"^style Gram of shape .* does not fit"):
             model(content, gram)
+
+
+def test_the_comatch_layer_computes_w_g_transposed_times_x():
+    from steel.msgnet.model import Inspiration
+
+    layer = Inspiration(2)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([[[1.0, 2.0], [0.0, 1.0]]]))  # not symmetric
+    gram = torch.tensor([[[1.0, 0.0], [3.0, 1.0]]])  # nor is this
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0]).reshape(1, 2, 1, 2)
+    expected = (layer.weight[0] @ gram[0]).T @ x.reshape(2, 2)
+    torch.testing.assert_close(layer(x, gram).detach(), expected.reshape(1, 2, 1, 2))

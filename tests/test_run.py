@@ -169,3 +169,26 @@ def test_an_interrupted_light_on_dark_logo_is_kept_in_its_own_colours(logos, tmp
             on_log=interrupt)  # fmt: skip
     with Image.open(out / "interrupted.png") as kept:
         assert kept.convert("L").getpixel((0, 0)) < 64  # dark ground, as given (optimised inverted)
+
+
+def test_invert_true_inverts_the_content_and_judges_the_style_by_its_border(logos, tmp_path):
+    (record,) = tiny_run(logos, [tmp_path / "a"], invert=True)
+    assert record["invert"] == {"setting": True, "content": True, "style": False}  # a light style
+
+
+def test_an_inverted_runs_transparent_result_keeps_the_users_colours(logos, tmp_path):
+    from PIL import Image, ImageOps
+
+    with Image.open(logos["content"]) as content:
+        dark = tmp_path / "dark.png"
+        ImageOps.invert(content.convert("RGB")).save(dark)
+    out = tmp_path / "out"
+    options = {"settings": TINY, "weights": "random", "device": "cpu", "width": 48, "alpha": True}
+    run(logos["style"], dark, [CELL], [out], **options)
+    with Image.open(out / "stylized.png") as flat, Image.open(out / "stylized_alpha.png") as clear:
+        flat, clear = np.asarray(flat.convert("RGB"), float), np.asarray(clear.convert("RGBA"), float)
+    ground = flat[0, 0]
+    assert ground.max() < 64  # a dark ground, as given
+    alpha = clear[:, :, 3:] / 255
+    laid = alpha * clear[:, :, :3] + (1 - alpha) * ground  # back on its ground: the flat result
+    assert np.abs(laid - flat).max() <= 3

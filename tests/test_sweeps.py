@@ -15,7 +15,7 @@ from PIL import Image
 from steel.errors import SteelError
 from steel.jobs.sheets import sheet_job
 from steel.plan.batches import deepest_layer, plan_batches
-from steel.plan.sweeps import Sweep, cell_losses, figure_lines, sweeps_from_config
+from steel.plan.sweeps import Sweep, cell_losses, check_name, figure_lines, sweeps_from_config
 from steel.transfer.layers import cell_id, format_value, parse_cell_id, split_cell_id
 
 SCHEMA = yaml.safe_load(
@@ -342,3 +342,11 @@ def test_figure_references():
         figure_lines("f", {"cells": ["s/30"]}, sweeps)
     with pytest.raises(SteelError, match=r"^figure name 'f g' cannot be used in file paths"):
         figure_lines("f g", {"cells": []}, sweeps)
+
+
+@pytest.mark.parametrize("name", ["iron__wrath", "a--b", "a_-b", "-a", "a_", "a b", "a/b", ""])
+def test_names_with_doubled_or_dangling_separators_are_refused(name):
+    # "__" joins style and content in a pair's name: a name holding it could name two pairs
+    with pytest.raises(SteelError, match="joined by single '-' or '_'"):
+        check_name(name, "style")
+    assert check_name("iron_wrath-2", "style") == "iron_wrath-2"
