@@ -152,3 +152,25 @@ def test_one_cell_a_round_with_everything_feasible_climbs_to_the_grids_top():
     evaluated, history = run_rounds(lambda i: True, size=10, per_round=1, rounds=8)
     assert history[0] == [4]  # round 1: the middle
     assert max(evaluated) == 9 and history[-1] == []  # the top cell is run, then nothing more
+
+
+def test_the_artefact_limit_counts_in_the_search_as_in_the_best_cell_rule():
+    evaluated = rows([0, 10, 20], lambda i: True)
+    evaluated[20]["artefacts"] = 0.5  # readable, but over the artefact limit
+    assert propose(21, evaluated, 1, 0.25, 0.1) == [15]  # narrows between 10 and 20
+    evaluated[0]["artefacts"] = 0.5  # a feasible cell above an infeasible one
+    assert not monotone(evaluated, 0.25, 0.1)
+
+
+def test_round_one_spreads_over_a_range_that_does_not_start_at_zero():
+    from steel.evaluate.search import spread
+
+    assert spread(2, 10, 3, inclusive=True) == [2, 6, 10]
+
+
+def test_the_rounds_proposals_are_looked_up_by_their_cells():
+    from steel.evaluate.search import evaluated_by_index
+
+    rounds = [{"proposals": [{"index": 3, "cell": "a"}]}, {"proposals": [{"index": 7, "cell": "b"}]}]
+    metrics = {"a": {"cer": 0.0}, "b": {"cer": 0.5}, "c": {"cer": 1.0}}
+    assert evaluated_by_index(rounds, metrics) == {3: {"cer": 0.0}, 7: {"cer": 0.5}}

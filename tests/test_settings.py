@@ -386,3 +386,23 @@ def test_a_checkpoint_written_by_b3d3c93_resumes(name, random_weights, make_logo
         checkpoint_every=2,
     )
     assert (result.resumed_from, result.steps_run) == (4, 2)
+
+
+def test_vector_options_from_a_config_section_or_from_parsed_flags():
+    from steel.settings import vector_options
+
+    defaults = vector_options({})
+    assert defaults["filter_speckle"] == 4 and defaults["corner_threshold"] == 45
+    from_config = vector_options({"vector": {"filter_speckle": "2"}})  # converted by the table
+    assert from_config["filter_speckle"] == 2 and from_config["corner_threshold"] == 45
+    assert vector_options({"filter_speckle": 7})["filter_speckle"] == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("yes", True), ("On", True), ("1", True), ("no", False), ("OFF", False), ("0", False), ("auto", "auto")],
+)
+def test_invert_is_read_in_every_spelling_users_write(text, value):
+    from steel.settings import parse_invert
+
+    assert parse_invert(text) is value if isinstance(value, bool) else parse_invert(text) == value
