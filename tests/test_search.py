@@ -174,3 +174,19 @@ def test_the_rounds_proposals_are_looked_up_by_their_cells():
     rounds = [{"proposals": [{"index": 3, "cell": "a"}]}, {"proposals": [{"index": 7, "cell": "b"}]}]
     metrics = {"a": {"cer": 0.0}, "b": {"cer": 0.5}, "c": {"cer": 1.0}}
     assert evaluated_by_index(rounds, metrics) == {3: {"cer": 0.0}, 7: {"cer": 0.5}}
+
+
+def test_a_rounds_params_rebuild_the_same_search_as_the_round_job_does():
+    from steel.jobs.search import _search  # the round job's own reading of its params
+
+    search = Search.from_config("s", SPEC | {"per_round": 2, "coarse_value": 500, "points_per_decade": 3}, {})
+    rebuilt = _search("s", search.params())
+    assert rebuilt.grid() == search.grid() and rebuilt.per_round == 2
+    assert [rebuilt.cell(i) for i in range(len(search.grid()))] == [
+        search.cell(i) for i in range(len(search.grid()))
+    ]
+
+
+def test_a_ratio_range_must_start_above_zero():
+    with pytest.raises(SteelError, match="0 < low < high"):
+        searches_from_config({"search": {"s": SPEC | {"ratio": [0, 10]}}})
