@@ -84,7 +84,8 @@ def test_an_image_reference_out_of_the_file_is_refused_and_never_drawn(tmp_path,
     logos.mkdir()
     for attribute in ("href", "xlink:href"):
         path = write(logos, svg(f'<image x="40" width="40" height="40" {attribute}="{href}"/>'))
-        refused(path, str(path), repr(href), "data: URIs")
+        # (a reference over 80 characters is shown cut short: a long temporary path can make one)
+        refused(path, str(path), repr(href)[:70], "data: URIs")
         with pytest.raises(SteelError):
             read_logo(path, 120)
 
@@ -95,7 +96,7 @@ def test_a_png_named_file_holding_svg_text_is_checked_too(tmp_path, secret):
         '<?xml version="1.0"?>\n' + svg(f'<image width="40" height="40" href="{secret}"/>'),
         "logo.png",
     )
-    refused(path, repr(str(secret)))
+    refused(path, repr(str(secret))[:70])
 
 
 @pytest.mark.parametrize(
@@ -121,7 +122,7 @@ def test_a_reference_hidden_in_an_entity_is_seen(tmp_path, secret):
     text = f'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY s "{secret}">]>' + svg(
         '<image width="9" height="9" href="&s;"/>'
     )
-    refused(write(tmp_path, text), repr(str(secret)))
+    refused(write(tmp_path, text), repr(str(secret))[:70])
 
 
 def test_a_linked_style_sheet_is_refused(tmp_path, secret):
@@ -148,13 +149,13 @@ def test_an_embedded_svg_is_scanned_like_the_file(tmp_path, secret, encoding):
     else:
         uri = "data:image/svg+xml," + urllib.parse.quote(inner)
     message = refused(write(tmp_path, svg(f'<image width="40" height="40" href="{uri}"/>')), "embedded SVG")
-    assert repr(str(secret)) in message
+    assert repr(str(secret))[:70] in message
 
 
 def test_a_compressed_svg_is_scanned_and_decompressed_under_a_cap(tmp_path, secret):
     path = tmp_path / "logo.svgz"
     path.write_bytes(gzip.compress(svg(f'<image width="9" height="9" href="{secret}"/>').encode()))
-    refused(path, repr(str(secret)))
+    refused(path, repr(str(secret))[:70])
     path.write_bytes(gzip.compress(svg("").encode()))
     assert read_image(path, 120).size == (120, 40)  # a clean .svgz is read
     # a gzip bomb: a few KB that inflate past the cap are refused before they are all inflated
