@@ -26,9 +26,19 @@ CELL = {"conv1_1": 20.0}
 
 
 def tiny_run(logos, out_dirs, cells=(CELL,), **options):
+    """``run`` on ``logos`` (a mapping with "style" and "content" files) at the tests' tiny size."""
     defaults = {"settings": TINY, "weights": "random", "device": "cpu", "width": 48, "progress": False}
     options = defaults | options
     return run(logos["style"], logos["content"], list(cells), out_dirs, **options)
+
+
+def inverted_copy(path, folder):
+    """The logo at ``path`` with its colours inverted (light glyphs on a dark ground), as a file."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as image:
+        ImageOps.invert(image.convert("RGB")).save(folder / "dark.png")
+    return folder / "dark.png"
 
 
 @pytest.mark.parametrize(
@@ -94,13 +104,10 @@ def test_a_bad_style_file_is_named_as_the_style(logos, tmp_path, make_logo_file)
 
 
 def test_a_light_on_dark_style_is_optimised_as_its_dark_on_light_inverse(logos, tmp_path):
-    from PIL import Image, ImageOps
+    from PIL import Image
 
-    with Image.open(logos["style"]) as style:
-        dark = tmp_path / "dark.png"
-        ImageOps.invert(style.convert("RGB")).save(dark)
-    options = {"settings": TINY, "weights": "random", "device": "cpu", "width": 48}
-    (inverted,) = run(dark, logos["content"], [CELL], [tmp_path / "a"], **options)
+    dark = inverted_copy(logos["style"], tmp_path)
+    (inverted,) = tiny_run(logos | {"style": dark}, [tmp_path / "a"])
     tiny_run(logos, [tmp_path / "b"])
     assert inverted["invert"] == {"setting": "auto", "content": False, "style": True}
     # the same up to the resize's rounding (an inverted file resized is not exactly the inverse)
@@ -153,11 +160,9 @@ def test_a_run_shorter_than_its_checkpoint_interval_finishes_without_one(logos, 
 
 
 def test_an_interrupted_light_on_dark_logo_is_kept_in_its_own_colours(logos, tmp_path):
-    from PIL import Image, ImageOps
+    from PIL import Image
 
-    with Image.open(logos["content"]) as content:
-        dark = tmp_path / "dark.png"
-        ImageOps.invert(content.convert("RGB")).save(dark)
+    dark = inverted_copy(logos["content"], tmp_path)
 
     def interrupt(step, rows):
         if step == 1:
@@ -165,8 +170,7 @@ def test_an_interrupted_light_on_dark_logo_is_kept_in_its_own_colours(logos, tmp
 
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        run(logos["style"], dark, [CELL], [out], settings=TINY, weights="random", device="cpu", width=48,
-            on_log=interrupt)  # fmt: skip
+        tiny_run(logos | {"content": dark}, [out], on_log=interrupt)
     with Image.open(out / "interrupted.png") as kept:
         assert kept.convert("L").getpixel((0, 0)) < 64  # dark ground, as given (optimised inverted)
 
@@ -177,14 +181,10 @@ def test_invert_true_inverts_the_content_and_judges_the_style_by_its_border(logo
 
 
 def test_an_inverted_runs_transparent_result_keeps_the_users_colours(logos, tmp_path):
-    from PIL import Image, ImageOps
+    from PIL import Image
 
-    with Image.open(logos["content"]) as content:
-        dark = tmp_path / "dark.png"
-        ImageOps.invert(content.convert("RGB")).save(dark)
     out = tmp_path / "out"
-    options = {"settings": TINY, "weights": "random", "device": "cpu", "width": 48, "alpha": True}
-    run(logos["style"], dark, [CELL], [out], **options)
+    tiny_run(logos | {"content": inverted_copy(logos["content"], tmp_path)}, [out], alpha=True)
     with Image.open(out / "stylized.png") as flat, Image.open(out / "stylized_alpha.png") as clear:
         flat, clear = np.asarray(flat.convert("RGB"), float), np.asarray(clear.convert("RGBA"), float)
     ground = flat[0, 0]

@@ -10,7 +10,6 @@ for, ``snapshots/`` and ``optimisation.gif``.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +21,7 @@ import torch
 
 from steel import DISTRIBUTION
 from steel.errors import Interrupted, SteelError
+from steel.io.hashes import file_sha256
 from steel.io.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
 from steel.io.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
 from steel.plan.run_folder import ALPHA, CHECKPOINT, INTERRUPTED, INTERRUPTED_LOSSES, LOSSES, RECORD, STYLIZED
@@ -48,7 +48,7 @@ def _versions() -> dict[str, str]:
 def _file_record(path: Path, image: torch.Tensor) -> dict:
     return {
         "path": str(path),
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "sha256": file_sha256(path),
         "width": image.shape[3],
         "height": image.shape[2],
     }
