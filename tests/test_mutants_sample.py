@@ -62,5 +62,5 @@ def test_a_module_without_mutants_is_said_and_an_unknown_one_refused(monkeypatch
     out = capsys.readouterr().out
     assert "steel.run" in out and "steel.result_version" in out and "no mutants" in out
     monkeypatch.setattr("sys.stdin", io.StringIO(RESULTS))
-    with pytest.raises(SystemExit, match="steel.nope is not a module of src/steel"):
+    with pytest.raises(SystemExit, match=r"steel\.nope is not a module of src/steel"):
         mutants_sample.main(["steel.nope"])
