@@ -796,3 +796,17 @@ def test_a_global_style_weight_scales_every_style_term(random_weights, images):
     first, second = plain.logs[0][0], doubled.logs[0][0]
     assert second["style"] == pytest.approx(2 * first["style"], rel=1e-5)
     assert second["content"] == pytest.approx(first["content"], rel=1e-5)
+
+
+def test_a_grey_run_from_random_pixels_starts_from_their_luminance(random_weights, images):
+    """The grey start of ``init: random`` is the grey of the seeded colour noise (step 0's
+    snapshot), not one of its channels: the same seed starts a grey and a colour run alike."""
+    from steel.transfer.losses import luminance
+
+    settings = dataclasses.replace(CHEAP, colour="grey", init="random", snapshot_every=1, iterations=1)
+    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[:1], settings=settings)
+    step, frames = result.snapshots[0]
+    noise = initial_image("random", images["content"], images["style"], settings.seed)
+    assert step == 0
+    grey = luminance(noise).clamp(0, 255).round().to(torch.uint8)  # snapshots are 8-bit
+    assert (frames[:, :1].int() - grey.int()).abs().max() <= 1

@@ -162,3 +162,21 @@ def test_loss_plot_marks_where_a_new_scale_starts(random_weights, images, tmp_pa
     verticals = [line.get_xdata() for line in style_ax.get_lines() if len(set(line.get_xdata())) == 1]
     assert [list(x) for x in verticals] == [[0.003, 0.003]]  # the full-size stage starts at step 3
     assert any("new image scale" in text.get_text() for text in figure.texts)
+
+
+def test_a_coarse_stage_takes_its_style_target_at_the_same_fraction_of_the_styles_own_size(
+    random_weights, make_logo_tensor, monkeypatch
+):
+    """The style keeps its own size and aspect (here 80 x 36 px against a 64 x 40 content): at
+    scale 0.5 the Grams come from the style at 40 x 18, not at the content's coarse size."""
+    seen = []
+    real = steel.transfer.optimise.target_loss
+
+    def spy(extractor, style, content, *args, **kwargs):
+        seen.append((tuple(style.shape[2:]), tuple(content.shape[2:])))
+        return real(extractor, style, content, *args, **kwargs)
+
+    monkeypatch.setattr(steel.transfer.optimise, "target_loss", spy)
+    style, content = make_logo_tensor(80, 36, seed=1), make_logo_tensor(64, 40, seed=2)
+    stylize(random_weights, style, content, CELLS[:1], settings=COARSE)
+    assert seen == [((18, 40), (20, 32)), ((36, 80), (40, 64))]
