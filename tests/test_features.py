@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
+from steel.errors import SteelError
 from steel.transfer.features import VGGFeatures
 from steel.transfer.weights import load_weights
 
@@ -26,3 +28,8 @@ def test_extractor_leaves_the_callers_weights_alone():
     image = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 255
     single = VGGFeatures(weights, ["conv1_2", "relu2_2"])(image)["relu2_2"]
     torch.testing.assert_close(extractor(image.double())["relu2_2"].float(), single, rtol=1e-4, atol=1e-3)
+
+
+def test_an_extractor_of_no_layers_is_refused_in_one_line():
+    with pytest.raises(SteelError, match=r"^no feature layers requested$"):
+        VGGFeatures(load_weights("random"), [])

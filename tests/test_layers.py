@@ -7,11 +7,13 @@ import torch
 from torch import nn
 from torchvision.models import vgg16
 
+import steel.transfer.layers
 from steel.errors import SteelError
 from steel.transfer.features import MIN_SIDE, VGGFeatures, check_image_size
 from steel.transfer.layers import (
     LAYER_INDEX,
     LAYERS,
+    block_of,
     cell_id,
     check_layer,
     ordered,
@@ -54,10 +56,14 @@ def test_layer_index_matches_spec():
     assert list(LAYERS) == sorted(LAYER_INDEX, key=LAYER_INDEX.__getitem__)
 
 
-def test_layer_index_matches_torchvision_modules(torchvision_features):
-    assert len(torchvision_features) == max(LAYER_INDEX.values()) + 1
+@pytest.mark.parametrize("built", ["at import", "again"])
+def test_layer_index_matches_torchvision_modules(torchvision_features, built):
+    # "again": the table as its builder makes it now (a mutation tool can only reach it so)
+    table = LAYER_INDEX if built == "at import" else steel.transfer.layers._layer_index()
+    assert table == LAYER_INDEX
+    assert len(torchvision_features) == max(table.values()) + 1
     expected_maps = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
-    for name, index in LAYER_INDEX.items():
+    for name, index in table.items():
         module = torchvision_features[index]
         if name.startswith("conv"):
             assert isinstance(module, nn.Conv2d), name
@@ -183,3 +189,13 @@ def test_minimum_image_side():
     check_image_size(32, 32, "image")
     with pytest.raises(SteelError, match="32 px"):
         check_image_size(31, 400, "image")
+
+
+@pytest.mark.parametrize(("name", "block"), [("conv1_1", 1), ("relu3_3", 3), ("pool4", 4), ("conv5_3", 5)])
+def test_the_block_of_a_layer_is_read_from_any_kind_of_name(name, block):
+    assert block_of(name) == block
+
+
+def test_a_loss_setting_that_cannot_be_part_of_a_cell_id_is_refused_with_how_to_name_it():
+    with pytest.raises(SteelError, match="lower-case words joined by '_', values numbers, words or layer"):
+        cell_id({"conv1_2": 20}, {"Content-Weight": 100})
