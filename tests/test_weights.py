@@ -188,3 +188,18 @@ def test_a_file_named_random_is_a_file(saved_state, monkeypatch):
 def test_a_missing_weights_file_is_one_error_before_loading(tmp_path):
     with pytest.raises(SteelError, match=r"weights file .*nowhere\.pth does not exist"):
         resolve_spec(f"caffe:{tmp_path}/nowhere.pth")
+
+
+def test_a_missing_weights_file_says_every_kind_of_weights_setting(tmp_path):
+    with pytest.raises(SteelError, match=r"\(imagenet, hed, caffe:PATH, PATH or random\)"):
+        resolve_spec(str(tmp_path / "nowhere.pth"))
+
+
+def test_an_imagenet_cache_file_that_is_not_vgg16_names_the_cached_file(monkeypatch, tmp_path, no_network):
+    cache = tmp_path / "hub" / "checkpoints" / "vgg16-397923af.pth"
+    cache.parent.mkdir(parents=True)
+    torch.save({"features.0.weight": torch.zeros(3)}, cache)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(SteelError, match="is not a VGG16 state dict") as caught:
+        load_weights("imagenet")
+    assert str(caught.value).startswith(f"{cache} is not")
