@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from steel.errors import SteelError
 from steel.evaluate import metrics, selection
@@ -190,6 +190,18 @@ def test_text_lines_split_by_the_ink_row_profile():
     assert len(boxes) == 2 and boxes[0][3] <= boxes[1][1]  # the crops do not overlap
     assert boxes[0][1] < t1 and boxes[1][3] > b2
     assert line_boxes(render()) == [ink_box(render())]
+
+
+def test_line_boxes_of_ink_touching_the_edges_stay_inside_the_image():
+    """A logo cropped tight to its ink: the margins are cut at the image's edges, not beyond them
+    (a box beyond them crops a different region, or nothing)."""
+    tight = two_lines().crop(ImageOps.invert(two_lines().convert("L")).getbbox())
+    width, height = tight.size
+    boxes = line_boxes(tight)
+    assert len(boxes) == 2
+    assert boxes[0][:2] == (0, 0) and boxes[1][2:] == (width, height)
+    for left, top, right, bottom in boxes:
+        assert 0 <= left < right <= width and 0 <= top < bottom <= height
 
 
 def test_two_line_logo_is_read_line_by_line():
