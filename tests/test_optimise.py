@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import warnings
@@ -436,56 +435,6 @@ def test_a_failed_capture_falls_back_to_the_eager_loop_with_the_same_result(
     assert result.step_mode == "eager" and result.fallback.startswith("CUDA graph capture failed")
     assert torch.equal(result.images, eager.images)
     assert result.logs == eager.logs
-
-
-def test_graphed_step_puts_back_what_warm_up_changed(monkeypatch):
-    """The warm-up and capture steps must not count as optimisation steps (CPU stand-in for CUDA)."""
-    x = torch.zeros(3)
-    calls = []
-
-    def step():
-        calls.append(1)
-        x.add_(1)
-        return {"x": x}
-
-    monkeypatch.setattr(torch.cuda, "Stream", lambda device: _FakeStream())
-    monkeypatch.setattr(torch.cuda, "current_stream", lambda device: _FakeStream())
-    monkeypatch.setattr(torch.cuda, "stream", lambda stream: contextlib.nullcontext())
-    monkeypatch.setattr(torch.cuda, "CUDAGraph", _FakeGraph)
-    monkeypatch.setattr(torch.cuda, "graph", lambda graph: contextlib.nullcontext())
-    graphed = steel.transfer.cuda_graphs.GraphedStep(step, [x], torch.device("cpu"), warmup=2)
-    assert len(calls) == 3  # two warm-up steps and the capture
-    assert torch.equal(x, torch.zeros(3))
-    assert graphed.outputs["x"] is x
-
-
-class _FakeStream:
-    def wait_stream(self, other):
-        pass
-
-
-class _FakeGraph:
-    def replay(self):
-        pass
-
-
-def test_adam_state_made_before_capture_equals_adams_own(images):
-    """Adam's state is created before capture (it must exist at fixed addresses); the first steps
-    must be those of an Adam that created it itself."""
-    start = images["content"].clone()
-    results = []
-    for early in (False, True):
-        x = start.clone().requires_grad_(True)
-        optimizer = torch.optim.Adam([x], lr=1.0)
-        if early:
-            steel.transfer.cuda_graphs.init_adam_state(optimizer)
-            steel.transfer.cuda_graphs.set_capturable(optimizer, False)
-        for _ in range(3):
-            optimizer.zero_grad()
-            (x.sin() * x).sum().backward()
-            optimizer.step()
-        results.append(x.detach())
-    assert torch.equal(results[0], results[1])
 
 
 # ---- the loss's scale (loss.normalise, loss.style_weight) ----------------------------------------
