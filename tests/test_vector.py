@@ -55,6 +55,22 @@ def test_a_coloured_result_is_traced_in_colour_with_its_ground_left_out():
     assert ink_iou(rendered(svg, image.size), image) > 0.8
 
 
+def test_a_dark_ground_is_keyed_by_the_borders_colour_not_by_white():
+    """Light glyphs on a navy ground (a light-on-dark style's result): the navy is left out, the
+    glyphs are the paths."""
+    ink = np.asarray(word().convert("L")) < 128
+    array = np.empty((*ink.shape, 3), np.uint8)
+    array[...] = (20, 24, 70)
+    array[ink] = (240, 200, 40)
+    image = Image.fromarray(array)
+    svg, mode = trace(image)
+    drawn = on_red(svg, image.size)
+    red = (drawn[..., 0] > 200) & (drawn[..., 1] < 60) & (drawn[..., 2] < 60)
+    assert mode == "color"
+    assert red[~ink].mean() > 0.9 and red[ink].mean() < 0.1
+    assert vector_metrics(svg, image, None, None)["vector_coverage"] < 0.5
+
+
 @pytest.mark.parametrize(("fill", "coverage"), [(255, 0.0), (0, 1.0)])
 def test_an_empty_or_all_ink_result_traces_to_nothing_or_everything(fill, coverage):
     image = Image.new("RGB", (96, 32), (fill, fill, fill))
