@@ -57,11 +57,12 @@ def test_grey_scale_becomes_rgb(tmp_path):
         assert (pixels[..., channel] == grey).all()
 
 
-def test_16_bit_grey_keeps_its_tones(tmp_path):
-    # 0, 1/4, 1/2, 3/4 and full intensity on the 16-bit scale
-    levels = np.array([0, 16384, 32768, 49152, 65535], dtype=np.uint16)
-    Image.fromarray(np.repeat(np.tile(levels, (32, 1)), 8, axis=1)).save(tmp_path / "g16.png")
-    pixels = np.asarray(read_image(tmp_path / "g16.png")).astype(int)
+@pytest.mark.parametrize(("dtype", "name"), [("<u2", "g16.png"), (">u2", "g16be.tif")])
+def test_16_bit_grey_keeps_its_tones(tmp_path, dtype, name):
+    # 0, 1/4, 1/2, 3/4 and full intensity on the 16-bit scale; TIFFs may be big-endian (I;16B)
+    levels = np.array([0, 16384, 32768, 49152, 65535], dtype=dtype)
+    Image.fromarray(np.repeat(np.tile(levels, (32, 1)), 8, axis=1)).save(tmp_path / name)
+    pixels = np.asarray(read_image(tmp_path / name)).astype(int)
     assert np.abs(pixels[0, ::8, 0] - levels / 257).max() <= 1, pixels[0, ::8, 0]
 
 
@@ -186,9 +187,10 @@ def test_float_tiff_on_the_0_255_scale_and_out_of_range(tmp_path):
     grey = np.tile(np.linspace(0, 255, 48, dtype=np.float32), (32, 1))
     Image.fromarray(grey, "F").save(tmp_path / "f255.tif")
     assert np.abs(np.asarray(read_image(tmp_path / "f255.tif"))[0, :, 1] - grey[0]).max() <= 1
-    Image.fromarray(grey * 10 - 5, "F").save(tmp_path / "bad.tif")
-    with pytest.raises(SteelError, match=r"bad\.tif holds float values .*8-bit PNG"):
-        read_image(tmp_path / "bad.tif")
+    for bad in (grey * 10 - 5, grey / 255 - 0.5, np.where(grey > 100, np.nan, grey / 255)):
+        Image.fromarray(bad.astype(np.float32), "F").save(tmp_path / "bad.tif")
+        with pytest.raises(SteelError, match=r"bad\.tif holds float values .*8-bit PNG"):
+            read_image(tmp_path / "bad.tif")
 
 
 # --- SVG input ---------------------------------------------------------------------------------
