@@ -10,7 +10,7 @@ from PIL import Image
 
 from steel.errors import SteelError
 from steel.io.images import MIN_SIDE
-from steel.io.logo_text import DEFAULT_FONT, render_text, write_text_logo
+from steel.io.logo_text import DEFAULT_FONT, draw_logo, render_text, write_text_logo
 
 METAL = Path(__file__).resolve().parents[1] / "resources" / "fonts" / "MetalMania-Regular.ttf"
 
@@ -32,9 +32,20 @@ def test_the_bundled_font_is_the_default_and_another_font_differs():
     assert plain.shape != metal.shape or (plain != metal).any()
 
 
-def test_a_long_word_at_a_small_width_keeps_the_minimum_height():
-    image = render_text("Averyveryverylongcompanyname", width=64)
+def ink_margins(image: Image.Image) -> tuple[int, int, int, int]:
+    """White rows or columns between the ink and the left, top, right and bottom edges."""
+    ink = np.asarray(image.convert("L")) < 250  # a long text at a small width is faint grey
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return cols[0], rows[0], ink.shape[1] - 1 - cols[-1], ink.shape[0] - 1 - rows[-1]
+
+
+@pytest.mark.parametrize("text", ["Averyveryverylongcompanyname", "Acme Corp " * 10])
+def test_a_long_word_at_a_small_width_keeps_the_minimum_height_with_the_word_whole_and_centred(text):
+    image = render_text(text, width=64)
     assert image.width == 64 and image.height >= MIN_SIDE
+    left, top, right, bottom = ink_margins(image)
+    assert min(left, top, right, bottom) >= 0 and abs(top - bottom) <= 2  # padded above and below alike
+    assert abs(left - right) <= 1  # not cut at either end
 
 
 @pytest.mark.parametrize(
@@ -73,6 +84,21 @@ def test_write_text_logo(tmp_path):
     with Image.open(path) as image:
         assert image.width == 96
     assert [p.name for p in path.parent.iterdir()] == ["acme.png"]
+
+
+def test_more_than_ten_missing_letters_are_counted_not_listed():
+    text = "".join(chr(0x0430 + i) for i in range(13))  # Cyrillic: Metal Mania has none of it
+    with pytest.raises(
+        SteelError, match=r"'\u0439' \(U\+0439\) and 3 more in the text; choose a font"
+    ) as error:
+        render_text(text, METAL, 128)
+    assert "U+043A" not in str(error.value)
+
+
+def test_an_image_file_is_drawn_from_the_file_not_from_the_text(tmp_path):
+    Image.new("RGB", (200, 100), (255, 0, 0)).save(tmp_path / "red.png")
+    image = draw_logo(tmp_path / "red.png", "Acme", None, 100)
+    assert image.size == (100, 50) and image.getpixel((50, 25)) == (255, 0, 0)
 
 
 def test_a_metal_font_without_a_letter_names_it():
