@@ -8,8 +8,9 @@ import pytest
 import yaml
 from workflow_helpers import REPO
 
+from steel.errors import SteelError
 from steel.plan.batches import deepest_layer, plan_batches
-from steel.plan.params import RESULT_SECTIONS, canonical, stylize_params
+from steel.plan.params import RESULT_SECTIONS, canonical, check_finite, stylize_params
 from steel.result_version import RESULT_VERSION
 
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
@@ -205,3 +206,22 @@ def test_sweep_names_that_the_workflow_uses_are_refused(name):
 
     with pytest.raises(SteelError, match="rename the sweep"):
         Sweep.from_config(name, {"cols": {"layers": ["conv3_3"], "values": [20]}})
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"optimizer": {"lr": float("nan")}}, r"^config\.optimizer\.lr is nan; give a finite number$"),
+        ({"image": {"scales": [0.5, float("-inf")]}}, r"^config\.image\.scales\[1\] is -inf"),
+        ({"search": [{"ratio": [0.1, (1, float("inf"))]}]}, r"^config\.search\[0\]\.ratio\[1\]\[1\] is inf"),
+    ],
+)
+def test_a_number_that_is_not_finite_anywhere_in_the_config_is_named_by_its_key(config, message):
+    with pytest.raises(SteelError, match=message):
+        check_finite(config)
+
+
+def test_finite_numbers_pass_and_a_key_at_the_top_is_named_alone():
+    check_finite({"optimizer": {"lr": 1.0, "steps": 10}, "image": {"scales": [0.5, 1]}, "name": "nan"})
+    with pytest.raises(SteelError, match=r"^lr is nan"):
+        check_finite({"lr": float("nan")}, where="")

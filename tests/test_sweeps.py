@@ -171,6 +171,17 @@ def test_batches_hold_cells_of_one_loss_and_keep_the_plain_ids():
     assert deepest_layer(deep_content[0]) == "conv5_1"
 
 
+def test_cells_under_different_values_of_one_loss_setting_never_share_a_batch():
+    cells = [
+        "conv4_3-20__content_weight-1",
+        "conv4_3-20__content_weight-10",
+        "conv4_3-200__content_weight-10",
+    ]
+    batches = plan_batches(cells, 16)
+    assert sorted(map(sorted, batches.values())) == sorted([[cells[0]], sorted(cells[1:])])
+    assert all(len(batch.rsplit("_loss", 1)[1]) == 8 for batch in batches)  # a digest of 8 hex digits
+
+
 def test_sheet_of_a_setting_sweep_labels_the_setting(tmp_path):
     cw = sweep(
         {
