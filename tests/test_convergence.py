@@ -3,6 +3,8 @@ workflow's settings and a dry run. Offline: random weights, tiny logos."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 import yaml
@@ -217,7 +219,11 @@ def test_schedule_settings_are_params():
     # the same values in other words are the same params; a real change is a new param
     same, _ = _config(schedules={"hot": {"optimizer": {"lr": 4.0}}}, cells=["conv4_3=200,conv1_2=2000"])
     other, _ = _config(schedules={"hot": {"optimizer": {"lr": 4.0}}}, cells=["conv1_2=2000,conv4_3=200.0"])
-    assert schedule_params(same, schema) == schedule_params(other, schema)
+    # as text, as Snakemake compares params: 4 and 4.0 would differ there
+    assert json.dumps(schedule_params(same, schema)) == json.dumps(schedule_params(other, schema))
+    assert json.dumps(params["hot"]["optimizer"]) == json.dumps(
+        schedule_params(same, schema)["hot"]["optimizer"]
+    )
     moved, _ = _config(schedules={"hot": {"optimizer": {"lr": 5}}})
     changed = schedule_params(moved, schema)
     assert changed["hot"] != params["hot"] and changed[REFERENCE] == params[REFERENCE]
@@ -248,6 +254,12 @@ def test_bad_schedules_are_one_line(schedules, words):
     with pytest.raises(SteelError, match=words) as error:
         schedule_params(config, schema)
     assert "\n" not in str(error.value)
+
+
+def test_a_study_of_no_cells_is_one_line():
+    config, schema = _config(cells=[])
+    with pytest.raises(SteelError, match=r"^convergence\.cells is empty; list at least one cell, e\.g\. "):
+        schedule_params(config, schema)
 
 
 def test_a_bad_cell_is_one_line():
