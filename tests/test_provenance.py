@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
+import pytest
+
 from steel.evaluate.provenance import summarise, summary_html
 
 
@@ -43,7 +47,10 @@ def test_runs_that_agree_with_the_config_say_so():
             "runs": 2,
         }
     ]
-    assert "Every run used the same settings" in summary_html(summary)
+    assert (
+        "</h2><p>Every run used the same settings, and the config asks for them.</p><table"
+        in summary_html(summary)
+    )
 
 
 def test_runs_made_with_other_weights_than_the_config_at_report_time_are_named():
@@ -66,3 +73,56 @@ def test_runs_that_disagree_with_each_other_are_named():
 
 def test_the_page_escapes_what_it_shows():
     assert "&lt;x&gt;" in summary_html(summarise([record(weights="<x>")], CONFIG))
+
+
+@pytest.mark.parametrize(
+    ("run", "named"),
+    [
+        ({"lr_final": 0.0}, "lr_final 0.0 (config: 0.1)"),
+        ({"schedule": "constant"}, "schedule constant (config: cosine)"),
+        ({"optimizer": "lbfgs"}, "optimizer lbfgs (config: adam)"),
+        ({"width": 128}, "width 128 (config: 256)"),
+    ],
+)
+def test_each_recorded_setting_is_set_against_the_configs(run, named):
+    made = record(width=run.get("width", 256), schedule=run.get("schedule", "cosine"))
+    made["settings"].update({k: v for k, v in run.items() if k in ("lr_final", "optimizer")})
+    summary = summarise([made], CONFIG)
+    assert summary["notes"] == [f"1 run(s) differ from the config: {named}."]
+
+
+class Table(HTMLParser):
+    """The page's title and its table, cell by cell."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.title, self.rows, self._in = "", [], None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        self._in = tag
+
+    def handle_endtag(self, tag):
+        self._in = None
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in in ("th", "td"):
+            self.rows[-1].append(data)
+
+
+def test_the_page_is_a_table_of_the_settings_with_a_row_per_group():
+    summary = summarise([record(), record(), record(lr=1.0)], CONFIG)
+    page = summary_html(summary)
+    assert page.startswith("<!DOCTYPE html>") and page.count("<tr>") == page.count("</tr>") == 3
+    table = Table(page)
+    assert table.title == "What the runs used"
+    assert table.rows == [
+        ["weights", "optimizer", "lr", "schedule", "lr_final", "iterations", "width", "device", "runs"],
+        ["hed", "adam", "8.0", "cosine", "0.1", "300", "256", "cpu", "2"],
+        ["hed", "adam", "1.0", "cosine", "0.1", "300", "256", "cpu", "1"],
+    ]
+    assert "What the 3 runs used (from their run.json)" in page
