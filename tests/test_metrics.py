@@ -168,6 +168,16 @@ def test_content_without_ink_falls_back_to_full_detection(content):
 
     assert read_text(content, []).mode == "full"
     assert read_text(content, [ink_box(content)]).mode == "crop"
+    # the engine's flags do not stick from a crop's recognition-only call: a full read still reads
+    full = read_text(content)
+    assert metrics.normalise_text(full.text) == metrics.normalise_text(WORD) and 0 < full.confidence <= 1
+
+
+def test_an_image_without_text_reads_as_nothing_with_no_confidence():
+    from steel.evaluate.ocr import read_text
+
+    reading = read_text(Image.new("RGB", SIZE, "white"))
+    assert (reading.text, reading.confidence, reading.mode) == ("", 0.0, "full")
 
 
 def two_lines(top: str = "Acme", bottom: str = "Corp", size=(384, 160)) -> Image.Image:
