@@ -104,3 +104,21 @@ def test_a_run_folder_gets_its_svg_and_a_record_of_the_trace(tmp_path):
     assert saved == record and record["mode"] == "binary" and record["vector_cer"] == 0.0
     assert record["vector_bytes"] == len((tmp_path / "stylized.svg").read_bytes())
     assert {"filter_speckle", "corner_threshold", "color_precision", "path_precision"} <= set(record)
+
+
+def test_ink_iou_by_hand():
+    def bar(left: int, right: int) -> Image.Image:
+        array = np.full((20, 40, 3), 255, np.uint8)
+        array[5:15, left:right] = 0
+        return Image.fromarray(array)
+
+    assert ink_iou(bar(0, 10), bar(5, 15)) == round(5 / 15, 4)  # 5 columns shared of 15 inked
+    assert ink_iou(bar(0, 10), bar(0, 10)) == 1.0
+    assert ink_iou(bar(0, 0), bar(0, 0)) is None
+
+
+def test_the_trace_of_a_word_is_read_back_without_a_drawing_given():
+    image = word()
+    svg, _ = trace(image)
+    metrics = vector_metrics(svg, image, image, "Acme")
+    assert metrics["vector_cer"] == 0.0 and metrics["vector_iou"] > 0.9
