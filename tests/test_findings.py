@@ -363,6 +363,41 @@ def test_scale_check_measures_the_largest_pixel_difference(tmp_path):
     assert "not tested" in summary_markdown({"p": {"pair": "p", "steps": [], "findings": [], "scale": none}})
 
 
+def test_a_factor_of_two_is_a_common_multiple():
+    assert common_multiples(["conv4_3-40", "conv4_3-20"]) == [("conv4_3-20", "conv4_3-40", 2.0)]
+
+
+def test_scale_check_ranks_pairs_by_their_largest_difference_and_reads_grey_files_as_rgb(tmp_path):
+    cells = ["conv4_3-20", "conv4_3-200", "conv1_2-20", "conv1_2-200"]
+    spots = np.zeros((8, 16), bool)
+    spots[0, :4] = True
+    images = {
+        "conv4_3-20": _grey(tmp_path / "a.png", 0, (0, 0)),
+        "conv4_3-200": _grey(tmp_path / "b.png", 9, (0, 0)),  # largest 9, on one pixel
+        "conv1_2-20": _grey(tmp_path / "c.png", 0, spots),
+        "conv1_2-200": str(tmp_path / "d.png"),  # largest 5, on four pixels: a larger mean
+    }
+    grey = np.full((8, 16), 255, np.uint8)
+    grey[spots] = 5
+    Image.fromarray(grey, "L").save(images["conv1_2-200"])
+    scale = scale_check(cells, images, PAPER_LOSS)
+    assert scale["columns"] == ["cell", "common multiple", "factor", "largest difference", "mean difference"]
+    assert [row[:4] for row in scale["rows"]] == [
+        ["conv4_3-20", "conv4_3-200", "10", "9"],
+        ["conv1_2-20", "conv1_2-200", "10", "5"],
+    ]
+    assert scale["largest"] == 9
+
+
+def test_scale_check_of_cells_drawn_at_other_sizes_is_not_tested(tmp_path):
+    small = tmp_path / "small.png"
+    Image.new("RGB", (8, 4), "white").save(small)
+    images = {"conv4_3-20": _grey(tmp_path / "a.png", 0), "conv4_3-200": str(small)}
+    scale = scale_check(list(images), images, PAPER_LOSS)
+    assert (scale["verdict"], scale["reason"]) == (UNTESTED, "the images of the cells differ in size")
+    assert scale["largest"] is None and scale["rows"] == []
+
+
 def test_early_ratio_reads_the_row_logged_exactly_at_the_early_share():
     rows = [{"iteration": i, "style": 1000 - i} for i in range(0, 1001, 100)]  # 10 % = step 100
     assert early_ratio(rows) == pytest.approx(900 / 1000)
