@@ -253,6 +253,71 @@ def test_steps_named_and_short_runs_flagged():
     assert "far short" in summary and "| holds | 1 | 0 | 0 |" in summary
 
 
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """Every table of a Markdown page, as rows of cells (the header first, the rule left out)."""
+    tables, rows = [], None
+    for line in text.splitlines():
+        if line.startswith("|"):
+            assert line.endswith("|"), line
+            if set(line) <= {"|", "-"}:
+                continue
+            if rows is None:
+                rows = []
+                tables.append(rows)
+            rows.append([cell.strip() for cell in line[1:-1].split(" | ")])
+        else:
+            rows = None
+    return tables
+
+
+def test_the_summary_over_pairs_names_its_step_range_and_a_column_per_pair():
+    finding = conv1_2_cleans(*conv1_2_rows(0.2, 0.01))
+    unjudged = dict(finding, judged_at="not judged (no cells)")
+    pairs = {
+        "a__x": {"pair": "a__x", "steps": [300], "findings": [finding]},
+        "b__y": {"pair": "b__y", "steps": [50_000, None], "findings": [unjudged]},
+    }
+    text = summary_markdown(pairs)
+    lines = text.splitlines()
+    assert lines[0] == "# Does the paper hold? Summary over all pairs"
+    assert "Runs of 300 to 50,000 steps (the paper: 50,000)." in lines
+    [table] = markdown_tables(text)
+    assert table[0] == ["claim", "a__x", "b__y", "holds", "does not hold", "not tested"]
+    assert all(len(row) == len(table[0]) for row in table)
+    row = next(row for row in table if row[1] == "holds")
+    assert row[2:] == ["holds", "2", "0", "0"] and "not judged" not in row[0]
+    assert (
+        lines[-2] == "Each pair's comparisons, numbers and reasons: results/findings/{style}__{content}.md."
+    )
+    one = summary_markdown({"a__x": pairs["a__x"]})
+    assert "Runs of 300 steps (the paper: 50,000)." in one.splitlines()
+
+
+def test_a_pairs_report_has_a_section_per_finding_and_the_loss_scale_with_its_table(tmp_path):
+    images = {
+        "conv4_3-20": _grey(tmp_path / "a.png", 0, (0, 0)),
+        "conv4_3-200": _grey(tmp_path / "b.png", 3, (0, 0)),
+    }
+    scale = scale_check(list(images), images, PAPER_LOSS)
+    finding = conv1_2_cleans(*conv1_2_rows(0.2, 0.01))
+    text = pair_markdown("s__c", [finding], [300], scale)
+    lines = text.splitlines()
+    assert lines[0] == "# Does the paper hold? s__c"
+    assert f"## 1. {finding['statement']}: holds" in lines
+    assert "## The loss's scale: cells that differ by one common factor" in lines
+    assert any(
+        line.startswith("Under the paper's loss (eq. 1 and 3) Adam ignores a common factor") for line in lines
+    )
+    tables = markdown_tables(text)
+    assert tables[0][0] == finding["columns"] and tables[-1][0] == scale["columns"]
+    assert tables[-1][1][:4] == ["conv4_3-20", "conv4_3-200", "10", "3"]
+    summary = summary_markdown({"s__c": {"pair": "s__c", "steps": [300], "findings": [], "scale": scale}})
+    assert (
+        "The loss's scale: under the paper's loss Adam ignores a common factor of the loss, so cells of "
+        "the same layers whose coefficients differ by one common factor should give one image."
+    ) in summary.splitlines()
+
+
 def test_findings_job_reads_the_workflow_files(tmp_path):
     _, metrics = conv1_2_rows(0.2, 0.01)
     tsv = tmp_path / "table.tsv"
