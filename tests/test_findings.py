@@ -287,7 +287,7 @@ def test_the_summary_over_pairs_names_its_step_range_and_a_column_per_pair():
     row = next(row for row in table if row[1] == "holds")
     assert row[2:] == ["holds", "2", "0", "0"] and "not judged" not in row[0]
     assert (
-        lines[-2] == "Each pair's comparisons, numbers and reasons: results/findings/{style}__{content}.md."
+        lines[-1] == "Each pair's comparisons, numbers and reasons: results/findings/{style}__{content}.md."
     )
     one = summary_markdown({"a__x": pairs["a__x"]})
     assert "Runs of 300 steps (the paper: 50,000)." in one.splitlines()
