@@ -8,8 +8,10 @@ from PIL import Image
 
 from steel.render.plots import (
     BLOCK_LINESTYLES,
+    CONVERGENCE_PANELS,
     cell_label,
     compact_layers,
+    convergence_plot,
     figure_plot,
     save_figure,
     short_labels,
@@ -133,6 +135,7 @@ def test_tradeoff_plot_axes(tmp_path):
     )
     ax = figure.axes[0]
     assert ax.yaxis_inverted()  # lower CER (more readable) is up
+    assert ax.get_xlabel() == "style strength (0 = content, 1 = style statistics)"
     low, high = ax.get_ylim()
     assert low > 0.33 and high < 0  # every point inside, 0 at the top
     points = _collection(ax, "cells")
@@ -171,6 +174,8 @@ def test_tradeoff_plot_without_text_or_rows(tmp_path):
     assert np.allclose(_collection(ax, "chosen").get_offsets(), [(0.15, 0.001)])
     empty = tradeoff_plot([], "empty")
     assert empty.axes[0].yaxis_inverted()
+    [note] = [t for t in empty.axes[0].texts if t.get_text() == "no measured cells"]
+    assert note.get_position() == (0.5, 0.5) and note.get_ha() == "center" and note.get_va() == "center"
     save_figure(empty, tmp_path / "empty.png")
 
 
@@ -195,3 +200,47 @@ def test_tradeoff_plot_marks_another_method_outside_the_front_and_the_choice():
     # a method without numbers adds nothing
     bare = tradeoff_plot(TRADEOFF_ROWS, "t", others=[("MSG-Net", {"cell": "msgnet"})])
     assert not [c for c in bare.axes[0].collections if c.get_gid() == "other:MSG-Net"]
+
+
+def _study(schedule: str, scale: float, settings: str | None = None) -> list[dict]:
+    """Rows of one schedule of a convergence study: the start (0 FLOPs) and three logged steps."""
+    rows = []
+    for step in (0, 100, 200, 300):
+        rows.append(
+            {
+                "cell": "conv1_2-2000__conv4_3-200",
+                "schedule": schedule,
+                "settings": settings,
+                "step": step,
+                "flops": step * 1e9,
+                "style_loss": 10.0 / (1 + step * scale),
+                "style_strength": min(1.0, step * scale / 300),
+                "cer": 0.0,
+                "artefacts": 0.01,
+            }
+        )
+    return rows
+
+
+def test_convergence_plot_draws_each_schedule_against_the_references_final_value_and_goal():
+    rows = _study("reference", 1.0) + _study("hot", 2.0, "lr 4")
+    summary = [{"cell": "conv1_2-2000__conv4_3-200", "schedule": "hot", "goal_step": 200}]
+    figure = convergence_plot(rows, summary, "ironwrath on quorix")
+    panels = figure.axes
+    assert len(panels) == len(CONVERGENCE_PANELS)
+    assert figure._suptitle.get_text().startswith("ironwrath on quorix: ")
+    strength = panels[1]
+    drawn = {line.get_label(): line for line in strength.lines if not line.get_label().startswith("_")}
+    assert set(drawn) == {"reference", "hot: lr 4"}
+    assert drawn["reference"].get_color() == "black" and drawn["reference"].get_linewidth() > 2
+    assert list(drawn["hot: lr 4"].get_xdata()) == [1e11, 2e11, 3e11]  # the start is not on the log axis
+    final = [line for line in strength.lines if line.get_linestyle() == "--"]
+    assert len(final) == 1 and np.allclose(final[0].get_ydata(), 1.0)  # the reference's final strength
+    goal = [line for line in strength.lines if line.get_linestyle() == ":"]
+    assert len(goal) == 1 and np.allclose(goal[0].get_xdata(), 0.1 * 3e11)
+    stars = [line for line in strength.lines if line.get_marker() == "*"]
+    assert len(stars) == 1 and list(stars[0].get_xdata()) == [2e11]
+    assert strength.get_xscale() == "log" and panels[0].get_yscale() == "log"
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert legend[:2] == ["reference", "hot: lr 4"]
+    assert "reference: final value" in legend and "0.1 of the reference's FLOPs" in legend
