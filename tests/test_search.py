@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from workflow_helpers import planned_jobs, snakemake, tiny_config, write_config
 
@@ -190,3 +191,31 @@ def test_a_rounds_params_rebuild_the_same_search_as_the_round_job_does():
 def test_a_ratio_range_must_start_above_zero():
     with pytest.raises(SteelError, match="0 < low < high"):
         searches_from_config({"search": {"s": SPEC | {"ratio": [0, 10]}}})
+
+
+def test_the_search_plot_shows_each_rounds_cells_the_limit_and_the_choice_ringed():
+    from steel.render.search import MARKERS, search_plot
+
+    points = [
+        {"round": 1, "ratio": 0.1, "cell": "a", "style_strength": 0.3, "artefacts": 0.05},
+        {"round": 1, "ratio": 10.0, "cell": "b", "style_strength": 0.6, "artefacts": 0.4},
+        {"round": 2, "ratio": 1.0, "cell": "c", "style_strength": 0.5, "artefacts": None},
+    ]
+    figure = search_plot(points, "c", 0.3, "ironwrath on quorix")
+    ax = figure.axes[0]
+    by_label = {c.get_label(): c for c in ax.collections}
+    assert np.allclose(by_label["style strength, round 1"].get_offsets(), [(0.1, 0.3), (10.0, 0.6)])
+    assert np.allclose(by_label["artefacts, round 1"].get_offsets(), [(0.1, 0.05), (10.0, 0.4)])
+    assert np.allclose(by_label["artefacts, round 2"].get_offsets(), [(1.0, 0.0)])  # not measured: 0
+    first, second = by_label["style strength, round 1"], by_label["style strength, round 2"]
+    assert first.get_paths()[0] != second.get_paths()[0]  # a marker per round
+    assert MARKERS[0] != MARKERS[1]
+    ring = by_label["chosen"]
+    assert np.allclose(ring.get_offsets(), [(1.0, 0.5)]) and ring.get_sizes()[0] > first.get_sizes()[0]
+    [limit] = [line for line in ax.lines if line.get_label() == "artefact limit"]
+    assert np.allclose(limit.get_ydata(), 0.3) and limit.get_linestyle() == ":"
+    assert ax.get_xscale() == "log" and ax.get_title() == "ironwrath on quorix"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("deep / coarse coefficient ratio", "share")
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "chosen"
+    without = search_plot(points, None, None, "t").axes[0]
+    assert "chosen" not in {c.get_label() for c in without.collections} and not without.lines
