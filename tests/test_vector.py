@@ -104,6 +104,29 @@ def test_a_run_folder_gets_its_svg_and_a_record_of_the_trace(tmp_path):
     assert saved == record and record["mode"] == "binary" and record["vector_cer"] == 0.0
     assert record["vector_bytes"] == len((tmp_path / "stylized.svg").read_bytes())
     assert {"filter_speckle", "corner_threshold", "color_precision", "path_precision"} <= set(record)
+    assert {"mode", "grey_spread", "grey_share"} <= set(record)
+
+
+def test_a_grey_runs_result_in_colour_is_traced_in_binary_mode(tmp_path):
+    """A grey run's result can come back in the user's colours (an inverted logo); the run, not the
+    picture, says it is one tone."""
+    ink = np.asarray(word().convert("L")) < 128
+    array = np.full((*ink.shape, 3), 255, np.uint8)
+    array[ink] = (200, 20, 40)
+    Image.fromarray(array).save(tmp_path / "stylized.png")
+    (tmp_path / "run.json").write_text(json.dumps({"settings": {"colour": "grey"}}))
+    assert trace_run_folder(tmp_path, TraceSettings())["mode"] == "binary"
+    (tmp_path / "run.json").write_text(json.dumps({"settings": {"colour": "rgb"}}))
+    assert trace_run_folder(tmp_path, TraceSettings())["mode"] == "color"
+
+
+def test_the_colour_precision_reaches_a_colour_trace():
+    array = np.asarray(word().convert("RGB")).copy()
+    array[:, : array.shape[1] // 2][array[:, : array.shape[1] // 2, 0] < 128] = (200, 20, 40)
+    array[:, array.shape[1] // 2 :][array[:, array.shape[1] // 2 :, 0] < 128] = (190, 30, 50)
+    image = Image.fromarray(array)
+    fine, coarse = (trace(image, TraceSettings(color_precision=p), "color")[0] for p in (8, 2))
+    assert fine != coarse
 
 
 def test_ink_iou_by_hand():
