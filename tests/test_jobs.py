@@ -587,6 +587,41 @@ def test_best_job_takes_a_cells_last_row_and_reports_why_nothing_qualifies(tmp_p
     assert (choice["qualified"], choice["readable"], choice["clean"]) == (False, False, True)
 
 
+def test_best_job_lets_a_searchs_cells_compete_and_names_where_the_choice_came_from(tmp_path):
+    tables, run_root = _tables(tmp_path, ROWS[:2])
+    found = {"cell": "conv1_2-2000__conv4_3-1120", "cer": 0.0, "style_strength": 0.8, "artefacts": 0.0}
+    Image.new("RGB", (8, 4)).save(run_root.parent / "found.png")
+    (run_root / found["cell"]).mkdir()
+    (run_root / found["cell"] / "stylized.png").write_bytes((run_root.parent / "found.png").read_bytes())
+    again = dict(ROWS[0], style_strength=0.99)  # a sweep's cell the search also ran: the sweep's row counts
+    search = _json(
+        tmp_path / "search.json",
+        {
+            "search": "table9",
+            "evaluated": [found | {"round": 1, "index": 0, "ratio": 0.56}, again | {"round": 1}],
+        },
+    )
+    choice = best_job(
+        tables, str(run_root), 0.25, tmp_path / "b.json", tmp_path / "b.png", searches=[str(search)]
+    )
+    assert (choice["cell"], choice["source"], choice["candidates"]) == (found["cell"], "search table9", 3)
+    assert choice["metrics"] == found  # without the search's round, index and ratio
+
+
+def test_metrics_table_job_joins_each_traced_cells_vector_measures(tmp_path, captured_plot):
+    metrics = _metrics_files(tmp_path)
+    trace = {"mode": "binary", "filter_speckle": 4, "vector_iou": 0.93, "vector_cer": 0.0}
+    vector = _json(tmp_path / "runs" / "conv4_3-200" / "vector.json", trace)
+    reference = str(_json(tmp_path / "reference.json", REFERENCE))
+    metrics_table_job(
+        metrics, reference, "t", 0.5, tmp_path / "t.tsv", tmp_path / "t.png", vectors=[str(vector)]
+    )
+    rows = {row["cell"]: row for row in read_table(tmp_path / "t.tsv")}
+    assert (rows["conv4_3-200"]["vector_mode"], rows["conv4_3-200"]["vector_iou"]) == ("binary", 0.93)
+    assert "filter_speckle" not in rows["conv4_3-200"]
+    assert rows["conv4_3-20"]["vector_mode"] is None  # not traced: empty
+
+
 def test_best_job_readable_but_not_clean(tmp_path):
     tables, run_root = _tables(tmp_path, ROWS)
     reference = str(_json(tmp_path / "reference.json", REFERENCE))
