@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from workflow_helpers import CONTENTS, STYLES, planned_jobs, snakemake, tiny_config, write_config
@@ -506,3 +508,41 @@ def test_the_comatch_layer_computes_w_g_transposed_times_x():
     x = torch.tensor([1.0, 2.0, 3.0, 4.0]).reshape(1, 2, 1, 2)
     expected = (layer.weight[0] @ gram[0]).T @ x.reshape(2, 2)
     torch.testing.assert_close(layer(x, gram).detach(), expected.reshape(1, 2, 1, 2))
+
+
+def test_the_training_job_writes_the_model_its_losses_and_plot_and_the_stylize_job_a_cell(tmp_path, capsys):
+    """Both jobs as the workflow calls them, on two tiny logos and random weights."""
+    from PIL import Image
+
+    from steel.io.outputs import read_losses
+    from steel.jobs.msgnet import stylize_job, train_job
+
+    style, content = tmp_path / "style.png", tmp_path / "content.png"
+    Image.fromarray(logo(20, 48, seed=1)[0].permute(1, 2, 0).byte().numpy()).save(style)
+    Image.fromarray(logo(40, 64, seed=2)[0].permute(1, 2, 0).byte().numpy()).save(content)
+    out = tmp_path / "msgnet"
+    section = TINY | {"steps": 3, "log_every": 2, "init": None}
+    result = train_job(
+        [str(style)], [str(content)], section, "random:3", seed=5, device="cpu",
+        model_out=out / "model.pth", losses_out=out / "losses.tsv", plot_out=out / "losses.png",
+    )  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["losses.png", "losses.tsv", "model.pth"]  # no checkpoint
+    assert list(read_losses(out / "losses.tsv")["iteration"]) == [1, 2, 3]  # every step
+    assert result.steps_run == 3
+    with Image.open(out / "losses.png") as plot:
+        assert plot.size == (700, 400)
+    printed = capsys.readouterr().out
+    assert "1 style(s) x 1 content(s), 3 steps, batch 2, width 32" in printed and "done: 3 steps" in printed
+    shown = [line.split()[1] for line in printed.splitlines() if line.startswith("step ")]
+    assert shown == ["2", "3"]  # every log_every steps and the last
+    record = stylize_job(
+        out / "model.pth", str(style), str(content), {"width": 64, "style_width": 96}, device="cpu",
+        image_out=out / "cell" / "stylized.png", record_out=out / "cell" / "run.json",
+    )  # fmt: skip
+    assert record["content"] == {"path": str(content), "width": 64, "height": 40}
+    assert record["style"] == {"path": str(style), "width": 96, "height": 40}  # at its own width
+    assert record["weights"] == "random:3" and record["training"]["steps"] == 3
+    assert record["cell"] == "msgnet" and record["method"].startswith("MSG-Net")
+    with Image.open(out / "cell" / "stylized.png") as image:
+        assert image.size == (64, 40)
+    assert json.loads((out / "cell" / "run.json").read_text()) == record
