@@ -1097,3 +1097,11 @@ def test_stylize_job_runs_on_one_thread_unless_told(tmp_path, fake_run):
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(threads)
+
+
+def test_a_traced_cells_note_gives_its_ink_overlap_size_and_cer():
+    from steel.jobs.sheets import vector_note
+
+    trace = {"vector_iou": 0.934, "vector_paths": 12, "vector_bytes": 2048, "vector_cer": 0.1}
+    assert vector_note(trace) == "IoU 0.93 · 12 paths · 2 KB · CER 0.10"
+    assert vector_note(trace | {"vector_iou": None, "vector_cer": None}) == "IoU - · 12 paths · 2 KB"

@@ -219,3 +219,49 @@ def test_the_search_plot_shows_each_rounds_cells_the_limit_and_the_choice_ringed
     assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "chosen"
     without = search_plot(points, None, None, "t").axes[0]
     assert "chosen" not in {c.get_label() for c in without.collections} and not without.lines
+
+
+def test_the_round_and_result_jobs_on_synthetic_metrics(tmp_path, capsys):
+    """Two rounds as the workflow runs them, each cell's metrics made up from its place on the grid:
+    style and artefacts both grow with the ratio, and the artefact limit is 0.3."""
+    from PIL import Image
+
+    from steel.jobs.search import result_job, round_job
+
+    search = Search.from_config("s", SPEC, {})
+    index_of = {search.cell(i): i for i in range(len(search.grid()))}
+    reference = tmp_path / "reference.json"
+    reference.write_text(json.dumps({"cer": 0.0, "artefacts": 0.0, "style_strength": 0.0}))
+    limits = (str(reference), 0.25, 0.3)
+    run_root, metrics, rounds = tmp_path / "runs", {}, []
+
+    def measure(proposals):
+        for proposal in proposals:
+            cell, share = proposal["cell"], index_of[proposal["cell"]] / 20
+            (run_root / cell).mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (8, 4), (int(255 * share),) * 3).save(run_root / cell / "stylized.png")
+            row = {"cell": cell, "cer": 0.0, "artefacts": share, "style_strength": share}
+            (run_root / cell / "metrics.json").write_text(json.dumps(row))
+            metrics[cell] = str(run_root / cell / "metrics.json")
+
+    for number in (1, 2):
+        out = tmp_path / f"round{number}.json"
+        proposals = round_job("s", SPEC, number, list(rounds), dict(metrics), *limits, out)
+        assert json.loads(out.read_text()) == {"round": number, "proposals": proposals} and proposals
+        assert all(p["cell"] == search.cell(p["index"]) for p in proposals)
+        rounds.append(str(out))
+        measure(proposals)
+    assert f"search s round 2: {proposals[0]['cell']}" in capsys.readouterr().out
+    out_json, out_plot, out_png = tmp_path / "s.json", tmp_path / "s.png", tmp_path / "s.best.png"
+    result = result_job("s", rounds, metrics, *limits, run_root, out_json, out_plot, out_png)
+    feasible = [cell for cell in metrics if index_of[cell] / 20 <= 0.3]
+    assert result["chosen"] == max(feasible, key=index_of.get)  # the most style within the limit
+    assert result["chosen_metrics"]["cell"] == result["chosen"] and result["monotone"] is True
+    assert result["runs"] == len(metrics) == len(result["evaluated"])
+    assert {p["round"] for p in result["evaluated"]} == {1, 2}
+    assert all(p["artefacts"] == index_of[p["cell"]] / 20 for p in result["evaluated"])
+    assert "artefacts <= 0.3" in result["rule"]
+    assert json.loads(out_json.read_text()) == result
+    assert out_png.read_bytes() == (run_root / result["chosen"] / "stylized.png").read_bytes()
+    with Image.open(out_plot) as plot:
+        assert plot.width > 100
