@@ -335,3 +335,32 @@ def test_the_summary_page_has_two_tables_per_cell_with_numbers_written_to_be_rea
 def test_flops_of_nothing_are_refused_in_words(size, layers, words):
     with pytest.raises(SteelError, match=words):
         step_flops(*size, layers)
+
+
+def test_the_trace_and_pair_jobs_without_the_workflow(tmp_path, capsys):
+    """Two schedules of a tiny study traced as the workflow's jobs run them, then the pair's plot,
+    table and summary page."""
+    from steel.jobs.convergence import pair_job, trace_job
+
+    config, schema = _config(cells=["conv1_2=20"], every=2, schedules={"hot": {"optimizer": {"lr": 4}}})
+    config["optimizer"] |= {"iterations": 4}
+    config["image"] |= {"width": 128}
+    params = schedule_params(config, schema)
+    style, content = config["styles"]["ironwrath"], config["contents"]["quorix"]["image"]
+    traces = {}
+    for schedule in (REFERENCE, "hot"):
+        traces[schedule] = tmp_path / "traces" / f"{schedule}.tsv"
+        rows = trace_job(
+            style, content, None, params[schedule], config["execution"], traces[schedule], schedule
+        )
+        assert [row["step"] for row in rows] == [0, 2, 4] and rows[-1]["cer"] is None  # no text: no OCR
+        assert rows[-1]["cell"] == params[schedule]["cells"][0] == "conv1_2-20"
+    printed = capsys.readouterr().out
+    assert "convergence hot: quorix.png with ironwrath.png on cpu" in printed and "done: 3 rows" in printed
+    out = tmp_path / "pair"
+    summary = pair_job(traces, "ironwrath on quorix", out / "p.png", out / "p.tsv", out / "p.md")
+    assert {row["schedule"] for row in summary} == {REFERENCE, "hot"}
+    table = (out / "p.tsv").read_text(encoding="utf-8").splitlines()
+    assert len(table) == 1 + 6 and "schedule" in table[0].split("\t")
+    assert "ironwrath on quorix" in (out / "p.md").read_text(encoding="utf-8")
+    assert (out / "p.png").stat().st_size > 0

@@ -478,3 +478,16 @@ def test_best_tradeoff_counts_the_artefact_limit_and_shows_its_ranking():
     assert best_tradeoff(metrics, REFERENCE, 0.25, None)["reason"] == f"rank 2 of 4; the rule prefers {noisy}"
     assert finding["columns"] == ["rank", "cell", "CER", "artefacts", "style strength"]
     assert finding["rows"][0] == ["1", f"**{BEST}**", "0", "0.01", "0.4"]
+
+
+def test_the_summary_job_reads_each_pairs_json_by_its_pair_name(tmp_path):
+    from steel.jobs.findings import summary_job
+
+    finding = conv1_2_cleans(*conv1_2_rows(0.2, 0.01))
+    paths = []
+    for pair in ("b__y", "a__x"):
+        paths.append(tmp_path / f"{pair}.json")
+        paths[-1].write_text(json.dumps({"pair": pair, "steps": [300], "findings": [finding]}))
+    text = summary_job([str(p) for p in paths], tmp_path / "out" / "summary.md")
+    assert (tmp_path / "out" / "summary.md").read_text(encoding="utf-8") == text
+    assert markdown_tables(text)[0][0][1:3] == ["b__y", "a__x"]  # in the order the workflow lists them
