@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -342,6 +343,37 @@ def test_findings_job_reads_the_workflow_files(tmp_path):
     assert [f["verdict"] for f in data["findings"]] == [HOLDS, UNTESTED, UNTESTED, UNTESTED]
     assert data["findings"][0]["judged_at"] == "300 steps, 256 px wide"
     assert "far short" in out_md.read_text()
+    assert (data["pair"], data["steps"]) == ("s__c", [300])
+    # with the cells' images the loss-scale check measures, judged at the runs' steps; no reference
+    multiples = {
+        "anything": {
+            "rows": {"layers": ["conv1_2"], "values": [0]},
+            "cols": deep("conv4_3", values=(20, 200)),
+        }
+    }
+    images = []
+    for cell in ("conv4_3-20", "conv4_3-200"):
+        (tmp_path / "runs" / cell).mkdir(exist_ok=True)
+        images.append(_grey(tmp_path / "runs" / cell / "stylized.png", 0, (0, 0)))
+        (tmp_path / "runs" / cell / "run.json").write_text(Path(records[0]).read_text())
+        records.append(str(tmp_path / "runs" / cell / "run.json"))
+    findings_job(
+        multiples,
+        [str(tsv)],
+        None,
+        loss_files,
+        records,
+        0.25,
+        "s__c",
+        out_md,
+        out_json,
+        0.1,
+        images,
+        PAPER_LOSS,
+    )
+    scale = json.loads(out_json.read_text())["scale"]
+    assert scale["verdict"] == "measured" and scale["judged_at"] == "300 steps, 256 px wide"
+    assert scale["largest"] == 0
 
 
 def test_findings_import_no_torch():
