@@ -364,3 +364,30 @@ def test_the_trace_and_pair_jobs_without_the_workflow(tmp_path, capsys):
     assert len(table) == 1 + 6 and "schedule" in table[0].split("\t")
     assert "ironwrath on quorix" in (out / "p.md").read_text(encoding="utf-8")
     assert (out / "p.png").stat().st_size > 0
+
+
+def test_the_trace_job_reads_the_style_as_a_stylize_job_does(tmp_path, capsys):
+    """A light-on-dark style is traced as its inverse (unless invert is false), at its own width
+    when style_width is set; the job prints each logged step."""
+    from PIL import Image, ImageOps
+
+    from steel.jobs.convergence import trace_job
+
+    config, schema = _config(cells=["conv1_2=20"], every=2)
+    config["optimizer"] |= {"iterations": 2}
+    config["image"] |= {"width": 128}
+    style, content = config["styles"]["ironwrath"], config["contents"]["quorix"]["image"]
+    dark = tmp_path / "dark.png"
+    ImageOps.invert(Image.open(style).convert("RGB")).save(dark)
+
+    def style_loss(path, **image):
+        config["image"] |= {"invert": "auto", "style_width": None} | image
+        params = schedule_params(config, schema)[REFERENCE]
+        rows = trace_job(str(path), content, None, params, config["execution"], tmp_path / "t.tsv")
+        return [row["style_loss"] for row in rows]
+
+    plain = style_loss(style)
+    assert "iteration       2  style" in capsys.readouterr().out
+    assert style_loss(dark) == plain  # inverted back: the same numbers
+    assert style_loss(dark, invert=False) != plain
+    assert style_loss(style, style_width=256) != plain
