@@ -35,6 +35,10 @@ def test_each_image_is_scaled_to_the_common_width_unsquashed_one_under_the_other
     assert red[2] - red[0] == 320 and red[3] - red[1] == 80  # 400 x 100 at 320 wide
     assert blue[2] - blue[0] == 320 and blue[3] - blue[1] == 160
     assert red[0] == blue[0] and red[3] < blue[1]  # aligned, the first above
+    for panel in (red, blue):  # each box is its image's own height: the outline hugs it
+        assert (pixels[panel[1] - 1, panel[0] + 5] != 255).any() and (
+            pixels[panel[3], panel[0] + 5] != 255
+        ).any()
     grey = box_of(pixels[:, red[0] :], MISSING_FILL)  # (the labels' anti-aliasing has this grey too)
     assert grey[0] <= 1 and grey[3] - grey[1] >= 159  # a missing image: the tallest's height (in its outline)
     right_margin = image.width - red[2]
@@ -72,3 +76,11 @@ def test_a_title_too_long_for_the_sheet_is_cut_inside_its_margins():
     top = box_of(np.asarray(image), RED)[1]
     cols = np.flatnonzero(ink[:top].any(axis=0))
     assert cols.min() >= 16 and image.width - 1 - cols.max() >= 16
+
+
+def test_a_sheet_without_any_image_draws_boxes_a_quarter_as_high_as_wide():
+    image = methods_sheet([("a", None, None), ("b", None, "no metrics")], width=200)
+    column = (np.asarray(image)[:, image.width - 40] == MISSING_FILL).all(axis=1)  # right of the labels
+    edges = np.flatnonzero(np.diff(column.astype(int)))
+    runs = edges[1::2] - edges[::2]
+    assert len(runs) == 2 and all(run in (48, 49, 50) for run in runs)  # two boxes, 200 / 4 high
