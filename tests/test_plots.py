@@ -4,6 +4,7 @@ trade-off plot: inverted CER axis, the chosen cell ringed, the selection limits 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from steel.render.plots import (
@@ -69,6 +70,7 @@ def test_sweep_plot_png(tmp_path):
 
 def test_sweep_plot_without_any_data(tmp_path):
     figure = sweep_loss_plot([("gone", tmp_path / "missing.tsv")], "nothing")
+    assert "no loss data" in [text.get_text() for ax in figure.axes for text in ax.texts]
     save_figure(figure, tmp_path / "empty.png")
     assert (tmp_path / "empty.png").stat().st_size > 0
 
@@ -244,3 +246,13 @@ def test_convergence_plot_draws_each_schedule_against_the_references_final_value
     legend = [text.get_text() for text in figure.legends[0].get_texts()]
     assert legend[:2] == ["reference", "hot: lr 4"]
     assert "reference: final value" in legend and "0.1 of the reference's FLOPs" in legend
+
+
+def test_the_colour_scale_reaches_past_the_artefact_limit_only_when_colour_shows_artefacts():
+    """With a CER the colour is the artefacts: the scale reaches 1.25 x their limit, so the limit's
+    mark sits on the colour bar; without a CER the colour is the colour share, the limit aside."""
+    with_cer = tradeoff_plot(TRADEOFF_ROWS, "t", max_cer=0.2, max_artefacts=0.5)
+    assert _collection(with_cer.axes[0], "cells").norm.vmax == pytest.approx(0.625)
+    no_text = [dict(row, cer=None, colour_share=0.1) for row in TRADEOFF_ROWS]
+    without = tradeoff_plot(no_text, "t", max_cer=0.2, max_artefacts=0.5)
+    assert _collection(without.axes[0], "cells").norm.vmax == pytest.approx(0.1)
