@@ -593,18 +593,23 @@ def test_best_job_lets_a_searchs_cells_compete_and_names_where_the_choice_came_f
     Image.new("RGB", (8, 4)).save(run_root.parent / "found.png")
     (run_root / found["cell"]).mkdir()
     (run_root / found["cell"] / "stylized.png").write_bytes((run_root.parent / "found.png").read_bytes())
+    weaker = {"cell": "conv1_2-2000__conv4_3-200", "cer": 0.0, "style_strength": 0.5, "artefacts": 0.0}
     again = dict(ROWS[0], style_strength=0.99)  # a sweep's cell the search also ran: the sweep's row counts
     search = _json(
         tmp_path / "search.json",
         {
             "search": "table9",
-            "evaluated": [found | {"round": 1, "index": 0, "ratio": 0.56}, again | {"round": 1}],
+            "evaluated": [
+                weaker | {"round": 1, "index": 0, "ratio": 0.1},
+                found | {"round": 2, "index": 3, "ratio": 0.56},
+                again | {"round": 1},
+            ],
         },
     )
     choice = best_job(
         tables, str(run_root), 0.25, tmp_path / "b.json", tmp_path / "b.png", searches=[str(search)]
     )
-    assert (choice["cell"], choice["source"], choice["candidates"]) == (found["cell"], "search table9", 3)
+    assert (choice["cell"], choice["source"], choice["candidates"]) == (found["cell"], "search table9", 4)
     assert choice["metrics"] == found  # without the search's round, index and ratio
 
 
