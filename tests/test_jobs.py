@@ -1110,3 +1110,22 @@ def test_a_traced_cells_note_gives_its_ink_overlap_size_and_cer():
     trace = {"vector_iou": 0.934, "vector_paths": 12, "vector_bytes": 2048, "vector_cer": 0.1}
     assert vector_note(trace) == "IoU 0.93 · 12 paths · 2 KB · CER 0.10"
     assert vector_note(trace | {"vector_iou": None, "vector_cer": None}) == "IoU - · 12 paths · 2 KB"
+
+
+def test_methods_sheet_job_names_msgnets_training_budget_from_its_run_json(tmp_path, monkeypatch):
+    import steel.render.methods
+
+    runs, best, reference = _methods_files(tmp_path)
+    record = {"training": {"steps": 300, "width": 128}, "weights": "hed"}
+    (runs / "msgnet" / "run.json").write_text(json.dumps(record))
+    calls = []
+    monkeypatch.setattr(
+        steel.render.methods,
+        "methods_sheet",
+        lambda panels, title: calls.append(panels) or Image.new("RGB", (4, 2)),
+    )
+    rows = methods_sheet_job(
+        runs, best, "c.png", "s.png", reference, gatys=None, msgnet="msgnet", title="t",
+        sheet_out=tmp_path / "m.png", table_out=tmp_path / "m.tsv",
+    )  # fmt: skip
+    assert calls[0][-1][0] == rows[-1]["method"] == "MSG-Net (300 steps at 128 px, hed weights)"
