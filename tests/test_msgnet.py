@@ -285,21 +285,6 @@ def test_training_logos_over_the_pixel_limit_are_one_line(tmp_path, monkeypatch)
     assert "\n" not in str(error.value) and "msgnet.width" in str(error.value)
 
 
-@pytest.mark.workflow
-def test_the_loss_plot_leaves_the_callers_matplotlib_backend_alone(tmp_path, monkeypatch):
-    import matplotlib
-
-    from steel.jobs.msgnet import _plot_losses
-
-    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("matplotlib.use called"))
-    rows = [{"iteration": i, "total": 2.0 / i, "style": 1.0 / i, "content": 1.0 / i} for i in (1, 2, 3)]
-    _plot_losses(rows, "t")(tmp_path / "p.png")
-    from PIL import Image
-
-    with Image.open(tmp_path / "p.png") as image:
-        assert image.size == (700, 400)
-
-
 @pytest.fixture(scope="module")
 def msgnet_run(tmp_path_factory):
     """The tiny workflow with MSG-Net on (2 training steps) and transparent results, run up to the

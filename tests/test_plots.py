@@ -18,6 +18,7 @@ from steel.render.plots import (
     short_labels,
     sweep_loss_plot,
     tradeoff_plot,
+    training_plot,
 )
 
 
@@ -256,3 +257,27 @@ def test_the_colour_scale_reaches_past_the_artefact_limit_only_when_colour_shows
     no_text = [dict(row, cer=None, colour_share=0.1) for row in TRADEOFF_ROWS]
     without = tradeoff_plot(no_text, "t", max_cer=0.2, max_artefacts=0.5)
     assert _collection(without.axes[0], "cells").norm.vmax == pytest.approx(0.1)
+
+
+def test_the_training_plot_draws_each_loss_per_step_on_a_log_scale(tmp_path, monkeypatch):
+    """MSG-Net's training plot, drawn on a canvas of its own (the caller's backend is left alone)."""
+    import matplotlib
+
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("matplotlib.use called"))
+    rows = [{"iteration": i, "total": 2.0 / i, "style": 1.0 / i, "content": 1.0 / i} for i in (1, 2, 3)]
+    figure = training_plot(rows, "MSG-Net training (random)")
+    ax = figure.axes[0]
+    lines = {line.get_label(): line for line in ax.lines}
+    assert list(lines) == ["total", "style", "content"]
+    assert [line.get_linestyle() for line in lines.values()] == ["-", "--", ":"]
+    assert list(lines["style"].get_xdata()) == [1, 2, 3] and list(lines["total"].get_ydata()) == [
+        2.0,
+        1.0,
+        2 / 3,
+    ]
+    assert ax.get_yscale() == "log" and (ax.get_xlabel(), ax.get_ylabel()) == ("step", "loss (log scale)")
+    assert ax.get_title() == "MSG-Net training (random)" and ax.xaxis.get_gridlines()[0].get_visible()
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["total", "style", "content"]
+    save_figure(figure, tmp_path / "p.png")
+    with Image.open(tmp_path / "p.png") as image:
+        assert image.size == (700, 400)

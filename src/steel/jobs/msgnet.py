@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -21,24 +21,6 @@ from steel.msgnet.train import (
 )
 
 
-def _plot_losses(rows: list[dict[str, float]], title: str) -> Callable[[Path], None]:
-    # an Agg canvas of its own, as steel.render.plots does: matplotlib.use would switch the caller's backend
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 4), layout="constrained")
-    FigureCanvasAgg(figure)
-    ax = figure.add_subplot()
-    steps = [r["iteration"] for r in rows]
-    for key, style in (("total", "-"), ("style", "--"), ("content", ":")):
-        ax.plot(steps, [r[key] for r in rows], style, label=key)
-    ax.set(title=title, xlabel="step", ylabel="loss (log scale)")
-    ax.set_yscale("log", nonpositive="mask")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    return lambda tmp: figure.savefig(tmp, format="png", dpi=100)
-
-
 def train_job(
     styles: Sequence[str],
     contents: Sequence[str],
@@ -54,6 +36,7 @@ def train_job(
 ) -> TrainResult:
     """Train on every style x content of the config; write the model, its loss log and plot.
     The checkpoint sits next to the model (``<model>.checkpoint``) and is removed once done."""
+    from steel.render.plots import DPI, training_plot
     from steel.transfer.devices import resolve_device
     from steel.transfer.weights import load_weights
 
@@ -88,7 +71,8 @@ def train_job(
     )
     with StagedFiles() as staged:
         staged.stage(Path(losses_out), write_tsv(result.rows))
-        staged.stage(Path(plot_out), _plot_losses(result.rows, f"MSG-Net training ({weights.spec})"))
+        figure = training_plot(result.rows, f"MSG-Net training ({weights.spec})")
+        staged.stage(Path(plot_out), lambda tmp: figure.savefig(tmp, format="png", dpi=DPI))
         staged.stage(model_out, save_model(result.model, settings, weights))
     checkpoint.unlink(missing_ok=True)
     print(f"done: {result.steps_run} steps in {result.seconds:.1f} s", flush=True)

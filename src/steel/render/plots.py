@@ -237,6 +237,20 @@ def save_figure(figure: Figure, path: str | Path, *, svg: bool = False, dpi: int
     return [target for target, _ in targets]
 
 
+def training_plot(rows: Sequence[Mapping], title: str) -> Figure:
+    """MSG-Net's training: the total, style and content losses per step (log scale)."""
+    figure = new_figure((7, 4))
+    ax = figure.add_subplot()
+    steps = [row["iteration"] for row in rows]
+    for key, style in (("total", "-"), ("style", "--"), ("content", ":")):
+        ax.plot(steps, [row[key] for row in rows], style, label=key)
+    ax.set(title=title, xlabel="step", ylabel="loss (log scale)")
+    ax.set_yscale("log", nonpositive="mask")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return figure
+
+
 # --- trade-off plot ----------------------------------------------------------------------------
 
 
