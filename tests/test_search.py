@@ -194,6 +194,8 @@ def test_a_ratio_range_must_start_above_zero():
 
 
 def test_the_search_plot_shows_each_rounds_cells_the_limit_and_the_choice_ringed():
+    from matplotlib.colors import to_rgba
+
     from steel.render.search import MARKERS, search_plot
 
     points = [
@@ -214,6 +216,12 @@ def test_the_search_plot_shows_each_rounds_cells_the_limit_and_the_choice_ringed
     assert np.allclose(ring.get_offsets(), [(1.0, 0.5)]) and ring.get_sizes()[0] > first.get_sizes()[0]
     [limit] = [line for line in ax.lines if line.get_label() == "artefact limit"]
     assert np.allclose(limit.get_ydata(), 0.3) and limit.get_linestyle() == ":"
+    # the limit in the artefacts' colour (hollow markers), apart from the style's; a grid to read by
+    artefacts = by_label["artefacts, round 1"]
+    assert np.allclose(to_rgba(limit.get_color()), artefacts.get_edgecolor()[0])
+    assert len(artefacts.get_facecolor()) == 0 or artefacts.get_facecolor()[0][3] == 0
+    assert not np.allclose(first.get_facecolor()[0], artefacts.get_edgecolor()[0])
+    assert ax.xaxis.get_gridlines()[0].get_visible() and ring.get_linewidths()[0] > 1
     assert ax.get_xscale() == "log" and ax.get_title() == "ironwrath on quorix"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("deep / coarse coefficient ratio", "share")
     assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "chosen"
