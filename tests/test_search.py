@@ -4,6 +4,7 @@ synthetic metrics (steel.evaluate.search), and the workflow's rounds as checkpoi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -273,3 +274,9 @@ def test_the_round_and_result_jobs_on_synthetic_metrics(tmp_path, capsys):
     assert out_png.read_bytes() == (run_root / result["chosen"] / "stylized.png").read_bytes()
     with Image.open(out_plot) as plot:
         assert plot.width > 100
+    # a low ratio over the artefact limit while a higher one is within: not monotone, and said so
+    low = min(metrics, key=index_of.get)
+    row = json.loads(Path(metrics[low]).read_text()) | {"artefacts": 0.9}
+    Path(metrics[low]).write_text(json.dumps(row))
+    again = result_job("s", rounds, metrics, *limits, run_root, out_json, out_plot, out_png)
+    assert again["monotone"] is False
