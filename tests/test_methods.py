@@ -10,6 +10,8 @@ from steel.render.methods import methods_sheet
 from steel.render.sheets import MISSING_FILL, SOFT_INK
 
 RED, BLUE = (220, 30, 30), (30, 30, 220)
+#: the sheet's common image width
+WIDTH = 320
 
 
 def box_of(sheet: np.ndarray, colour) -> tuple[int, int, int, int]:
@@ -19,21 +21,21 @@ def box_of(sheet: np.ndarray, colour) -> tuple[int, int, int, int]:
 
 
 @pytest.fixture
-def sheet() -> tuple[Image.Image, dict]:
+def sheet() -> tuple[Image.Image, int]:
     panels = [
         ("Network of Steel", Image.new("RGB", (400, 100), RED), "CER 0, style 0.41"),
         ("MSG-Net", Image.new("RGB", (200, 100), BLUE), "CER 0.5, style 0.62"),
         ("missing", None, None),
     ]
-    return methods_sheet(panels, title="ironwrath on quorix", width=320), {"width": 320}
+    return methods_sheet(panels, title="ironwrath on quorix", width=WIDTH), WIDTH
 
 
 def test_each_image_is_scaled_to_the_common_width_unsquashed_one_under_the_other(sheet):
     image, _ = sheet
     pixels = np.asarray(image)
     red, blue = box_of(pixels, RED), box_of(pixels, BLUE)
-    assert red[2] - red[0] == 320 and red[3] - red[1] == 80  # 400 x 100 at 320 wide
-    assert blue[2] - blue[0] == 320 and blue[3] - blue[1] == 160
+    assert red[2] - red[0] == WIDTH and red[3] - red[1] == 80  # 400 x 100 at 320 wide
+    assert blue[2] - blue[0] == WIDTH and blue[3] - blue[1] == 160
     assert red[0] == blue[0] and red[3] < blue[1]  # aligned, the first above
     for panel in (red, blue):  # each box is its image's own height: the outline hugs it
         assert (pixels[panel[1] - 1, panel[0] + 5] != 255).any() and (

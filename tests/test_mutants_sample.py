@@ -39,7 +39,7 @@ def test_the_score_counts_timeouts_as_caught_and_leaves_unchecked_mutants_out():
     assert "1 /    2 caught ( 50.0 %)" in sheets and "no tests 1" in sheets
 
 
-def test_a_smaller_sample_is_part_of_a_larger_one_so_a_sample_can_be_grown():
+def test_a_sample_of_30_is_part_of_the_sample_of_60_so_it_can_be_grown():
     for total in (50, 200, 1200):
         names = [f"steel.m.x_f__mutmut_{i}" for i in range(total)]
         small = mutants_sample.sample(names, 30, seed=1)

@@ -7,11 +7,20 @@ import pytest
 import steel
 
 
-@pytest.mark.parametrize("name", sorted(set(steel.__all__) - {"run"}))  # steel.run is also a module
-def test_each_exported_name_is_the_object_its_module_defines(name):
+@pytest.mark.parametrize("name", steel.__all__)
+def test_each_exported_name_is_the_object_its_module_defines_every_time(name):
     import importlib
 
-    assert getattr(steel, name) is getattr(importlib.import_module(steel._EXPORTS[name]), name)
+    defined = getattr(importlib.import_module(steel._EXPORTS[name]), name)
+    assert getattr(steel, name) is defined and getattr(steel, name) is defined
+
+
+def test_steel_run_is_the_module_whose_run_makes_the_run_folders():
+    import types
+
+    from steel.run import run
+
+    assert isinstance(steel.run, types.ModuleType) and steel.run.run is run and callable(run)
 
 
 def test_the_exports_are_listed_sorted_and_an_unknown_name_is_an_attribute_error():

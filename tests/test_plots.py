@@ -231,7 +231,7 @@ def test_convergence_plot_draws_each_schedule_against_the_references_final_value
     figure = convergence_plot(rows, summary, "ironwrath on quorix")
     panels = figure.axes
     assert len(panels) == len(CONVERGENCE_PANELS)
-    assert figure._suptitle.get_text().startswith("ironwrath on quorix: ")
+    assert figure.get_suptitle().startswith("ironwrath on quorix: ")
     strength = panels[1]
     drawn = {line.get_label(): line for line in strength.lines if not line.get_label().startswith("_")}
     assert set(drawn) == {"reference", "hot: lr 4"}

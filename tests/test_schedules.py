@@ -168,7 +168,8 @@ def test_a_coarse_stage_takes_its_style_target_at_the_same_fraction_of_the_style
     random_weights, make_logo_tensor, monkeypatch
 ):
     """The style keeps its own size and aspect (here 80 x 36 px against a 64 x 40 content): at
-    scale 0.5 the Grams come from the style at 40 x 18, not at the content's coarse size."""
+    scale 0.5 the Grams come from the style at 40 x 18, not at the content's coarse size. The
+    targets' sizes are read where the loss is built: the run's results do not show them."""
     seen = []
     real = steel.transfer.optimise.target_loss
 

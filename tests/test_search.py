@@ -197,7 +197,7 @@ def test_a_ratio_range_must_start_above_zero():
 def test_the_search_plot_shows_each_rounds_cells_the_limit_and_the_choice_ringed():
     from matplotlib.colors import to_rgba
 
-    from steel.render.search import MARKERS, search_plot
+    from steel.render.search import search_plot
 
     points = [
         {"round": 1, "ratio": 0.1, "cell": "a", "style_strength": 0.3, "artefacts": 0.05},
@@ -211,8 +211,8 @@ def test_the_search_plot_shows_each_rounds_cells_the_limit_and_the_choice_ringed
     assert np.allclose(by_label["artefacts, round 1"].get_offsets(), [(0.1, 0.05), (10.0, 0.4)])
     assert np.allclose(by_label["artefacts, round 2"].get_offsets(), [(1.0, 0.0)])  # not measured: 0
     first, second = by_label["style strength, round 1"], by_label["style strength, round 2"]
-    assert first.get_paths()[0] != second.get_paths()[0]  # a marker per round
-    assert MARKERS[0] != MARKERS[1]
+    # a marker per round: the rounds' marker shapes differ
+    assert not np.array_equal(first.get_paths()[0].vertices, second.get_paths()[0].vertices)
     ring = by_label["chosen"]
     assert np.allclose(ring.get_offsets(), [(1.0, 0.5)]) and ring.get_sizes()[0] > first.get_sizes()[0]
     [limit] = [line for line in ax.lines if line.get_label() == "artefact limit"]

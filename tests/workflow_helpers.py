@@ -14,6 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 STYLES = REPO / "resources" / "logos" / "style"
 CONTENTS = REPO / "resources" / "logos" / "content"
+#: a metal font of the repository: Latin letters only
+METAL_FONT = REPO / "resources" / "fonts" / "MetalMania-Regular.ttf"
 
 
 def tiny_config(**overrides) -> dict:

@@ -9,6 +9,8 @@ from importlib import import_module
 #: the name it is installed under (the import name and the command are `steel`)
 DISTRIBUTION = "network-of-steel"
 
+#: names importable from ``steel`` itself, loaded on first use; ``run`` is not among them: the
+#: module ``steel.run`` takes that name as soon as it is imported (``from steel.run import run``)
 _EXPORTS = {
     "SteelError": "steel.errors",
     "cell_id": "steel.transfer.layers",
@@ -17,7 +19,6 @@ _EXPORTS = {
     "parse_layer_spec": "steel.transfer.layers",
     "Settings": "steel.settings",
     "stylize": "steel.transfer.optimise",
-    "run": "steel.run",
     "load_weights": "steel.transfer.weights",
 }
 
