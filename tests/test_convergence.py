@@ -391,3 +391,4 @@ def test_the_trace_job_reads_the_style_as_a_stylize_job_does(tmp_path, capsys):
     assert style_loss(dark) == plain  # inverted back: the same numbers
     assert style_loss(dark, invert=False) != plain
     assert style_loss(style, style_width=256) != plain
+    assert style_loss(style, style_width=128) == plain  # unset: the content's width
