@@ -139,6 +139,10 @@ def test_tradeoff_plot_axes(tmp_path):
     ax = figure.axes[0]
     assert ax.yaxis_inverted()  # lower CER (more readable) is up
     assert ax.get_xlabel() == "style strength (0 = content, 1 = style statistics)"
+    # the unstyled content stands apart in black; every cell's point has a dark edge on light colours
+    [star] = [c for c in ax.collections if c.get_label() == "content (unstyled)"]
+    assert np.allclose(star.get_facecolor()[0], (0, 0, 0, 1))
+    assert np.allclose(_collection(ax, "cells").get_edgecolor()[0][:3], 0.2)
     low, high = ax.get_ylim()
     assert low > 0.33 and high < 0  # every point inside, 0 at the top
     points = _collection(ax, "cells")
@@ -246,6 +250,9 @@ def test_convergence_plot_draws_each_schedule_against_the_references_final_value
     assert strength.get_xscale() == "log" and panels[0].get_yscale() == "log"
     legend = [text.get_text() for text in figure.legends[0].get_texts()]
     assert legend[:2] == ["reference", "hot: lr 4"]
+    # each legend entry looks like what it explains: the final value's swatch is its lines' grey
+    swatch = figure.legends[0].legend_handles[legend.index("reference: final value")]
+    assert swatch.get_color() == final[0].get_color() and swatch.get_linestyle() == "--"
     assert "reference: final value" in legend and "0.1 of the reference's FLOPs" in legend
 
 
