@@ -5,6 +5,7 @@ capture is exercised with stand-ins for its stream and graph."""
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import pytest
 import torch
@@ -71,17 +72,34 @@ def test_graphed_step_puts_back_what_warm_up_changed(monkeypatch):
     def step():
         calls.append(1)
         x.add_(1)
+        # what Adam says when a capturable instance steps outside a capture (the warm-up), and another
+        warnings.warn("the step was made with capturable=True outside a graph", UserWarning, stacklevel=1)
+        warnings.warn("something else", UserWarning, stacklevel=1)
         return {"x": x}
 
-    monkeypatch.setattr(torch.cuda, "Stream", lambda device: _FakeStream())
+    side, used = _FakeStream(), {}
+    monkeypatch.setattr(torch.cuda, "Stream", lambda device: side)
     monkeypatch.setattr(torch.cuda, "current_stream", lambda device: _FakeStream())
-    monkeypatch.setattr(torch.cuda, "stream", lambda stream: contextlib.nullcontext())
+    monkeypatch.setattr(
+        torch.cuda, "stream", lambda stream: used.setdefault("stream", stream) and contextlib.nullcontext()
+    )
     monkeypatch.setattr(torch.cuda, "CUDAGraph", _FakeGraph)
-    monkeypatch.setattr(torch.cuda, "graph", lambda graph: contextlib.nullcontext())
-    graphed = cuda_graphs.GraphedStep(step, [x], torch.device("cpu"), warmup=2)
+    monkeypatch.setattr(
+        torch.cuda, "graph", lambda graph: used.setdefault("graph", graph) and contextlib.nullcontext()
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        graphed = cuda_graphs.GraphedStep(step, [x], torch.device("cpu"), warmup=2)
     assert len(calls) == 3  # two warm-up steps and the capture
     assert torch.equal(x, torch.zeros(3))
     assert graphed.outputs["x"] is x
+    assert used == {
+        "stream": side,
+        "graph": graphed.graph,
+    }  # warm-up on the side stream, capture into the graph
+    assert [str(w.message) for w in caught] == [
+        "something else"
+    ] * 3  # only Adam's capture warning is silenced
 
 
 class _FakeStream:
