@@ -36,7 +36,7 @@ def train_job(
 ) -> TrainResult:
     """Train on every style x content of the config; write the model, its loss log and plot.
     The checkpoint sits next to the model (``<model>.checkpoint``) and is removed once done."""
-    from steel.render.plots import DPI, training_plot
+    from steel.render.plots import figure_writer, training_plot
     from steel.transfer.devices import resolve_device
     from steel.transfer.weights import load_weights
 
@@ -72,7 +72,7 @@ def train_job(
     with StagedFiles() as staged:
         staged.stage(Path(losses_out), write_tsv(result.rows))
         figure = training_plot(result.rows, f"MSG-Net training ({weights.spec})")
-        staged.stage(Path(plot_out), lambda tmp: figure.savefig(tmp, format="png", dpi=DPI))
+        staged.stage(Path(plot_out), figure_writer(figure))
         staged.stage(model_out, save_model(result.model, settings, weights))
     checkpoint.unlink(missing_ok=True)
     print(f"done: {result.steps_run} steps in {result.seconds:.1f} s", flush=True)

@@ -9,7 +9,7 @@ import torch (the workflow's plotting rules need none).
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -221,6 +221,11 @@ def figure_plot(runs: Sequence[tuple[str, str | Path | None, int]], title: str) 
     return figure
 
 
+def figure_writer(figure: Figure, fmt: str = "png", dpi: int = DPI) -> Callable[[Path], None]:
+    """A writer of ``figure`` for :class:`steel.io.outputs.StagedFiles` (beside a job's other files)."""
+    return lambda tmp: figure.savefig(tmp, format=fmt, dpi=dpi)
+
+
 def save_figure(figure: Figure, path: str | Path, *, svg: bool = False, dpi: int = DPI) -> list[Path]:
     """Write ``figure`` as PNG to ``path`` (and as SVG beside it if ``svg``), each file atomically.
 
@@ -233,7 +238,7 @@ def save_figure(figure: Figure, path: str | Path, *, svg: bool = False, dpi: int
     targets = [(path, "png")] + ([(path.with_suffix(".svg"), "svg")] if svg else [])
     with StagedFiles() as staged:
         for target, fmt in targets:
-            staged.stage(target, lambda tmp, fmt=fmt: figure.savefig(tmp, format=fmt, dpi=dpi))
+            staged.stage(target, figure_writer(figure, fmt, dpi))
     return [target for target, _ in targets]
 
 
