@@ -376,6 +376,48 @@ def test_findings_job_reads_the_workflow_files(tmp_path):
     assert scale["largest"] == 0
 
 
+def test_findings_job_judges_the_loss_claims_from_each_cells_losses_under_the_configs_loss(tmp_path):
+    # three deep blocks of one family; every sweep sets the config's own tv_weight, so its cells are
+    # named without a loss suffix only when the job names them over the config's loss section
+    loss = {"tv_weight": 0.01, "content_weight": 1.0}
+    spec = {
+        f"b{block}": {"rows": COARSE, "cols": deep(f"conv{block}_3"), "loss": {"tv_weight": 0.01}}
+        for block in (3, 4, 5)
+    }
+    # style losses at iterations 0, 10, 20: block 3 falls fastest (early ratio 0.2 against 0.8
+    # and 0.9); block 5 falls least overall (0.1 against block 4's 0.5)
+    styles = {3: (100, 20, 10), 4: (100, 80, 50), 5: (100, 90, 90)}
+    cer = {3: 0.6, 4: 0.0, 5: 0.0}
+    rows, loss_files = [], []
+    for block in (3, 4, 5):
+        for coarse in (0, 200):
+            cell = cell_id({"conv1_2": coarse, f"conv{block}_3": 200})
+            rows.append(f"{cell}\t{cer[block]}\t\t\t\n")
+            run = tmp_path / "runs" / cell
+            run.mkdir(parents=True)
+            (run / "losses.tsv").write_text(
+                "iteration\ttotal\tstyle\n"
+                + "".join(f"{10 * i}\t{s}\t{s}\n" for i, s in enumerate(styles[block]))
+            )
+            loss_files.append(str(run / "losses.tsv"))
+    tsv = tmp_path / "table.tsv"
+    tsv.write_text("cell\tcer\tartefacts\tcolour_share\tstyle_strength\n" + "".join(rows))
+    out_md, out_json = tmp_path / "pair.md", tmp_path / "pair.json"
+    args = (spec, [str(tsv)], None, loss_files, [], 0.25, "s__c", out_md, out_json, 0.1)
+    findings = {f["claim"]: f for f in findings_job(*args, loss=loss)}
+    weak, fastest = findings["conv5_3_weak"], findings["block3_fastest"]
+    assert (weak["verdict"], fastest["verdict"]) == (HOLDS, HOLDS)
+    assert "style-loss fall 0.1 with block 5 against 0.5" in weak["reason"]
+    assert "early loss 0.2 with block 3 against 0.8 with block 4" in fastest["reason"]
+    assert "early loss 0.2 with block 3 against 0.9 with block 5" in fastest["reason"]
+    assert "CER 0.6 with block 3 against 0 with block 4" in fastest["reason"]
+    saved = {f["claim"]: f["verdict"] for f in json.loads(out_json.read_text())["findings"]}
+    assert saved["conv5_3_weak"] == saved["block3_fastest"] == HOLDS
+    # the same sweeps over a config whose loss differs: other cells, none with results
+    other = {f["claim"]: f["verdict"] for f in findings_job(*args, loss={"tv_weight": 0.001})}
+    assert other["conv5_3_weak"] == other["block3_fastest"] == UNTESTED
+
+
 def test_findings_import_no_torch():
     code = "import sys, steel.evaluate.findings; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
