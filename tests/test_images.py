@@ -57,9 +57,10 @@ def test_grey_scale_becomes_rgb(tmp_path):
         assert (pixels[..., channel] == grey).all()
 
 
-@pytest.mark.parametrize(("dtype", "name"), [("<u2", "g16.png"), (">u2", "g16be.tif")])
+@pytest.mark.parametrize(("dtype", "name"), [("<u2", "g16.png"), (">u2", "g16be.tif"), ("<i4", "g32.tif")])
 def test_16_bit_grey_keeps_its_tones(tmp_path, dtype, name):
-    # 0, 1/4, 1/2, 3/4 and full intensity on the 16-bit scale; TIFFs may be big-endian (I;16B)
+    # 0, 1/4, 1/2, 3/4 and full intensity on the 16-bit scale; TIFFs may be big-endian (I;16B), or
+    # hold 16-bit values as 32-bit integers (Pillow's mode I)
     levels = np.array([0, 16384, 32768, 49152, 65535], dtype=dtype)
     Image.fromarray(np.repeat(np.tile(levels, (32, 1)), 8, axis=1)).save(tmp_path / name)
     pixels = np.asarray(read_image(tmp_path / name)).astype(int)
@@ -97,6 +98,16 @@ def test_max_pixels_guard(monkeypatch):
         resize_to_width(Image.new("RGB", (48, 32)), None, "content image")
     with pytest.raises(SteelError, match="smaller width"):
         resize_to_width(Image.new("RGB", (24, 16)), 48)
+
+
+def test_size_refusals_name_the_image(monkeypatch):
+    with pytest.raises(SteelError, match=r"^style image is only 10x5 px: scaling it to 100 px wide"):
+        resize_to_width(Image.new("RGB", (10, 5)), 100, "style image", raster=True)
+    # a rasterised vector has no pixels of its own to blur: any enlargement is allowed
+    assert resize_to_width(Image.new("RGB", (10, 5)), 100, "style image").size == (100, 50)
+    monkeypatch.setattr(steel.io.images, "MAX_PIXELS", 48 * 32 - 1)
+    with pytest.raises(SteelError, match=r"^content image is 48x32 px, over the limit"):
+        resize_to_width(Image.new("RGB", (48, 32)), None, "content image")
 
 
 def test_max_pixels_guard_runs_before_the_resize(monkeypatch):
