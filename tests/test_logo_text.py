@@ -22,6 +22,13 @@ def test_word_is_black_on_white_with_a_margin():
         assert (border == 255).all()
 
 
+def test_a_word_is_drawn_at_the_runs_default_width(tmp_path):
+    from steel.settings import BY_NAME
+
+    assert render_text("Acme").width == BY_NAME["width"].default
+    assert Image.open(write_text_logo(tmp_path / "acme.png", "Acme")).width == BY_NAME["width"].default
+
+
 def test_the_bundled_font_is_the_default_and_another_font_differs():
     assert DEFAULT_FONT.is_file()
     plain = np.asarray(render_text("Acme", width=160))

@@ -17,7 +17,10 @@ from steel.errors import SteelError
 from steel.io.images import MIN_SIDE, resize_to_width
 from steel.io.outputs import StagedFiles, write_png
 from steel.plan.logos import check_text
+from steel.settings import BY_NAME
 
+#: a drawn logo's width when none is given: a run's own default width
+WIDTH = BY_NAME["width"].default
 #: the bundled OFL sans (Inter), the default font of a text logo
 DEFAULT_FONT = Path(__file__).parents[1] / "fonts" / "Inter-Bold.ttf"
 #: font size the word is drawn at before it is scaled to the working width
@@ -77,7 +80,7 @@ def _ink_box(text: str, face: ImageFont.FreeTypeFont) -> tuple[int, int, int, in
     return math.floor(left), math.floor(top), math.ceil(right), math.ceil(bottom)
 
 
-def render_text(text: str, font: str | Path | None = None, width: int | None = 384) -> Image.Image:
+def render_text(text: str, font: str | Path | None = None, width: int | None = WIDTH) -> Image.Image:
     """``text`` in ``font`` (default: the bundled Inter Bold), black on white with a margin,
     ``width`` px wide (None: as drawn), at least :data:`MIN_SIDE` px high. A ``\n`` starts a new
     line (lines centred)."""
@@ -108,7 +111,7 @@ def render_text(text: str, font: str | Path | None = None, width: int | None = 3
 
 
 def write_text_logo(
-    path: str | Path, text: str, font: str | Path | None = None, width: int | None = 384
+    path: str | Path, text: str, font: str | Path | None = None, width: int | None = WIDTH
 ) -> Path:
     """Render and save as PNG (nothing is written when rendering fails)."""
     return write_logo(path, None, text, font, width)
