@@ -19,6 +19,7 @@ from steel.transfer.layers import (
     ordered,
     parse_cell_id,
     parse_layer_spec,
+    split_cell_id,
 )
 
 #: torchvision's vgg16().features indices of the convolutions
@@ -117,8 +118,17 @@ def test_parse_cell_id_inverts_cell_id(coefficients):
     assert parse_cell_id(cell_id(coefficients)) == {k: float(v) for k, v in coefficients.items()}
 
 
+def test_a_cell_id_with_loss_settings_splits_back_into_layers_and_settings():
+    loss = {"style_weight": None, "normalise": "gatys", "content_layer": "relu4_2", "tv_weight": 0.5}
+    cell = cell_id({"conv4_3": 20, "conv1_2": 2000}, loss)
+    assert cell == (
+        "conv1_2-2000__conv4_3-20__content_layer-relu4_2__normalise-gatys__style_weight-null__tv_weight-0.5"
+    )
+    assert split_cell_id(cell) == ({"conv1_2": 2000.0, "conv4_3": 20.0}, loss)
+
+
 def test_cell_id_needs_an_active_layer():
-    with pytest.raises(SteelError, match="at least one"):
+    with pytest.raises(SteelError, match=r"^a cell needs at least one layer with a coefficient > 0$"):
         cell_id({"conv1_2": 0})
     with pytest.raises(SteelError, match="malformed"):
         parse_cell_id("conv1_2")
