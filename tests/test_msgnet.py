@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -143,10 +144,77 @@ def test_a_checkpoint_that_does_not_fit_is_one_line(tmp_path):
     with pytest.raises(SteelError, match="does not fit") as error:
         load_public_checkpoint(MSGNet(ngf=8), path)
     assert "\n" not in str(error.value)
-    # the public format, with old instance-norm statistics, loads
-    state = MSGNet(ngf=4).state_dict() | {"model1.1.running_mean": torch.zeros(64)}
+    assert "size mismatch for model1.4.residual_layer.weight" in str(error.value)
+    # the public format, with the instance norms' statistics old PyTorch saved, loads
+    old = {
+        "running_mean": torch.zeros(64),
+        "running_var": torch.ones(64),
+        "num_batches_tracked": torch.tensor(0),
+    }
+    state = MSGNet(ngf=4).state_dict() | {f"model1.1.{key}": value for key, value in old.items()}
     torch.save(state, path)
     load_public_checkpoint(MSGNet(ngf=4), path)
+
+
+class _Planted:
+    """A pickle that runs code when loaded: touches ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_checkpoint_that_is_no_state_dict_is_one_line_and_never_runs_code(tmp_path):
+    path = tmp_path / "public.model"
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(SteelError, match=rf"^cannot read MSG-Net checkpoint {path}: \S"):
+        load_public_checkpoint(MSGNet(4), path)
+    torch.save([torch.zeros(1)], path)
+    with pytest.raises(SteelError, match=rf"^MSG-Net checkpoint {path} holds no state dict$"):
+        load_public_checkpoint(MSGNet(4), path)
+    # a checkpoint is a pickle: loading an untrusted one in full would run what it names
+    marker = tmp_path / "ran"
+    torch.save({"ins.weight": _Planted(marker)}, path)
+    with pytest.raises(SteelError, match="cannot read MSG-Net checkpoint"):
+        load_public_checkpoint(MSGNet(4), path)
+    assert not marker.exists()
+
+
+def test_a_bottleneck_adds_its_block_to_the_input_or_to_the_input_projected():
+    from steel.msgnet.model import Bottleneck
+
+    torch.manual_seed(0)
+    x = torch.rand(1, 8, 8, 8)
+    with torch.no_grad():
+        same = Bottleneck(8, 2)
+        torch.testing.assert_close(same(x) - x, same.conv_block(x))
+        down = Bottleneck(8, 4, 2, downsample=True)
+        torch.testing.assert_close(down(x) - down.residual_layer(x), down.conv_block(x))
+        assert down(x).shape == (1, 16, 4, 4)
+
+
+def test_the_state_dict_is_laid_out_as_the_public_checkpoints():
+    """The public ``net.Net``: the encoder ``model1`` and the CoMatch ``ins`` are also the first two
+    parts of ``model``, so each of their tensors is saved under both names; a 7x7 stem and output."""
+    state = MSGNet().state_dict()
+    assert state["model1.0.conv2d.weight"].shape == state["model.0.0.conv2d.weight"].shape == (64, 3, 7, 7)
+    assert state["ins.weight"].shape == state["model.1.weight"].shape == (1, 512, 512)
+    last = max(int(key.split(".")[1]) for key in state if key.startswith("model."))
+    assert state[f"model.{last}.conv2d.weight"].shape == (3, 64, 7, 7)
+
+
+def test_the_comatch_weight_starts_small_and_without_a_style_the_net_says_how_to_give_one():
+    from steel.msgnet.model import Inspiration
+
+    torch.manual_seed(0)
+    weight = Inspiration(64).weight
+    assert weight.min() >= 0.0 and weight.max() <= 0.02 and weight.std() > 0.004  # U(0, 0.02)
+    with pytest.raises(
+        SteelError, match=r"^MSG-Net has no style: call set_target\(style\) or pass the style's Gram$"
+    ):
+        MSGNet(4)(logo(16, 32))
 
 
 @pytest.mark.workflow
@@ -397,18 +465,19 @@ def test_msgnet_goes_with_the_experiment_lists_of_a_users_configfile(tmp_path):
     assert result.returncode == 0 and "train_msgnet" not in [job["rule"] for job in planned_jobs(result)]
 
 
-def test_a_logo_whose_size_is_not_a_multiple_of_four_is_read_on_white():
+@pytest.mark.parametrize("size", [(29, 30), (32, 29), (29, 32)], ids=["both", "width", "height"])
+def test_a_logo_whose_size_is_not_a_multiple_of_four_is_read_on_white(size):
     torch.manual_seed(0)
     model = MSGNet(ngf=8, n_blocks=1).eval()
-    logo = torch.rand(1, 3, 29, 30) * 255
+    logo = torch.rand(1, 3, *size) * 255
     on_white = torch.full((1, 3, 32, 32), 255.0)
-    on_white[:, :, :29, :30] = logo
+    on_white[:, :, : size[0], : size[1]] = logo
     with torch.no_grad():
         torch.testing.assert_close(model.style_gram(logo), model.style_gram(on_white))
         gram = model.style_gram(on_white)
         out = model(logo, gram)
-        assert out.shape[-2:] == (29, 30)
-        torch.testing.assert_close(out, model(on_white, gram)[:, :, :29, :30])
+        assert out.shape[-2:] == size
+        torch.testing.assert_close(out, model(on_white, gram)[:, :, : size[0], : size[1]])
 
 
 def test_a_saved_model_loads_back_with_what_made_it(weights, tmp_path):

@@ -124,7 +124,6 @@ class Inspiration(nn.Module):
 
     def __init__(self, channels: int):
         super().__init__()
-        self.channels = channels
         self.weight = nn.Parameter(torch.empty(1, channels, channels).uniform_(0.0, 0.02))
         # the target Gram (set by MSGNet.set_target); not a parameter and not saved
         self.G: torch.Tensor | None = None
