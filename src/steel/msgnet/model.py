@@ -204,8 +204,12 @@ def load_public_checkpoint(model: MSGNet, path: str | Path) -> MSGNet:
     path = Path(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise SteelError(f"cannot read MSG-Net checkpoint {path}: {str(error).splitlines()[0]}") from None
+    except Exception as error:  # torch raises many types for a corrupt or foreign file
+        # torch's own words advise loading the file in full, which would run any code it holds
+        raise SteelError(
+            f"cannot read MSG-Net checkpoint {path} ({error.__class__.__name__}); it must be a state "
+            "dict of the public MSG-Net saved with torch.save"
+        ) from None
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]
     if not isinstance(state, dict):
