@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from workflow_helpers import METAL_FONT
 
@@ -37,6 +39,16 @@ def test_a_font_file_is_a_font_by_its_first_bytes(tmp_path):
         check_font_file(tmp_path / "fake.ttf")
     with pytest.raises(SteelError, match=r"^font .*nowhere\.ttf does not exist; give a \.ttf or \.otf file$"):
         check_font_file(tmp_path / "nowhere.ttf")
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").is_file(), reason="needs Linux's /proc")
+def test_a_font_file_that_cannot_be_read_is_one_line_with_the_systems_reason():
+    # a regular file whose first bytes cannot be read (Linux's own memory at address 0)
+    with pytest.raises(
+        SteelError,
+        match=r"^cannot read font /proc/self/mem \(Input/output error\); give a \.ttf or \.otf file$",
+    ):
+        check_font_file("/proc/self/mem")
 
 
 def test_a_font_path_may_start_at_home(monkeypatch, tmp_path):
