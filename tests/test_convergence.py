@@ -136,6 +136,8 @@ def test_trace_scores_every_snapshot(random_weights, make_logo_tensor):
     assert rows[-1]["style_loss"] < rows[0]["style_loss"]
     assert all(r["cer"] is not None and r["artefacts"] is not None for r in rows)
     assert rows[0]["settings"] == "adam lr 1 4 steps"
+    # the optimisation's own wall time, measured once for the whole run
+    assert len({r["run_seconds"] for r in rows}) == 1 and 0 < rows[0]["run_seconds"] < 600
 
 
 def test_a_coarse_to_fine_trace_is_scored_at_full_size(random_weights, make_logo_tensor):
@@ -189,6 +191,31 @@ def test_summary_finds_where_each_schedule_reaches_the_reference():
     assert summary[REFERENCE]["budget_step"] == 0 and summary["slow"]["budget_step"] is None
     page = convergence.summary_markdown(list(summary.values()), "pair")
     assert "| fast |" in page and "0.1" in page
+
+
+def test_summary_covers_every_cell_whatever_the_order_of_the_rows():
+    def row(cell, schedule, step, loss):
+        return _row(schedule, step, 10 * step, loss, 0.3) | {
+            "cell": cell,
+            "settings": schedule,
+            "run_seconds": 2.5,
+        }
+
+    rows = [
+        row("a", REFERENCE, 100, 10.0),
+        row("b", REFERENCE, 100, 10.0),
+        row("a", "fast", 10, 9.0),
+        row("b", "fast", 10, 9.0),
+    ]
+    summary = summarise(rows)
+    assert [(s["cell"], s["schedule"]) for s in summary] == [
+        ("a", REFERENCE),
+        ("a", "fast"),
+        ("b", REFERENCE),
+        ("b", "fast"),
+    ]
+    assert all(s["settings"] == s["schedule"] and s["run_seconds"] == 2.5 for s in summary)
+    assert [s["ratio"] for s in summary] == [1.0, 0.1, 1.0, 0.1]
 
 
 def test_summary_needs_the_reference():
@@ -307,8 +334,14 @@ def test_the_summary_page_has_two_tables_per_cell_with_numbers_written_to_be_rea
     lines = page.splitlines()
     assert lines[0] == "# Convergence: ironwrath on quorix"
     assert [line for line in lines if line.startswith("## ")] == ["## c1", "## c2"]
+    assert lines[1] == "" and lines[2].endswith(
+        "Losses are evaluated at the full size; FLOPs count the convolutions forward and backward to "
+        "the pixels."
+    )
     c1 = lines[lines.index("## c1") : lines.index("## c2")]
     assert c1[2] == "At the end of each run:" and c1[8] == f"Against the {REFERENCE}'s final look:"
+    # Markdown sees a heading, a paragraph or a table only after a blank line
+    assert lines[lines.index("## c1") - 1] == c1[1] == c1[3] == c1[7] == c1[9] == ""
     ends, goals = c1[4:7], c1[10:13]
     assert ends == [
         "| schedule | settings | steps | FLOPs | s | style loss | style strength | CER | artefacts |",
@@ -323,6 +356,22 @@ def test_the_summary_page_has_two_tables_per_cell_with_numbers_written_to_be_rea
     assert goals[2] == "| fast | 10 | 5.00e+10 | 0.1 | yes | - | 20 | 1.00e+04 | 0.5 | 1 | 0.25 |"
     assert "| slow |  | 12345 |" in page and "| slow | 10 | 5.00e+10 | 0.1 | no |" in page
     assert page.endswith("|\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (999_999, "999999"),
+        (10**6, "1.00e+06"),
+        (0.01, "0.01"),
+        (0.00999, "9.99e-03"),
+        (10_000.0, "1.00e+04"),
+        (999.5, "1e+03"),
+    ],
+)
+def test_summary_numbers_switch_to_powers_of_ten_beyond_a_million_steps_or_below_a_hundredth(value, written):
+    # whole counts stay whole up to a million; other numbers from 10,000 and below 0.01 in powers of ten
+    assert convergence._number(value) == written
 
 
 @pytest.mark.parametrize(
