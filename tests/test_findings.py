@@ -199,6 +199,206 @@ def test_early_ratio_and_loss_fall():
     assert early_ratio(losses(0, 0)) is None
 
 
+def test_early_ratio_reads_the_row_a_tenth_into_the_logged_steps_wherever_they_start():
+    # a run logged from iteration 100 to 200: a tenth in is iteration 110
+    rows = [{"iteration": i, "style": s} for i, s in ((100, 0.8), (105, 0.6), (110, 0.4), (200, 0.2))]
+    assert early_ratio(rows) == pytest.approx(0.5)  # losses under 1 (a normalised loss) count alike
+    assert loss_fall(rows) == pytest.approx(0.75)
+
+
+def test_loss_fall_to_zero_is_whole_and_from_zero_unmeasurable():
+    assert loss_fall(losses(100, 0)) == 1.0
+    assert loss_fall(losses(0, 5)) is None and early_ratio(losses(0, 5)) is None
+
+
+def test_missing_and_unmeasurable_numbers_read_as_missing():
+    from steel.evaluate.findings import _num
+
+    for missing in ("", " NA ", "na", "NaN", "None", "inf", float("-inf"), None, True):
+        assert _num(missing) is None, missing
+    assert _num(" 0.25 ") == 0.25 and _num(3) == 3.0
+
+
+def test_a_runs_steps_come_from_its_record_or_its_settings():
+    from steel.evaluate.findings import run_info
+
+    assert run_info({"iterations_run": 120, "settings": {"iterations": 500}}) == {"steps": 120, "width": None}
+    assert run_info({"settings": {"iterations": 500}, "content": {"width": 256}}) == {
+        "steps": 500,
+        "width": 256,
+    }
+    assert run_info({}) == {"steps": None, "width": None}
+    assert judged_at(["a"], {"a": {"steps": 300, "width": None}}) == "300 steps, unknown px wide"
+    assert judged_at(["a"], {"a": {"steps": None, "width": 256}}) == "unknown steps, 256 px wide"
+
+
+@pytest.mark.parametrize(
+    ("without", "with_", "verdict", "words"),
+    [
+        (0.0, 0.001, UNTESTED, "(clean either way: nothing to clean)"),  # at the tolerance: clean
+        (0.2, 0.2005, FAILS, "(no cleaner)"),  # within the tolerance above: no cleaner, not dirtier
+        (0.5, 0.5 + 0.001, FAILS, "(no cleaner)"),  # at it
+        (0.2, 0.2011, FAILS, "(dirtier)"),
+    ],
+)
+def test_conv1_2_at_the_edges_of_its_tolerance(without, with_, verdict, words):
+    finding = conv1_2_cleans(*conv1_2_rows(without, with_))
+    assert finding["verdict"] == verdict
+    assert (
+        f"artefacts: mean {with_:.4g} with conv1_2 against {without:.4g} without {words}" in finding["reason"]
+    )
+
+
+def test_conv1_2_compares_every_sweep_and_column_and_names_what_it_compared():
+    table = sweeps(
+        other={"rows": {"layers": ["conv2_2"], "values": [0, 200]}, "cols": deep("conv4_3")},
+        two={"rows": COARSE, "cols": deep("conv4_3", values=(20, 200))},
+    )
+    metrics = {}
+    for col, (without, with_) in ((20, (0.3, 0.1)), (200, (0.2, 0.0))):
+        for row, value in ((0, without), (200, with_)):
+            cell = table["two"].cell_at(row, col)
+            metrics[cell] = {"cell": cell, "artefacts": value, "colour_share": "NA"}
+    missing = table["two"].cell_at(0, 20)
+    runs = {cell: {"steps": 300, "width": 256} for cell in metrics}
+    finding = conv1_2_cleans(table, metrics | {missing: metrics[missing]}, runs)
+    assert finding["verdict"] == HOLDS
+    assert finding["columns"] == [
+        "sweep", "column", "row", "artefacts at 0", "artefacts", "colour share at 0", "colour share"
+    ]  # fmt: skip
+    assert finding["rows"] == [
+        ["two", "20", "200", "0.3", "0.1", "n/a", "n/a"],
+        ["two", "200", "200", "0.2", "0", "n/a", "n/a"],
+    ]
+    assert finding["cells"] == [table["two"].cell_at(r, c) for c in (20, 200) for r in (0, 200)]
+    assert (
+        finding["reason"]
+        == "2 comparison(s); artefacts: mean 0.05 with conv1_2 against 0.25 without (cleaner)"
+    )
+    assert finding["judged_at"] == "300 steps, 256 px wide"
+    # a column without its c = 0 cell is left out, not the columns after it
+    del metrics[missing]
+    assert [r[1] for r in conv1_2_cleans(table, metrics, runs)["rows"]] == ["200"]
+    unmeasurable = {c: m | {"artefacts": None} for c, m in metrics.items()}
+    assert conv1_2_cleans(table, unmeasurable, runs)["judged_at"] == "300 steps, 256 px wide"
+
+
+def test_conv5_3_tables_every_matched_cell_and_a_tie_is_no_contribution_less():
+    table, metrics, loss_rows = five_four(0.4, 0.4)
+    # sweeps that are not block 5's: listed first, skipped
+    table = sweeps(
+        c={"rows": COARSE, "cols": deep("conv4_2")},
+        s={"rows": COARSE, "cols": deep("conv4_3", "conv5_3")},
+        f={"rows": COARSE, "cols": deep("conv5_1")},  # block 5 without conv5_3
+        g={"rows": COARSE, "cols": deep("conv4_1")},
+        a={"rows": COARSE, "cols": deep("conv5_3")},
+        b={"rows": COARSE, "cols": deep("conv4_3")},
+    )
+    for name in "fg":
+        for cell in table[name].cell_ids:
+            metrics[cell], loss_rows[cell] = {"cell": cell, "style_strength": 0.9}, losses(100, 50)
+    runs = {cell: {"steps": 300, "width": 256} for cell in metrics}
+    finding = conv5_3_weak(table, metrics, loss_rows, runs)
+    assert finding["verdict"] == FAILS  # equal strength: conv5_3 contributes as much
+    assert finding["columns"] == [
+        "block 5 sweep", "block 4 sweep", "row", "column", "strength 5", "strength 4", "fall 5", "fall 4"
+    ]  # fmt: skip
+    assert finding["rows"] == [["a", "b", r, "200", "0.4", "0.4", "0.5", "0.9"] for r in ("0", "200")]
+    assert finding["reason"] == (
+        "2 matched cell(s); mean style strength 0.4 with block 5 against 0.4 with block 4; "
+        "style-loss fall 0.5 with block 5 against 0.9"
+    )
+    assert finding["judged_at"] == "300 steps, 256 px wide"
+    assert finding["test"].startswith("style strength and relative style-loss fall (first to last")
+
+
+def test_conv5_3_uses_only_pairs_measured_on_both_sides():
+    table, metrics, loss_rows = five_four(0.1, 0.4)
+    # block 4's cells have losses but no metrics; block 5's one strength, then none
+    for cell in table["b"].cell_ids:
+        del metrics[cell]
+    finding = conv5_3_weak(table, metrics, loss_rows)
+    assert finding["verdict"] == HOLDS  # by the loss fall, the strength being one-sided
+    assert finding["reason"] == (
+        "2 matched cell(s); style strength not measured; style-loss fall 0.5 with block 5 against 0.9"
+    )
+    finding = conv5_3_weak(*five_four(None, None, fall5=(), fall4=()))
+    assert finding["verdict"] == UNTESTED and finding["reason"] == (
+        "2 matched cell(s); neither style strength nor style-loss fall is available for the matched cells"
+    )
+    strengths_only = conv5_3_weak(*five_four(0.1, 0.4, fall5=(), fall4=()))
+    assert strengths_only["reason"].endswith("; style-loss fall not available")
+    assert conv5_3_weak({}, {}, {})["test"] == strengths_only["test"]
+    assert conv5_3_weak({}, {}, {})["reason"] == (
+        "no sweep with conv5_3 deep layers has a block-4 counterpart (same coarse layers) with results"
+    )
+
+
+def test_block3_tables_each_other_block_and_must_beat_every_one():
+    table = sweeps(
+        t4={"rows": COARSE, "cols": deep("conv3_2", "conv3_3")},
+        span={"rows": COARSE, "cols": deep("conv3_2", "conv4_3")},  # two blocks: no block sweep
+        pool={"rows": COARSE, "cols": deep("pool4")},  # no convolution: no block sweep
+        t6={"rows": COARSE, "cols": deep("conv4_2", "conv4_3")},
+        t8={"rows": COARSE, "cols": deep("conv5_2", "conv5_3")},
+    )
+    early = {"t4": (100, 40, 5), "t6": (100, 30, 5), "t8": (100, 60, 5)}  # faster than 5, not 4
+    cer = {"t4": 0.5, "t6": 0.1, "t8": 0.2}
+    metrics, loss_rows = {}, {}
+    for name in ("span", "pool", *early):  # the sweeps of no one block have results too
+        for cell in table[name].cell_ids:
+            metrics[cell] = {"cell": cell, "cer": cer.get(name, 0.9)}
+            loss_rows[cell] = losses(*early.get(name, (100, 1, 1)))
+    runs = {cell: {"steps": 20, "width": 64} for cell in metrics}
+    finding = block3_fastest(table, metrics, loss_rows, runs)
+    assert finding["verdict"] == FAILS
+    assert finding["reason"] == (
+        "4 matched cell(s); fastest: no (early loss 0.4 with block 3 against 0.3 with block 4; early loss "
+        "0.4 with block 3 against 0.6 with block 5); least readable: yes (CER 0.5 with block 3 against 0.1 "
+        "with block 4; CER 0.5 with block 3 against 0.2 with block 5)"
+    )
+    assert finding["columns"] == [
+        "block 3 sweep", "other sweep", "block", "row", "column", "early loss 3", "early loss", "CER 3", "CER"
+    ]  # fmt: skip
+    assert finding["rows"][0] == ["t4", "t6", "4", "0", "200", "0.4", "0.3", "0.5", "0.1"]
+    assert [r[1:3] for r in finding["rows"]] == [["t6", "4"], ["t6", "4"], ["t8", "5"], ["t8", "5"]]
+    assert len(finding["cells"]) == 6 and finding["judged_at"] == "20 steps, 64 px wide"
+    assert finding["test"].endswith(
+        "with the same coarse layers and convolutions (the Figure 3 families), cell by cell"
+    )
+    # as fast as block 4 is not faster
+    early["t6"] = early["t4"]
+    for cell in table["t6"].cell_ids:
+        loss_rows[cell] = losses(*early["t6"])
+    assert (
+        "fastest: no (early loss 0.4 with block 3 against 0.4 with block 4"
+        in block3_fastest(table, metrics, loss_rows)["reason"]
+    )
+    # another block-3 sweep of the same family is no other block
+    three, four = deep("conv3_2", "conv3_3"), deep("conv4_2", "conv4_3")
+    twice = sweeps(
+        t4={"rows": COARSE, "cols": three},
+        again={"rows": COARSE, "cols": three},
+        t6={"rows": COARSE, "cols": four},
+    )
+    assert {r[2] for r in block3_fastest(twice, metrics, loss_rows)["rows"]} == {"4"}
+    assert block3_fastest({}, {}, {})["reason"] == (
+        "no block-3 sweep has a counterpart in another deep block (same coarse layers) with results"
+    )
+
+
+def test_best_tradeoff_ranks_two_cells_and_says_why_one_is_not_enough():
+    metrics = ranked_metrics(0.4)
+    two = {cell: row for cell, row in metrics.items() if cell != cell_id({"conv4_3": 2000})}
+    runs = {cell: {"steps": 300, "width": 256} for cell in metrics}
+    finding = best_tradeoff(two, REFERENCE, 0.25, 0.1, runs)
+    assert (finding["verdict"], finding["reason"]) == (HOLDS, "rank 1 of 2")
+    assert finding["judged_at"] == "300 steps, 256 px wide"
+    alone = best_tradeoff({BEST: metrics[BEST]}, REFERENCE, 0.25, 0.1)
+    assert (alone["claim"], alone["verdict"]) == ("best_tradeoff", UNTESTED)
+    assert alone["reason"] == "it is the only cell: nothing to rank it against"
+
+
 # --- best trade-off -----------------------------------------------------------------------------
 
 BEST = cell_id(PAPER_BEST)
@@ -388,7 +588,7 @@ def test_findings_job_judges_the_loss_claims_from_each_cells_losses_under_the_co
     # and 0.9); block 5 falls least overall (0.1 against block 4's 0.5)
     styles = {3: (100, 20, 10), 4: (100, 80, 50), 5: (100, 90, 90)}
     cer = {3: 0.6, 4: 0.0, 5: 0.0}
-    rows, loss_files = [], []
+    rows, loss_files, records = [], [], []
     for block in (3, 4, 5):
         for coarse in (0, 200):
             cell = cell_id({"conv1_2": coarse, f"conv{block}_3": 200})
@@ -400,13 +600,16 @@ def test_findings_job_judges_the_loss_claims_from_each_cells_losses_under_the_co
                 + "".join(f"{10 * i}\t{s}\t{s}\n" for i, s in enumerate(styles[block]))
             )
             loss_files.append(str(run / "losses.tsv"))
+            (run / "run.json").write_text(json.dumps({"iterations_run": 20, "content": {"width": 64}}))
+            records.append(str(run / "run.json"))
     tsv = tmp_path / "table.tsv"
     tsv.write_text("cell\tcer\tartefacts\tcolour_share\tstyle_strength\n" + "".join(rows))
     out_md, out_json = tmp_path / "pair.md", tmp_path / "pair.json"
-    args = (spec, [str(tsv)], None, loss_files, [], 0.25, "s__c", out_md, out_json, 0.1)
+    args = (spec, [str(tsv)], None, loss_files, records, 0.25, "s__c", out_md, out_json, 0.1)
     findings = {f["claim"]: f for f in findings_job(*args, loss=loss)}
     weak, fastest = findings["conv5_3_weak"], findings["block3_fastest"]
     assert (weak["verdict"], fastest["verdict"]) == (HOLDS, HOLDS)
+    assert weak["judged_at"] == fastest["judged_at"] == "20 steps, 64 px wide"
     assert "style-loss fall 0.1 with block 5 against 0.5" in weak["reason"]
     assert "early loss 0.2 with block 3 against 0.8 with block 4" in fastest["reason"]
     assert "early loss 0.2 with block 3 against 0.9 with block 5" in fastest["reason"]
