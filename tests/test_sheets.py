@@ -373,3 +373,116 @@ def test_default_labels_name_the_logos_files(sweep):
 def test_notes_of_another_shape_than_the_cells_are_refused(sweep, notes):
     with pytest.raises(ValueError, match="notes must have the same shape as cells"):
         contact_sheet_with_layout(**sweep, notes=notes)
+
+
+def test_a_sheet_of_images_names_them_images_and_contact_sheet_draws_what_the_layout_says(sweep):
+    style, content = Image.new("RGB", (160, 40), (0, 0, 0)), Image.new("RGB", (200, 50), (90, 90, 90))
+    _, layout = contact_sheet_with_layout(**(sweep | {"style": style, "content": content}))
+    assert (layout.style_label[0], layout.content_label[0]) == ("style: image", "content: image")
+    # the content at the cells' height, in its own aspect (4:1 here, the cells' 3:1)
+    left, top, right, bottom = layout.content_box
+    assert (right - left, bottom - top) == (160, 40)
+    given = {"title": "table9", "style_label": "band", "content_label": "firm"}
+    alone = contact_sheet(**sweep, **given)
+    assert np.array_equal(np.asarray(alone), np.asarray(contact_sheet_with_layout(**sweep, **given)[0]))
+    assert not np.array_equal(np.asarray(alone), np.asarray(contact_sheet(**sweep)))
+
+
+def test_a_sheet_with_nothing_made_yet_has_placeholders_for_everything(sweep, tmp_path):
+    nothing = [[None, None], [None, None]]
+    absent = {"cells": nothing, "style": tmp_path / "no.png", "content": tmp_path / "none.png"}
+    sheet, layout = contact_sheet_with_layout(**(sweep | absent))
+    assert layout.cell_size == (300, 100)  # no image to take a size from
+    for box in (layout.style_box, layout.content_box, layout.cells[0][0]):
+        crop = np.asarray(sheet.crop(box).convert("L"))
+        assert np.median(crop) == pytest.approx(232, abs=3) and (crop < 160).sum() > 5
+
+
+def test_a_placeholder_fills_its_box_with_its_word_centred_in_the_sheets_face(sweep, tmp_path):
+    sweep["cells"][0][1] = tmp_path / "absent.png"
+    alpha = [[_alpha_logo(), tmp_path / "absent_alpha.png"], [_alpha_logo(), _alpha_logo()]]
+    sheet, layout = contact_sheet_with_layout(**sweep, alpha=alpha)
+    box = layout.cells[0][1]
+    crop = np.asarray(sheet.crop(box))
+    for edge in (crop[0], crop[-1], crop[:, 0], crop[:, -1]):
+        assert (edge == sheets.MISSING_FILL).all()
+    ys, xs = np.nonzero(np.asarray(sheet.crop(box).convert("L")) < 200)
+    face = typography.font(layout.font_size)
+    ink = face.getbbox("missing")
+    assert abs((xs.min() + xs.max()) / 2 - crop.shape[1] / 2) <= 2
+    assert abs((ys.min() + ys.max()) / 2 - crop.shape[0] / 2) <= 2
+    assert abs((xs.max() - xs.min() + 1) - (ink[2] - ink[0])) <= 2
+    # a missing transparent result is marked as a missing cell is: not made, not there, unreadable
+    assert np.array_equal(np.asarray(sheet.crop(layout.alpha[0][1])), crop)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a png")
+    sweep["cells"][0] = [None, broken]
+    sheet, layout = contact_sheet_with_layout(**sweep, alpha=[[None, broken], alpha[1]])
+    for c in (0, 1):
+        assert np.array_equal(
+            np.asarray(sheet.crop(layout.alpha[0][c])), np.asarray(sheet.crop(layout.cells[0][c]))
+        )
+
+
+def test_labels_and_the_title_are_drawn_in_their_faces_colours_and_alignments(sweep):
+    sheet, layout = contact_sheet_with_layout(**sweep, title="table9")
+    regular = typography.font(layout.font_size)
+    title_face = typography.font(round(layout.font_size * 1.35), bold=True)
+    text, bold, box = layout.title_lines[0]
+    assert (text, bold) == ("table9", True)
+    expected = _drawn_alone(sheet.size, text, box, title_face, sheets.INK, "left")
+    assert np.array_equal(np.asarray(sheet.crop(box)), expected)
+    for (text, box), align in (
+        (layout.style_label, "left"),
+        (layout.column_label, "centre"),
+        (layout.row_label, "right"),
+    ):
+        expected = _drawn_alone(sheet.size, text, box, regular, sheets.SOFT_INK, align)
+        assert np.array_equal(np.asarray(sheet.crop(box)), expected), text
+
+
+def test_every_box_lies_inside_the_margins_and_none_overlaps_another(sweep, tmp_path):
+    big = [
+        [_png(tmp_path / f"b{r}{c}.png", (480, 160), COLOURS[2 * r + c]) for c in range(2)] for r in range(2)
+    ]
+    notes = [["a", "b"], ["c", "d"]]
+    alpha = [[_alpha_logo((480, 160))] * 2] * 2
+    sheet, layout = contact_sheet_with_layout(
+        **(sweep | {"cells": big}), title="table9", notes=notes, alpha=alpha
+    )
+    assert layout.note_font_size < layout.font_size  # notes in a smaller face
+    # one gutter between the title block and the references; headers as wide as their bold words
+    assert layout.style_box[1] - layout.title_lines[-1][2][3] == layout.gutter
+    bold = typography.font(layout.font_size, bold=True)
+    for text, box in (*layout.row_headers, *layout.column_headers):
+        assert typography.text_width(text, bold) <= box[2] - box[0], text
+    boxes = [box for *_, box in layout.title_lines]
+    boxes += [layout.style_box, layout.content_box, layout.style_label[1], layout.content_label[1]]
+    boxes += [layout.column_label[1], layout.row_label[1]]
+    boxes += [box for _, box in (*layout.column_headers, *layout.row_headers)]
+    boxes += [box for grid in (layout.cells, layout.notes, layout.alpha) for row in grid for box in row]
+    m, (width, height) = layout.margin, layout.size
+    for box in boxes:
+        assert m <= box[0] < box[2] <= width - m and m <= box[1] < box[3] <= height - m, box
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    pixels = np.asarray(sheet)
+    # the outlines sit one pixel outside their boxes; the margin itself stays white
+    for border in (pixels[: m - 1], pixels[height - m + 1 :], pixels[:, : m - 1], pixels[:, width - m + 1 :]):
+        assert (border == 255).all()
+
+
+def test_an_overviews_placeholder_is_as_high_as_the_first_sheet_is_for_its_width():
+    low, high = Image.new("RGB", (200, 60), (255, 0, 0)), Image.new("RGB", (200, 100), (0, 0, 255))
+    image = overview([("low", low), ("high", high), ("gone", None)])
+    left, top, right, bottom = _extent(image, sheets.MISSING_FILL)
+    assert (right - left, bottom - top) == (200, 60)
+
+
+def test_a_sheet_as_wide_as_its_references_ends_one_margin_after_them(sweep, tmp_path):
+    wide = _png(tmp_path / "wide.png", (900, 40), (0, 0, 0))
+    one = {"cells": [sweep["cells"][0][:1]], "col_values": [200], "row_layers": [], "style": wide}
+    _, layout = contact_sheet_with_layout(**(sweep | one))
+    right = max(layout.content_box[2], layout.content_label[1][2])
+    assert layout.size[0] == right + layout.margin
