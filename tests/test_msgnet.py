@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from workflow_helpers import CONTENTS, STYLES, planned_jobs, snakemake, tiny_con
 
 from steel.errors import SteelError
 from steel.msgnet.model import MSGNet, count_parameters, gram_matrix, load_public_checkpoint
-from steel.msgnet.train import MSGNetSettings, augment, canvas_batch, train
+from steel.msgnet.train import TRAIN_VERSION, MSGNetSettings, augment, canvas_batch, train
 from steel.transfer.weights import load_weights
 
 TINY = {"ngf": 4, "width": 32, "batch_size": 2, "steps": 4, "lr": 1e-3, "min_scale": 0.8}
@@ -73,6 +74,55 @@ def test_gram_is_normalised_by_c_h_w():
     assert torch.allclose(gram_matrix(f), torch.full((1, 2, 2), 12 / 24))
 
 
+def test_augmentation_without_scale_or_rotation_is_the_canvas_itself():
+    canvas = canvas_batch([logo(13, 40), logo(10, 40, 1)])
+    assert canvas.shape == (2, 3, 16, 40)  # 13 rows rounded up to a multiple of 4
+    generator = torch.Generator().manual_seed(0)
+    pick = torch.randint(2, (5,), generator=torch.Generator().manual_seed(0))
+    samples = augment(canvas, 5, generator, 1.0, 0.0)
+    torch.testing.assert_close(samples, canvas[pick], atol=1e-3, rtol=0)
+    with pytest.raises(ValueError, match=r"^canvas_batch needs images of one width$"):
+        canvas_batch([logo(10, 40), logo(10, 32)])
+
+
+def test_augmentation_rotates_about_the_centre_without_shearing_a_wide_canvas():
+    # a disc in the middle of a wide canvas looks the same at any angle
+    ys, xs = torch.meshgrid(torch.arange(32.0), torch.arange(96.0), indexing="ij")
+    disc = ((ys - 15.5) ** 2 + (xs - 47.5) ** 2 <= 10**2).float()
+    canvas = (255.0 * (1 - disc)).expand(1, 3, 32, 96).clone()
+    samples = augment(canvas, 16, torch.Generator().manual_seed(0), 1.0, 45.0)
+    for sample in samples[:, 0]:
+        ink = (255.0 - sample) / 255.0
+        mass = ink.sum().item()
+        assert mass == pytest.approx(disc.sum().item(), rel=0.03)
+        cy, cx = (ink * ys).sum() / mass, (ink * xs).sum() / mass
+        assert abs(cy - 15.5) < 0.2 and abs(cx - 47.5) < 0.2
+        # round still: as wide as high (a disc of radius r has variance r^2 / 4 along each axis)
+        var_y, var_x = (
+            ((ink * (ys - cy) ** 2).sum() / mass).item(),
+            ((ink * (xs - cx) ** 2).sum() / mass).item(),
+        )
+        assert var_y == pytest.approx(25.0, rel=0.08) and var_x == pytest.approx(25.0, rel=0.08)
+
+
+def test_augmentation_scales_both_sides_alike_and_shifts_across_all_the_room_left():
+    h, w = 32, 96
+    canvas = torch.zeros(1, 3, h, w)  # all ink: its box is the scaled canvas
+    samples = augment(canvas, 200, torch.Generator().manual_seed(0), 0.5, 0.0)
+    reach_x, reach_y = [], []
+    for sample in samples[:, 0]:
+        rows, cols = torch.nonzero(sample < 128, as_tuple=True)
+        top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        scale = (right - left).item() / w
+        assert abs((bottom - top).item() - scale * h) <= 1.5  # the logo's aspect kept
+        room_x, room_y = (1 - scale) * w / 2, (1 - scale) * h / 2
+        dx, dy = (left + right).item() / 2 - w / 2, (top + bottom).item() / 2 - h / 2
+        assert abs(dx) <= room_x + 1 and abs(dy) <= room_y + 1  # never pushed off the canvas
+        reach_x.append(abs(dx) / room_x if room_x > 4 else 0)
+        reach_y.append(abs(dy) / room_y if room_y > 4 else 0)
+    assert max(reach_x) > 0.75 and max(reach_y) > 0.75
+
+
 def test_augmentation_keeps_logos_on_white_without_squashing():
     canvas = canvas_batch([logo(10, 40), logo(14, 40, 1)])
     assert canvas.shape == (2, 3, 16, 40)
@@ -118,6 +168,69 @@ def test_a_checkpointed_training_resumes_to_the_same_state(weights, tmp_path):
     # another setting does not resume that checkpoint
     other = train(weights, styles, contents, MSGNetSettings(**{**TINY, "lr": 2e-3}), checkpoint=checkpoint)
     assert other.steps_run == settings.steps
+
+
+def test_a_checkpoint_resumes_only_the_same_start_and_never_runs_code(weights, tmp_path):
+    settings = MSGNetSettings(**TINY)
+    styles, contents = [logo(16, 32, 1)], [logo(12, 32)]
+    checkpoint = tmp_path / "model.checkpoint"
+    part = train(weights, styles, contents, settings, checkpoint=checkpoint, checkpoint_every=2, stop_after=2)
+    assert part.steps_run == 2 and 0 < part.seconds < 600
+    # from a public model instead of random weights: another training, started afresh
+    public = tmp_path / "public.model"
+    torch.save(MSGNet(settings.ngf).state_dict(), public)
+    assert train(weights, styles, contents, settings, checkpoint=checkpoint, init=public).steps_run == 4
+    # a checkpoint is a pickle: one that names code is not loaded in full, just not resumed
+    marker = tmp_path / "ran"
+    torch.save({"fingerprint": _Planted(marker)}, checkpoint)
+    assert train(weights, styles, contents, settings, checkpoint=checkpoint).steps_run == 4
+    assert not marker.exists()
+
+
+def test_the_same_pixels_in_another_shape_are_another_training():
+    from steel.msgnet.train import _fingerprint
+
+    settings, random = MSGNetSettings(**TINY), load_weights("random:0")
+    pixels = torch.arange(3 * 16 * 32, dtype=torch.float32)
+    wide, tall = pixels.reshape(1, 3, 16, 32), pixels.reshape(1, 3, 32, 16)
+    assert _fingerprint(settings, random, [wide], [wide], None) != _fingerprint(
+        settings, random, [tall], [wide], None
+    )
+
+
+@pytest.mark.parametrize(
+    "edge",
+    [
+        {"steps": 1},
+        {"batch_size": 1},
+        {"ngf": 1},
+        {"style_weight": 0.0},
+        {"content_weight": 0.0},
+        {"min_scale": 1.0},
+        {"max_rotation": 0},
+    ],
+    ids=lambda edge: next(iter(edge)),
+)
+def test_training_settings_at_the_edges_of_their_ranges_are_accepted(edge):
+    assert dataclasses.asdict(MSGNetSettings(**(TINY | edge))).items() >= edge.items()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"content_weight": -1}, "content_weight must be 0 or more, not -1"),
+        ({"min_scale": 0}, r"min_scale must be in \(0, 1\], not 0"),
+        ({"style_weight": 0, "content_weight": 0}, "style_weight and content_weight are both 0"),
+    ],
+)
+def test_training_settings_out_of_range_say_the_range(change, message):
+    with pytest.raises(SteelError, match=rf"^msgnet: {message}"):
+        MSGNetSettings(**(TINY | change))
+
+
+def test_the_config_section_sets_the_model_and_the_run_sets_the_seed():
+    settings = MSGNetSettings.from_config({"steps": 7, "seed": 99, "enabled": True}, seed=3)
+    assert (settings.steps, settings.seed) == (7, 3)
 
 
 @pytest.mark.parametrize(
@@ -492,14 +605,22 @@ def test_a_saved_model_loads_back_with_what_made_it(weights, tmp_path):
     save_model(model, settings, weights)(tmp_path / "m.pt")
     loaded, state = load_model(tmp_path / "m.pt", "cpu")
     assert state["ngf"] == 4 and state["settings"]["steps"] == 4 and state["weights"] == "random:0"
+    assert state["train_version"] == TRAIN_VERSION
     content, style = logo(16, 32), logo(16, 32, 3)
     with torch.no_grad():
         torch.testing.assert_close(
             loaded(content, loaded.style_gram(style)), model(content, model.style_gram(style))
         )
     (tmp_path / "bad.pt").write_bytes(b"not a model")
-    with pytest.raises(SteelError, match=r"^cannot load the MSG-Net model .*bad\.pt \(\w+\); retrain it$"):
+    with pytest.raises(
+        SteelError, match=r"^cannot load the MSG-Net model .*bad\.pt \(UnpicklingError\); retrain it$"
+    ):
         load_model(tmp_path / "bad.pt")
+    marker = tmp_path / "ran"
+    torch.save({"ngf": _Planted(marker)}, tmp_path / "planted.pt")
+    with pytest.raises(SteelError, match="cannot load the MSG-Net model"):
+        load_model(tmp_path / "planted.pt")
+    assert not marker.exists()
 
 
 def test_a_public_checkpoint_wrapped_in_a_state_dict_key_loads(tmp_path):
