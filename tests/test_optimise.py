@@ -711,7 +711,8 @@ def test_a_checkpoint_from_the_cuda_graph_path_resumes_on_the_cpu(random_weights
 def test_a_progress_bar_asked_for_is_shown_also_when_not_on_a_terminal(random_weights, images, capsys):
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS[:1])
     stylize(*args, settings=CHEAP, progress=True)
-    assert "4/4" in capsys.readouterr().err
+    bar = capsys.readouterr().err
+    assert "stylize" in bar and "4/4" in bar and "step/s" in bar
     stylize(*args, settings=CHEAP, progress=False)
     assert capsys.readouterr().err == ""
 
@@ -759,3 +760,17 @@ def test_a_grey_run_from_random_pixels_starts_from_their_luminance(random_weight
     assert step == 0
     grey = luminance(noise).clamp(0, 255).round().to(torch.uint8)  # snapshots are 8-bit
     assert (frames[:, :1].int() - grey.int()).abs().max() <= 1
+
+
+def test_pixels_are_held_in_range_and_only_pushed_outwards_are_stopped():
+    """The image the losses see is clamped to 0-255; the gradient is kept wherever descent (x minus
+    the gradient) moves a pixel inward or along the range, and dropped where it would push a pixel
+    at or past a bound further out."""
+    from steel.transfer.optimise import _InwardClamp
+
+    x = torch.tensor([-5.0, 0.0, 0.0, 100.0, 255.0, 255.0, 300.0], requires_grad=True)
+    clamped = _InwardClamp.apply(x)
+    assert clamped.tolist() == [0.0, 0.0, 0.0, 100.0, 255.0, 255.0, 255.0]
+    grad = torch.tensor([1.0, 1.0, -1.0, 1.0, -1.0, 1.0, 1.0])
+    clamped.backward(grad)
+    assert x.grad.tolist() == [0.0, 0.0, -1.0, 1.0, 0.0, 1.0, 1.0]
