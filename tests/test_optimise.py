@@ -214,6 +214,52 @@ def test_lbfgs_with_several_cells_leaves_no_checkpoints(random_weights, images, 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_lbfgs_with_several_cells_resumes_each_cell_from_its_own_checkpoint(random_weights, images, tmp_path):
+    settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=4)
+    args = (random_weights, images["style"], images["content"], CHEAP_CELLS[:2])
+    checkpoint = tmp_path / "checkpoint.pt"
+    seen = []
+
+    def second_cell_at_3(step, rows):
+        seen.append(step)
+        if step == 3 and seen.count(0) == 2:  # the second cell's step 3
+            raise Interrupt
+
+    with pytest.raises(Interrupted):
+        stylize(*args, settings=settings, checkpoint=checkpoint, checkpoint_every=2, on_log=second_cell_at_3)
+    with pytest.warns(RuntimeWarning, match="running the eager loop"):
+        resumed = stylize(*args, settings=settings, checkpoint=checkpoint, checkpoint_every=2, fast=True)
+    # the first cell from its last step, the second from its step 2
+    assert (resumed.resumed_from, resumed.steps_run) == (2, 2)
+    assert resumed.seconds > 0 and resumed.fallback  # why the fast path was not taken (a CPU)
+    assert list(tmp_path.iterdir()) == []
+    whole = stylize(*args, settings=settings)
+    torch.testing.assert_close(resumed.images, whole.images, rtol=0, atol=1e-3)
+    # checkpoints asked for but never due: nothing to clean up, and no error
+    stylize(*args, settings=settings, checkpoint=checkpoint, checkpoint_every=100)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_random_start_spans_the_whole_pixel_range():
+    from steel.transfer.optimise import initial_image
+
+    content = torch.zeros(1, 3, 64, 64)
+    start = initial_image("random", content, content, 0)
+    assert start.shape == content.shape and start.min() >= 0 and start.max() <= 255
+    assert start.max() > 250 and abs(start.mean().item() - 127.5) < 3
+
+
+def test_a_coarse_stage_sees_an_antialiased_image():
+    from steel.transfer.optimise import resized
+
+    checker = (torch.arange(9).view(1, 1, 9, 1) + torch.arange(9).view(1, 1, 1, 9)) % 2 * 255.0
+    third = resized(checker, 3, 3)
+    assert (
+        third.min() > 90 and third.max() < 165
+    )  # each pixel near the mean of its 3x3 block, not one of them
+    assert resized(checker, 9, 9) is checker
+
+
 def test_lbfgs_lowers_the_loss(random_weights, images):
     settings = dataclasses.replace(CHEAP, optimizer="lbfgs", iterations=12, log_every=3)
     result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[1:], settings=settings)
@@ -245,8 +291,16 @@ def test_checkpoint_resume_equals_an_uninterrupted_run(random_weights, images, t
     with pytest.raises(Interrupted, match=r"^interrupted at step 5 of 6$"):
         stylize(*args, **settings_kw, checkpoint=checkpoint, checkpoint_every=2, on_log=_interrupt_at(5))
     assert checkpoint.is_file()
-    resumed = stylize(*args, **settings_kw, checkpoint=checkpoint, checkpoint_every=2)
+    logged = []
+    resumed = stylize(
+        *args,
+        **settings_kw,
+        checkpoint=checkpoint,
+        checkpoint_every=2,
+        on_log=lambda step, _: logged.append(step),
+    )
     assert resumed.resumed_from == 4 and resumed.steps_run == 2
+    assert logged == [4, 5, 6]  # only the steps left are run again
     torch.testing.assert_close(resumed.images, whole.images, rtol=0, atol=1e-4)
     assert resumed.logs == whole.logs
     assert [step for step, _ in resumed.snapshots] == [0, 2, 4, 6]
