@@ -828,3 +828,12 @@ def test_pixels_are_held_in_range_and_only_pushed_outwards_are_stopped():
     grad = torch.tensor([1.0, 1.0, -1.0, 1.0, -1.0, 1.0, 1.0])
     clamped.backward(grad)
     assert x.grad.tolist() == [0.0, 0.0, -1.0, 1.0, 0.0, 1.0, 1.0]
+
+
+def test_adam_holds_pixels_it_pushes_past_a_bound_at_the_bound(random_weights, images):
+    # a hot learning rate drives many pixels past 0 and 255 within a few steps: they stay at the bound
+    settings = dataclasses.replace(CHEAP, lr=200.0, iterations=3)
+    result = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS[:1], settings=settings)
+    pixels = result.images.flatten()
+    assert pixels.min() == 0 and pixels.max() == 255
+    assert (pixels == 0).sum() > 20 and (pixels == 255).sum() > 20
