@@ -171,6 +171,31 @@ def test_the_top_level_help_names_the_command_and_what_it_does(capsys):
     assert re.search(r"^\s+stylize\s+stylize one content logo with one style logo$", stdout, re.M)
 
 
+def test_the_top_level_help_says_what_the_tool_is_and_version_what_is_installed(capsys):
+    from importlib.metadata import version
+
+    _, stdout, _ = steel_main(["--help"], capsys)
+    assert "\nNeural font style transfer for logos.\n" in stdout
+    code, stdout, _ = steel_main(["--version"], capsys)
+    assert code == 0 and stdout == f"steel {version('network-of-steel')}\n"
+
+
+def test_a_command_and_a_style_are_required(logos, tmp_path, capsys):
+    code, _, stderr = steel_main([], capsys)
+    assert code == 2 and "the following arguments are required: COMMAND" in stderr
+    argv = ["stylize", "--content", str(logos["content"]), "--out", str(tmp_path / "out")]
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 2 and "one of the arguments --style --style-text is required" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_stylize_help_groups_the_logos_and_names_each_value(capsys):
+    _, stdout, _ = steel_main(["stylize", "--help"], capsys)
+    assert re.search(r"^logos:$", stdout, re.M)
+    for option in ("--style-text WORD", "--content-layer LAYER", "--log-every N", "--scales S,...,1"):
+        assert option in stdout, option
+
+
 def test_without_an_output_folder_nothing_runs(logos, capsys):
     argv = ["stylize", "--style", str(logos["style"]), "--content", str(logos["content"])]
     code, _, stderr = steel_main(argv, capsys)
