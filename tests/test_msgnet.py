@@ -105,6 +105,22 @@ def test_augmentation_rotates_about_the_centre_without_shearing_a_wide_canvas():
         assert var_y == pytest.approx(25.0, rel=0.08) and var_x == pytest.approx(25.0, rel=0.08)
 
 
+def test_augmentation_rotates_either_way_by_up_to_the_maximum():
+    # a long thin bar: the angle of its long axis is the rotation
+    ys, xs = torch.meshgrid(torch.arange(64.0), torch.arange(128.0), indexing="ij")
+    bar = ((ys - 31.5).abs() <= 1.5) & ((xs - 63.5).abs() <= 30)
+    canvas = (255.0 * (1 - bar.float())).expand(1, 3, 64, 128).clone()
+    angles = []
+    for sample in augment(canvas, 64, torch.Generator().manual_seed(0), 1.0, 10.0)[:, 0]:
+        ink = (255.0 - sample) / 255.0
+        mass = ink.sum()
+        cy, cx = (ink * ys).sum() / mass, (ink * xs).sum() / mass
+        vyy, vxx = (ink * (ys - cy) ** 2).sum(), (ink * (xs - cx) ** 2).sum()
+        vxy = (ink * (xs - cx) * (ys - cy)).sum()
+        angles.append(abs(0.5 * torch.atan2(2 * vxy, vxx - vyy).rad2deg().item()))
+    assert max(angles) <= 10.5 and max(angles) > 8  # within the maximum, and reaching near it
+
+
 def test_augmentation_scales_both_sides_alike_and_shifts_across_all_the_room_left():
     h, w = 32, 96
     canvas = torch.zeros(1, 3, h, w)  # all ink: its box is the scaled canvas
