@@ -71,7 +71,10 @@ def test_conv1_2_holds_when_artefacts_fall():
     assert finding["verdict"] == HOLDS
     assert finding["judged_at"] == "4,400 steps, 512 px wide"
     assert finding["rows"] == [["anything", "200", "200", "0.2", "0.01", "0.1", "0.02"]]
-    assert "artefacts: mean 0.01 with conv1_2 against 0.2 without (cleaner)" in finding["reason"]
+    assert finding["reason"] == (
+        "1 comparison(s); artefacts: mean 0.01 with conv1_2 against 0.2 without (cleaner); "
+        "colour share: mean 0.02 with conv1_2 against 0.1 without (cleaner)"
+    )
 
 
 def test_conv1_2_does_not_hold_when_artefacts_rise():
@@ -366,6 +369,14 @@ def test_block3_tables_each_other_block_and_must_beat_every_one():
     assert finding["test"].endswith(
         "with the same coarse layers and convolutions (the Figure 3 families), cell by cell"
     )
+    # a pair without results is left out, not the pairs after it
+    gone = table["t6"].cell_ids[0]
+    fewer = block3_fastest(
+        table,
+        {c: m for c, m in metrics.items() if c != gone},
+        {c: r for c, r in loss_rows.items() if c != gone},
+    )
+    assert [r[1] for r in fewer["rows"]] == ["t6", "t8", "t8"]
     # as fast as block 4 is not faster
     early["t6"] = early["t4"]
     for cell in table["t6"].cell_ids:
