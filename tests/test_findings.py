@@ -252,6 +252,16 @@ def test_conv1_2_at_the_edges_of_its_tolerance(without, with_, verdict, words):
     )
 
 
+def test_conv1_2_leaves_out_a_row_without_metrics_not_the_rows_after_it():
+    table = sweeps(t={"rows": {"layers": ["conv1_2"], "values": [0, 20, 200]}, "cols": deep("conv4_3")})
+    metrics = {
+        cell: {"cell": cell, "artefacts": 0.2 if cell == table["t"].cell_at(0.0, 200.0) else 0.01}
+        for cell in table["t"].cell_ids
+        if cell != table["t"].cell_at(20.0, 200.0)
+    }
+    assert [r[2] for r in conv1_2_cleans(table, metrics)["rows"]] == ["200"]
+
+
 def test_conv1_2_compares_every_sweep_and_column_and_names_what_it_compared():
     table = sweeps(
         other={"rows": {"layers": ["conv2_2"], "values": [0, 200]}, "cols": deep("conv4_3")},
@@ -317,6 +327,10 @@ def test_conv5_3_tables_every_matched_cell_and_a_tie_is_no_contribution_less():
 
 def test_conv5_3_uses_only_pairs_measured_on_both_sides():
     table, metrics, loss_rows = five_four(0.1, 0.4)
+    # the first pair has no results at all: left out, the second compared
+    first = table["a"].cell_at(0.0, 200.0)
+    fewer = conv5_3_weak(table, {c: m for c, m in metrics.items() if c != first}, {})
+    assert (fewer["verdict"], [r[2] for r in fewer["rows"]]) == (HOLDS, ["200"])
     # block 4's cells have losses but no metrics; block 5's one strength, then none
     for cell in table["b"].cell_ids:
         del metrics[cell]
