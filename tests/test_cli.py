@@ -196,6 +196,20 @@ def test_the_stylize_help_groups_the_logos_and_names_each_value(capsys):
         assert option in stdout, option
 
 
+def test_each_logo_option_says_what_it_takes(capsys):
+    _, stdout, _ = steel_main(["stylize", "--help"], capsys)
+    said = {
+        "--style STYLE": "style image (a metal logo): PNG, JPEG, WebP, BMP or SVG",
+        "--content CONTENT": "content image (a plain logo): PNG, JPEG, WebP, BMP or SVG",
+        "--style-text WORD": "draw this word in --style-font as the style (e.g. a band name)",
+        "--content-text WORD": "draw this word in --font as the content (e.g. a company name)",
+        "--font FONT": "font of --content-text, .ttf or .otf (none: the bundled Inter Bold)",
+        "--style-font STYLE_FONT": "font of --style-text, .ttf or .otf (e.g. a metal font)",
+    }
+    for flag, words in said.items():
+        assert _option_help(stdout, flag) == f"{flag} {words}", flag
+
+
 def test_without_an_output_folder_nothing_runs(logos, capsys):
     argv = ["stylize", "--style", str(logos["style"]), "--content", str(logos["content"])]
     code, _, stderr = steel_main(argv, capsys)
