@@ -177,6 +177,7 @@ def test_the_top_level_help_says_what_the_tool_is_and_version_what_is_installed(
     _, stdout, _ = steel_main(["--help"], capsys)
     assert "\nNeural font style transfer for logos.\n" in stdout
     code, stdout, _ = steel_main(["--version"], capsys)
+    # the installed distribution's version (pyproject's name, not the import name)
     assert code == 0 and stdout == f"steel {version('network-of-steel')}\n"
 
 

@@ -370,7 +370,8 @@ def test_the_summary_page_has_two_tables_per_cell_with_numbers_written_to_be_rea
     ],
 )
 def test_summary_numbers_switch_to_powers_of_ten_beyond_a_million_steps_or_below_a_hundredth(value, written):
-    # whole counts stay whole up to a million; other numbers from 10,000 and below 0.01 in powers of ten
+    # whole counts stay whole up to a million; other numbers below 0.01 or from 10,000 in powers of
+    # ten with three digits (between 1,000 and 10,000 three significant digits already need them)
     assert convergence._number(value) == written
 
 

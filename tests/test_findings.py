@@ -18,6 +18,7 @@ from steel.evaluate.findings import (
     FAILS,
     HOLDS,
     PAPER_BEST,
+    TOLERANCE,
     UNTESTED,
     best_tradeoff,
     block3_fastest,
@@ -238,10 +239,10 @@ def test_a_runs_steps_come_from_its_record_or_its_settings():
 @pytest.mark.parametrize(
     ("without", "with_", "verdict", "words"),
     [
-        (0.0, 0.001, UNTESTED, "(clean either way: nothing to clean)"),  # at the tolerance: clean
-        (0.2, 0.2005, FAILS, "(no cleaner)"),  # within the tolerance above: no cleaner, not dirtier
-        (0.5, 0.5 + 0.001, FAILS, "(no cleaner)"),  # at it
-        (0.2, 0.2011, FAILS, "(dirtier)"),
+        (0.0, TOLERANCE, UNTESTED, "(clean either way: nothing to clean)"),  # at the tolerance: clean
+        (0.2, 0.2 + TOLERANCE / 2, FAILS, "(no cleaner)"),  # within it above: no cleaner, not dirtier
+        (0.5, 0.5 + TOLERANCE, FAILS, "(no cleaner)"),  # at it
+        (0.2, 0.2 + 1.1 * TOLERANCE, FAILS, "(dirtier)"),
     ],
 )
 def test_conv1_2_at_the_edges_of_its_tolerance(without, with_, verdict, words):

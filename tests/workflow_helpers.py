@@ -18,6 +18,16 @@ CONTENTS = REPO / "resources" / "logos" / "content"
 METAL_FONT = REPO / "resources" / "fonts" / "MetalMania-Regular.ttf"
 
 
+class Planted:
+    """A pickle that runs code when loaded (it touches ``marker``): what an untrusted .pth can hold."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
 def tiny_config(**overrides) -> dict:
     """2 styles x 1 content, a 2 x 2 sweep, random weights, 128-px logos, a few steps."""
     config = {

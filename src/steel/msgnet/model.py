@@ -204,6 +204,10 @@ def load_public_checkpoint(model: MSGNet, path: str | Path) -> MSGNet:
     path = Path(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError as error:
+        raise SteelError(
+            f"cannot read MSG-Net checkpoint {path} ({error.strerror}); check the path"
+        ) from None
     except Exception as error:  # torch raises many types for a corrupt or foreign file
         # torch's own words advise loading the file in full, which would run any code it holds
         raise SteelError(
