@@ -674,7 +674,12 @@ def test_the_network_has_the_public_msg_nets_layers():
     assert len(norms) == len(relus) == 32
     assert all(isinstance(n.num_features, int) and n.num_features > 0 for n in norms)
     with torch.no_grad():
-        assert model.model1(torch.rand(1, 3, 32, 48) * 255).shape[-2:] == (8, 12)  # a quarter
+        x = model.model1(torch.rand(1, 3, 32, 48) * 255)
+        assert x.shape[-2:] == (8, 12)  # a quarter
+        x = model.ins(x, gram_matrix(x))
+        for part in list(model.model)[2:]:  # the decoder after the encoder and CoMatch
+            x = part(x)
+        assert x.shape == (1, 3, 32, 48)  # back to the full size, not cropped from a larger one
 
 
 def test_a_gram_of_the_wrong_size_is_refused():
