@@ -196,6 +196,21 @@ def test_a_checkpoint_resumes_only_the_same_start_and_never_runs_code(weights, t
     public = tmp_path / "public.model"
     torch.save(MSGNet(settings.ngf).state_dict(), public)
     assert train(weights, styles, contents, settings, checkpoint=checkpoint, init=public).steps_run == 4
+    # nor one public model's checkpoint from another's
+    stopped = train(
+        weights,
+        styles,
+        contents,
+        settings,
+        checkpoint=checkpoint,
+        checkpoint_every=2,
+        stop_after=2,
+        init=public,
+    )
+    assert stopped.steps_run == 2
+    other = tmp_path / "other.model"
+    torch.save(MSGNet(settings.ngf).state_dict(), other)
+    assert train(weights, styles, contents, settings, checkpoint=checkpoint, init=other).steps_run == 4
     # a checkpoint is a pickle: one that names code is not loaded in full, just not resumed
     marker = tmp_path / "ran"
     torch.save({"fingerprint": Planted(marker)}, checkpoint)
