@@ -175,6 +175,39 @@ def test_an_interrupted_light_on_dark_logo_is_kept_in_its_own_colours(logos, tmp
         assert kept.convert("L").getpixel((0, 0)) < 64  # dark ground, as given (optimised inverted)
 
 
+def test_an_interrupted_dark_on_light_logo_is_kept_as_it_is(logos, tmp_path):
+    from PIL import Image
+
+    def interrupt(step, rows):
+        if step == 1:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        tiny_run(logos, [out], on_log=interrupt)
+    with Image.open(out / "interrupted.png") as kept:
+        assert kept.convert("L").getpixel((0, 0)) > 192  # a light ground, not inverted
+
+
+def test_an_inverted_runs_animation_is_in_the_users_colours(logos, tmp_path):
+    import imageio.v3 as iio
+
+    dark = inverted_copy(logos["content"], tmp_path)
+    settings = dataclasses.replace(TINY, snapshot_every=1)
+    tiny_run(logos | {"content": dark}, [tmp_path / "out"], settings=settings, gif=True)
+    frames = iio.imread(tmp_path / "out" / "optimisation.gif", index=None)
+    assert len(frames) == 3
+    for frame in frames:  # a dark ground with light glyphs, as given, in every frame
+        grey = frame[..., :3].mean(axis=2)
+        assert grey[0, 0] < 64 and grey.max() > 192
+
+
+def test_a_content_too_small_is_named_as_the_content(logos, tmp_path, make_logo_file):
+    flat = make_logo_file(tmp_path / "flat.png", 96, 30, seed=3)  # 48x15 at width 48
+    with pytest.raises(SteelError, match=r"^content image .*flat\.png is 48x15 px"):
+        run(logos["style"], flat, [CELL], [tmp_path / "a"], weights="random", width=48)
+
+
 def test_invert_true_inverts_the_content_and_judges_the_style_by_its_border(logos, tmp_path):
     (record,) = tiny_run(logos, [tmp_path / "a"], invert=True)
     assert record["invert"] == {"setting": True, "content": True, "style": False}  # a light style

@@ -25,7 +25,7 @@ from steel.io.hashes import file_sha256
 from steel.io.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
 from steel.io.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
 from steel.plan.run_folder import ALPHA, CHECKPOINT, INTERRUPTED, INTERRUPTED_LOSSES, LOSSES, RECORD, STYLIZED
-from steel.settings import DEFAULT_SETTINGS, Settings
+from steel.settings import BY_NAME, DEFAULT_SETTINGS, Settings
 from steel.transfer.devices import resolve_device
 from steel.transfer.layers import cell_id, check_coefficients
 from steel.transfer.optimise import stylize
@@ -61,9 +61,9 @@ def run(
     out_dirs: Sequence[str | Path],
     *,
     settings: Settings = DEFAULT_SETTINGS,
-    weights: str = "imagenet",
-    device: str = "auto",
-    width: int | None = 384,
+    weights: str = BY_NAME["weights"].default,
+    device: str = BY_NAME["device"].default,
+    width: int | None = BY_NAME["width"].default,
     style_width: int | None = None,
     gif: bool = False,
     checkpoint_every: int = 0,
