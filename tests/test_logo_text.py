@@ -165,3 +165,13 @@ def test_long_texts_stay_within_2_gb():
     lines = result.stdout.splitlines()
     assert lines[:3] == ["(32, 32)", "(128, 32)", "(384, 32)"]
     assert lines[3].startswith("refused: the text has 1000 characters")
+
+
+def test_an_entry_with_an_image_is_written_from_the_image_not_drawn(tmp_path, make_logo_file):
+    from steel.io.images import read_logo
+    from steel.io.logo_text import write_logo
+
+    image = make_logo_file(tmp_path / "given.png", 96, 48, seed=1)
+    written = write_logo(tmp_path / "logo.png", image, "Ignored", None, 64)
+    with Image.open(written) as logo:
+        assert np.array_equal(np.asarray(logo.convert("RGB")), np.asarray(read_logo(image, 64)))

@@ -754,3 +754,38 @@ def test_the_training_job_writes_the_model_its_losses_and_plot_and_the_stylize_j
     with Image.open(out / "cell" / "stylized.png") as image:
         assert image.size == (64, 40)
     assert json.loads((out / "cell" / "run.json").read_text()) == record
+    assert record["device"] == "cpu" and 0 <= record["wall_seconds"] < 600
+
+
+@pytest.mark.parametrize(("steps", "every"), [(50, 1), (100, 2)])
+def test_the_training_job_logs_fifty_times_when_not_told_how_often(tmp_path, capsys, steps, every):
+    from PIL import Image
+
+    from steel.jobs.msgnet import train_job
+
+    image = tmp_path / "logo.png"
+    Image.fromarray(logo(20, 32, seed=1)[0].permute(1, 2, 0).byte().numpy()).save(image)
+    section = TINY | {"steps": steps, "batch_size": 1, "ngf": 1}
+    train_job(
+        [str(image)], [str(image)], section, "random:3", seed=5, device="cpu",
+        model_out=tmp_path / "m.pth", losses_out=tmp_path / "l.tsv", plot_out=tmp_path / "l.png",
+    )  # fmt: skip
+    shown = [
+        int(line.split()[1]) for line in capsys.readouterr().out.splitlines() if line.startswith("step ")
+    ]
+    assert shown == list(range(every, steps + 1, every))
+
+
+def test_the_training_job_starts_from_the_configs_public_model(tmp_path):
+    from PIL import Image
+
+    from steel.jobs.msgnet import train_job
+
+    image = tmp_path / "logo.png"
+    Image.fromarray(logo(20, 32, seed=1)[0].permute(1, 2, 0).byte().numpy()).save(image)
+    with pytest.raises(SteelError, match=r"cannot read MSG-Net checkpoint .*nowhere\.model"):
+        train_job(
+            [str(image)], [str(image)], TINY | {"init": str(tmp_path / "nowhere.model")}, "random:3",
+            seed=5, device="cpu",
+            model_out=tmp_path / "m.pth", losses_out=tmp_path / "l.tsv", plot_out=tmp_path / "l.png",
+        )  # fmt: skip

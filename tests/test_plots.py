@@ -59,6 +59,8 @@ def test_sweep_plot_png(tmp_path):
     style_ax = next(ax for ax in figure.get_axes() if ax.get_title().startswith("style loss"))
     assert style_ax.get_yscale() == "log"
     assert np.allclose(style_ax.lines[0].get_xdata(), np.arange(20) * 0.05)
+    content_ax = next(ax for ax in figure.get_axes() if ax.get_title().startswith("content loss"))
+    assert np.allclose(content_ax.lines[0].get_xdata(), np.arange(20) * 0.05)  # against iterations too
 
     out = tmp_path / "plots" / "sweep.png"
     assert save_figure(figure, out) == [out]
@@ -103,6 +105,20 @@ def test_short_labels():
     assert key == "c(conv1_2) / c(conv4_3)"
     cells = ["conv1_1-2000__conv1_2-2000__conv4_1-200__conv4_2-200__conv4_3-200"]
     assert short_labels(cells)[1] == "c(conv1_1, conv1_2) / c(conv4_1, conv4_2, conv4_3)"
+    # loss settings that differ between the cells are keyed by name
+    cells = ["conv4_3-20__content_weight-10__tv_weight-0", "conv4_3-20"]
+    labels, key = short_labels(cells)
+    assert key == "c(conv4_3) · content_weight, tv_weight where a cell has its own"
+    assert labels[cells[0]] == "20 · content_weight 10 · tv_weight 0"
+
+
+def test_a_sweep_of_six_layers_draws_its_layer_panels_five_to_a_row(tmp_path):
+    layers = ("conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2")
+    figure = sweep_loss_plot([("a", _losses(tmp_path / "a.tsv", layers=layers))], "six")
+    panels = [ax for ax in figure.get_axes() if ax.get_title() in layers]
+    rows = sorted({round(ax.get_position().y0, 3) for ax in panels})
+    assert len(panels) == 6 and len(rows) == 2
+    assert sum(round(ax.get_position().y0, 3) == rows[-1] for ax in panels) == 5  # the top row
 
 
 TRADEOFF_ROWS = [
@@ -248,6 +264,8 @@ def test_convergence_plot_draws_each_schedule_against_the_references_final_value
     stars = [line for line in strength.lines if line.get_marker() == "*"]
     assert len(stars) == 1 and list(stars[0].get_xdata()) == [2e11]
     assert strength.get_xscale() == "log" and panels[0].get_yscale() == "log"
+    grid = strength.xaxis.get_gridlines()
+    assert grid and all(line.get_alpha() is not None and line.get_alpha() < 0.5 for line in grid)  # faint
     legend = [text.get_text() for text in figure.legends[0].get_texts()]
     assert legend[:2] == ["reference", "hot: lr 4"]
     # each legend entry looks like what it explains: the final value's swatch is its lines' grey
