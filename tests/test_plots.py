@@ -187,6 +187,15 @@ def test_tradeoff_plot_axes(tmp_path):
         assert np.asarray(image.convert("L")).min() < 50
 
 
+def test_a_tradeoff_plots_footer_first_explains_its_labels_then_the_rule():
+    figure = tradeoff_plot(TRADEOFF_ROWS, "pair", max_cer=0.25, rule="lowest CER, then strongest style")
+    (footer,) = [text.get_text() for text in figure.texts if text.get_text().startswith("labels: ")]
+    assert footer.splitlines() == [
+        "labels: c(conv1_2) / c(conv4_3)",
+        "rule: lowest CER, then strongest style",
+    ]
+
+
 def test_tradeoff_plot_without_text_or_rows(tmp_path):
     no_text = [dict(row, cer=None) for row in TRADEOFF_ROWS]
     figure = tradeoff_plot(no_text, "no text", best=no_text[0]["cell"], max_cer=0.2, max_artefacts=0.02)
