@@ -42,6 +42,14 @@ def logo(height: int, width: int, seed: int = 0) -> torch.Tensor:
     return image
 
 
+def save_logo(path, height: int, width: int, seed: int = 0):
+    """:func:`logo` saved as an 8-bit PNG, as the workflow's jobs read their logos."""
+    from PIL import Image
+
+    Image.fromarray(logo(height, width, seed)[0].permute(1, 2, 0).byte().numpy()).save(path)
+    return path
+
+
 def test_the_public_size_has_about_2_4_million_parameters():
     assert 2.3e6 < count_parameters(MSGNet()) < 2.5e6
 
@@ -726,8 +734,8 @@ def test_the_training_job_writes_the_model_its_losses_and_plot_and_the_stylize_j
     from steel.jobs.msgnet import stylize_job, train_job
 
     style, content = tmp_path / "style.png", tmp_path / "content.png"
-    Image.fromarray(logo(20, 48, seed=1)[0].permute(1, 2, 0).byte().numpy()).save(style)
-    Image.fromarray(logo(40, 64, seed=2)[0].permute(1, 2, 0).byte().numpy()).save(content)
+    save_logo(style, 20, 48, 1)
+    save_logo(content, 40, 64, 2)
     out = tmp_path / "msgnet"
     section = TINY | {"steps": 3, "log_every": 2, "init": None}
     result = train_job(
@@ -759,12 +767,11 @@ def test_the_training_job_writes_the_model_its_losses_and_plot_and_the_stylize_j
 
 @pytest.mark.parametrize(("steps", "every"), [(50, 1), (100, 2)])
 def test_the_training_job_logs_fifty_times_when_not_told_how_often(tmp_path, capsys, steps, every):
-    from PIL import Image
 
     from steel.jobs.msgnet import train_job
 
     image = tmp_path / "logo.png"
-    Image.fromarray(logo(20, 32, seed=1)[0].permute(1, 2, 0).byte().numpy()).save(image)
+    save_logo(image, 20, 32, 1)
     section = TINY | {"steps": steps, "batch_size": 1, "ngf": 1}
     train_job(
         [str(image)], [str(image)], section, "random:3", seed=5, device="cpu",
@@ -777,12 +784,11 @@ def test_the_training_job_logs_fifty_times_when_not_told_how_often(tmp_path, cap
 
 
 def test_the_training_job_starts_from_the_configs_public_model(tmp_path):
-    from PIL import Image
 
     from steel.jobs.msgnet import train_job
 
     image = tmp_path / "logo.png"
-    Image.fromarray(logo(20, 32, seed=1)[0].permute(1, 2, 0).byte().numpy()).save(image)
+    save_logo(image, 20, 32, 1)
     with pytest.raises(SteelError, match=r"cannot read MSG-Net checkpoint .*nowhere\.model"):
         train_job(
             [str(image)], [str(image)], TINY | {"init": str(tmp_path / "nowhere.model")}, "random:3",
