@@ -27,6 +27,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/weights.smk"
 include: "workflow/rules/contents.smk"
+include: "workflow/rules/damage.smk"
 include: "workflow/rules/stylize.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/vector.smk"
@@ -47,6 +48,7 @@ localrules:
     cell_metrics,
     draw_content,
     draw_style,
+    note_damage,
     reference_metrics,
     metrics_table,
     best,
@@ -72,7 +74,7 @@ rule all:
     default_target: True
     input:
         # every file of every cell (a deleted metrics.json is made again)
-        run_targets(run_folder.cell_files(config["image"]["alpha"], VECTOR_ENABLED)),
+        run_targets(*run_folder.cell_files(config["image"]["alpha"], is_enabled("vector"))),
         pair_targets(rules.sheet.output[0]),
         [rules.overview.output[0].format(sweep=sweep) for sweep in SWEEPS],
         pair_targets(rules.loss_plot.output[0]),
@@ -80,8 +82,8 @@ rule all:
         pair_targets(rules.metrics_table.output.table),
         pair_targets(rules.best.output.choice, sweeps=False),
         pair_targets(rules.best.output.image, sweeps=False),
-        pair_targets(rules.best_svg.output[0], sweeps=False) if VECTOR_ENABLED else [],
-        pair_targets(rules.vector_sheet.output[0]) if VECTOR_ENABLED else [],
+        pair_targets(rules.best_svg.output[0], sweeps=False) if is_enabled("vector") else [],
+        pair_targets(rules.vector_sheet.output[0]) if is_enabled("vector") else [],
         pair_targets(rules.findings.output.report, sweeps=False),
         rules.findings_summary.output.report,
         rules.runs_summary.output[0],

@@ -1,4 +1,4 @@
-"""A logo entry that draws a word, checked while the workflow plans (steel.plan.logos)."""
+"""A logo entry checked while the workflow plans (steel.plan.logos): its image file, or its word and font."""
 
 from __future__ import annotations
 
@@ -80,4 +80,23 @@ def test_a_word_logos_mistakes_name_the_entry(logo, message):
 def test_a_good_word_logo_and_an_image_logo_pass(tmp_path):
     check_logo(entry(text="Acme", font=str(METAL_FONT)), "content acme")
     check_logo(entry(text="Acme"), "content acme")  # the bundled font
+    (tmp_path / "logo.png").write_bytes(b"")  # read by the jobs, not while planning
     check_logo(entry(image=str(tmp_path / "logo.png"), text="   ", font="nowhere.ttf"), "content acme")
+
+
+def test_an_image_logo_is_a_regular_file_named_without_braces(tmp_path):
+    """A missing or mistyped path, or one Snakemake would fill in as a wildcard, would let the
+    workflow plan nothing over stale results; a pipe would block planning."""
+    (tmp_path / "logo{x}.png").write_bytes(b"")
+    os.mkfifo(tmp_path / "pipe.png")
+    for image, words in (
+        ("nowhere.png", "does not exist; check the path"),
+        (str(tmp_path / "logo{x}.png"), "has { or } in its path, which the workflow reads as a wildcard"),
+        (str(tmp_path), "is not a regular file (a folder, pipe or device)"),
+        (str(tmp_path / "pipe.png"), "is not a regular file (a folder, pipe or device)"),
+    ):
+        with pytest.raises(SteelError, match=f"^content acme: image .* {re.escape(words)}") as error:
+            check_logo(entry(image=image, text="Acme"), "content acme")
+        assert "\n" not in str(error.value)
+    with pytest.raises(SteelError, match=r"^font .* has \{ or \} in its path"):
+        check_font_file(tmp_path / "logo{x}.png")

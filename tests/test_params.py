@@ -225,3 +225,22 @@ def test_finite_numbers_pass_and_a_key_at_the_top_is_named_alone():
     check_finite({"optimizer": {"lr": 1.0, "steps": 10}, "image": {"scales": [0.5, 1]}, "name": "nan"})
     with pytest.raises(SteelError, match=r"^lr is nan"):
         check_finite({"lr": float("nan")}, where="")
+
+
+#: 1 KB of YAML: nine levels of nine aliases, 9**9 (387 million) strings once expanded
+ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+def test_a_config_of_nested_aliases_is_refused_within_its_budget():
+    from steel.plan.params import MAX_CONFIG_BYTES, check_config_size
+
+    bomb = yaml.safe_load(ALIAS_BOMB)
+    with pytest.raises(SteelError, match=r"^the config expands to more than 4 MB \(YAML aliases") as error:
+        check_config_size(bomb)
+    assert "\n" not in str(error.value) and MAX_CONFIG_BYTES == 4 * 2**20
+    check_config_size(yaml.safe_load((REPO / "presets" / "paper.yaml").read_text()))  # the largest preset
+    with pytest.raises(SteelError):
+        check_config_size({"words": ["x" * 100] * 10}, limit=1000)  # text counts at its length
+    check_config_size({"words": ["x" * 100] * 8}, limit=1000)

@@ -280,3 +280,61 @@ def test_the_round_and_result_jobs_on_synthetic_metrics(tmp_path, capsys):
     Path(metrics[low]).write_text(json.dumps(row))
     again = result_job("s", rounds, metrics, *limits, run_root, out_json, out_plot, out_png)
     assert again["monotone"] is False
+    assert result["falls"] == [] and [words.split()[0] for words in again["falls"]] == ["artefacts"]
+
+
+def test_a_measure_that_falls_as_the_ratio_grows_breaks_the_assumption_though_nothing_is_feasible():
+    """Measured on an unseen pair: artefacts 0.61, 0.65, 0.48 at ratios 0.01, 1 and 100, every cell over
+    the artefact limit. Feasibility alone cannot see it; the measures can."""
+    from steel.evaluate.search import fall_words, falls
+
+    measured = {
+        0.01: {"cer": 0.0, "artefacts": 0.61, "style_strength": 0.20},
+        1.0: {"cer": 0.0, "artefacts": 0.65, "style_strength": 0.30},
+        100.0: {"cer": 0.0, "artefacts": 0.48, "style_strength": 0.45},
+    }
+    by_index = dict(enumerate(measured.values()))
+    assert not monotone(by_index, 0.25, 0.1)
+    [fall] = falls(measured)
+    assert fall == {"measure": "artefacts", "from_at": 1.0, "from": 0.65, "to_at": 100.0, "to": 0.48}
+    assert fall_words(fall) == "artefacts falls from 0.65 at ratio 1 to 0.48 at ratio 100"
+    # within the tolerance a fall is noise; any fall of the CER (whole characters) counts
+    noisy = {0.1: {"artefacts": 0.30, "cer": 0.2}, 1.0: {"artefacts": 0.29, "cer": 0.0}}
+    assert [f["measure"] for f in falls(noisy)] == ["cer"]
+    # rising measures: monotone
+    rising = {i: {"cer": 0.0, "artefacts": i / 10, "style_strength": i / 5} for i in range(4)}
+    assert falls(rising) == [] and monotone(rising, 0.25, 1.0)
+
+
+def test_the_search_plot_marks_a_falling_measure_and_says_which():
+    from matplotlib.text import Annotation
+
+    from steel.evaluate.search import falls
+    from steel.render.search import search_plot
+
+    points = [
+        {"round": 1, "ratio": r, "cell": f"c{r}", "cer": 0.0, "artefacts": a, "style_strength": 0.3}
+        for r, a in ((0.01, 0.61), (1.0, 0.65), (100.0, 0.48))
+    ]
+    figure = search_plot(points, None, 0.1, "t", falls({p["ratio"]: p for p in points}))
+    [arrow] = [child for child in figure.axes[0].get_children() if isinstance(child, Annotation)]
+    assert arrow.xy == (100.0, 0.48) and arrow.xyann == (1.0, 0.65)
+    footer = " ".join(text.get_text() for text in figure.texts)
+    assert "not monotone" in footer and "artefacts falls from 0.65 at ratio 1 to 0.48 at ratio 100" in footer
+    assert not search_plot(points[:2], None, 0.1, "t", []).texts  # nothing fell: no footer
+
+
+def test_a_search_grid_is_bounded_before_it_is_made():
+    from steel.plan.search import MAX_GRID_POINTS
+
+    assert MAX_GRID_POINTS == 10_000
+    huge = SPEC | {"ratio": [1e-300, 1e300], "points_per_decade": 100_000}
+    with pytest.raises(SteelError, match=r"^search s: its ratio grid would hold 60,000,001 points, over the"):
+        searches_from_config({"search": {"s": huge}})
+    # one decade, both ends on the grid: 10,000 points pass, 10,001 do not
+    assert (
+        len(Search.from_config("s", SPEC | {"ratio": [1, 10], "points_per_decade": 9_999}, {}).grid())
+        == 10_000
+    )
+    with pytest.raises(SteelError, match="10,001 points"):
+        Search.from_config("s", SPEC | {"ratio": [1, 10], "points_per_decade": 10_000}, {})

@@ -159,6 +159,22 @@ def test_a_preset_in_a_config_fills_what_the_user_leaves_out_and_replaces_the_de
         expand_preset({"preset": "fast"})
 
 
+def test_a_preset_in_a_config_gives_lbfgs_its_own_schedule():
+    config = expand_preset({"preset": "quick", "optimizer": {"name": "lbfgs"}})
+    assert config["optimizer"] == {
+        "name": "lbfgs",
+        "iterations": 300,
+        "lr": 1.0,
+        "lr_schedule": "constant",
+        "lr_final": 0.0,
+        "log_every": 10,
+    }
+    # the user's own values win, for L-BFGS too
+    mine = expand_preset({"preset": "quick", "optimizer": {"name": "lbfgs", "lr": 0.5}})["optimizer"]
+    assert (mine["lr"], mine["lr_schedule"]) == (0.5, "constant")
+    assert expand_preset({"preset": "quick"})["optimizer"]["lr_schedule"] == "cosine"  # Adam's
+
+
 def test_a_preset_never_enters_the_params_by_name():
     config = {"preset": "quick", "weights": "random", "styles": {"s": "s.png"}, "contents": {"c": "c.png"}}
     config["sweeps"] = {"t": {"cols": {"layers": ["conv1_1"], "values": [20]}}}

@@ -361,3 +361,28 @@ def test_names_with_doubled_or_dangling_separators_are_refused(name):
     with pytest.raises(SteelError, match="joined by single '-' or '_'"):
         check_name(name, "style")
     assert check_name("iron_wrath-2", "style") == "iron_wrath-2"
+
+
+def test_a_config_of_too_many_runs_is_refused_before_any_is_planned():
+    from steel.plan.sweeps import MAX_CELLS, cell_count
+
+    paper = yaml.safe_load((Path(__file__).parents[1] / "presets" / "paper.yaml").read_text())
+    assert cell_count(paper) == 9 * (3 + 9 * 12)  # 9 pairs x tables 1-10
+    values = list(range(1, 1001))
+    config = {
+        "styles": {"a": "a.png", "b": "b.png"},
+        "contents": {"c": "c.png"},
+        "sweeps": {
+            "big": {
+                "rows": {"layers": ["conv1_2"], "values": values[:50]},
+                "cols": {"layers": ["conv3_3"], "values": values},
+            }
+        },
+    }
+    assert cell_count(config) == 2 * 50 * 1000 == MAX_CELLS
+    sweeps_from_config(config)  # at the limit
+    config["pairs"] = [["a", "c"], ["b", "c"], ["a", "c"]]  # a listed pair counts as often as it is listed
+    with pytest.raises(
+        SteelError, match=r"^the sweeps ask for 150,000 runs \(pairs x cells\), over the limit of 100,000"
+    ):
+        sweeps_from_config(config)

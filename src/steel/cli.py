@@ -11,7 +11,16 @@ from pathlib import Path
 
 from steel.errors import Interrupted, SteelError
 from steel.plan.run_folder import INTERRUPTED, STYLIZED, SVG
-from steel.settings import COMMAND_PRESET, PRESETS, SETTINGS, Setting, Settings, vector_options
+from steel.settings import (
+    COMMAND_PRESET,
+    OPTIMIZER_PRESETS,
+    PRESETS,
+    SETTINGS,
+    Setting,
+    Settings,
+    preset_values,
+    vector_options,
+)
 from steel.transfer.layers import cell_id, parse_layer_spec
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
@@ -85,7 +94,15 @@ def _add_setting(group, setting: Setting) -> None:
     if setting.name in PRESETS[COMMAND_PRESET]:
         # filled from --preset unless given: None tells them apart
         options["default"] = None
-        values = ", ".join(f"{name} {PRESETS[name][setting.name]}" for name in PRESETS)
+        values = ", ".join(
+            f"{name} {PRESETS[name][setting.name]}"
+            + "".join(
+                f" ({optimizer}: {own[setting.name]})"
+                for (preset, optimizer), own in OPTIMIZER_PRESETS.items()
+                if preset == name and setting.name in own
+            )
+            for name in PRESETS
+        )
         options["help"] += f" (default: the preset's: {values})"
     if setting.toggle:
         options["action"] = argparse.BooleanOptionalAction
@@ -163,8 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve_presets(args: argparse.Namespace) -> argparse.Namespace:
-    """Fill the flags a preset sets and the user did not give from ``--preset``."""
-    for name, value in PRESETS[args.preset].items():
+    """Fill the flags a preset sets and the user did not give from ``--preset``, for the run's
+    optimiser (:func:`steel.settings.preset_values`)."""
+    for name, value in preset_values(args.preset, args.optimizer).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     return args

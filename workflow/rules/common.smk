@@ -6,12 +6,13 @@ import yaml
 from snakemake.utils import validate
 
 from steel.plan import run_folder
+from steel.plan.run_folder import damage_notes
 from steel.plan.batches import plan_batches
 from steel.errors import SteelError
 from steel.io.svg import is_svg
 from steel.transfer.layers import split_cell_id
 from steel.plan.logos import check_logo
-from steel.plan.params import canonical, check_finite, stylize_params
+from steel.plan.params import canonical, check_config_size, check_finite, stylize_params
 from steel.settings import expand_preset
 from steel.plan.search import searches_from_config
 from steel.plan.sweeps import (
@@ -29,20 +30,24 @@ from steel.transfer.hed import cached_path as hed_cached_path
 from steel.transfer.weights import resolve_spec as resolve_weights
 from steel.transfer.weights import weights_file as weights_path
 
+# before anything walks it: a config of nested YAML aliases would take minutes and gigabytes
+check_config_size(config)
+
+# The optional parts of the experiment, each a config section with `enabled` (schema default off).
+OPTIONAL_PARTS = ("vector", "msgnet", "convergence")
 # A --configfile of the user's replaces the demo's experiment lists instead of merging into them
 # (Snakemake merges nested keys); overwrite_config holds what --configfile and --config gave.
 # So does an optimizer section: the demo's schedule (a hot cosine for 300 steps) is the demo's, and
 # what a user's section leaves out is the schema's default, the paper's Adam, never the demo's.
-for key in ("styles", "contents", "pairs", "sweeps", "figures", "msgnet", "optimizer"):
+for key in ("styles", "contents", "pairs", "sweeps", "figures", "optimizer"):
     if key in workflow.config_settings.overwrite_config:
         config[key] = workflow.config_settings.overwrite_config[key]
-# MSG-Net trains on the experiment's logos, so it goes with those lists: the demo's tiny model is
-# the demo's, and a --configfile without a msgnet section has none (the schema's default, off)
-if (
-    workflow.config_settings.configfiles
-    and "msgnet" not in workflow.config_settings.overwrite_config
-):
-    config["msgnet"] = {}
+# The optional parts and the searches go with the experiment lists: the demo's choice of them is
+# the demo's, so a --configfile (a preset, a config of yours) gets exactly the parts it names, each
+# section whole (the schema's defaults fill what it leaves out, never the demo's values)
+for key in (*OPTIONAL_PARTS, "search"):
+    if workflow.config_settings.configfiles:
+        config[key] = workflow.config_settings.overwrite_config.get(key) or {}
 
 # a preset (quick, paper) becomes explicit values before anything reads them: never a param by name
 expand_preset(config, workflow.config_settings.overwrite_config)
@@ -56,8 +61,14 @@ with open(SCHEMA) as schema:
     SCHEMA_DOC = yaml.safe_load(schema)
 # typed, defaults filled, sorted: only a real change of value reruns a cell
 STYLIZE_PARAMS = stylize_params(config, SCHEMA_DOC)
+
+
+def is_enabled(part):
+    """Whether an optional part (OPTIONAL_PARTS) is on: planned in `all` and the report."""
+    return config[part]["enabled"]
+
+
 # the vector trace of every cell: its own params, never the stylize rule's
-VECTOR_ENABLED = config["vector"]["enabled"]
 TRACE_PARAMS = canonical(
     {k: v for k, v in config["vector"].items() if k != "enabled"},
     SCHEMA_DOC["properties"]["vector"],
@@ -111,12 +122,12 @@ wildcard_constraints:
     cell="[^/]+",
 
 
-def run_targets(names=(run_folder.STYLIZED,)):
-    """The given files of every cell's run folder, for every pair."""
-    return [
+def run_targets(*names):
+    """Input function: the given files of every cell's run folder (pair_cells), for every pair."""
+    return lambda wildcards: [
         f"{RUN_DIR}/{name}".format(style=style, content=content, cell=cell)
         for style, content in PAIRS
-        for cell in CELLS
+        for cell in pair_cells(style, content)
         for name in names
     ]
 
@@ -146,6 +157,44 @@ def stylize_rule(batch):
 def cell_files(cells, name):
     """One file of each of the given cells' run folders, for the job's pair."""
     return [os.path.join(RUN_DIR.replace("{cell}", cell), name) for cell in cells]
+
+
+def pair_cells(style, content):
+    """Every cell of a pair: the sweeps' (CELLS), then those only a search evaluated (through the
+    search rounds' checkpoints, workflow/rules/search_common.smk). Searched cells are cells like
+    any other: traced, recorded on the runs page and chosen from."""
+    return list(dict.fromkeys([*CELLS, *searched_cells(style, content)]))
+
+
+def pair_cell_files(*names):
+    """Input function: the given files of every cell of the job's pair (pair_cells)."""
+    return lambda wildcards: [
+        os.path.join(
+            RUN_DIR.format(style=wildcards.style, content=wildcards.content, cell=cell),
+            name,
+        )
+        for cell in pair_cells(wildcards.style, wildcards.content)
+        for name in names
+    ]
+
+
+def damage_notes_of(record, cells=None):
+    """Input function: the damage notes of ``record`` (a name of run_folder.RECORDS) in the job's
+    cell folder, or in those of ``cells`` of its pair (workflow/rules/damage.smk)."""
+
+    def notes(wildcards):
+        return [
+            note
+            for cell in ([wildcards.cell] if cells is None else cells)
+            for note in damage_notes(
+                RUN_DIR.format(
+                    style=wildcards.style, content=wildcards.content, cell=cell
+                ),
+                record,
+            )
+        ]
+
+    return notes
 
 
 def batch_file(batch, suffix):

@@ -2,7 +2,6 @@
 # rules as the linter asks.
 from steel.plan.schedules import schedule_params
 
-CONVERGENCE = config["convergence"]
 # schedule -> its trace job's canonical params (the reference first): only a real change reruns
 CONVERGENCE_PARAMS = schedule_params(config, SCHEMA_DOC)
 CONVERGENCE_DIR = "results/convergence"
@@ -10,6 +9,6 @@ CONVERGENCE_DIR = "results/convergence"
 
 def convergence_targets():
     """The pairs' convergence plots (and with them traces and summaries) when the study is on."""
-    if not CONVERGENCE["enabled"]:
+    if not is_enabled("convergence"):
         return []
     return pair_targets(f"{CONVERGENCE_DIR}/{PAIR}.png", sweeps=False)

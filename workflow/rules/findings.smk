@@ -60,7 +60,8 @@ rule findings_summary:
 # What the runs recorded, for the report: the config at report time may not be what made them.
 rule runs_summary:
     input:
-        records=run_targets((run_folder.RECORD,)),
+        # every cell of every pair, searched cells too
+        records=run_targets(run_folder.RECORD),
     output:
         report(
             "results/runs.html",

@@ -2,7 +2,11 @@ rule cell_metrics:
     input:
         image=f"{RUN_DIR}/{run_folder.STYLIZED}",
         record=f"{RUN_DIR}/{run_folder.RECORD}",
+        # read through run.json's paths: inputs too, so that a replaced logo remeasures
+        style=style_image,
+        content=content_image,
         weights=weights_file,
+        damaged=damage_notes_of(run_folder.METRICS),
     output:
         f"{RUN_DIR}/{run_folder.METRICS}",
     log:
@@ -43,7 +47,7 @@ rule metrics_table:
         # MSG-Net's cell of the pair (when msgnet.enabled): a row and a point, never chosen
         comparisons=lambda wildcards: comparison_files(wildcards, run_folder.METRICS),
         # each cell's trace measures as vector_* columns (vector.enabled)
-        vectors=branch(VECTOR_ENABLED, then=sweep_files(run_folder.VECTOR_RECORD)),
+        vectors=branch(is_enabled("vector"), then=sweep_files(run_folder.VECTOR_RECORD)),
     output:
         table=report(
             f"results/metrics/{{sweep}}/{PAIR}.tsv",

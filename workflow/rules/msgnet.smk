@@ -48,6 +48,7 @@ rule stylize_msgnet:
         model=rules.train_msgnet.output.model,
         style=style_image,
         content=content_image,
+        damaged=damage_notes_of(run_folder.RECORD, [MSGNET_CELL]),
     output:
         image=f"{MSGNET_RUN_DIR}/{run_folder.STYLIZED}",
         record=f"{MSGNET_RUN_DIR}/{run_folder.RECORD}",

@@ -50,7 +50,7 @@ def methods_inputs(name):
 
 def comparison_files(wildcards, name):
     """``name`` of MSG-Net's cell for the pair when msgnet.enabled (the metrics tables' extra row)."""
-    if not MSGNET["enabled"]:
+    if not is_enabled("msgnet"):
         return []
     return [
         os.path.join(
@@ -63,7 +63,7 @@ def comparison_files(wildcards, name):
 
 
 def msgnet_targets():
-    if not MSGNET["enabled"]:
+    if not is_enabled("msgnet"):
         return []
     return [
         rules.train_msgnet.output.plot,

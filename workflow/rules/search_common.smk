@@ -2,38 +2,41 @@
 # the linter asks.
 
 
-def search_round_file(wildcards, number):
+def search_round_file(search, style, content, number):
     return checkpoints.search_round.get(
-        search=wildcards.search,
-        style=wildcards.style,
-        content=wildcards.content,
-        round=number,
+        search=search, style=style, content=content, round=number
     ).output[0]
 
 
-def search_cells(wildcards, rounds):
+def search_cells(search, style, content, rounds):
     """cell id -> metrics.json of every cell proposed in the given rounds (checkpoints)."""
     cells = {}
     for number in rounds:
-        with open(search_round_file(wildcards, number)) as handle:
+        with open(search_round_file(search, style, content, number)) as handle:
             for proposal in json.load(handle)["proposals"]:
                 cells[proposal["cell"]] = os.path.join(
-                    RUN_DIR.format(
-                        style=wildcards.style,
-                        content=wildcards.content,
-                        cell=proposal["cell"],
-                    ),
+                    RUN_DIR.format(style=style, content=content, cell=proposal["cell"]),
                     run_folder.METRICS,
                 )
     return cells
 
 
+def searched_cells(style, content):
+    """The cell ids every search evaluated for a pair, in order (each search's rounds resolved
+    through their checkpoints)."""
+    cells = {}
+    for name, search in SEARCHES.items():
+        cells |= search_cells(name, style, content, range(1, search.rounds + 1))
+    return list(cells)
+
+
 def search_inputs(wildcards, rounds, name):
     """The pair's reference metrics, the files of ``rounds`` (as ``name``) and their cells' metrics."""
+    which = (wildcards.search, wildcards.style, wildcards.content)
     return {
         "reference": rules.reference_metrics.output[0].format(**wildcards),
-        name: [search_round_file(wildcards, number) for number in rounds],
-        "metrics": list(search_cells(wildcards, rounds).values()),
+        name: [search_round_file(*which, number) for number in rounds],
+        "metrics": list(search_cells(*which, rounds).values()),
     }
 
 

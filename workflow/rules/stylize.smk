@@ -15,6 +15,8 @@ rule stylize:
         style=style_image,
         content=content_image,
         weights=weights_file,
+        # a damaged run.json reruns its cell (workflow/rules/damage.smk)
+        damaged=damage_notes_of(run_folder.RECORD),
     output:
         **({"alpha": f"{RUN_DIR}/{run_folder.ALPHA}"} if STYLIZE_ALPHA else {}),
         image=f"{RUN_DIR}/{run_folder.STYLIZED}",
@@ -50,6 +52,7 @@ if config["execution"]["cells_per_job"] > 1:
                 style=style_image,
                 content=content_image,
                 weights=weights_file,
+                damaged=damage_notes_of(run_folder.RECORD, batch_cells),
             output:
                 **(
                     {"alpha": cell_files(batch_cells, run_folder.ALPHA)}

@@ -7,6 +7,7 @@ rule trace_vector:
     input:
         image=f"{RUN_DIR}/{run_folder.STYLIZED}",
         record=f"{RUN_DIR}/{run_folder.RECORD}",
+        damaged=damage_notes_of(run_folder.VECTOR_RECORD),
     output:
         svg=f"{RUN_DIR}/{run_folder.SVG}",
         record=f"{RUN_DIR}/{run_folder.VECTOR_RECORD}",
@@ -25,7 +26,8 @@ rule trace_vector:
 rule best_svg:
     input:
         choice=rules.best.output.choice,
-        svgs=lambda wildcards: cell_files(CELLS, run_folder.SVG),
+        # the pair's every cell, a searched cell too: any of them can be the recommendation
+        svgs=pair_cell_files(run_folder.SVG),
     output:
         report(
             f"results/best/{PAIR}.svg",

@@ -1,4 +1,5 @@
-"""The runs job: what every run recorded, for the report (steel.evaluate.provenance)."""
+"""The runs jobs: what every run recorded, for the report (steel.evaluate.provenance), and the note
+that a run folder's record was found damaged (the workflow then makes it again)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from pathlib import Path
 
 from steel.evaluate.provenance import summarise, summary_html
 from steel.io.outputs import StagedFiles, read_json
+
+#: how much of a damaged record its note keeps
+NOTE_BYTES = 1024
 
 
 def runs_summary_job(records: Sequence[str], config: Mapping, out: str | Path) -> dict:
@@ -17,3 +21,24 @@ def runs_summary_job(records: Sequence[str], config: Mapping, out: str | Path) -
     for note in summary["notes"]:
         print(note, flush=True)
     return summary
+
+
+def damage_note_job(note: str | Path) -> Path:
+    """A note beside a damaged record (``NAME.damaged-STAMP``, :data:`steel.plan.run_folder.DAMAGE_NOTE`):
+    when it was found and the record's first bytes then, since its maker is about to replace it."""
+    from datetime import UTC, datetime
+
+    note = Path(note)
+    record = note.with_name(note.name.rsplit(".damaged-", 1)[0])
+    try:
+        head = record.read_bytes()[:NOTE_BYTES].decode("utf-8", errors="replace")
+    except OSError as error:
+        head = f"(unreadable: {error.strerror or error})"
+    found = datetime.now(UTC).isoformat(timespec="seconds")
+    text = (
+        f"{record.name} was found damaged (not a JSON object) on {found} and made again. It began:\n{head}\n"
+    )
+    with StagedFiles() as staged:
+        staged.stage(note, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    print(f"{record} is damaged: made again (noted in {note.name})", flush=True)
+    return note

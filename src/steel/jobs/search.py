@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from steel.evaluate.search import evaluated_by_index, monotone, propose
+from steel.evaluate.search import evaluated_by_index, fall_words, falls, monotone, propose
 from steel.evaluate.selection import choose_best, selection_limits
 from steel.io.outputs import StagedFiles, read_json, write_json
 from steel.plan.search import Search
@@ -79,6 +79,7 @@ def result_job(
         else None
     )
     evaluated = {p["index"]: p for p in points}
+    fallen = falls({p["ratio"]: p for p in points})
     result = {
         "search": name,
         "evaluated": points,
@@ -87,6 +88,8 @@ def result_job(
         "chosen_metrics": rows.get(chosen),
         "rule": limits["rule"],
         "monotone": monotone(evaluated, limits["cer_limit"], limits["artefact_limit"]),
+        # the measures that break the strategy's assumption (each grows with the ratio)
+        "falls": [fall_words(fall) for fall in fallen],
     }
     with StagedFiles() as staged:
         staged.stage(Path(out_json), write_json(result))
@@ -94,5 +97,6 @@ def result_job(
             image = Path(run_root) / chosen / "stylized.png"
             staged.stage(Path(out_png), lambda tmp: shutil.copyfile(image, tmp))
     title = f"search {name}: {Path(out_json).stem.replace('__', ' on ')}"
-    save_figure(search_plot(points, chosen, limits["artefact_limit"], title), out_plot)
+    figure = search_plot(points, chosen, limits["artefact_limit"], title, fallen)
+    save_figure(figure, out_plot)
     return result

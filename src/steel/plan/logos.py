@@ -1,5 +1,5 @@
-"""A logo entry that draws a word, checked while the workflow plans: its text, and that its font
-file is a font by its header (the drawing job reads the font itself)."""
+"""A logo entry checked while the workflow plans: its image file, or the word it draws and that
+its font file is a font by its header (the drawing job reads the font itself)."""
 
 from __future__ import annotations
 
@@ -32,11 +32,25 @@ def check_text(text: str | None, what: str = "text") -> str:
     return text
 
 
+def check_input_file(path: str | Path, what: str, fix: str) -> Path:
+    """A file the workflow reads: a regular file that exists (never opened here: a FIFO or a device
+    would block planning), whose name has no ``{`` or ``}`` (Snakemake fills those in as wildcards,
+    so the job would read another file, or none). Else one line naming ``what`` and ending in ``fix``."""
+    path = Path(path).expanduser()
+    if "{" in str(path) or "}" in str(path):
+        raise SteelError(
+            f"{what} {path} has {{ or }} in its path, which the workflow reads as a wildcard; rename it"
+        )
+    if not path.exists():
+        raise SteelError(f"{what} {path} does not exist; {fix}")
+    if not path.is_file():
+        raise SteelError(f"{what} {path} is not a regular file (a folder, pipe or device); {fix}")
+    return path
+
+
 def check_font_file(font: str | Path) -> Path:
     """A font file that exists and starts like one (:data:`FONT_MAGIC`), else one line."""
-    path = Path(font).expanduser()
-    if not path.is_file():
-        raise SteelError(f"font {path} does not exist; give a .ttf or .otf file")
+    path = check_input_file(font, "font", "give a .ttf or .otf file")
     try:
         with path.open("rb") as file:
             head = file.read(4)
@@ -50,11 +64,12 @@ def check_font_file(font: str | Path) -> Path:
 
 
 def check_logo(entry: dict, what: str) -> None:
-    """Check a style or content entry (:func:`steel.plan.sweeps.logo_entry`) that draws a word: the
-    text (:func:`check_text`) and the font file's header (:func:`check_font_file`). Raises a one-line
-    :class:`SteelError` naming ``what``. Whether the font draws every letter is the drawing job's
-    check (it reads the font)."""
+    """Check a style or content entry (:func:`steel.plan.sweeps.logo_entry`): its image file
+    (:func:`check_input_file`), or, for one that draws a word, the text (:func:`check_text`) and the
+    font file's header (:func:`check_font_file`). Raises a one-line :class:`SteelError` naming
+    ``what``. Whether the font draws every letter is the drawing job's check (it reads the font)."""
     if entry["image"] is not None:
+        check_input_file(entry["image"], f"{what}: image", "check the path (relative to the working folder)")
         return
     try:
         check_text(entry["text"])

@@ -40,6 +40,35 @@ def canonical(value: Any, schema: Mapping | None = None) -> Any:
     return value
 
 
+#: a config, its YAML aliases expanded, may hold this much (values counted at their text's length
+#: plus :data:`VALUE_BYTES` each): a whole paper experiment is a few tens of KB, while a kilobyte of
+#: nested aliases ("billion laughs") expands to gigabytes that any walk over it (schema validation,
+#: the checks here) would take minutes and memory to visit
+MAX_CONFIG_BYTES = 4 * 2**20
+#: what a value counts for beside its text (a key, a list entry, its punctuation)
+VALUE_BYTES = 8
+
+
+def check_config_size(config: Any, limit: int = MAX_CONFIG_BYTES) -> None:
+    """Refuse a config that expands (YAML aliases resolved) to more than ``limit`` bytes, in one
+    line; the walk stops as soon as the budget is spent, so a bomb costs no more than the limit."""
+    budget = limit
+    stack = [config]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+        budget -= VALUE_BYTES + (len(value) if isinstance(value, str) else 0)
+        if budget < 0:
+            raise SteelError(
+                f"the config expands to more than {limit // 2**20} MB (YAML aliases repeated inside each "
+                "other?); write it out plainly: a whole experiment needs a few KB"
+            )
+
+
 def check_finite(value: Any, where: str = "config") -> None:
     """Refuse NaN and infinities anywhere in a config, in one line naming the key. JSON Schema's
     ``minimum`` lets NaN through, and a NaN param would rerun (and so delete) a finished cell only to

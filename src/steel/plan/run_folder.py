@@ -4,6 +4,9 @@ outputs and as targets of ``all``, and every reader finds them here. Torch-free:
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 #: the stylized logo
 STYLIZED = "stylized.png"
 #: the same logo with its ground transparent (``image.alpha``, ``--alpha``)
@@ -39,3 +42,36 @@ def cell_files(alpha: bool, vector: bool = False) -> tuple[str, ...]:
     """Every file of a finished cell in the workflow: the stylize run's, its metrics and (with
     ``vector``) its trace."""
     return (*stylize_files(alpha), METRICS, *((SVG, VECTOR_RECORD, VECTOR_PREVIEW) if vector else ()))
+
+
+#: the folder's records that the workflow makes again when they no longer parse as JSON objects (a
+#: write cut short, a damaged disk): Snakemake has no trigger for a damaged output
+RECORDS = (RECORD, METRICS, VECTOR_RECORD)
+#: beside a record found damaged: a note that it was, stamped with the damaged file's mtime; the
+#: record's maker takes its notes as inputs, so a new note remakes it and an old one reruns nothing
+DAMAGE_NOTE = "{name}.damaged-{stamp}"
+
+
+def is_damaged(path: str | Path) -> bool:
+    """Whether a file exists but is not a JSON object (a missing file is not damaged: it is made)."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    try:
+        return not isinstance(json.loads(path.read_bytes()), dict)
+    except (OSError, ValueError, RecursionError):
+        return True
+
+
+def damage_notes(folder: str | Path, name: str) -> list[str]:
+    """The paths of the damage notes of the record ``name`` in ``folder``: those written before, and a
+    new one when the record is damaged now. Planning only reads: the note is a job's output."""
+    folder = Path(folder)
+    prefix = DAMAGE_NOTE.format(name=name, stamp="")
+    try:
+        notes = {entry.name for entry in folder.iterdir() if entry.name.startswith(prefix)}
+    except OSError:  # no folder yet
+        notes = set()
+    if is_damaged(folder / name):
+        notes.add(DAMAGE_NOTE.format(name=name, stamp=(folder / name).stat().st_mtime_ns))
+    return [str(folder / note) for note in sorted(notes)]

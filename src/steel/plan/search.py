@@ -18,6 +18,10 @@ from steel.errors import SteelError
 from steel.plan.sweeps import check_name
 from steel.transfer.layers import cell_id, check_layer
 
+#: the most ratios a search's grid may hold: a search runs a few cells a round, so a finer grid only
+#: costs planning time and memory (a million points took gigabytes)
+MAX_GRID_POINTS = 10_000
+
 
 @dataclass(frozen=True)
 class Search:
@@ -61,17 +65,24 @@ class Search:
             float(spec["coarse_value"]),
             int(spec["points_per_decade"]),
         )
-        if not search.grid():
+        points = len(search.exponents())
+        if points > MAX_GRID_POINTS:
+            raise SteelError(
+                f"search {name}: its ratio grid would hold {points:,} points, over the limit of "
+                f"{MAX_GRID_POINTS:,}; narrow the ratio range or lower points_per_decade"
+            )
+        if not points:
             raise SteelError(f"search {name}: no ratio of the grid lies in {[low, high]}; widen the range")
         return search
 
+    def exponents(self) -> range:
+        """The grid's ratios as powers of 10 ** (1 / ``points_per_decade``): a range, made at no cost."""
+        low, high = (math.log10(r) * self.points_per_decade for r in self.ratio)
+        return range(math.ceil(low - 1e-9), math.floor(high + 1e-9) + 1)
+
     def grid(self) -> list[float]:
         """The ratios of the log grid (``points_per_decade`` per decade, through 1) inside the range."""
-        low, high = (math.log10(r) * self.points_per_decade for r in self.ratio)
-        return [
-            10 ** (k / self.points_per_decade)
-            for k in range(math.ceil(low - 1e-9), math.floor(high + 1e-9) + 1)
-        ]
+        return [10 ** (k / self.points_per_decade) for k in self.exponents()]
 
     def coefficients(self, ratio: float) -> dict[str, float]:
         deep = float(f"{self.coarse_value * ratio:.3g}")

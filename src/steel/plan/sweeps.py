@@ -28,6 +28,10 @@ RESERVED_SWEEP_NAMES = ("methods", "figures")
 #: joins a style and a content name in file names: ``{style}__{content}``
 PAIR_SEPARATOR = "__"
 
+#: the most runs (pairs x cells) a config may ask for: the paper's whole experiment on 9 pairs is
+#: 999; beyond this planning alone takes hours and gigabytes (about 10 ms and 0.2 MB a job)
+MAX_CELLS = 100_000
+
 RUN_DIR = "results/runs/{style}/{content}/{cell}"
 #: log and benchmark of a stylize job that optimises several cells (execution.cells_per_job > 1)
 BATCH_DIR = "results/runs/{style}/{content}/batches/{batch}"
@@ -275,8 +279,27 @@ def _check_loss(sweep: str, loss: Mapping, schema: Mapping | None) -> None:
         raise SteelError(f"sweep {sweep}: loss setting {where}: {error.message}")
 
 
+def cell_count(config: Mapping) -> int:
+    """How many runs the config's sweeps ask for (every pair times every cell of every sweep, the
+    cells that two sweeps share counted twice), from the sizes of its lists alone."""
+    styles, contents, pairs = config.get("styles") or {}, config.get("contents") or {}, config.get("pairs")
+    pair_count = len(styles) * len(contents) if pairs in (None, "all") else len(pairs)
+    per_pair = 0
+    for spec in (config.get("sweeps") or {}).values():
+        rows = (spec.get("rows") or {}).get("values") or [0]
+        per_pair += len(rows) * len((spec.get("cols") or {}).get("values") or [])
+    return pair_count * per_pair
+
+
 def sweeps_from_config(config: Mapping, loss_schema: Mapping | None = None) -> dict[str, Sweep]:
-    """The config's sweeps, over its ``loss`` section (see :meth:`Sweep.from_config`)."""
+    """The config's sweeps, over its ``loss`` section (see :meth:`Sweep.from_config`), after checking
+    that they ask for at most :data:`MAX_CELLS` runs (before any is planned)."""
+    count = cell_count(config)
+    if count > MAX_CELLS:
+        raise SteelError(
+            f"the sweeps ask for {count:,} runs (pairs x cells), over the limit of {MAX_CELLS:,}; "
+            "use fewer values, sweeps or pairs"
+        )
     base = config.get("loss") or {}
     return {
         name: Sweep.from_config(name, spec, base, loss_schema)

@@ -184,7 +184,7 @@ def sweep_loss_plot(runs: Sequence[tuple[str, str | Path | None]], title: str) -
     if handles:
         figure.legend(handles=handles, loc="outside right upper", title="cells", fontsize="small")
     if scales_note:
-        _footer(figure, [scales_note])
+        add_footer(figure, [scales_note])
     return figure
 
 
@@ -347,7 +347,7 @@ def tradeoff_plot(
     if not rows:
         ax.text(0.5, 0.5, "no measured cells", ha="center", va="center", transform=ax.transAxes)
         ax.invert_yaxis()
-        _footer(figure, footer)
+        add_footer(figure, footer)
         return figure
 
     cells = [str(row["cell"]) for row in rows]
@@ -439,12 +439,12 @@ def tradeoff_plot(
     ax.legend(loc="best" if others else "lower left", fontsize=8, framealpha=0.9, markerscale=0.7)
     if key:
         footer.insert(0, f"labels: {key}")
-    _footer(figure, footer)
+    add_footer(figure, footer)
     _label_points(figure, ax, [labels[cell] for cell in front], fx, fy)
     return figure
 
 
-def _footer(figure: Figure, lines: Sequence[str]) -> None:
+def add_footer(figure: Figure, lines: Sequence[str]) -> None:
     """Small grey lines of text under the axes (wrapped to the figure's width)."""
     import textwrap
 
