@@ -902,7 +902,10 @@ def test_lbfgs_under_the_quick_preset_takes_settings_of_its_own_and_explicit_fla
     adam, lbfgs = settings(), settings("--optimizer", "lbfgs")
     assert (adam.lr, adam.lr_schedule, adam.lr_final) == (8.0, "cosine", 0.1)
     assert (lbfgs.lr, lbfgs.lr_schedule, lbfgs.lr_final) == (1.0, "constant", 0.0)
-    assert (lbfgs.iterations, lbfgs.log_every) == (adam.iterations, adam.log_every)  # the rest is the preset's
+    assert (lbfgs.iterations, lbfgs.log_every) == (
+        adam.iterations,
+        adam.log_every,
+    )  # the rest is the preset's
     mine = settings("--optimizer", "lbfgs", "--lr", "0.5", "--lr-schedule", "cosine")
     assert (mine.lr, mine.lr_schedule, mine.lr_final) == (0.5, "cosine", 0.0)
     paper = settings("--optimizer", "lbfgs", "--preset", "paper")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from PIL import Image
 from workflow_helpers import (
+    CONTENTS,
     REPO,
     SNAKEMAKE,
     STYLES,
@@ -224,6 +228,24 @@ def test_paper_preset_has_111_cells_per_pair(tmp_path):
     rules = [j["rule"] for j in jobs]
     msgnet = {rule: rules.count(rule) for rule in ("train_msgnet", "stylize_msgnet", "methods_sheet")}
     assert msgnet == {"train_msgnet": 1, "stylize_msgnet": 9, "methods_sheet": 9}
+    # the preset names no vector section: the demo's vector logos are the demo's
+    assert not {"trace_vector", "vector_sheet", "best_svg"} & set(rules)
+    assert len(jobs) == 1508
+
+
+def test_a_users_configfile_gets_exactly_the_optional_parts_it_names(tmp_path):
+    """The demo traces every cell (vector.enabled); a --configfile of yours gets the parts it names:
+    run in the repository, so that the demo's config.yaml is loaded first."""
+    assert "vector: {enabled: true}" in (REPO / "config.yaml").read_text()
+
+    def rules(config):
+        result = snakemake(None, write_config(tmp_path / "mine.yaml", config), "-n")
+        assert result.returncode == 0, result.stderr[-3000:]
+        return {job["rule"] for job in planned_jobs(result)}
+
+    assert not {"trace_vector", "best_svg", "train_msgnet", "search_round"} & rules(tiny_config())
+    named = rules(tiny_config(vector={"enabled": True}))
+    assert {"trace_vector", "best_svg", "vector_sheet"} <= named and "train_msgnet" not in named
 
 
 def test_nothing_to_do_after_a_run(tiny_run):
@@ -706,3 +728,110 @@ def test_the_config_loss_reruns_override_cells_too(override_run, tmp_path):
     workdir, config = override_run
     config = json.loads(json.dumps(config)) | {"loss": {"tv_weight": 0.01}}
     assert _override_planned(workdir, tmp_path, config) == TINY_CELLS | CW_CELLS
+
+
+# --- what planning checks: logo paths, damaged records, configs that explode -----------------------
+
+
+def _logo_cases(tmp_path):
+    (tmp_path / "logo{style}.png").write_bytes((STYLES / "ironwrath.png").read_bytes())
+    os.mkfifo(tmp_path / "pipe.png")
+    return [
+        (str(tmp_path / "nowhere.png"), "does not exist; check the path"),
+        (str(tmp_path / "logo{style}.png"), "has { or } in its path, which the workflow reads as a wildcard"),
+        (str(tmp_path / "pipe.png"), "is not a regular file (a folder, pipe or device)"),
+    ]
+
+
+def test_a_missing_wildcard_or_pipe_logo_is_refused_over_finished_results(tiny_run, tmp_path):
+    """Finished results never pass for a logo the config no longer finds: a mistyped path used to
+    plan nothing and exit 0, a path with braces was filled in as a wildcard, a pipe hung planning."""
+    workdir, _ = tiny_run
+    files = [workdir / RUN_DIR_OF_ONE / name for name in run_folder.cell_files(alpha=False)]
+    before = {path: path.read_bytes() for path in files}
+    for image, words in _logo_cases(tmp_path):
+        config = tiny_config()
+        config["styles"]["ironwrath"] = image
+        configfile = write_config(tmp_path / "c.yaml", config)
+        command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--cores", "1"]
+        result = subprocess.run(
+            [*command, "--directory", str(workdir), "--configfile", str(configfile)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, image
+        assert f"style ironwrath: image {image} {words}" in output and "Traceback" not in output
+    assert {path: path.read_bytes() for path in files} == before
+
+
+def test_cell_metrics_take_the_logos_they_read_as_inputs(tiny_run):
+    """A metrics job reads the logos through run.json's paths: they are its inputs too, so that a
+    replaced logo always remeasures."""
+    workdir, configfile = tiny_run
+    result = snakemake(workdir, configfile, "-n", "--forcerun", "cell_metrics")
+    blocks = re.split(r"\n(?=\s*rule \w+:)", result.stdout + result.stderr)
+    inputs = [re.search(r"input: (.*)", b).group(1) for b in blocks if re.match(r"\s*rule cell_metrics:", b)]
+    assert len(inputs) == 8
+    assert all(str(CONTENTS / "quorix.png") in line for line in inputs)
+    assert {
+        str(STYLES / f"{style}.png") in line for line in inputs for style in ("ironwrath", "vorthane")
+    } == {
+        True,
+        False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("record", "maker"),
+    [(run_folder.RECORD, "stylize"), (run_folder.METRICS, "cell_metrics")],
+)
+def test_a_damaged_record_is_made_again_and_then_nothing(tiny_run, record, maker):
+    """Snakemake has no trigger for a damaged output: a truncated run.json or a garbage metrics.json
+    is found while planning (which writes and deletes nothing, -n included), noted beside it, and
+    made again with what follows from it, once."""
+    workdir, configfile = tiny_run
+    path = workdir / RUN_DIR_OF_ONE / record
+    damaged = path.read_bytes()[: len(path.read_bytes()) // 2]
+    path.write_bytes(damaged)
+    planned = planned_jobs(snakemake(workdir, configfile, "-n"))
+    assert path.read_bytes() == damaged  # planning leaves it as it is
+    makers = [job for job in planned if job["rule"].startswith(maker) and job["rule"] != "stylize_msgnet"]
+    assert [Path(out).parent.name for job in makers for out in job["output"] if out.endswith(record)] == [
+        Path(RUN_DIR_OF_ONE).name
+    ]
+    assert any(job["rule"] == "note_damage" for job in planned)
+    if maker == "cell_metrics":
+        assert not stylized_cells(snakemake(workdir, configfile, "-n"))  # measured again, not rerun
+    result = snakemake(workdir, configfile)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert isinstance(json.loads(path.read_text()), dict)
+    [note] = [note for note in path.parent.glob(f"{record}.damaged-*") if note.suffix != ".log"]
+    assert f"{record} was found damaged" in note.read_text()
+    assert planned_jobs(snakemake(workdir, configfile, "-n")) == []
+
+
+#: 1 KB of YAML: nine levels of nine aliases, 387 million strings once expanded
+ALIAS_BOMB = "\n".join(
+    ["junk:", "  a: &a [x, x, x, x, x, x, x, x, x]"]
+    + [f"  {c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi", strict=True)]
+)
+
+
+def test_a_config_of_nested_yaml_aliases_is_one_line_in_seconds(tmp_path):
+    """Planning walked the expanded config (finite numbers, the schema): minutes and gigabytes."""
+    configfile = tmp_path / "bomb.yaml"
+    configfile.write_text(yaml.safe_dump(tiny_config()) + ALIAS_BOMB + "\n")
+    command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--cores", "1", "-n"]
+    result = subprocess.run(
+        [*command, "--directory", str(tmp_path), "--configfile", str(configfile)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "the config expands to more than 4 MB" in output
+    assert "Traceback" not in output

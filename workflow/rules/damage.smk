@@ -8,7 +8,7 @@ rule note_damage:
     output:
         f"{RUN_DIR}/{{record}}.damaged-{{stamp}}",
     log:
-        f"{RUN_DIR}/{{record}}.damaged-{{stamp}}.log",
+        f"{RUN_DIR}/{{record}}.damage-{{stamp}}.log",
     wildcard_constraints:
         record="|".join(re.escape(name) for name in run_folder.RECORDS),
         stamp="[0-9]+",

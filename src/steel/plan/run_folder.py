@@ -69,7 +69,11 @@ def damage_notes(folder: str | Path, name: str) -> list[str]:
     folder = Path(folder)
     prefix = DAMAGE_NOTE.format(name=name, stamp="")
     try:
-        notes = {entry.name for entry in folder.iterdir() if entry.name.startswith(prefix)}
+        notes = {
+            entry.name
+            for entry in folder.iterdir()
+            if entry.name.startswith(prefix) and entry.name[len(prefix) :].isdigit()
+        }
     except OSError:  # no folder yet
         notes = set()
     if is_damaged(folder / name):
