@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import os
 import re
 import stat
@@ -74,15 +75,14 @@ COSTLY_ATTRIBUTES = {
     ("feConvolveMatrix", "order"): MAX_CONVOLVE_ORDER,
 }
 
-# Every pattern below takes time linear in its input (tests/test_svg.py times each on 16 MB): no
-# two quantifiers compete for the same characters, and no search is retried from every position of
-# a long text (see _css_urls).
+# Every pattern below takes time linear in its input (tests/test_svg.py times each on 16 MB): a
+# number's digits are taken possessively (``++``: never given back one by one to find another way
+# to match), and no search is retried from each of many starts in a long text (see _css_urls).
 _GZIP_MAGIC = b"\x1f\x8b"
-_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = r"[+-]?+(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][+-]?+\d++)?+"
 _NUMBERS = re.compile(_NUMBER)
-_LENGTH = re.compile(rf"({_NUMBER})\s*([a-z%]*)", re.IGNORECASE)
+_LENGTH = re.compile(rf"({_NUMBER})\s*+([a-z%]*+)", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s,]+")
-_WHITESPACE = re.compile(r"\s+")
 _STYLESHEET = re.compile(rb"<\?xml-stylesheet", re.IGNORECASE)
 _URL_START = re.compile(r"url\(\s*", re.IGNORECASE)
 _URL_END = re.compile(r"\)")
@@ -208,7 +208,10 @@ def check_drawing_cost(root: ElementTree.Element, where) -> None:
             )
         for (primitive, attribute), limit in COSTLY_ATTRIBUTES.items():
             value = element.get(attribute) if name == primitive else None
-            if value is not None and any(abs(float(n.group())) > limit for n in _NUMBERS.finditer(value)):
+            # resvg reads one or two numbers here (more make the value invalid): a long list is
+            # not read further
+            numbers = itertools.islice(_NUMBERS.finditer(value or ""), 2)
+            if any(abs(float(number.group())) > limit for number in numbers):
                 shown = value if len(value) <= 20 else value[:17] + "..."
                 raise SteelError(
                     f'SVG {where} sets {primitive} {attribute}="{shown}", over the limit of {limit}; '
@@ -286,7 +289,8 @@ def _check_embedded(uri: str, where, depth: int, prechecks: bool) -> None:
     header, _, payload = uri[5:].partition(",")
     try:
         if header.lower().endswith(";base64"):
-            data = base64.b64decode(_WHITESPACE.sub("", urllib.parse.unquote(payload)), validate=False)
+            # white space and other characters outside the alphabet are skipped
+            data = base64.b64decode(urllib.parse.unquote(payload), validate=False)
         else:
             data = urllib.parse.unquote_to_bytes(payload)
     except ValueError:
@@ -334,7 +338,9 @@ def _view_box(text: str | None) -> tuple[float, ...] | None:
     if not text:
         return None
     try:
-        box = tuple(float(part) for part in _SEPARATORS.split(text.strip()))
+        # four numbers: a longer list is not read further (it may be megabytes long)
+        parts = _SEPARATORS.split(text.strip(), maxsplit=4)
+        box = tuple(float(part) for part in parts) if len(parts) == 4 else ()
     except ValueError:
         return None
     return box if len(box) == 4 and box[2] > 0 and box[3] > 0 else None

@@ -85,7 +85,7 @@ def _failure(where, status: int, stderr: str) -> str:
         return f"cannot read SVG {where} ({stderr}); check that it is a valid SVG file"
     if status == _OUT_OF_MEMORY or (status == -signal.SIGABRT and "memory allocation" in stderr):
         return (
-            f"SVG {where} ran out of memory while drawing (over {RENDER_MEMORY / 2**30:g} GB); "
+            f"SVG {where} ran out of memory while drawing (over {RENDER_MEMORY / 2**20:,.0f} MB); "
             "simplify it or export the logo as PNG"
         )
     if -status in _CRASHES:
