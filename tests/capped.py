@@ -26,3 +26,25 @@ def run_capped(code: str, *args, memory: int | None = MEMORY_CAP) -> subprocess.
         timeout=TIME_CAP,
         check=False,
     )
+
+
+READ_LOGO = """
+import sys
+from steel.errors import SteelError
+from steel.io.images import read_logo
+try:
+    read_logo(sys.argv[1], int(sys.argv[2]))
+    print("read")
+except SteelError as error:
+    print("refused:", error)
+"""
+
+
+def read_logo_capped(path, width: int = 384) -> str:
+    """The one line :func:`steel.io.images.read_logo` ends with ("read", or "refused: " and the
+    message) in a capped subprocess, which ended cleanly: no traceback, no warning (warnings are
+    errors there)."""
+    result = run_capped(READ_LOGO, path, width)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+    (line,) = result.stdout.splitlines()
+    return line

@@ -74,6 +74,9 @@ COSTLY_ATTRIBUTES = {
     ("feMorphology", "radius"): MAX_MORPHOLOGY_RADIUS,
     ("feConvolveMatrix", "order"): MAX_CONVOLVE_ORDER,
 }
+_COSTLY: dict[str, list[tuple[str, float]]] = {}
+for (_primitive, _attribute), _limit in COSTLY_ATTRIBUTES.items():
+    _COSTLY.setdefault(_primitive, []).append((_attribute, _limit))
 
 # Every pattern below takes time linear in its input (tests/test_svg.py times each on 16 MB): a
 # number's digits are taken possessively (``++``: never given back one by one to find another way
@@ -206,15 +209,15 @@ def check_drawing_cost(root: ElementTree.Element, where) -> None:
                 f"SVG {where} has more than {MAX_FILTER_PRIMITIVES} filter primitives (fe* elements); "
                 "simplify its effects or export the logo as PNG"
             )
-        for (primitive, attribute), limit in COSTLY_ATTRIBUTES.items():
-            value = element.get(attribute) if name == primitive else None
+        for attribute, limit in _COSTLY.get(name, ()):
+            value = element.get(attribute, "")
             # resvg reads one or two numbers here (more make the value invalid): a long list is
             # not read further
-            numbers = itertools.islice(_NUMBERS.finditer(value or ""), 2)
+            numbers = itertools.islice(_NUMBERS.finditer(value), 2)
             if any(abs(float(number.group())) > limit for number in numbers):
                 shown = value if len(value) <= 20 else value[:17] + "..."
                 raise SteelError(
-                    f'SVG {where} sets {primitive} {attribute}="{shown}", over the limit of {limit}; '
+                    f'SVG {where} sets {name} {attribute}="{shown}", over the limit of {limit}; '
                     "lower it or export the logo as PNG"
                 )
         stack.extend((child, depth + 1) for child in element)
