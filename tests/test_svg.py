@@ -333,10 +333,11 @@ def test_each_pre_check_passes_its_limit_and_refuses_past_it(within, over, words
     parse_svg(over.encode(), "t", prechecks=False)  # the test hook: only the scan for references
 
 
-def test_the_pre_checks_look_into_embedded_svgs(tmp_path):
+def test_the_pre_checks_look_into_embedded_svgs():
     inner = f"<svg {NS}>{'<g>' * 150}{'</g>' * 150}</svg>"
     uri = "data:image/svg+xml;base64," + base64.b64encode(inner.encode()).decode()
-    refused(write(tmp_path, svg(f'<image width="9" height="9" href="{uri}"/>')), "embedded SVG", "100 deep")
+    with pytest.raises(SteelError, match=r"^SVG t \(an embedded SVG\) nests elements more than 100 deep"):
+        parse_svg(svg(f'<image width="9" height="9" href="{uri}"/>').encode(), "t")
 
 
 # --- the scan's own cost: linear in its input ------------------------------------------------------
