@@ -3,9 +3,12 @@
 resvg would follow an ``href`` or a CSS ``url()`` to any file of the machine (an absolute path, or
 one relative to the working folder) and draw it into the result, or read ``/dev/zero`` until memory
 runs out. So before anything is rasterised, the markup is scanned: only references inside the file
-(``#id``) and embedded data (``data:`` URIs, themselves scanned when they hold an SVG) are allowed;
-any other reference is refused in one line that names it. The size the SVG declares is checked
-against the raster limit before resvg allocates it, and a ``.svgz`` is decompressed under a cap.
+(``#id``) and embedded data (``data:`` URIs, themselves scanned when they hold markup, whatever
+type they declare) are allowed; any other reference is refused in one line that names it. The size
+the SVG declares is checked against the raster limit before resvg allocates it, a ``.svgz`` is
+decompressed under a cap, and what resvg would spend on the document (nesting, elements, costly
+filters) is checked against the limits below. resvg itself then draws in a child process
+(:mod:`steel.io.svg_render`), where a crash, a hang or a runaway allocation is one line too.
 """
 
 from __future__ import annotations
@@ -66,17 +69,14 @@ MAX_MORPHOLOGY_RADIUS = 10
 #: feConvolveMatrix's order above this is refused: order^2 taps per pixel (21: 6 s per million
 #: pixels), and sharpening or embossing uses 3 or 5
 MAX_CONVOLVE_ORDER = 9
-#: each costly filter attribute, by primitive, with its limit
+#: the costly attributes of filter primitives, by primitive, with their limits
 COSTLY_ATTRIBUTES = {
-    ("feTurbulence", "numOctaves"): MAX_OCTAVES,
-    ("feGaussianBlur", "stdDeviation"): MAX_BLUR,
-    ("feDropShadow", "stdDeviation"): MAX_BLUR,
-    ("feMorphology", "radius"): MAX_MORPHOLOGY_RADIUS,
-    ("feConvolveMatrix", "order"): MAX_CONVOLVE_ORDER,
+    "feTurbulence": {"numOctaves": MAX_OCTAVES},
+    "feGaussianBlur": {"stdDeviation": MAX_BLUR},
+    "feDropShadow": {"stdDeviation": MAX_BLUR},
+    "feMorphology": {"radius": MAX_MORPHOLOGY_RADIUS},
+    "feConvolveMatrix": {"order": MAX_CONVOLVE_ORDER},
 }
-_COSTLY: dict[str, list[tuple[str, float]]] = {}
-for (_primitive, _attribute), _limit in COSTLY_ATTRIBUTES.items():
-    _COSTLY.setdefault(_primitive, []).append((_attribute, _limit))
 
 # Every pattern below takes time linear in its input (tests/test_svg.py times each on 16 MB): a
 # number's digits are taken possessively (``++``: never given back one by one to find another way
@@ -209,7 +209,7 @@ def check_drawing_cost(root: ElementTree.Element, where) -> None:
                 f"SVG {where} has more than {MAX_FILTER_PRIMITIVES} filter primitives (fe* elements); "
                 "simplify its effects or export the logo as PNG"
             )
-        for attribute, limit in _COSTLY.get(name, ()):
+        for attribute, limit in COSTLY_ATTRIBUTES.get(name, {}).items():
             value = element.get(attribute, "")
             # resvg reads one or two numbers here (more make the value invalid): a long list is
             # not read further
