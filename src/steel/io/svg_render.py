@@ -11,6 +11,7 @@ project writes itself (traced results) are drawn in-process (:mod:`steel.evaluat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -113,34 +114,36 @@ def _lower_limit(kind: int, value: int) -> None:
     hard = resource.getrlimit(kind)[1]
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)  # a limit can only be lowered
-    resource.setrlimit(kind, (value, value))
+    # a limit the system does not offer (macOS: RLIMIT_AS) is left: the wall clock still holds
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(kind, (value, value))
 
 
 def _draw(width: int, memory: int, stack: int, seconds: int) -> int:
-    """The child: the markup on stdin drawn onto stdout as PNG; the exit status says how it went."""
+    """The child: the markup on stdin drawn onto stdout as PNG; the exit status says how it went
+    (resvg's reason for refusing the document on stderr)."""
     import resvg_py
 
     text = sys.stdin.buffer.read().decode()
     _lower_limit(resource.RLIMIT_CORE, 0)  # a crash is reported by its signal, not dumped
     _lower_limit(resource.RLIMIT_CPU, seconds + 5)  # stops it even if its parent is gone
     _lower_limit(resource.RLIMIT_AS, memory)
-    outcome: dict[str, object] = {}
+    outcome: list = [_OUT_OF_MEMORY, b""]  # the exit status, then the PNG or the reason
 
     def draw() -> None:
         try:
-            outcome["png"] = bytes(
-                resvg_py.svg_to_bytes(
-                    svg_string=text,
-                    width=width or None,
-                    background="#ffffff",
-                    font_dirs=[str(FONT_DIR)],
-                    sans_serif_family="Inter",
-                )
+            png = resvg_py.svg_to_bytes(
+                svg_string=text,
+                width=width or None,
+                background="#ffffff",
+                font_dirs=[str(FONT_DIR)],
+                sans_serif_family="Inter",
             )
+            outcome[:] = [0, bytes(png)]
         except MemoryError:
-            outcome["status"] = _OUT_OF_MEMORY
+            outcome[:] = [_OUT_OF_MEMORY, b""]
         except BaseException as error:  # resvg's refusal (ValueError), or a panic in it
-            outcome["error"] = f"{error}" or type(error).__name__
+            outcome[:] = [_REFUSED, (f"{error}" or type(error).__name__).encode()]
 
     try:
         threading.stack_size(stack)
@@ -149,13 +152,9 @@ def _draw(width: int, memory: int, stack: int, seconds: int) -> int:
         thread.join()
     except (MemoryError, RuntimeError):  # no room for the thread's stack
         return _OUT_OF_MEMORY
-    if "error" in outcome:
-        print(outcome["error"], file=sys.stderr)
-        return _REFUSED
-    if "png" not in outcome:
-        return int(outcome.get("status", _OUT_OF_MEMORY))
-    sys.stdout.buffer.write(outcome["png"])
-    return 0
+    status, said = outcome
+    (sys.stdout if status == 0 else sys.stderr).buffer.write(said)
+    return status
 
 
 if __name__ == "__main__":
