@@ -25,8 +25,8 @@ from steel.errors import SteelError
 #: the bundled OFL fonts, offered to SVGs whose text names no installed font
 FONT_DIR = Path(__file__).parents[1] / "fonts"
 #: a drawing that takes longer than this (wall clock, child start included) is stopped: a logo
-#: draws in well under a second, and the slowest the pre-checks let through (4 M pixels under
-#: filters at their limits) in about ten
+#: draws in well under a second, one costly filter at its pre-check limit over 4 M pixels in about
+#: 10 s, and a document that stacks many of them is what this stops
 RENDER_SECONDS = 60
 #: the child's address space: 4 M pixels are 16 MB a layer, and a 16 MB document parses into a few
 #: hundred MB; past this an allocation fails in the child, not on the machine
