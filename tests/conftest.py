@@ -47,19 +47,31 @@ def logo_tensor(width: int, height: int, seed: int, dtype: torch.dtype = torch.f
     return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).to(dtype).contiguous()
 
 
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One chunk of a PNG file: length, kind, data, checksum."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
 def png_header_only(path: Path, width: int, height: int) -> Path:
     """A PNG that declares ``width`` x ``height`` pixels but holds almost no data."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     path.write_bytes(
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 16))
-        + chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\0" * 16))
+        + png_chunk(b"IEND", b"")
     )
+    return path
+
+
+def png_chunk_bomb(path: Path, kind: str) -> Path:
+    """A 48x32 logo as PNG with a ``kind`` ("zTXt" or "iCCP") chunk of 8 KB that inflates to 8 MB,
+    past Pillow's cap on such chunks."""
+    logo = save_logo(path, 48, 32, seed=3).read_bytes()
+    name = b"Comment" if kind == "zTXt" else b"icc"
+    bomb = png_chunk(kind.encode(), name + b"\0\0" + zlib.compress(b"\0" * 8 * 2**20, 9))
+    end_of_header = 8 + 25  # the signature, then the IHDR chunk
+    path.write_bytes(logo[:end_of_header] + bomb + logo[end_of_header:])
     return path
 
 
@@ -73,6 +85,12 @@ def make_logo_tensor():
 def make_logo_file():
     """``make_logo_file(path, width, height, seed)``: a logo saved as an image file."""
     return save_logo
+
+
+@pytest.fixture(scope="session")
+def make_png_chunk_bomb():
+    """``make_png_chunk_bomb(path, kind)``: a logo whose zTXt or iCCP chunk is a decompression bomb."""
+    return png_chunk_bomb
 
 
 @pytest.fixture(scope="session")

@@ -158,6 +158,26 @@ def test_command_in_a_subprocess(logos, tmp_path):
     assert files_under(out) == ["losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
 
 
+def test_an_svg_that_crashed_the_renderer_is_one_line_and_leaves_no_files(logos, tmp_path):
+    """About 250 nested groups overflowed resvg's stack: exit 139, no message, an empty --out."""
+    deep = tmp_path / "deep.svg"
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64">'
+    deep.write_text(f'{svg}{"<g>" * 250}<rect width="96" height="64"/>{"</g>" * 250}</svg>')
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "steel", *base_args(logos | {"style": deep}, out, *CHEAP)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr == (
+        f"steel: error: SVG {deep} nests elements more than 100 deep (too deeply nested to draw); "
+        "flatten its groups or export the logo as PNG\n"
+    )
+    assert files_under(out) == []
+
+
 def test_help_explains_the_layers(capsys):
     code, stdout, _ = steel_main(["stylize", "--help"], capsys)
     assert code == 0

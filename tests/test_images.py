@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from capped import read_logo_capped
 from PIL import Image
 
 import steel.io.images
 from steel.errors import SteelError
 from steel.io.images import (
+    MAX_ASPECT,
     MAX_PIXELS,
+    MIN_SIDE,
+    check_aspect,
     fit_on_white,
     load_image,
     read_image,
@@ -128,6 +132,40 @@ def test_huge_image_file_is_refused_cleanly(tmp_path, make_png_header_only):
     path = make_png_header_only(tmp_path / "huge.png", 20_000, 20_000)  # Pillow's decompression-bomb limit
     with pytest.raises(SteelError, match=r"huge\.png"):
         read_image(path)
+
+
+@pytest.mark.parametrize("kind", ["zTXt", "iCCP"])
+def test_a_png_whose_chunk_is_a_decompression_bomb_is_one_line(tmp_path, make_png_chunk_bomb, kind):
+    path = make_png_chunk_bomb(tmp_path / "bomb.png", kind)
+    with pytest.raises(SteelError) as error:
+        read_image(path)
+    assert str(error.value) == (
+        f"image {path} is too large (Decompressed data too large for PngImagePlugin.MAX_TEXT_CHUNK); "
+        "use a smaller image"
+    )
+
+
+def test_a_69_byte_png_of_1_by_40_million_px_is_refused_from_its_header(tmp_path, make_png_header_only):
+    """It passed the header's pixel count (40 M, the limit) and was decoded, 2 GB, before the aspect
+    check refused it: now the header says enough (in a subprocess capped at 2 GB)."""
+    path = make_png_header_only(tmp_path / "thread.png", 1, 40_000_000)
+    assert path.stat().st_size < 70
+    assert read_logo_capped(path) == (
+        f"refused: image {path} (1x40000000 px) has an aspect ratio of 4e+07:1; no width makes it a "
+        f"valid image (VGG16 needs 32 px on each side, and {MAX_PIXELS:,} pixels is the limit: at most "
+        "3906:1): crop it to the logo"
+    )
+
+
+def test_the_aspect_limit_is_where_some_width_still_makes_a_valid_image():
+    assert MAX_ASPECT == MAX_PIXELS / MIN_SIDE**2
+    width = MIN_SIDE * int(MAX_ASPECT)  # the short side at MIN_SIDE, within MAX_PIXELS
+    assert resize_to_width(Image.new("RGB", (int(MAX_ASPECT), 1)), width).size == (width, MIN_SIDE)
+    for size in ((int(MAX_ASPECT), 1), (1, int(MAX_ASPECT)), (3, 2)):
+        check_aspect(size, "image")
+    for size in ((int(MAX_ASPECT) + 1, 1), (1, int(MAX_ASPECT) + 1), (0, 5), (5, float("nan"))):
+        with pytest.raises(SteelError, match="no width makes it a valid image"):
+            check_aspect(size, "image")
 
 
 @pytest.mark.parametrize(("size", "width"), [((64, 20), None), ((400, 100), 64), ((20, 64), None)])

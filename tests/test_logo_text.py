@@ -62,6 +62,9 @@ def test_a_long_word_at_a_small_width_keeps_the_minimum_height_with_the_word_who
         ("\U0001f918\U0001f525", None, r"Inter Bold has no glyph for '\U0001f918' \(U\+1F918\) '\U0001f525'"),
         ("\u05e9\u05dc\u05d5\u05dd", None, r"no glyph for '\u05e9' \(U\+05E9\)"),
         ("Z\u0337a\u0338l", None, r"no glyph for '\u0337' \(U\+0337\) '\u0338' \(U\+0338\)"),
+        # white space but the space and the line break is drawn from the font too
+        ("Acme\u2028Corp", None, r"Inter Bold has no glyph for '\\u2028' \(U\+2028\) in the text"),
+        ("Acme\u1680Corp", None, r"Inter Bold has no glyph for '\\u1680' \(U\+1680\) in the text"),
         ("Ac\x07me", None, r"control characters \(U\+0007\)"),
         ("Ac\u200eme", None, r"control characters \(U\+200E\)"),
         ("A" * 101, None, "has 101 characters; a logo shows at most 100"),
@@ -175,3 +178,28 @@ def test_an_entry_with_an_image_is_written_from_the_image_not_drawn(tmp_path, ma
     written = write_logo(tmp_path / "logo.png", image, "Ignored", None, 64)
     with Image.open(written) as logo:
         assert np.array_equal(np.asarray(logo.convert("RGB")), np.asarray(read_logo(image, 64)))
+
+
+@pytest.mark.parametrize("table", ["loca", "glyf"])
+def test_a_font_with_a_damaged_outline_table_is_one_line(tmp_path, table):
+    """FreeType opens the font and maps its characters, and fails only when it draws a glyph."""
+    from fontTools.ttLib import TTFont
+
+    data = bytearray(DEFAULT_FONT.read_bytes())
+    with TTFont(DEFAULT_FONT) as font:
+        entry = font.reader.tables[table]
+        assert font["head"].indexToLocFormat == 0  # loca: 16-bit offsets, in units of 2 bytes
+    if table == "loca":  # every glyph but the first starts 2 bytes late, inside another's outline
+        offsets = np.frombuffer(data, ">u2", entry.length // 2, entry.offset).copy()
+        offsets[1:] += 1
+        data[entry.offset : entry.offset + entry.length] = offsets.tobytes()
+    else:
+        data[entry.offset : entry.offset + entry.length] = b"\xff" * entry.length
+    damaged = tmp_path / "damaged.ttf"
+    damaged.write_bytes(data)
+    out = tmp_path / "out" / "logo.png"
+    with pytest.raises(SteelError) as error:
+        write_text_logo(out, "Acme", damaged, 128)
+    assert str(error.value).startswith(f"cannot draw 'Acme' with font {damaged} (invalid ")
+    assert str(error.value).endswith("the font file is damaged; give another .ttf or .otf file")
+    assert not out.parent.exists()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import base64
 import gzip
-import subprocess
-import sys
-import textwrap
+import os
+import time
 import urllib.parse
 from pathlib import Path
 
 import numpy as np
 import pytest
+from capped import read_logo_capped, run_capped
 from PIL import Image
 
 from steel.errors import SteelError
@@ -205,8 +205,8 @@ def test_the_declared_size(size, expected):
 @pytest.mark.parametrize(
     ("size", "width"),
     [
-        ('viewBox="0 0 100 100000000"', 384),
-        ('width="100" height="1500000"', 384),
+        ('viewBox="0 0 100 100000"', 384),
+        ('width="100" height="150000"', 384),
         ('width="1e7" height="1e7"', None),
     ],
 )
@@ -219,49 +219,22 @@ def test_an_empty_svg_size_is_one_line(tmp_path, size):
     refused(write(tmp_path, f"<svg {NS} {size}/>"), "positive width and height")
 
 
-CAPPED = """
-import resource, sys
-resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))  # torch-free readers: 2 GB
-from steel.errors import SteelError
-from steel.io.images import read_logo
-try:
-    read_logo(sys.argv[1], 384)
-except SteelError as error:
-    print("refused:", error)
-"""
-
-
-def read_capped(path: Path) -> subprocess.CompletedProcess:
-    """read_logo in a subprocess under a 2 GB address-space cap (warnings as errors): a regression
-    fails instead of taking the machine."""
-    result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", textwrap.dedent(CAPPED), str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.startswith("refused:"), result.stdout
-    return result
-
-
 @pytest.mark.parametrize(
     "text",
     [
-        f'<svg {NS} viewBox="0 0 100 100000000"><rect width="100" height="100"/></svg>',
-        f'<svg {NS} width="100" height="500000"><rect width="100" height="100"/></svg>',
+        f'<svg {NS} viewBox="0 0 100 300000"><rect width="100" height="100"/></svg>',
+        f'<svg {NS} width="100" height="300000"><rect width="100" height="100"/></svg>',
     ],
 )
 def test_huge_svgs_are_refused_within_2_gb(tmp_path, text):
-    assert "over the limit" in read_capped(write(tmp_path, text)).stdout
+    assert "over the limit" in read_logo_capped(write(tmp_path, text))
 
 
 def test_a_huge_png_is_refused_from_its_header_within_2_gb(tmp_path):
     (tmp_path / "big.png").write_bytes(png_header(13_000, 13_000))
-    result = read_capped(tmp_path / "big.png")
-    assert "13000x13000" in result.stdout
-    assert "DecompressionBomb" not in result.stdout + result.stderr
+    line = read_logo_capped(tmp_path / "big.png")
+    assert line.startswith("refused:") and "13000x13000" in line
+    assert "DecompressionBomb" not in line
 
 
 def test_a_tiny_raster_is_not_blown_up_but_an_svg_is_drawn_at_size(tmp_path):
@@ -282,3 +255,216 @@ def test_the_repository_logos_read_as_before():
         with Image.open(path) as opened:
             expected = np.asarray(opened.convert("RGB"))
         assert (np.asarray(read_image(path)) == expected).all()
+
+
+# --- what resvg is given to draw: pre-checks, and documents that crashed or hung it ---------------
+
+
+def test_a_deep_nesting_and_endless_noise_are_refused_before_resvg_runs(tmp_path):
+    """About 250 nested groups overflowed resvg's stack (SIGSEGV, no message) and numOctaves 1e9
+    drew forever; now each is one line from the pre-checks (in a capped subprocess)."""
+    deep = write(tmp_path, f"<svg {NS}>{'<g>' * 250}<rect width='9' height='9'/>{'</g>' * 250}</svg>")
+    assert read_logo_capped(deep) == (
+        f"refused: SVG {deep} nests elements more than 100 deep (too deeply nested to draw); flatten "
+        "its groups or export the logo as PNG"
+    )
+    noise = write(
+        tmp_path,
+        f'<svg {NS} width="100" height="100"><filter id="f"><feTurbulence baseFrequency="0.05" '
+        'numOctaves="1000000000"/></filter><rect width="100" height="100" filter="url(#f)"/></svg>',
+        "noise.svg",
+    )
+    assert read_logo_capped(noise) == (
+        f'refused: SVG {noise} sets feTurbulence numOctaves="1000000000", over the limit of 10; lower it '
+        "or export the logo as PNG"
+    )
+
+
+def filtered(primitives: str) -> str:
+    return svg(f'<filter id="f">{primitives}</filter><rect width="9" height="9" filter="url(#f)"/>')
+
+
+@pytest.mark.parametrize(
+    ("within", "over", "words"),
+    [
+        (
+            f"<svg {NS}>{'<g>' * 99}{'</g>' * 99}</svg>",
+            f"<svg {NS}>{'<g>' * 100}{'</g>' * 100}</svg>",
+            "nests elements more than 100 deep",
+        ),
+        (
+            f"<svg {NS}>{'<g/>' * 99_999}</svg>",
+            f"<svg {NS}>{'<g/>' * 100_000}</svg>",
+            "has more than 100,000 elements",
+        ),
+        (filtered("<feFlood/>" * 100), filtered("<feFlood/>" * 101), "more than 100 filter primitives"),
+        (
+            filtered('<feTurbulence numOctaves="10"/>'),
+            filtered('<feTurbulence numOctaves="11"/>'),
+            'feTurbulence numOctaves="11", over the limit of 10',
+        ),
+        (
+            filtered('<feGaussianBlur stdDeviation="1000 2"/>'),
+            filtered('<feGaussianBlur stdDeviation="2 1e9"/>'),
+            'feGaussianBlur stdDeviation="2 1e9", over the limit of 1000',
+        ),
+        (
+            filtered('<feDropShadow stdDeviation="1000"/>'),
+            filtered('<feDropShadow stdDeviation="1000.5"/>'),
+            "over the limit of 1000",
+        ),
+        (
+            filtered('<feMorphology radius="10 10"/>'),
+            filtered('<feMorphology radius="10 11"/>'),
+            'feMorphology radius="10 11", over the limit of 10',
+        ),
+        (
+            filtered('<feConvolveMatrix order="9" kernelMatrix="1"/>'),
+            filtered('<feConvolveMatrix order="10" kernelMatrix="1"/>'),
+            'feConvolveMatrix order="10", over the limit of 9',
+        ),
+    ],
+)
+def test_each_pre_check_passes_its_limit_and_refuses_past_it(within, over, words):
+    parse_svg(within.encode(), "t")
+    with pytest.raises(SteelError) as error:
+        parse_svg(over.encode(), "t")
+    assert words in str(error.value) and "\n" not in str(error.value)
+    parse_svg(over.encode(), "t", prechecks=False)  # the test hook: only the scan for references
+
+
+def test_the_pre_checks_look_into_embedded_svgs():
+    inner = f"<svg {NS}>{'<g>' * 150}{'</g>' * 150}</svg>"
+    uri = "data:image/svg+xml;base64," + base64.b64encode(inner.encode()).decode()
+    with pytest.raises(SteelError, match=r"^SVG t \(an embedded SVG\) nests elements more than 100 deep"):
+        parse_svg(svg(f'<image width="9" height="9" href="{uri}"/>').encode(), "t")
+
+
+# --- the scan's own cost: linear in its input ------------------------------------------------------
+
+PATTERNS = """
+import re, time
+import steel.io.svg
+
+def patterns(namespace):
+    for value in namespace.values():
+        if isinstance(value, re.Pattern):
+            yield value
+        elif isinstance(value, dict):
+            yield from patterns(value)
+
+# runs that make a careless pattern start again at every character, or give characters back one by
+# one: each 1/8 of 16 MB, ended by a character that matches nothing
+RUNS = ["url(", "url('", 'url("', "1", " ", ",", "'", "<"]
+size = 16 * 2**20 // len(RUNS)
+segments = [(run * (size // len(run) + 1))[: size - 1] + "!" for run in RUNS]
+text = "".join(segments)
+for pattern in patterns(vars(steel.io.svg)):
+    encode = str if isinstance(pattern.pattern, str) else str.encode
+    start = time.process_time()  # CPU time: engineers' processes share the cores
+    pattern.sub(encode(""), encode(text))
+    for segment in segments:
+        pattern.fullmatch(encode(segment))
+    print(f"{time.process_time() - start:.2f} {pattern.pattern!r}")
+"""
+
+
+def test_each_pattern_of_the_scan_is_linear_on_16_mb():
+    """A 100 KB ``width="111…1!"`` or 400 KB of ``url(url(…`` kept the scan busy past 120 s. Seconds
+    of CPU time, in a capped subprocess (a quadratic pattern runs into its 30 s cap)."""
+    result = run_capped(PATTERNS)
+    assert result.returncode == 0, result.stderr[-2000:]
+    timings = [line.split(" ", 1) for line in result.stdout.splitlines()]
+    assert len(timings) >= 6, timings  # every pattern of the module, in dicts too
+    slow = [(seconds, pattern) for seconds, pattern in timings if float(seconds) >= 2]
+    assert not slow, slow
+
+
+SCAN = """
+import sys, time
+from steel.errors import SteelError
+from steel.io.svg import MAX_SVG_BYTES, parse_svg, raster_size
+
+run = MAX_SVG_BYTES - 200
+ns = 'xmlns="http://www.w3.org/2000/svg"'
+documents = {
+    "width": f'<svg {ns} width="{"1" * run}!" height="10"/>',
+    "url(url(": f'<svg {ns}><rect style="{"url(" * (run // 4)}"/></svg>',
+    "quoted url(": f'<svg {ns}><style>{"url(&quot;" * (run // 10)}</style></svg>',
+    "viewBox": f'<svg {ns} viewBox="{"1 " * (run // 2)}"/>',
+    "numOctaves": f'<svg {ns}><filter><feTurbulence numOctaves="{"1 " * (run // 2)}"/></filter></svg>',
+    "base64": f'<svg {ns}><image href="data:image/png;base64,{"A " * (run // 2)}"/></svg>',
+}
+for name, document in documents.items():
+    start = time.process_time()
+    try:
+        raster_size(parse_svg(document.encode(), name), 384, name)
+    except SteelError:
+        pass
+    print(f"{time.process_time() - start:.2f} {name}")
+"""
+
+
+def test_the_scan_of_16_mb_adversarial_svgs_takes_seconds():
+    """The whole scan, XML parsing included (which alone takes up to a second for 16 MB)."""
+    result = run_capped(SCAN)
+    assert result.returncode == 0, result.stderr[-2000:]
+    timings = [line.split(" ", 1) for line in result.stdout.splitlines()]
+    assert len(timings) == 6 and all(float(seconds) < 5 for seconds, _ in timings), timings
+
+
+# --- files that are not what they seem -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["logo", "logo.png"])
+def test_a_fifo_is_not_opened_to_sniff_it(tmp_path, name):
+    """Opening a FIFO waits for a writer: planning hung on one given as a logo."""
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    result = run_capped("import sys; from steel.io.svg import is_svg; print(is_svg(sys.argv[1]))", fifo)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "False\n", "")
+    assert time.monotonic() - start < 10
+
+
+@pytest.mark.parametrize(
+    "size", ['width="1e-320" height="10"', 'viewBox="0 0 1e-320 100"', 'width="1e308" height="1e-308"']
+)
+def test_a_vanishing_side_is_one_line(tmp_path, size):
+    for width in (384, None):
+        refused(write(tmp_path, f"<svg {NS} {size}/>"), "an aspect ratio of inf:1", width=width)
+
+
+def test_an_svg_no_width_can_make_valid_is_refused_by_its_aspect(tmp_path):
+    message = refused(write(tmp_path, f'<svg {NS} viewBox="0 0 3907 1"/>'), "aspect ratio of 3.91e+03:1")
+    assert message.endswith("at most 3906:1): crop it to the logo")
+    assert read_image(write(tmp_path, f'<svg {NS} viewBox="0 0 3906 1"/>'), 7812).size == (7812, 2)
+
+
+@pytest.mark.parametrize("kind", ["zTXt", "iCCP"])
+def test_an_embedded_png_with_a_chunk_bomb_is_one_line(tmp_path, make_png_chunk_bomb, kind):
+    bomb = make_png_chunk_bomb(tmp_path / "bomb.png", kind).read_bytes()
+    uri = "data:image/png;base64," + base64.b64encode(bomb).decode()
+    refused(write(tmp_path, svg(f'<image width="9" height="9" href="{uri}"/>')), "embedded", "too large")
+
+
+# --- embedded markup of any declared type ----------------------------------------------------------
+
+
+def embedded(header: str, inner: str) -> str:
+    payload = base64.b64encode(inner.encode()).decode() if "base64" in header else urllib.parse.quote(inner)
+    return svg(f'<image x="40" width="40" height="40" href="data:{header},{payload}"/>')
+
+
+def test_markup_in_a_plain_data_uri_is_drawn_so_it_must_be_scanned(tmp_path):
+    inner = f'<?foo?><svg {NS} width="40" height="40"><rect width="40" height="40" fill="rgb{SECRET}"/></svg>'
+    assert has_secret(read_image(write(tmp_path, embedded("", inner)), 120))
+
+
+@pytest.mark.parametrize(
+    "header", ["", "text/plain", ";base64", "text/plain;charset=utf-8;base64", "application/octet-stream"]
+)
+def test_embedded_markup_is_scanned_whatever_type_it_declares(tmp_path, secret, header):
+    inner = "<?foo?>" + svg(f'<image width="40" height="40" href="{secret}"/>')
+    message = refused(write(tmp_path, embedded(header, inner)), "embedded SVG")
+    assert repr(str(secret))[:70] in message

@@ -28,6 +28,9 @@ MIN_SIDE = 2**POOLING_STAGES
 #: refuse an image file whose header declares more pixels than this, before decoding it (a logo
 #: at print resolution, 8000 x 5000, is read; Pillow's own warning starts at 89 M pixels)
 MAX_FILE_PIXELS = 40_000_000
+#: the most elongated image any working width can make valid: :data:`MIN_SIDE` px on its short
+#: side leaves at most :data:`MAX_PIXELS` / MIN_SIDE^2 (about 3906) times as many on its long side
+MAX_ASPECT = MAX_PIXELS / MIN_SIDE**2
 #: refuse to enlarge a raster logo file more than this many times to the working width: its
 #: pixels would be blown up into blocks (drawn words and SVGs are drawn at size)
 MAX_UPSCALE = 8
@@ -60,6 +63,20 @@ def check_file_pixels(size: tuple[int, int], what: str) -> None:
         )
 
 
+def check_aspect(size: tuple[float, float], what: str) -> None:
+    """Refuse a (width, height) more elongated than :data:`MAX_ASPECT` either way (no working width
+    makes it a valid image), in one line: from a file's header or an SVG's declared size, before
+    anything is decoded or drawn."""
+    width, height = size
+    ratio = max(width / height, height / width) if width > 0 and height > 0 else float("inf")
+    if not ratio <= MAX_ASPECT:  # also NaN
+        raise SteelError(
+            f"{what} has an aspect ratio of {ratio:.3g}:1; no width makes it a "
+            f"valid image (VGG16 needs {MIN_SIDE} px on each side, and {MAX_PIXELS:,} pixels is the "
+            f"limit: at most {MAX_ASPECT:.0f}:1): crop it to the logo"
+        )
+
+
 def check_upscale(size: tuple[int, int], width: int | None, what: str) -> None:
     """Refuse to enlarge a raster file of (width, height) ``size`` more than :data:`MAX_UPSCALE`
     times to ``width``, in one line."""
@@ -89,9 +106,11 @@ def read_image(path: str | Path, width: int | None = None) -> Image.Image:
             opened = Image.open(path)
         with opened:
             check_file_pixels(opened.size, f"image {path}")
+            check_aspect(opened.size, f"image {path} ({opened.width}x{opened.height} px)")
             opened.load()
             image = opened
-    except Image.DecompressionBombError as error:
+    except (Image.DecompressionBombError, ValueError) as error:
+        # ValueError: a compressed text or colour-profile chunk that inflates past Pillow's cap
         raise SteelError(f"image {path} is too large ({error}); use a smaller image") from None
     except (UnidentifiedImageError, OSError) as error:
         raise SteelError(f"cannot read image {path} ({error}); use PNG, JPEG, WebP, BMP or SVG") from None

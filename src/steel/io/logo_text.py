@@ -27,6 +27,10 @@ DEFAULT_FONT = Path(__file__).parents[1] / "fonts" / "Inter-Bold.ttf"
 DRAW_SIZE = 200
 #: white margin on every side, as a share of the word's ink height
 MARGIN = 0.25
+#: the characters the glyph check passes over: the space between words, which every text font
+#: maps, and the line break that starts a new line (not drawn); any other, white space such as
+#: U+2028 or U+1680 too, is drawn from the font and comes out as a "no glyph" box if it lacks it
+UNDRAWN = frozenset(" \n")
 #: a word drawn wider than this many times the working width is drawn at a smaller font size, so
 #: that a long text never allocates a huge canvas only to be scaled down (shorter words draw at
 #: :data:`DRAW_SIZE`)
@@ -46,8 +50,8 @@ def load_font(font: str | Path | None, size: int = DRAW_SIZE) -> ImageFont.FreeT
 
 
 def missing_glyphs(text: str, font: str | Path | None) -> list[str]:
-    """The characters of ``text`` (spaces and line breaks aside) that ``font`` has no glyph for,
-    by its character map, in order of appearance."""
+    """The characters of ``text`` but :data:`UNDRAWN` that ``font`` has no glyph for, by its
+    character map, in order of appearance."""
     from fontTools.ttLib import TTFont, TTLibError
 
     path = Path(DEFAULT_FONT if font is None else font).expanduser()
@@ -57,7 +61,7 @@ def missing_glyphs(text: str, font: str | Path | None) -> list[str]:
     except (TTLibError, OSError, ValueError, KeyError) as error:
         why = " ".join(str(error).split()) or type(error).__name__
         raise SteelError(f"cannot read font {path} ({why}); give a .ttf or .otf file") from None
-    return list(dict.fromkeys(c for c in text if not c.isspace() and ord(c) not in cmap))
+    return list(dict.fromkeys(c for c in text if c not in UNDRAWN and ord(c) not in cmap))
 
 
 def check_glyphs(text: str, font: str | Path | None, what: str = "text") -> None:
@@ -67,10 +71,13 @@ def check_glyphs(text: str, font: str | Path | None, what: str = "text") -> None
     if missing:
         named = " ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        font_name = "the bundled Inter Bold" if font is None else f"font {font}"
         raise SteelError(
-            f"{font_name} has no glyph for {named}{more} in the {what}; choose a font that has them"
+            f"{_font_name(font)} has no glyph for {named}{more} in the {what}; choose a font that has them"
         )
+
+
+def _font_name(font: str | Path | None) -> str:
+    return "the bundled Inter Bold" if font is None else f"font {font}"
 
 
 def _ink_box(text: str, face: ImageFont.FreeTypeFont) -> tuple[int, int, int, int]:
@@ -87,6 +94,22 @@ def render_text(text: str, font: str | Path | None = None, width: int | None = W
     text = check_text(text)
     face = load_font(font)
     check_glyphs(text, font)
+    try:
+        canvas = _drawn(text, font, face, width)
+    except OSError as error:  # FreeType meets a damaged glyph (its loca or glyf table) only here
+        why = " ".join(str(error).split()) or type(error).__name__
+        raise SteelError(
+            f"cannot draw {text!r} with {_font_name(font)} ({why}): the font file is damaged; "
+            "give another .ttf or .otf file"
+        ) from None
+    image = canvas.convert("RGB")
+    return image if width is None else resize_to_width(image, width, f"text logo {text!r}")
+
+
+def _drawn(
+    text: str, font: str | Path | None, face: ImageFont.FreeTypeFont, width: int | None
+) -> Image.Image:
+    """``text`` black on white ("L") with its margin, padded to :data:`MIN_SIDE` at ``width``."""
     left, top, right, bottom = _ink_box(text, face)
     if right <= left or bottom <= top:
         raise SteelError(f"the font draws nothing for {text!r}; choose a font that has these letters")
@@ -106,8 +129,7 @@ def render_text(text: str, font: str | Path | None = None, width: int | None = W
             padded = Image.new("L", (canvas.width, tall), 255)
             padded.paste(canvas, (0, (tall - canvas.height) // 2))
             canvas = padded
-    image = canvas.convert("RGB")
-    return image if width is None else resize_to_width(image, width, f"text logo {text!r}")
+    return canvas
 
 
 def write_text_logo(
