@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 from steel.errors import SteelError
 from steel.evaluate import metrics, selection
 from steel.evaluate.metrics import character_error_rate, levenshtein
-from steel.evaluate.ocr import ink_box, line_boxes, text_lines
+from steel.evaluate.ocr import ink_box, ink_mask, line_boxes, text_lines
 from steel.evaluate.selection import choose_best
 from steel.io.logo_text import DEFAULT_FONT
 from steel.transfer.weights import load_weights
@@ -767,3 +768,33 @@ def test_selection_limits_in_words_and_to_6_digits():
     unmeasured = selection.selection_limits({"cer": 0.0, "artefact_note": "grey ground"}, 0.0, 0.1)["rule"]
     assert "and no artefact limit (artefacts not measured: grey ground);" in unmeasured
     assert "(artefacts not measured: no reference);" in selection.selection_limits(None, 0.0, 0.1)["rule"]
+
+
+def lines_of(words: tuple[str, ...], spacing: int, font_size: int = 52) -> Image.Image:
+    """``words`` one under the other, their centres ``spacing`` px apart: closely set for a small one."""
+    image = Image.new("RGB", (384, spacing * (len(words) + 1)), "white")
+    font = ImageFont.truetype(str(FONT), font_size)
+    draw = ImageDraw.Draw(image)
+    for k, word in enumerate(words, start=1):
+        draw.text((192, spacing * k), word, font=font, fill="black", anchor="mm")
+    return image
+
+
+@pytest.mark.parametrize("words", [("ACME", "CORP"), ("ACME", "STEEL", "CORP")])
+def test_the_crop_of_a_line_never_reaches_into_the_next_of_closely_set_lines(words):
+    """Lines 9 px apart (their margins of a quarter of the line's height would overlap): each line's
+    box stops halfway into the gap, so no crop shows a stroke of its neighbour."""
+    image = lines_of(words, spacing=48)
+    lines = text_lines(image)
+    assert len(lines) == len(words)
+    gaps = [below[0] - above[1] for above, below in itertools.pairwise(lines)]
+    assert all(2 < gap < 0.25 * (b - a) * 2 for gap, (a, b) in zip(gaps, lines, strict=False))
+    boxes = line_boxes(image)
+    assert len(boxes) == len(words)
+    ink = ink_mask(image)
+    for k, (left, top, right, bottom) in enumerate(boxes):
+        others = [line for j, line in enumerate(lines) if j != k]
+        assert all(bottom <= a or top >= b for a, b in others), (k, boxes, lines)
+        assert ink[top:bottom, left:right].any(axis=1).sum() == lines[k][1] - lines[k][0]
+    for (_, _, _, upper_bottom), (_, lower_top, _, _) in itertools.pairwise(boxes):
+        assert upper_bottom <= lower_top

@@ -173,3 +173,33 @@ def test_the_best_svg_job_copies_the_recommended_cells_svg_or_says_it_is_missing
     with pytest.raises(SteelError, match=r"^the recommended cell conv4_3-200 has no stylized\.svg"):
         best_svg_job(tmp_path / "best.json", svgs[:1], tmp_path / "other.svg")
     assert not (tmp_path / "other.svg").exists()
+
+
+def on_ground(ground, glyphs) -> Image.Image:
+    """The word as two flat colours: its glyphs on its ground."""
+    mask = np.asarray(word(256).convert("L")) < 128
+    array = np.empty((*mask.shape, 3), np.uint8)
+    array[~mask], array[mask] = ground, glyphs
+    return Image.fromarray(array)
+
+
+@pytest.mark.parametrize(
+    ("ground", "glyphs"),
+    [((16, 24, 64), (250, 250, 250)), ((250, 210, 40), (120, 10, 30)), ((30, 120, 60), (255, 240, 200))],
+    ids=["light-on-navy", "maroon-on-yellow", "cream-on-green"],
+)
+def test_a_faithful_trace_on_a_dark_or_coloured_ground_scores_as_on_white(ground, glyphs):
+    """The measures read the trace on the raster's own ground: the same shape scores the same on any
+    ground (near 1: a smooth outline against hard-edged pixels), reads as the word, and a trace
+    shifted by a stroke's width scores clearly lower there too (ink counted against white made
+    every picture on a coloured ground all ink, and any trace score 1)."""
+    on_white = on_ground((255, 255, 255), (0, 0, 0))
+    expected = vector_metrics(trace(on_white)[0], on_white, on_white, "Acme")["vector_iou"]
+    image = on_ground(ground, glyphs)
+    svg, _ = trace(image)
+    measured = vector_metrics(svg, image, image, "Acme")
+    assert expected > 0.85 and measured["vector_iou"] == pytest.approx(expected, abs=0.01), measured
+    assert measured["vector_cer"] == 0.0, measured
+    head = svg.index(">", svg.index("<svg")) + 1
+    shifted = svg[:head] + '<g transform="translate(6 0)">' + svg[head:].replace("</svg>", "</g></svg>")
+    assert vector_metrics(shifted, image, image, "Acme")["vector_iou"] < expected - 0.2

@@ -16,6 +16,7 @@ import yaml
 from PIL import Image
 from workflow_helpers import (
     CONTENTS,
+    METAL_FONT,
     REPO,
     SNAKEMAKE,
     STYLES,
@@ -835,3 +836,35 @@ def test_a_config_of_nested_yaml_aliases_is_one_line_in_seconds(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0 and "the config expands to more than 4 MB" in output
     assert "Traceback" not in output
+
+
+def test_a_drawn_logo_is_drawn_at_its_width_and_a_new_width_redraws_only_it(tmp_path):
+    """A drawn style at image.style_width, a drawn content at image.width: each a target whose width
+    is a param, so a new width redraws that logo (and its cells after it) and not the other."""
+    config = tiny_config(
+        styles={"grim": {"text": "Grim", "font": str(METAL_FONT)}},
+        contents={"word": {"text": "Quorix"}},
+        image={"width": 128, "style_width": 96},
+    )
+    style, content = "results/styles/grim.png", "results/contents/word.png"
+
+    def draw(config, *targets):
+        configfile = write_config(tmp_path / "c.yaml", config)
+        result = snakemake(tmp_path, None, *targets, "--configfile", str(configfile))  # targets first
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result
+
+    def widths():
+        return [Image.open(tmp_path / path).width for path in (style, content)]
+
+    draw(config, style, content)
+    assert widths() == [96, 128]
+    config["image"]["style_width"] = 112
+    drawn = {j["rule"] for j in planned_jobs(draw(config, "-n", style, content))}
+    assert drawn == {"draw_style"}
+    draw(config, style, content)
+    assert widths() == [112, 128]
+    config["image"]["width"] = 144
+    assert {j["rule"] for j in planned_jobs(draw(config, "-n", style, content))} == {"draw_content"}
+    draw(config, style, content)
+    assert widths() == [112, 144]

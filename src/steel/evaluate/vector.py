@@ -1,7 +1,7 @@
 """How faithful a traced vector logo is to its raster: the SVG rendered back at the raster's size on
-the raster's own ground colour, its ink against the raster's (ink as the metrics see it: visibly
-darker than white once on a light ground, :func:`steel.evaluate.metrics.on_light`), how much of the
-picture its paths cover, its size, and whether OCR still reads the word."""
+the raster's own ground colour, its ink against the raster's (ink: visibly off that ground, on any
+ground colour), how much of the picture its paths cover, its size, and whether OCR still reads the
+word."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from steel.evaluate.ocr import ink_mask
+from steel.evaluate.ocr import VISIBLE_DELTA
 
 
 def rendered(svg: str, size: tuple[int, int], background: str | None = "#ffffff") -> Image.Image:
@@ -32,14 +32,24 @@ def ground_hex(image: Image.Image) -> str:
 
 
 def ink_iou(a: Image.Image, b: Image.Image) -> float | None:
-    """Intersection over union of the two images' ink (None when neither has any)."""
-    from steel.evaluate.metrics import on_light
+    """Intersection over union of the two images' ink (None when neither has any): the pixels that
+    differ visibly from ``b``'s ground (its border's colour), in any channel. On white that is the
+    OCR's ink (:func:`steel.evaluate.ocr.ink_mask`); on a dark or coloured ground, ink measured
+    against white would be the whole picture, and any two pictures would score 1."""
+    from steel.io.images import background_colour
 
-    ink_a, ink_b = ink_mask(on_light(a)), ink_mask(on_light(b))
+    ground = background_colour(np.asarray(b.convert("RGB")))
+    ink_a, ink_b = (_off_ground(image, ground) for image in (a, b))
     union = np.logical_or(ink_a, ink_b).sum()
     if union == 0:
         return None
     return round(float(np.logical_and(ink_a, ink_b).sum() / union), 4)
+
+
+def _off_ground(image: Image.Image, ground: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels more than :data:`steel.evaluate.ocr.VISIBLE_DELTA` from ``ground`` in a channel."""
+    array = np.asarray(image.convert("RGB"), dtype=np.float64)
+    return np.abs(array - ground).max(axis=2) > VISIBLE_DELTA
 
 
 def vector_metrics(
