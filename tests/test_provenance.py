@@ -140,3 +140,30 @@ def test_the_runs_job_writes_the_page_and_says_each_note(tmp_path, capsys):
     assert summary["runs"] == 2 and len(summary["notes"]) == 2
     assert (tmp_path / "report" / "runs.html").read_text(encoding="utf-8") == summary_html(summary)
     assert capsys.readouterr().out.splitlines() == summary["notes"]
+
+
+def test_runs_whose_logos_changed_since_are_named_and_only_checked_logos_are_called_unchanged(tmp_path):
+    from steel.io.hashes import file_sha256
+    from steel.jobs.runs import runs_summary_job
+
+    logo, other = tmp_path / "logo.png", tmp_path / "other.png"
+    logo.write_bytes(b"first")
+    other.write_bytes(b"kept")
+    made = record() | {
+        "style": {"path": str(other), "sha256": file_sha256(other)},
+        "content": {"path": str(logo), "sha256": file_sha256(logo), "width": 256},
+    }
+    paths = [tmp_path / "run.json"]
+    paths[0].write_text(json.dumps(made))
+    page = tmp_path / "runs.html"
+    summary = runs_summary_job([str(p) for p in paths], CONFIG, page)
+    assert summary["notes"] == []
+    assert "the config asks for them, and the logo files they read are unchanged." in page.read_text()
+    logo.write_bytes(b"replaced")
+    summary = runs_summary_job([str(p) for p in paths], CONFIG, page)
+    changed = f"1 run(s) read logo files that have changed or gone since: {logo}; "
+    assert summary["notes"] == [changed + "rerun the workflow to remake them."]
+    logo.unlink()
+    assert summarise([made], CONFIG, {str(other): file_sha256(other), str(logo): None})["notes"]
+    # without the files' digests nothing is said of the logos
+    assert "logo" not in summary_html(summarise([made], CONFIG))

@@ -223,6 +223,13 @@ for _kind, _key in (("content", "contents"), ("style", "styles")):
         check_logo(logo_entry_of(_kind, _name), f"{_kind} {_name}")
 
 
+#: the styles and the contents of the pairs
+LOGO_NAMES = {
+    "style": list(dict.fromkeys(style for style, _ in PAIRS)),
+    "content": list(dict.fromkeys(content for _, content in PAIRS)),
+}
+
+
 def is_drawn(entry):
     """Drawn by the workflow: a word in a font, or an SVG file."""
     return entry["image"] is None or is_svg(entry["image"])

@@ -62,6 +62,8 @@ rule runs_summary:
     input:
         # every cell of every pair, searched cells too
         records=run_targets(run_folder.RECORD),
+        # the logos the runs read, checked against what each run recorded
+        logos=[logo_image(kind, name) for kind in ("style", "content") for name in LOGO_NAMES[kind]],
     output:
         report(
             "results/runs.html",

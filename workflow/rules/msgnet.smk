@@ -13,8 +13,8 @@ ruleorder: stylize_msgnet > stylize
 
 rule train_msgnet:
     input:
-        styles=[logo_image("style", name) for name in MSGNET_STYLES],
-        contents=[logo_image("content", name) for name in MSGNET_CONTENTS],
+        styles=[logo_image("style", name) for name in LOGO_NAMES["style"]],
+        contents=[logo_image("content", name) for name in LOGO_NAMES["content"]],
         weights=weights_file,
         init=[MSGNET["init"]] if MSGNET["init"] else [],
     output:

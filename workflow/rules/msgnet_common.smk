@@ -16,8 +16,6 @@ MSGNET_PARAMS = canonical(
     },
     SCHEMA_DOC["properties"]["msgnet"],
 )
-MSGNET_STYLES = list(dict.fromkeys(style for style, _ in PAIRS))
-MSGNET_CONTENTS = list(dict.fromkeys(content for _, content in PAIRS))
 
 
 def gatys_cell():

@@ -39,9 +39,36 @@ def expected_settings(config: Mapping) -> dict:
     }
 
 
-def summarise(records: Sequence[Mapping], config: Mapping) -> dict:
+#: the logos a run read, by their record's keys
+LOGOS = ("style", "content")
+
+
+def _logos_of(record: Mapping) -> list[Mapping]:
+    return [record[role] for role in LOGOS if "path" in record.get(role, {})]
+
+
+def logo_paths(records: Sequence[Mapping]) -> list[str]:
+    """Every logo file the runs read, once each, in order."""
+    return list(dict.fromkeys(logo["path"] for record in records for logo in _logos_of(record)))
+
+
+def changed_logos(records: Sequence[Mapping], now: Mapping[str, str | None]) -> tuple[int, list[str]]:
+    """How many runs read a logo file whose sha256 ``now`` (path -> digest, None: gone) is not the
+    one they recorded, and those files."""
+    runs, files = 0, {}
+    for record in records:
+        stale = [logo["path"] for logo in _logos_of(record) if now.get(logo["path"]) != logo.get("sha256")]
+        runs += bool(stale)
+        files |= dict.fromkeys(stale)
+    return runs, list(files)
+
+
+def summarise(
+    records: Sequence[Mapping], config: Mapping, logos: Mapping[str, str | None] | None = None
+) -> dict:
     """The distinct settings the runs used (with how many runs each), and in words where the runs
-    disagree with each other or with ``config``."""
+    disagree with each other or with ``config``, and, given ``logos`` (the sha256 of every file of
+    :func:`logo_paths` now, None where it is gone), which runs read logos that have changed since."""
     counts = Counter(tuple(run_settings(record).items()) for record in records)
     groups = [dict(key) | {"runs": n} for key, n in counts.most_common()]
     notes = []
@@ -57,7 +84,19 @@ def summarise(records: Sequence[Mapping], config: Mapping) -> dict:
         ]
         if differs:
             notes.append(f"{group['runs']} run(s) differ from the config: {'; '.join(differs)}.")
-    return {"groups": groups, "notes": notes, "runs": len(records)}
+    if logos is not None:
+        runs, files = changed_logos(records, logos)
+        if runs:
+            notes.append(
+                f"{runs} run(s) read logo files that have changed or gone since: {', '.join(files)}; "
+                "rerun the workflow to remake them."
+            )
+    checked = (
+        "and the config asks for them"
+        if logos is None
+        else "the config asks for them, and the logo files they read are unchanged"
+    )
+    return {"groups": groups, "notes": notes, "runs": len(records), "checked": checked}
 
 
 def summary_html(summary: Mapping) -> str:
@@ -69,7 +108,7 @@ def summary_html(summary: Mapping) -> str:
         for group in summary["groups"]
     )
     notes = "".join(f"<p><b>{html.escape(note)}</b></p>" for note in summary["notes"]) or (
-        "<p>Every run used the same settings, and the config asks for them.</p>"
+        f"<p>Every run used the same settings, {html.escape(summary['checked'])}.</p>"
     )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>What the runs used</title></head><body>"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from steel.evaluate.provenance import summarise, summary_html
+from steel.evaluate.provenance import logo_paths, summarise, summary_html
+from steel.io.hashes import file_sha256
 from steel.io.outputs import StagedFiles, read_json
 
 #: how much of a damaged record its note keeps
@@ -14,7 +15,10 @@ NOTE_BYTES = 1024
 
 
 def runs_summary_job(records: Sequence[str], config: Mapping, out: str | Path) -> dict:
-    summary = summarise([read_json(path) for path in records], config)
+    """The runs page, its logos checked against the files as they are now."""
+    read = [read_json(path) for path in records]
+    now = {path: file_sha256(path) if Path(path).is_file() else None for path in logo_paths(read)}
+    summary = summarise(read, config, now)
     page = summary_html(summary)
     with StagedFiles() as staged:
         staged.stage(Path(out), lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
