@@ -260,14 +260,17 @@ def test_a_request_the_cluster_cannot_grant_fails_fast_with_slurms_message(node,
 
 
 SEARCH = f"results/search/s/{STYLE}__{CONTENT}.json"
+#: the pair's recommended cell as a vector logo, whichever cell (searched or not) wins
+BEST_SVG = f"results/best/{STYLE}__{CONTENT}.svg"
 
 
 def search_config(workdir: Path) -> Path:
     """The one-style workflow with its two sweep cells in one batch (cells_per_job 2) and a
     two-round search beside it: batch rules written at parse time, single-cell stylize jobs for
-    the cells each round's checkpoint proposes."""
+    the cells each round's checkpoint proposes; every cell traced as a vector logo."""
     config = yaml.safe_load(one_style_config(workdir).read_text())
     config["execution"]["cells_per_job"] = 2
+    config["vector"] = {"enabled": True}
     config["search"] = {
         "s": {
             "coarse": ["conv1_2"],
@@ -284,7 +287,9 @@ def search_config(workdir: Path) -> Path:
 
 def test_a_search_runs_its_rounds_beside_a_batch_and_a_finished_one_plans_nothing(node, tmp_path):
     search_config(tmp_path)
-    result = slurm_snakemake(tmp_path, PROFILE, node, *RUNS_STYLIZED, SEARCH, partition=node["partition"])
+    result = slurm_snakemake(
+        tmp_path, PROFILE, node, *RUNS_STYLIZED, SEARCH, BEST_SVG, partition=node["partition"]
+    )
     assert result.returncode == 0, result.output[-6000:]
     submitted = re.findall(r"Job \S+ has been submitted with SLURM jobid (\d+)", result.output)
     comments = [fields["Comment"] for job_id, fields in slurm_jobs().items() if job_id in submitted]
@@ -300,8 +305,12 @@ def test_a_search_runs_its_rounds_beside_a_batch_and_a_finished_one_plans_nothin
     assert not [c for c in comments if "search" in c], comments
     assert re.search(r"localcheckpoint search_round", result.output), result.output[-3000:]
     for point in found["evaluated"]:
-        assert (tmp_path / f"results/runs/{STYLE}/{CONTENT}/{point['cell']}/stylized.png").is_file()
+        for name in ("stylized.png", "stylized.svg"):  # traced like a sweep's cell
+            assert (tmp_path / f"results/runs/{STYLE}/{CONTENT}/{point['cell']}/{name}").is_file()
     assert (tmp_path / SEARCH.replace(".json", ".best.png")).is_file()
-    again = slurm_snakemake(tmp_path, PROFILE, node, "-n", *RUNS_STYLIZED, SEARCH, timeout=120)
+    best = json.loads((tmp_path / BEST_SVG.replace(".svg", ".json")).read_text())["cell"]
+    chosen = tmp_path / f"results/runs/{STYLE}/{CONTENT}/{best}/stylized.svg"
+    assert (tmp_path / BEST_SVG).read_bytes() == chosen.read_bytes()
+    again = slurm_snakemake(tmp_path, PROFILE, node, "-n", *RUNS_STYLIZED, SEARCH, BEST_SVG, timeout=120)
     assert again.returncode == 0, again.output[-3000:]
     assert "Nothing to be done" in again.output, again.output[-3000:]
