@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from fontTools.pens.basePen import BasePen
 from fontTools.pens.transformPen import TransformPen
 from fontTools.ttLib import TTFont
 
@@ -31,7 +30,8 @@ from steel.io.logo_text import (
     check_glyphs,
     load_font,
 )
-from steel.outline.raster import CUBIC, LINE, QUADRATIC, Outlines
+from steel.outline.pen import OutlinePen
+from steel.outline.raster import Outlines
 from steel.plan.logos import check_text
 
 
@@ -43,51 +43,6 @@ class TextOutlines:
     outlines: Outlines
     size: tuple[int, int]
     glyphs: tuple[str, ...]
-
-
-class _OutlinePen(BasePen):
-    """Collects contours as :class:`Outlines` wants them: each segment's start point and inner
-    control points, the contour closed back to its first point."""
-
-    def __init__(self, glyph_set):
-        super().__init__(glyph_set)
-        self.points: list[tuple[float, float]] = []
-        self.degrees: list[int] = []
-        self.contours: list[int] = []
-        self.groups: list[int] = []
-        self.group = 0
-        self._first = self._current = None
-        self._segments = 0
-
-    def _moveTo(self, point):
-        self._first = self._current = point
-        self._segments = 0
-
-    def _add(self, degree: int, inner: list, end) -> None:
-        self.points += [self._current, *inner]
-        self.degrees.append(degree)
-        self._segments += 1
-        self._current = end
-
-    def _lineTo(self, point):
-        self._add(LINE, [], point)
-
-    def _qCurveToOne(self, control, point):
-        self._add(QUADRATIC, [control], point)
-
-    def _curveToOne(self, first, second, point):
-        self._add(CUBIC, [first, second], point)
-
-    def _closePath(self):
-        if self._segments and self._current != self._first:
-            self._add(LINE, [], self._first)
-        if self._segments:
-            self.contours.append(self._segments)
-            self.groups.append(self.group)
-        self._segments = 0
-
-    # a fill closes an open contour
-    _endPath = _closePath
 
 
 def text_outlines(text: str, font: str | Path | None = None, width: int | None = WIDTH) -> TextOutlines:
@@ -111,7 +66,7 @@ def text_outlines(text: str, font: str | Path | None = None, width: int | None =
         glyph_set = opened.getGlyphSet()
         order = opened.getGlyphOrder()
         units = face.size / opened["head"].unitsPerEm
-        pen = _OutlinePen(glyph_set)
+        pen = OutlinePen(glyph_set)
         names = []
         for number, line in enumerate(lines):
             x = (max(widths) - widths[number]) / 2 / units
@@ -126,15 +81,9 @@ def text_outlines(text: str, font: str | Path | None = None, width: int | None =
                 x += advance
     if not pen.contours:
         raise SteelError(f"the font draws nothing for {text!r}; choose a font that has these letters")
-    points = torch.tensor(pen.points, dtype=torch.float32)
-    placed, size = _fitted(points, box, width, text)
-    outlines = Outlines(
-        placed,
-        torch.tensor(pen.degrees, dtype=torch.long),
-        torch.tensor(pen.contours, dtype=torch.long),
-        torch.tensor(pen.groups, dtype=torch.long),
-    )
-    return TextOutlines(outlines, size, tuple(names))
+    drawn = pen.outlines()
+    placed, size = _fitted(drawn.points, box, width, text)
+    return TextOutlines(drawn.with_points(placed), size, tuple(names))
 
 
 def _shaped(path: Path, line: str) -> list[tuple[int, float, float, float]]:
