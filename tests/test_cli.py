@@ -611,6 +611,21 @@ def test_an_explicit_zero_beats_the_presets_value(capsys, logos, tmp_path):
     assert settings_from_args(args).lr_final == 0.1
 
 
+def test_every_flag_whose_help_says_0_means_none_takes_0(logos, tmp_path, capsys):
+    from steel.settings import SETTINGS
+
+    zeros = [s.flag for s in SETTINGS if s.flag and "(0: none)" in s.help]
+    assert zeros == ["--snapshot-every", "--checkpoint-every"]
+    out = tmp_path / "out"
+    argv = base_args(logos, out, *CHEAP, "--iterations", "2", *(a for f in zeros for a in (f, "0")))
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    assert "snapshots" not in files_under(out) and not (out / "checkpoint.pt").exists()
+    for flag in zeros:
+        code, _, stderr = steel_main(base_args(logos, out, flag, "-1"), capsys)
+        assert code == 2 and f"argument {flag}: -1 must be at least 0" in stderr
+
+
 def test_text_style_in_a_metal_font_and_svg_content(tmp_path, capsys):
     (tmp_path / "corp.svg").write_text(SVG)
     out = tmp_path / "out"
