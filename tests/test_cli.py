@@ -486,25 +486,38 @@ def test_two_stagings_of_one_path_in_one_process_do_not_collide(tmp_path):
     assert files_under(tmp_path) == ["run.json"]
 
 
-def test_a_commit_failing_part_way_leaves_no_mixed_set(tmp_path, monkeypatch):
-    """Old files of the same names go too: an old image must never sit next to new logs."""
-    for name in ("losses.tsv", "stylized.png"):
-        (tmp_path / name).write_text("old")
+@pytest.mark.parametrize("failure", [OSError("disk gone"), KeyboardInterrupt()], ids=["disk", "ctrl-c"])
+def test_a_commit_failing_part_way_puts_the_old_set_back(tmp_path, monkeypatch, failure):
+    """A set replaces the old one as a whole or not at all: an old image must never sit next to new
+    logs, nor an old run lose its files to a new one that never arrived."""
+    for name in ("losses.tsv", "stylized.png", "snapshots.gif"):
+        (tmp_path / name).write_text(f"old {name}")
     replace, calls = steel.io.outputs.os.replace, []
 
     def failing(source, target):
         calls.append(target)
         if len(calls) == 2:
-            raise OSError("disk gone")
+            raise failure
         replace(source, target)
 
     monkeypatch.setattr(steel.io.outputs.os, "replace", failing)
     staged = StagedFiles()
     staged.stage(tmp_path / "losses.tsv", lambda p: p.write_text("new"))
     staged.stage(tmp_path / "stylized.png", lambda p: p.write_text("new"))
-    with pytest.raises(OSError, match="disk gone"):
+    staged.remove(tmp_path / "snapshots.gif")
+    with pytest.raises(type(failure)):
         staged.commit()
-    assert files_under(tmp_path) == []
+    assert files_under(tmp_path) == ["losses.tsv", "snapshots.gif", "stylized.png"]
+    for name in files_under(tmp_path):
+        assert (tmp_path / name).read_text() == f"old {name}"
+    # and when it goes through, the files it removes are gone with the old ones it replaces
+    monkeypatch.setattr(steel.io.outputs.os, "replace", replace)
+    with StagedFiles() as staged:
+        staged.stage(tmp_path / "stylized.png", lambda p: p.write_text("new"))
+        staged.remove(tmp_path / "snapshots.gif")
+        staged.remove(tmp_path / "never.there")
+    assert files_under(tmp_path) == ["losses.tsv", "stylized.png"]
+    assert (tmp_path / "stylized.png").read_text() == "new"
 
 
 @pytest.mark.parametrize("eager", [False, True])
