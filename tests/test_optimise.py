@@ -424,12 +424,21 @@ def test_unreadable_checkpoint_is_passed_over_saying_so(random_weights, images, 
     assert result.resumed_from == 0 and result.steps_run == 2
 
 
-def _state_in(checkpoint) -> tuple[dict, int]:
-    """A checkpoint's state as torch wrote it, and where that begins in the file (after the
-    checksum's line where there is one)."""
+def state_in(checkpoint) -> dict:
+    """A checkpoint's state as torch wrote it (after the checksum's line where there is one)."""
     data = checkpoint.read_bytes()
     start = data.index(b"\n") + 1 if data.startswith(b"steel checkpoint") else 0
-    return torch.load(io.BytesIO(data[start:]), weights_only=True), start
+    return torch.load(io.BytesIO(data[start:]), weights_only=True)
+
+
+def flip_two_pixels(checkpoint) -> None:
+    """Flip the lowest bit of two pixels of a checkpoint's image: still numbers, and torch reads them."""
+    data = bytearray(checkpoint.read_bytes())
+    pixels = data.find(state_in(checkpoint)["x"].numpy().tobytes())
+    assert pixels > 0
+    for offset in (0, 4):
+        data[pixels + offset] ^= 1
+    checkpoint.write_bytes(bytes(data))
 
 
 def _resume(random_weights, images, checkpoint, settings):
@@ -450,13 +459,7 @@ def test_a_checkpoint_with_two_bytes_flipped_is_not_resumed_and_the_run_says_so(
     checkpoint, settings = _checkpoint_after_two_steps(
         random_weights, images["style"], images["content"], tmp_path
     )
-    state, _ = _state_in(checkpoint)
-    data = bytearray(checkpoint.read_bytes())
-    pixels = data.find(state["x"].numpy().tobytes())
-    assert pixels > 0
-    for offset in (0, 4):  # the lowest bits of two pixels: still numbers, and torch reads them
-        data[pixels + offset] ^= 1
-    checkpoint.write_bytes(bytes(data))
+    flip_two_pixels(checkpoint)
     with pytest.warns(RuntimeWarning, match=r"is damaged: its content does not match its checksum; starting"):
         result = _resume(random_weights, images, checkpoint, settings)
     assert (result.resumed_from, result.steps_run) == (0, 4)
@@ -495,8 +498,9 @@ def test_a_forged_checkpoint_is_passed_over_saying_so(how, random_weights, image
     checkpoint, settings = _checkpoint_after_two_steps(
         random_weights, images["style"], images["content"], tmp_path
     )
-    state, _ = _state_in(checkpoint)
-    torch.save(FORGERIES[how](state), checkpoint)  # as a forger (or an older version) writes it
+    torch.save(
+        FORGERIES[how](state_in(checkpoint)), checkpoint
+    )  # as a forger (or an older version) writes it
     with pytest.warns(RuntimeWarning, match=r"^steel: the checkpoint .*checkpoint.pt .*; starting over$"):
         result = _resume(random_weights, images, checkpoint, settings)
     assert (result.resumed_from, result.steps_run) == (0, 4)

@@ -483,7 +483,7 @@ class _Loop:
         except OSError as error:  # a full disk, a folder made read-only mid-run
             raise SteelError(
                 f"cannot write the checkpoint {self.checkpoint} ({error.strerror or error}); free some "
-                "space, or run without checkpoints (checkpoint_every 0)"
+                "space, or checkpoint less often (--checkpoint-every, execution.checkpoint_every; 0: none)"
             ) from None
 
     def stage_at(self, step: int) -> Stage:
