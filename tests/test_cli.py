@@ -494,21 +494,27 @@ def test_two_stagings_of_one_path_in_one_process_do_not_collide(tmp_path):
     assert files_under(tmp_path) == ["run.json"]
 
 
+def replace_failing_at(monkeypatch, call: int, failure: BaseException):
+    """Make the ``call``-th rename of staged files raise ``failure``; returns the real rename."""
+    replace, calls = os.replace, []
+
+    def failing(source, target):
+        calls.append(target)
+        if len(calls) == call:
+            raise failure
+        replace(source, target)
+
+    monkeypatch.setattr(steel.io.outputs.os, "replace", failing)
+    return replace
+
+
 @pytest.mark.parametrize("failure", [OSError("disk gone"), KeyboardInterrupt()], ids=["disk", "ctrl-c"])
 def test_a_commit_failing_part_way_puts_the_old_set_back(tmp_path, monkeypatch, failure):
     """A set replaces the old one as a whole or not at all: an old image must never sit next to new
     logs, nor an old run lose its files to a new one that never arrived."""
     for name in ("losses.tsv", "stylized.png", "snapshots.gif"):
         (tmp_path / name).write_text(f"old {name}")
-    replace, calls = steel.io.outputs.os.replace, []
-
-    def failing(source, target):
-        calls.append(target)
-        if len(calls) == 2:
-            raise failure
-        replace(source, target)
-
-    monkeypatch.setattr(steel.io.outputs.os, "replace", failing)
+    replace = replace_failing_at(monkeypatch, 2, failure)
     staged = StagedFiles()
     staged.stage(tmp_path / "losses.tsv", lambda p: p.write_text("new"))
     staged.stage(tmp_path / "stylized.png", lambda p: p.write_text("new"))

@@ -407,23 +407,6 @@ def test_checkpoint_with_non_finite_pixels_is_not_written(random_weights, images
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unreadable_checkpoint_is_passed_over_saying_so(random_weights, images, tmp_path):
-    checkpoint = tmp_path / "checkpoint.pt"
-    checkpoint.write_bytes(b"garbage")
-    settings = dataclasses.replace(CHEAP, iterations=2)
-    with pytest.warns(RuntimeWarning, match=r"checkpoint.pt cannot be read \(\w+\); starting over$"):
-        result = stylize(
-            random_weights,
-            images["style"],
-            images["content"],
-            CHEAP_CELLS,
-            settings=settings,
-            checkpoint=checkpoint,
-            checkpoint_every=1,
-        )
-    assert result.resumed_from == 0 and result.steps_run == 2
-
-
 def state_in(checkpoint) -> dict:
     """A checkpoint's state as torch wrote it (after the checksum's line where there is one)."""
     data = checkpoint.read_bytes()
@@ -451,6 +434,15 @@ def _resume(random_weights, images, checkpoint, settings):
         checkpoint=checkpoint,
         checkpoint_every=2,
     )
+
+
+def test_unreadable_checkpoint_is_passed_over_saying_so(random_weights, images, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    checkpoint.write_bytes(b"garbage")
+    settings = dataclasses.replace(CHEAP, iterations=2)
+    with pytest.warns(RuntimeWarning, match=r"checkpoint.pt cannot be read \(\w+\); starting over$"):
+        result = _resume(random_weights, images, checkpoint, settings)
+    assert result.resumed_from == 0 and result.steps_run == 2
 
 
 def test_a_checkpoint_with_two_bytes_flipped_is_not_resumed_and_the_run_says_so(

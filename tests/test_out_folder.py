@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_cli import CHEAP, SVG, base_args, files_under, own_logo_args, steel_main
+from test_cli import CHEAP, SVG, base_args, files_under, own_logo_args, replace_failing_at, steel_main
 from test_optimise import flip_two_pixels
 
-import steel.io.outputs
 import steel.run
 import steel.transfer.optimise
 from steel.plan.run_folder import MANIFEST
@@ -194,15 +193,7 @@ def test_ctrl_c_while_a_rerun_puts_its_files_in_place_leaves_the_run_before(
     out = tmp_path / "out"
     assert steel_main(base_args(logos, out, *CHEAP, "--iterations", "2"), capsys)[0] == 0
     finished = contents(out)
-    replace, calls = os.replace, []
-
-    def ctrl_c_at_the_third(source, target):
-        calls.append(target)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        replace(source, target)
-
-    monkeypatch.setattr(steel.io.outputs.os, "replace", ctrl_c_at_the_third)
+    replace_failing_at(monkeypatch, 3, KeyboardInterrupt())  # the list's, then two of the run's files
     code, _, stderr = steel_main(base_args(logos, out, *CHEAP, "--iterations", "3"), capsys)
     assert code == 130 and stderr == "steel: interrupted; no finished files were written\n"
     assert contents(out) == finished
