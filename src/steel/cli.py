@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 
 from steel.errors import Interrupted, SteelError
-from steel.plan.run_folder import DRAWN_CONTENT, DRAWN_STYLE, INTERRUPTED, INTERRUPTED_RECORD, STYLIZED, SVG
+from steel.plan.run_folder import (
+    DRAWN_CONTENT,
+    DRAWN_STYLE,
+    INTERRUPTED,
+    INTERRUPTED_RECORD,
+    MANIFEST,
+    STYLIZED,
+    SVG,
+)
 from steel.settings import COMMAND_PRESET, PRESETS, SETTINGS, Setting, Settings, vector_options
 from steel.transfer.layers import cell_id, parse_layer_spec
 
@@ -27,7 +35,9 @@ example (the paper's best cell):
 --layers LAYER=COEFFICIENT,...: convB_J is a convolution output before its ReLU (the paper's
 choice), reluB_J after it, poolB a pooling output. Repeat --layers to optimise several cells
 together as one batch; each then goes to OUT/<cell id>/.
-Writes stylized.png, stylized_alpha.png, losses.tsv and run.json into the output folder.
+Writes stylized.png, stylized_alpha.png, losses.tsv and run.json into the output folder and lists
+them in {MANIFEST}: a rerun replaces what the list names as a whole, and a file of the command's
+names that the list does not name (it may be yours) is never overwritten: the run is refused.
 
 No logo image yet? Draw a word instead: --content-text Acme [--font FONT.ttf] (default font: the
 bundled Inter Bold), --style-text NAME --style-font METAL.ttf; the drawn logos are kept as
