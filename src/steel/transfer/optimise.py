@@ -189,19 +189,26 @@ def inward_clamp(x: torch.Tensor) -> torch.Tensor:
 #: ``torch.save`` wrote it, so that a damaged checkpoint is never resumed (torch's own format checks
 #: no content); files without it were written before and are checked by their fingerprint alone
 CHECKSUM_HEADER = b"steel checkpoint sha256 "
+_HEADER_SIZE = len(CHECKSUM_HEADER) + 64 + 1
 #: what a checkpoint holds (:meth:`_Loop.save_checkpoint`)
 _CHECKPOINT_KEYS = frozenset({"fingerprint", "step", "x", "optimizer", "scheduler", "logs", "snapshots"})
 
 
+def _checksum_line(digest) -> bytes:
+    return CHECKSUM_HEADER + digest.hexdigest().encode() + b"\n"
+
+
 def write_checkpoint(state: dict, path: Path) -> None:
+    # serialised in memory first: torch's writer turns a failed write to a file (a full disk) into
+    # a RuntimeError of its own; a plain write raises the OSError that says what happened
     buffer = io.BytesIO()
     torch.save(state, buffer)
     payload = buffer.getbuffer()
-    header = CHECKSUM_HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n"
+    line = _checksum_line(hashlib.sha256(payload))
 
     def write(tmp: Path) -> None:
         with tmp.open("wb") as handle:
-            handle.write(header)
+            handle.write(line)
             handle.write(payload)
 
     with StagedFiles() as staged:
@@ -214,17 +221,18 @@ class _Unusable(Exception):
 
 def read_checkpoint(path: Path, device: torch.device | str = "cpu") -> dict:
     """The state in a checkpoint file, its checksum checked where it has one (:class:`_Unusable`)."""
-    data = path.read_bytes()
-    if data.startswith(CHECKSUM_HEADER):
-        head, _, payload = data.partition(b"\n")
-        if hashlib.sha256(payload).hexdigest().encode() != head[len(CHECKSUM_HEADER) :]:
-            raise _Unusable("is damaged: its content does not match its checksum")
-    else:
-        payload = data
-    try:
-        state = torch.load(io.BytesIO(payload), map_location=device, weights_only=True)
-    except Exception as error:
-        raise _Unusable(f"cannot be read ({type(error).__name__})") from None
+    with path.open("rb") as handle:
+        head = handle.read(_HEADER_SIZE)
+        if head.startswith(CHECKSUM_HEADER):
+            if _checksum_line(hashlib.file_digest(handle, "sha256")) != head:
+                raise _Unusable("is damaged: its content does not match its checksum")
+            handle.seek(_HEADER_SIZE)
+        else:
+            handle.seek(0)
+        try:
+            state = torch.load(handle, map_location=device, weights_only=True)
+        except Exception as error:
+            raise _Unusable(f"cannot be read ({type(error).__name__})") from None
     if not isinstance(state, dict) or not state.keys() >= _CHECKPOINT_KEYS:
         raise _Unusable("is not a checkpoint of this program")
     return state
