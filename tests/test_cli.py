@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import steel.run
 import steel.transfer.losses
 from steel.cli import main
 from steel.io.outputs import StagedFiles, read_losses
+from steel.plan.run_folder import MANIFEST
 from steel.transfer.layers import cell_id
 
 #: block-1 layers only (content at conv1_2): the cheapest network, for tests about files
@@ -73,7 +75,7 @@ def test_end_to_end(logos, tmp_path, capsys):
         base_args(logos, out, "--layers", layers, "--iterations", "6", "--log-every", "1"), capsys
     )
     assert code == 0, stderr
-    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
+    assert files_under(out) == [MANIFEST, "losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
     assert str(out / "stylized.png") in stdout
     with Image.open(out / "stylized.png") as image:
         assert image.mode == "RGB" and image.size == (48, 32)
@@ -124,7 +126,7 @@ def test_two_cells_with_snapshots_and_gif(logos, tmp_path, capsys):
     code, _, stderr = steel_main(argv, capsys)
     assert code == 0, stderr
     folders = [cell_id({"conv1_1": 20, "relu1_2": 2000}), cell_id({"conv1_2": 200})]
-    assert sorted(p.name for p in out.iterdir()) == sorted(folders)
+    assert sorted(p.name for p in out.iterdir()) == sorted([MANIFEST, *folders])
     for folder in folders:
         assert files_under(out / folder) == [
             "losses.tsv",
@@ -155,7 +157,7 @@ def test_command_in_a_subprocess(logos, tmp_path):
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
+    assert files_under(out) == [MANIFEST, "losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
 
 
 def test_an_svg_that_crashed_the_renderer_is_one_line_and_leaves_no_files(logos, tmp_path):
@@ -420,11 +422,17 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
     assert code == 130
     assert stderr.strip() == (
         f"steel: interrupted at step 3 of 4; the newest image is {out / 'interrupted.png'} "
-        "(run.json says so); no finished files were written"
+        "(run.interrupted.json says so); no finished files were written"
     )
-    # nothing that looks finished: the newest image under its own name, a record that says so
-    assert files_under(out) == ["checkpoint.pt", "interrupted.png", "losses.interrupted.tsv", "run.json"]
-    assert json.loads((out / "run.json").read_text()) == {
+    # nothing that looks finished: the newest image and its record under names of their own
+    assert files_under(out) == [
+        MANIFEST,
+        "checkpoint.pt",
+        "interrupted.png",
+        "losses.interrupted.tsv",
+        "run.interrupted.json",
+    ]
+    assert json.loads((out / "run.interrupted.json").read_text()) == {
         "cell": "conv1_1-20__relu1_2-2000",
         "interrupted": {"step": 3, "of": 4},
     }
@@ -506,25 +514,44 @@ def test_two_stagings_of_one_path_in_one_process_do_not_collide(tmp_path):
     assert files_under(tmp_path) == ["run.json"]
 
 
-def test_a_commit_failing_part_way_leaves_no_mixed_set(tmp_path, monkeypatch):
-    """Old files of the same names go too: an old image must never sit next to new logs."""
-    for name in ("losses.tsv", "stylized.png"):
-        (tmp_path / name).write_text("old")
-    replace, calls = steel.io.outputs.os.replace, []
+def replace_failing_at(monkeypatch, call: int, failure: BaseException):
+    """Make the ``call``-th rename of staged files raise ``failure``; returns the real rename."""
+    replace, calls = os.replace, []
 
     def failing(source, target):
         calls.append(target)
-        if len(calls) == 2:
-            raise OSError("disk gone")
+        if len(calls) == call:
+            raise failure
         replace(source, target)
 
     monkeypatch.setattr(steel.io.outputs.os, "replace", failing)
+    return replace
+
+
+@pytest.mark.parametrize("failure", [OSError("disk gone"), KeyboardInterrupt()], ids=["disk", "ctrl-c"])
+def test_a_commit_failing_part_way_puts_the_old_set_back(tmp_path, monkeypatch, failure):
+    """A set replaces the old one as a whole or not at all: an old image must never sit next to new
+    logs, nor an old run lose its files to a new one that never arrived."""
+    for name in ("losses.tsv", "stylized.png", "snapshots.gif"):
+        (tmp_path / name).write_text(f"old {name}")
+    replace = replace_failing_at(monkeypatch, 2, failure)
     staged = StagedFiles()
     staged.stage(tmp_path / "losses.tsv", lambda p: p.write_text("new"))
     staged.stage(tmp_path / "stylized.png", lambda p: p.write_text("new"))
-    with pytest.raises(OSError, match="disk gone"):
+    staged.remove(tmp_path / "snapshots.gif")
+    with pytest.raises(type(failure)):
         staged.commit()
-    assert files_under(tmp_path) == []
+    assert files_under(tmp_path) == ["losses.tsv", "snapshots.gif", "stylized.png"]
+    for name in files_under(tmp_path):
+        assert (tmp_path / name).read_text() == f"old {name}"
+    # and when it goes through, the files it removes are gone with the old ones it replaces
+    monkeypatch.setattr(steel.io.outputs.os, "replace", replace)
+    with StagedFiles() as staged:
+        staged.stage(tmp_path / "stylized.png", lambda p: p.write_text("new"))
+        staged.remove(tmp_path / "snapshots.gif")
+        staged.remove(tmp_path / "never.there")
+    assert files_under(tmp_path) == ["losses.tsv", "stylized.png"]
+    assert (tmp_path / "stylized.png").read_text() == "new"
 
 
 @pytest.mark.parametrize("eager", [False, True])
@@ -593,7 +620,14 @@ def test_svg_style_and_text_content(tmp_path, capsys):
     argv = own_logo_args(out, "--style", str(tmp_path / "band.svg"), "--content-text", "Acme")
     code, _, stderr = steel_main(argv, capsys)
     assert code == 0, stderr
-    assert files_under(out) == ["content.png", "losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
+    assert files_under(out) == [
+        MANIFEST,
+        "content.png",
+        "losses.tsv",
+        "run.json",
+        "stylized.png",
+        "stylized_alpha.png",
+    ]
     record = json.loads((out / "run.json").read_text())
     assert record["content"]["path"] == str(out / "content.png")
     assert record["style"]["width"] == 48 and record["style"]["height"] == 32  # SVG at the width
@@ -629,6 +663,21 @@ def test_an_explicit_zero_beats_the_presets_value(capsys, logos, tmp_path):
     assert settings_from_args(args).lr_final == 0.0  # the quick preset's is 0.1
     args = resolve_presets(build_parser().parse_args(base_args(logos, tmp_path)))
     assert settings_from_args(args).lr_final == 0.1
+
+
+def test_every_flag_whose_help_says_0_means_none_takes_0(logos, tmp_path, capsys):
+    from steel.settings import SETTINGS
+
+    zeros = [s.flag for s in SETTINGS if s.flag and "(0: none)" in s.help]
+    assert zeros == ["--snapshot-every", "--checkpoint-every"]
+    out = tmp_path / "out"
+    argv = base_args(logos, out, *CHEAP, "--iterations", "2", *(a for f in zeros for a in (f, "0")))
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    assert "snapshots" not in files_under(out) and not (out / "checkpoint.pt").exists()
+    for flag in zeros:
+        code, _, stderr = steel_main(base_args(logos, out, flag, "-1"), capsys)
+        assert code == 2 and f"argument {flag}: -1 must be at least 0" in stderr
 
 
 def test_text_style_in_a_metal_font_and_svg_content(tmp_path, capsys):
@@ -726,14 +775,21 @@ def test_a_users_file_in_out_is_never_overwritten_by_a_drawn_word(tmp_path, caps
     (out / "content.png").write_bytes(b"the user's own picture")
     argv = own_logo_args(out, "--style", str(tmp_path / "band.svg"), "--content-text", "Acme")
     code, _, stderr = steel_main(argv, capsys)
-    assert code == 2 and f"{out / 'content.png'} exists and is not this run's drawing" in stderr
+    assert code == 2 and stderr == (
+        f"steel: error: {out / 'content.png'} is in --out but was not written by steel (it may be "
+        "yours), and a run writes that name; choose another --out, or move it away\n"
+    )
     assert (out / "content.png").read_bytes() == b"the user's own picture"
     assert files_under(out) == ["content.png"]
-    # the same word drawn again (a rerun) is the same file: the rerun goes ahead
+    # the command's own drawing is redrawn by a rerun, of the same word or of another
     (out / "content.png").unlink()
     assert steel_main(argv, capsys)[0] == 0
     drawn = (out / "content.png").read_bytes()
     assert steel_main(argv, capsys)[0] == 0 and (out / "content.png").read_bytes() == drawn
+    assert steel_main([*argv[:-1], "Zeta"], capsys)[0] == 0 and (out / "content.png").read_bytes() != drawn
+    record = json.loads((out / "run.json").read_text())
+    assert record["content"]["path"] == str(out / "content.png")
+    assert record["content"]["sha256"] == hashlib.sha256((out / "content.png").read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize(
@@ -816,7 +872,7 @@ def test_no_alpha_writes_no_transparent_image(logos, tmp_path, capsys):
     out = tmp_path / "out"
     code, _, stderr = steel_main(base_args(logos, out, *CHEAP, "--iterations", "2", "--no-alpha"), capsys)
     assert code == 0, stderr
-    assert files_under(out) == ["losses.tsv", "run.json", "stylized.png"]
+    assert files_under(out) == [MANIFEST, "losses.tsv", "run.json", "stylized.png"]
 
 
 # ---- schedules: --scales, --coarse-iterations, --lr-schedule, --lr-final --------------------------
@@ -878,8 +934,8 @@ def test_ctrl_c_keeps_the_newest_image_under_a_name_no_finished_run_has(logos, t
     assert (
         "steel: interrupted at step" in stderr and "interrupted.png" in stderr and "Traceback" not in stderr
     )
-    assert not (out / "stylized.png").exists()
-    record = json.loads((out / "run.json").read_text())
+    assert not (out / "stylized.png").exists() and not (out / "run.json").exists()
+    record = json.loads((out / "run.interrupted.json").read_text())
     step = record["interrupted"]["step"]
     assert 1 <= step < 100_000 and record["interrupted"]["of"] == 100_000
     with Image.open(out / "interrupted.png") as image:

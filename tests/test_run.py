@@ -225,3 +225,22 @@ def test_an_inverted_runs_transparent_result_keeps_the_users_colours(logos, tmp_
     alpha = clear[:, :, 3:] / 255
     laid = alpha * clear[:, :, :3] + (1 - alpha) * ground  # back on its ground: the flat result
     assert np.abs(laid - flat).max() <= 3
+
+
+def test_in_a_callers_set_the_run_is_in_place_only_when_the_caller_commits(logos, tmp_path):
+    """A caller stages files of its own with the run's (the command: a drawn logo, its list), read
+    from their staged copies and recorded by their final names."""
+    import shutil
+
+    from steel.io.outputs import StagedFiles
+
+    out = tmp_path / "out"
+    (out / "interrupted.png").parent.mkdir()
+    (out / "interrupted.png").write_bytes(b"an earlier Ctrl-C's")
+    with StagedFiles() as staged:
+        content = staged.stage(out / "content.png", lambda path: shutil.copy(logos["content"], path))
+        (record,) = tiny_run(logos | {"content": content}, [out], staged=staged)
+        assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["interrupted.png"]
+    assert record["content"]["path"] == str(out / "content.png")
+    assert record["content"]["sha256"] == hashlib.sha256(logos["content"].read_bytes()).hexdigest()
+    assert sorted(p.name for p in out.iterdir()) == ["content.png", "losses.tsv", "run.json", "stylized.png"]

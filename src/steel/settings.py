@@ -70,6 +70,13 @@ def whole_number(text: str) -> int:
         raise ValueError(f"{text!r} is not a whole number") from None
 
 
+def non_negative_int(text: str) -> int:
+    value = whole_number(text)
+    if value < 0:
+        raise ValueError(f"{text} must be at least 0")
+    return value
+
+
 def non_negative(text: str) -> float:
     try:
         value = float(text)
@@ -193,7 +200,7 @@ SETTINGS: tuple[Setting, ...] = (
     _row("log_every", int, 100, "write a row of losses.tsv every N steps",
          "optimizer.log_every", to_value=int, flag="--log-every", parse=positive_int, metavar="N"),
     _row("snapshot_every", int, 0, "save snapshots/stepNNNNNN.png every N steps (0: none)",
-         flag="--snapshot-every", parse=positive_int, metavar="N"),
+         flag="--snapshot-every", parse=non_negative_int, metavar="N"),
     _row("amp", bool, False,
          "bfloat16 autocast of the network on CUDA or the CPU (faster on bf16 units; changes results)",
          "optimizer.amp", to_value=bool, flag="--amp", switch=(False, True)),
@@ -250,7 +257,7 @@ SETTINGS: tuple[Setting, ...] = (
          target="run"),
     _row("checkpoint_every", int, 0,
          "save a resumable checkpoint every N steps (0: none); a rerun with the same settings resumes",
-         "execution.checkpoint_every", to_value=int, flag="--checkpoint-every", parse=positive_int,
+         "execution.checkpoint_every", to_value=int, flag="--checkpoint-every", parse=non_negative_int,
          metavar="N", schema_default=1000, target="run"),
     _row("gif", bool, False, "also write optimisation.gif from the snapshots",
          flag="--gif", switch=(False, True), target="run"),
