@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from capped import TIME_CAP
 from PIL import Image
 from workflow_helpers import (
     CONTENTS,
@@ -759,7 +760,7 @@ def test_a_missing_wildcard_or_pipe_logo_is_refused_over_finished_results(tiny_r
             [*command, "--directory", str(workdir), "--configfile", str(configfile)],
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=TIME_CAP,  # a pipe hung planning
             check=False,
         )
         output = result.stdout + result.stderr
@@ -830,7 +831,7 @@ def test_a_config_of_nested_yaml_aliases_is_one_line_in_seconds(tmp_path):
         [*command, "--directory", str(tmp_path), "--configfile", str(configfile)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=TIME_CAP,
         check=False,
     )
     output = result.stdout + result.stderr
