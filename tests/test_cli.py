@@ -24,8 +24,8 @@ import steel.run
 import steel.transfer.losses
 from steel.cli import main
 from steel.io.outputs import StagedFiles, read_losses
+from steel.layers import cell_id
 from steel.plan.run_folder import MANIFEST
-from steel.transfer.layers import cell_id
 
 #: block-1 layers only (content at conv1_2): the cheapest network, for tests about files
 CHEAP = ["--content-layer", "conv1_2", "--layers", "conv1_1=20,relu1_2=2000"]

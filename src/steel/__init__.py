@@ -13,10 +13,10 @@ DISTRIBUTION = "network-of-steel"
 #: module ``steel.run`` takes that name as soon as it is imported (``from steel.run import run``)
 _EXPORTS = {
     "SteelError": "steel.errors",
-    "cell_id": "steel.transfer.layers",
-    "parse_cell_id": "steel.transfer.layers",
-    "split_cell_id": "steel.transfer.layers",
-    "parse_layer_spec": "steel.transfer.layers",
+    "cell_id": "steel.layers",
+    "parse_cell_id": "steel.layers",
+    "split_cell_id": "steel.layers",
+    "parse_layer_spec": "steel.layers",
     "Settings": "steel.settings",
     "stylize": "steel.transfer.optimise",
     "load_weights": "steel.transfer.weights",

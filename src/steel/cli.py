@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from steel.errors import Interrupted, SteelError
+from steel.layers import cell_id, parse_layer_spec
 from steel.plan.run_folder import (
     DRAWN_CONTENT,
     DRAWN_STYLE,
@@ -28,7 +29,6 @@ from steel.settings import (
     preset_values,
     vector_options,
 )
-from steel.transfer.layers import cell_id, parse_layer_spec
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 

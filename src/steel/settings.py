@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from steel.errors import SteelError
-from steel.transfer.layers import LAYERS, check_layer
+from steel.layers import LAYERS, check_layer
 
 OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "random", "style")
@@ -486,6 +486,12 @@ def vector_options(values: Mapping) -> dict:
     if section is not None:
         return {s.name: s.value(section.get(s.key, s.default)) for s in rows}
     return {s.name: values.get(s.name, s.default) for s in rows}
+
+
+def working_style_width(width: int | None, style_width: int | None) -> int | None:
+    """The style's working width: its own (``image.style_width``, ``--style-width``), else the
+    content's."""
+    return style_width or width
 
 
 def run_options_from_config(config: Mapping) -> dict:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from steel.evaluate.convergence import summarise, summary_markdown, trace
+from steel.layers import parse_cell_id
 from steel.plan.schedules import REFERENCE
-from steel.transfer.layers import parse_cell_id
 
 
 def trace_job(

@@ -27,9 +27,9 @@ def stylize_job(
     """
     import torch
 
+    from steel.layers import split_cell_id
     from steel.plan.sweeps import same_value
     from steel.run import run
-    from steel.transfer.layers import split_cell_id
 
     torch.set_num_threads(max(1, int(threads)))
     config = dict(params) | {"execution": execution}
