@@ -967,42 +967,26 @@ def test_an_interrupted_run_in_the_library_raises_with_its_images(random_weights
     assert stopped.value.images.shape == content.shape and len(stopped.value.logs[0]) == 4
 
 
-def test_lbfgs_under_the_quick_preset_takes_settings_of_its_own_and_explicit_flags_win(logos, tmp_path):
-    """The quick preset's hot Adam cosine (lr 8) breaks L-BFGS; it takes L-BFGS's own values."""
+def test_lbfgs_under_the_quick_preset_is_refused_unless_it_sets_its_own_schedule(logos, tmp_path, capsys):
+    """The quick preset's hot Adam cosine (lr 8) wrecks L-BFGS (the loss turned NaN by step 40 on the
+    demo's pair): refused in one line naming the flags, before any folder is made; explicit flags
+    win, and the paper preset's schedule is L-BFGS's own."""
     from steel.cli import build_parser, resolve_presets, settings_from_args
+
+    out = tmp_path / "out"
+    code, stdout, stderr = steel_main(base_args(logos, out, "--optimizer", "lbfgs", "--lr", "1"), capsys)
+    assert code == 2 and stdout == ""
+    assert stderr.count("\n") == 1 and stderr.startswith("steel: error: the quick preset's schedule (lr 8.0, cosine)")
+    assert "set both --lr and --lr-schedule (e.g. --lr 1 --lr-schedule constant" in stderr
+    assert not out.exists()
 
     def settings(*extra):
         args = resolve_presets(build_parser().parse_args(base_args(logos, tmp_path, *extra)))
         return settings_from_args(args)
 
-    adam, lbfgs = settings(), settings("--optimizer", "lbfgs")
+    adam = settings()
     assert (adam.lr, adam.lr_schedule, adam.lr_final) == (8.0, "cosine", 0.1)
-    assert (lbfgs.lr, lbfgs.lr_schedule, lbfgs.lr_final) == (1.0, "constant", 0.0)
-    assert (lbfgs.iterations, lbfgs.log_every) == (
-        adam.iterations,
-        adam.log_every,
-    )  # the rest is the preset's
-    mine = settings("--optimizer", "lbfgs", "--lr", "0.5", "--lr-schedule", "cosine")
-    assert (mine.lr, mine.lr_schedule, mine.lr_final) == (0.5, "cosine", 0.0)
+    mine = settings("--optimizer", "lbfgs", "--lr", "0.5", "--lr-schedule", "constant")
+    assert (mine.lr, mine.lr_schedule, mine.iterations) == (0.5, "constant", adam.iterations)
     paper = settings("--optimizer", "lbfgs", "--preset", "paper")
     assert (paper.lr, paper.lr_schedule, paper.iterations) == (1.0, "constant", 50_000)
-
-
-def test_lbfgs_under_the_quick_preset_moves_a_black_and_white_logos_pixels(logos, tmp_path, capsys):
-    """Measured with the quick preset's Adam schedule: 2.6 % of the pure black or white pixels moved
-    in 5 steps (L-BFGS froze at lr 8), 90.6 % under the paper's; at least half must move."""
-    from steel.io.logo_text import render_text
-
-    content = tmp_path / "word.png"
-    render_text("Quorix", None, 128).save(content)
-    out = tmp_path / "out"
-    argv = base_args(logos, out, "--optimizer", "lbfgs", "--iterations", "5", "--width", "128", *CHEAP)
-    argv[argv.index("--content") + 1] = str(content)
-    code, _, stderr = steel_main(argv, capsys)
-    assert code == 0, stderr
-    before = np.asarray(Image.open(content).convert("RGB"), dtype=np.int16)
-    after = np.asarray(Image.open(out / "stylized.png").convert("RGB"), dtype=np.int16)
-    pure = np.all((before == 0) | (before == 255), axis=2) & np.all(before == before[..., :1], axis=2)
-    moved = np.any(after != before, axis=2)
-    assert pure.mean() > 0.5  # mostly pure pixels: white ground, black glyphs
-    assert moved[pure].mean() >= 0.5

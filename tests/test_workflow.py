@@ -330,6 +330,11 @@ def test_a_preset_is_its_values(tiny_run, tmp_path):
     assert len(stylize_jobs(snakemake(workdir, write_config(tmp_path / "q.yaml", quick), "-n"))) == 8
     bad = snakemake(workdir, write_config(tmp_path / "b.yaml", tiny_config(preset="fast")), "-n")
     assert bad.returncode != 0 and "unknown preset 'fast'; use one of quick, paper" in bad.stdout + bad.stderr
+    # the quick schedule is Adam's: L-BFGS under it names its own, as on the command
+    lbfgs = tiny_config(preset="quick")
+    lbfgs["optimizer"] = {"name": "lbfgs", "lr": 0.5}
+    bad = snakemake(workdir, write_config(tmp_path / "l.yaml", lbfgs), "-n")
+    assert bad.returncode != 0 and "is adam's and wrecks lbfgs; set both --lr and --lr-schedule" in bad.stderr
 
 
 def test_vector_logos_of_finished_cells_rerun_no_stylize_job(tiny_run, tmp_path):

@@ -21,7 +21,7 @@ from steel.plan.run_folder import (
 )
 from steel.settings import (
     COMMAND_PRESET,
-    OPTIMIZER_PRESETS,
+    PRESET_SETTINGS,
     PRESETS,
     SETTINGS,
     Setting,
@@ -103,15 +103,7 @@ def _add_setting(group, setting: Setting) -> None:
     if setting.name in PRESETS[COMMAND_PRESET]:
         # filled from --preset unless given: None tells them apart
         options["default"] = None
-        values = ", ".join(
-            f"{name} {PRESETS[name][setting.name]}"
-            + "".join(
-                f" ({optimizer}: {own[setting.name]})"
-                for (preset, optimizer), own in OPTIMIZER_PRESETS.items()
-                if preset == name and setting.name in own
-            )
-            for name in PRESETS
-        )
+        values = ", ".join(f"{name} {PRESETS[name][setting.name]}" for name in PRESETS)
         options["help"] += f" (default: the preset's: {values})"
     if setting.toggle:
         options["action"] = argparse.BooleanOptionalAction
@@ -191,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
 def resolve_presets(args: argparse.Namespace) -> argparse.Namespace:
     """Fill the flags a preset sets and the user did not give from ``--preset``, for the run's
     optimiser (:func:`steel.settings.preset_values`)."""
-    for name, value in preset_values(args.preset, args.optimizer).items():
+    given = [name for name in PRESET_SETTINGS if getattr(args, name) is not None]
+    for name, value in preset_values(args.preset, args.optimizer, given).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     return args
@@ -337,11 +330,9 @@ def stylize_command(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "stylize":
-        resolve_presets(args)
     try:
         if args.command == "stylize":
-            stylize_command(args)
+            stylize_command(resolve_presets(args))
     except SteelError as error:
         print(f"steel: error: {error}", file=sys.stderr)
         return 2

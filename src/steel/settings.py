@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -313,22 +313,37 @@ PRESETS = {
     },
     "paper": {name: BY_NAME[name].default for name in PRESET_SETTINGS},
 }
-#: a preset's optimiser settings belong to its optimiser: where another optimiser needs its own,
-#: they are here. L-BFGS takes whole quasi-Newton steps (lr 1) and diverges under Adam's hot
-#: cosine (lr 8: the loss became NaN at step 40 on the demo's pair with HED weights); at lr 1 it
-#: gave, within the quick budget, a stronger style than Adam with fewer artefacts (0.06 against
-#: 0.26, both read perfectly)
-OPTIMIZER_PRESETS = {("quick", "lbfgs"): {"lr": 1.0, "lr_schedule": "constant", "lr_final": 0.0}}
+#: the optimiser each preset's schedule was chosen for. Another optimiser under that preset must set
+#: its own learning rate and schedule (:func:`preset_values` refuses otherwise): measured on the
+#: demo's two pairs (HED weights, the quick budget of 300 steps at 256 px), no single L-BFGS
+#: schedule suits both. Adam's hot cosine (lr 8) made L-BFGS's loss NaN by step 40; a constant
+#: lr 1 read perfectly on one pair and diverged on the other (loss x100 by step 10); lr 0.25 and
+#: 0.1 left one pair's word unreadable.
+PRESET_OPTIMIZERS = {"quick": "adam"}
+#: the settings that another optimiser under such a preset must set itself
+SCHEDULE_SETTINGS = ("lr", "lr_schedule")
 #: the command's preset when none is given: a first run takes minutes, not hours
 COMMAND_PRESET = "quick"
 
 
-def preset_values(name: str, optimizer: str) -> dict:
-    """What the preset ``name`` sets (:data:`PRESETS`) for a run with ``optimizer``
-    (:data:`OPTIMIZER_PRESETS` over it)."""
+def preset_values(name: str, optimizer: str, given: Collection[str] = ()) -> dict:
+    """What the preset ``name`` sets (:data:`PRESETS`) for a run with ``optimizer``, the user
+    having given the settings named in ``given``. A preset whose schedule belongs to another
+    optimiser (:data:`PRESET_OPTIMIZERS`) is refused unless ``given`` holds every one of
+    :data:`SCHEDULE_SETTINGS`."""
     if name not in PRESETS:
         raise SteelError(f"unknown preset {name!r}; use one of {', '.join(PRESETS)}")
-    return PRESETS[name] | OPTIMIZER_PRESETS.get((name, optimizer), {})
+    owner = PRESET_OPTIMIZERS.get(name, optimizer)
+    missing = [setting for setting in SCHEDULE_SETTINGS if setting not in given]
+    if owner != optimizer and missing:
+        lr, schedule = (BY_NAME[setting] for setting in SCHEDULE_SETTINGS)
+        raise SteelError(
+            f"the {name} preset's schedule ({lr.name} {PRESETS[name][lr.name]}, "
+            f"{PRESETS[name][schedule.name]}) is {owner}'s and wrecks {optimizer}; set both "
+            f"{lr.flag} and {schedule.flag} (e.g. {lr.flag} 1 {schedule.flag} constant; in a "
+            f"config {lr.section}: {lr.key} and {schedule.key}), or use --preset paper"
+        )
+    return dict(PRESETS[name])
 
 
 # --- Settings -----------------------------------------------------------------------------------
@@ -451,11 +466,14 @@ def expand_preset(config: dict, given: Mapping | None = None) -> dict:
         return config
     optimizer = config_value(config, BY_NAME["optimizer"])
     given = config if given is None else given
-    for setting_name, value in preset_values(name, optimizer).items():
+    def mine(setting):
+        return given if setting.section is None else (given.get(setting.section) or {})
+
+    users = [s.name for s in SETTINGS if isinstance(mine(s), Mapping) and s.key in mine(s)]
+    for setting_name, value in preset_values(name, optimizer, users).items():
         setting = BY_NAME[setting_name]
         section = config if setting.section is None else config.setdefault(setting.section, {})
-        mine = given if setting.section is None else (given.get(setting.section) or {})
-        if setting.key not in mine:
+        if setting.key not in mine(setting):
             section[setting.key] = value
     return config
 
