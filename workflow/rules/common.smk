@@ -13,7 +13,7 @@ from steel.io.svg import is_svg
 from steel.layers import split_cell_id
 from steel.plan.logos import check_logo
 from steel.plan.params import canonical, check_config_size, check_finite, stylize_params
-from steel.settings import expand_preset
+from steel.settings import expand_preset, working_style_width
 from steel.plan.search import searches_from_config
 from steel.plan.sweeps import (
     NAME_REGEX,
@@ -228,7 +228,7 @@ DRAWN_LOGO = {
 }
 LOGO_WIDTH = {
     "content": config["image"]["width"],
-    "style": config["image"].get("style_width") or config["image"]["width"],
+    "style": working_style_width(config["image"]["width"], config["image"].get("style_width")),
 }
 
 
