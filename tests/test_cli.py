@@ -19,13 +19,13 @@ from PIL import Image
 from torchvision.models.vgg import cfgs, make_layers
 from workflow_helpers import METAL_FONT
 
+import steel.cells.stylize
 import steel.io.outputs
-import steel.run
 import steel.transfer.losses
 from steel.cli import main
 from steel.io.outputs import StagedFiles, read_losses
+from steel.layers import cell_id
 from steel.plan.run_folder import MANIFEST
-from steel.transfer.layers import cell_id
 
 #: block-1 layers only (content at conv1_2): the cheapest network, for tests about files
 CHEAP = ["--content-layer", "conv1_2", "--layers", "conv1_1=20,relu1_2=2000"]
@@ -243,7 +243,7 @@ def test_ctrl_c_before_the_first_step_is_one_line(logos, tmp_path, capsys, monke
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt  # Ctrl-C while the weights load
 
-    monkeypatch.setattr(steel.run, "load_weights", interrupted)
+    monkeypatch.setattr(steel.cells.stylize, "load_weights", interrupted)
     code, _, stderr = steel_main(base_args(logos, tmp_path / "out", *CHEAP), capsys)
     assert code == 130 and stderr == "steel: interrupted; no finished files were written\n"
 
@@ -355,7 +355,7 @@ def test_imagenet_weights_missing_offline(logos, tmp_path, capsys, monkeypatch, 
 
 def _failing_second_image(monkeypatch):
     """Make writing the second cell's stylized.png fail, after other files were staged."""
-    write_png, calls = steel.run.write_png, []
+    write_png, calls = steel.cells.stylize.write_png, []
 
     def write(image):
         calls.append(1)
@@ -368,19 +368,19 @@ def _failing_second_image(monkeypatch):
             return fail
         return write_png(image)
 
-    monkeypatch.setattr(steel.run, "write_png", write)
+    monkeypatch.setattr(steel.cells.stylize, "write_png", write)
 
 
 def test_failure_while_writing_leaves_no_files(logos, tmp_path, monkeypatch):
     _failing_second_image(monkeypatch)
     out = [tmp_path / "a", tmp_path / "b"]
     with pytest.raises(OSError, match="No space left"):
-        steel.run.run(
+        steel.cells.stylize.run(
             logos["style"],
             logos["content"],
             [{"conv1_1": 20}, {"conv1_2": 200}],
             out,
-            settings=steel.run.Settings(iterations=2, content_layer="conv1_2"),
+            settings=steel.cells.stylize.Settings(iterations=2, content_layer="conv1_2"),
             weights="random",
             device="cpu",
             width=48,
@@ -416,8 +416,8 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
 
     out = tmp_path / "out"
     resumable = base_args(logos, out, *extra, "--checkpoint-every", "2")
-    run = steel.run.run
-    monkeypatch.setattr(steel.run, "run", functools.partial(run, on_log=interrupt))
+    run = steel.cells.stylize.run
+    monkeypatch.setattr(steel.cells.stylize, "run", functools.partial(run, on_log=interrupt))
     code, _, stderr = steel_main(resumable, capsys)
     assert code == 130
     assert stderr.strip() == (
@@ -451,7 +451,7 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
         "conv1_1-200",
     }
 
-    monkeypatch.setattr(steel.run, "run", run)
+    monkeypatch.setattr(steel.cells.stylize, "run", run)
     code, _, stderr = steel_main(resumable, capsys)
     assert code == 0, stderr
     record = json.loads((out / "run.json").read_text())
@@ -470,11 +470,11 @@ def test_checkpoint_of_other_settings_is_not_resumed(logos, tmp_path, monkeypatc
 
     out = tmp_path / "out"
     extra = (*CHEAP, "--iterations", "2", "--log-every", "1", "--checkpoint-every", "1")
-    run = steel.run.run
-    monkeypatch.setattr(steel.run, "run", functools.partial(run, on_log=interrupt))
+    run = steel.cells.stylize.run
+    monkeypatch.setattr(steel.cells.stylize, "run", functools.partial(run, on_log=interrupt))
     assert steel_main(base_args(logos, out, *extra), capsys)[0] == 130
     assert (out / "checkpoint.pt").is_file()
-    monkeypatch.setattr(steel.run, "run", run)
+    monkeypatch.setattr(steel.cells.stylize, "run", run)
     code, _, stderr = steel_main(base_args(logos, out, *extra, "--lr", "0.5"), capsys)
     assert code == 0, stderr
     record = json.loads((out / "run.json").read_text())
@@ -484,13 +484,15 @@ def test_checkpoint_of_other_settings_is_not_resumed(logos, tmp_path, monkeypatc
 
 def test_the_same_cell_twice_is_refused_up_front(logos, tmp_path, capsys, monkeypatch):
     """conv1_2=20 and conv1_2=20.0 are one cell, one folder: refuse before any optimisation."""
-    monkeypatch.setattr(steel.run, "stylize", lambda *a, **k: pytest.fail("optimised a duplicate cell"))
+    monkeypatch.setattr(
+        steel.cells.stylize, "stylize", lambda *a, **k: pytest.fail("optimised a duplicate cell")
+    )
     argv = base_args(logos, tmp_path / "out", "--layers", "conv1_2=20", "--layers", "conv1_2=20.0")
     code, _, stderr = steel_main(argv, capsys)
     assert code == 2
     assert stderr == "steel: error: cell conv1_2-20 is given more than once; give each cell once\n"
-    with pytest.raises(steel.run.SteelError, match=r"^two cells share an output folder; give"):
-        steel.run.run(
+    with pytest.raises(steel.cells.stylize.SteelError, match=r"^two cells share an output folder; give"):
+        steel.cells.stylize.run(
             logos["style"],
             logos["content"],
             [{"conv1_1": 20}, {"conv1_2": 20}],
@@ -745,7 +747,7 @@ def test_an_unwritable_out_is_one_line_before_the_first_step(logos, tmp_path, ca
     (tmp_path / "file").write_text("mine")
     out = out.format(file=tmp_path / "file")
     # a run that reached the optimiser would fail the test here, not after 50,000 steps
-    monkeypatch.setattr(steel.run, "stylize", lambda *a, **k: pytest.fail("the optimiser ran"))
+    monkeypatch.setattr(steel.cells.stylize, "stylize", lambda *a, **k: pytest.fail("the optimiser ran"))
     code, stdout, stderr = steel_main(base_args(logos, Path(out), *CHEAP), capsys)
     assert code == 2 and stdout == "" and "Traceback" not in stderr
     line = stderr.strip()
@@ -976,7 +978,9 @@ def test_lbfgs_under_the_quick_preset_is_refused_unless_it_sets_its_own_schedule
     out = tmp_path / "out"
     code, stdout, stderr = steel_main(base_args(logos, out, "--optimizer", "lbfgs", "--lr", "1"), capsys)
     assert code == 2 and stdout == ""
-    assert stderr.count("\n") == 1 and stderr.startswith("steel: error: the quick preset's schedule (lr 8.0, cosine)")
+    assert stderr.count("\n") == 1 and stderr.startswith(
+        "steel: error: the quick preset's schedule (lr 8.0, cosine)"
+    )
     assert "set both --lr and --lr-schedule (e.g. --lr 1 --lr-schedule constant" in stderr
     assert not out.exists()
 

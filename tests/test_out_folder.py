@@ -18,12 +18,12 @@ import torch
 from test_cli import CHEAP, SVG, base_args, files_under, own_logo_args, replace_failing_at, steel_main
 from test_optimise import flip_two_pixels
 
-import steel.run
+import steel.cells.stylize
 import steel.transfer.optimise
 from steel.plan.run_folder import MANIFEST
 
 #: the run, where a test interrupts it and then runs it again
-RUN = steel.run.run
+RUN = steel.cells.stylize.run
 FINISHED = [MANIFEST, "losses.tsv", "run.json", "stylized.png", "stylized_alpha.png"]
 KEPT_BY_CTRL_C = ["interrupted.png", "losses.interrupted.tsv", "run.interrupted.json"]
 
@@ -42,7 +42,7 @@ def one_line_error(code: int, stdout: str, stderr: str) -> str:
 
 
 def never_optimise(monkeypatch):
-    monkeypatch.setattr(steel.run, "stylize", lambda *a, **k: pytest.fail("the optimiser ran"))
+    monkeypatch.setattr(steel.cells.stylize, "stylize", lambda *a, **k: pytest.fail("the optimiser ran"))
 
 
 def interrupt_at(monkeypatch, step: int):
@@ -52,7 +52,9 @@ def interrupt_at(monkeypatch, step: int):
         if at == step:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(steel.run, "run", functools.partial(steel.run.run, on_log=interrupt))
+    monkeypatch.setattr(
+        steel.cells.stylize, "run", functools.partial(steel.cells.stylize.run, on_log=interrupt)
+    )
 
 
 def steel_with_file_size_limit(argv: list[str], limit: int) -> subprocess.CompletedProcess:
@@ -179,7 +181,7 @@ def test_ctrl_c_during_a_rerun_leaves_the_finished_run_as_it_was(logos, tmp_path
     }
 
     # the next finished run replaces all of it: no snapshots of the run before, nothing interrupted
-    monkeypatch.setattr(steel.run, "run", RUN)
+    monkeypatch.setattr(steel.cells.stylize, "run", RUN)
     code, _, stderr = steel_main(rerun, capsys)
     assert code == 0, stderr
     assert files_under(out) == FINISHED
@@ -239,9 +241,9 @@ def _refused_allocation(*args, **kwargs):
 @pytest.mark.parametrize(
     ("module", "name", "doing"),
     [
-        (steel.run, "load_weights", "loading the logos and the network"),
+        (steel.cells.stylize, "load_weights", "loading the logos and the network"),
         (steel.transfer.optimise, "initial_image", "optimising 1 image(s) of 48x32 px"),
-        (steel.run, "with_alpha", "optimising 1 image(s) of 48x32 px"),
+        (steel.cells.stylize, "with_alpha", "optimising 1 image(s) of 48x32 px"),
     ],
     ids=["loading", "optimising", "writing"],
 )
@@ -263,7 +265,7 @@ def test_a_damaged_checkpoint_is_not_resumed_and_the_record_says_so(logos, tmp_p
     argv = base_args(logos, out, *CHEAP, "--iterations", "4", "--log-every", "1", "--checkpoint-every", "2")
     interrupt_at(monkeypatch, 3)
     assert steel_main(argv, capsys)[0] == 130
-    monkeypatch.setattr(steel.run, "run", RUN)
+    monkeypatch.setattr(steel.cells.stylize, "run", RUN)
     flip_two_pixels(out / "checkpoint.pt")
     with pytest.warns(RuntimeWarning, match=r"checkpoint.pt is damaged: its content does not match its"):
         code, _, stderr = steel_main(argv, capsys)

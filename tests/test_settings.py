@@ -12,7 +12,7 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-import steel.run
+import steel.cells.stylize
 from steel.cli import build_parser, main, resolve_presets, run_options_from_args, settings_from_args
 from steel.errors import SteelError
 from steel.jobs.stylize import stylize_job
@@ -243,14 +243,14 @@ def test_every_flag_has_a_case():
 
 @pytest.fixture
 def run_calls(monkeypatch):
-    """The keywords steel.run.run is called with; the real run goes on."""
-    calls, real = [], steel.run.run
+    """The keywords steel.cells.stylize.run is called with; the real run goes on."""
+    calls, real = [], steel.cells.stylize.run
 
     def spy(*args, **kwargs):
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(steel.run, "run", spy)
+    monkeypatch.setattr(steel.cells.stylize, "run", spy)
     return calls
 
 

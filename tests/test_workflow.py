@@ -30,10 +30,10 @@ from workflow_helpers import (
 )
 
 from steel.io.outputs import read_losses
+from steel.layers import parse_cell_id, split_cell_id
 from steel.plan import run_folder
 from steel.plan.batches import deepest_layer, loss_key
 from steel.plan.sweeps import Sweep
-from steel.transfer.layers import parse_cell_id, split_cell_id
 
 pytestmark = pytest.mark.workflow
 

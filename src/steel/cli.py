@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from steel.errors import Interrupted, SteelError
+from steel.layers import cell_id, parse_layer_spec
 from steel.plan.run_folder import (
     DRAWN_CONTENT,
     DRAWN_STYLE,
@@ -27,8 +28,8 @@ from steel.settings import (
     Settings,
     preset_values,
     vector_options,
+    working_style_width,
 )
-from steel.transfer.layers import cell_id, parse_layer_spec
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 
@@ -198,7 +199,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def run_options_from_args(args: argparse.Namespace) -> dict:
-    """:func:`steel.run.run`'s keywords from the command's flags."""
+    """:func:`steel.cells.stylize.run`'s keywords from the command's flags."""
     return {s.name: getattr(args, s.name) for s in SETTINGS if s.target == "run" and s.flag is not None}
 
 
@@ -260,7 +261,9 @@ def _drawn_logos(args: argparse.Namespace, staged) -> tuple[Path, Path]:
 
     drawn = {}  # every word is drawn before anything is written
     if args.style_text is not None:
-        drawn[DRAWN_STYLE] = render_text(args.style_text, args.style_font, args.style_width or args.width)
+        drawn[DRAWN_STYLE] = render_text(
+            args.style_text, args.style_font, working_style_width(args.width, args.style_width)
+        )
     if args.content_text is not None:
         drawn[DRAWN_CONTENT] = render_text(args.content_text, args.font, args.width)
     paths = {name: staged.stage(args.out / name, write_png(image)) for name, image in drawn.items()}
@@ -279,9 +282,9 @@ def _written_or_one_line(out: Path):
 
 
 def stylize_command(args: argparse.Namespace) -> None:
+    from steel.cells.stylize import run  # imports torch: keep --help fast
     from steel.io.out_folder import OutFolder
     from steel.io.outputs import StagedFiles
-    from steel.run import run  # imports torch: keep --help fast
 
     args.out = _out_folder(args.out)
     _check_logo_options(args)
@@ -313,11 +316,12 @@ def stylize_command(args: argparse.Namespace) -> None:
         print(f"{out / STYLIZED}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")
     options = vector_options(vars(args))
     if options["svg"]:
-        from steel.render.vector import TraceSettings, trace_run_folder
+        from steel.cells.trace import trace_cell
+        from steel.render.vector import TraceSettings
 
         with _written_or_one_line(args.out), StagedFiles() as staged:
             traces = [
-                trace_run_folder(out, TraceSettings.from_options(options), args.content_text, staged)
+                trace_cell(out, TraceSettings.from_options(options), args.content_text, staged)
                 for out in out_dirs
             ]
             folder.commit(staged, replace=False)

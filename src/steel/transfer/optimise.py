@@ -32,13 +32,13 @@ from tqdm.auto import tqdm
 from steel.errors import Interrupted, SteelError
 from steel.io.images import fit_on_white, to_pil, to_tensor
 from steel.io.outputs import StagedFiles
+from steel.layers import check_coefficients, ordered
 from steel.plan.run_folder import checkpoint_part
 from steel.result_version import RESULT_VERSION
 from steel.settings import DEFAULT_SETTINGS, Settings, fingerprint_fields
 from steel.transfer import cuda_graphs
 from steel.transfer.devices import out_of_memory
 from steel.transfer.features import VGGFeatures
-from steel.transfer.layers import check_coefficients, ordered
 from steel.transfer.losses import StyleTransferLoss, luminance
 from steel.transfer.weights import Weights
 

@@ -22,10 +22,12 @@ from pathlib import Path
 import torch
 
 from steel import DISTRIBUTION
+from steel.cells.pair import load_pair
 from steel.errors import Interrupted, SteelError
 from steel.io.hashes import file_sha256
-from steel.io.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
+from steel.io.images import to_pil, with_alpha
 from steel.io.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
+from steel.layers import cell_id, check_coefficients
 from steel.plan.run_folder import (
     ALPHA,
     CHECKPOINT,
@@ -40,7 +42,6 @@ from steel.plan.run_folder import (
 )
 from steel.settings import BY_NAME, DEFAULT_SETTINGS, Settings
 from steel.transfer.devices import out_of_memory, resolve_device
-from steel.transfer.layers import cell_id, check_coefficients
 from steel.transfer.optimise import stylize
 from steel.transfer.weights import load_weights
 
@@ -101,7 +102,7 @@ def run(
     ``alpha``: also write ``stylized_alpha.png``, the final result (after any inversion back) with
     its ground, the colour of its border, transparent.
     ``ids``: the cells' names in ``run.json`` (the workflow's cell ids, which also name a loss of
-    their own); default their coefficients' :func:`steel.transfer.layers.cell_id`.
+    their own); default their coefficients' :func:`steel.layers.cell_id`.
     ``staged``: stage the files there, for the caller to commit with files of its own as one
     replacement (a style or content staged there is read now and recorded by its final name);
     by default they are committed here.
@@ -126,18 +127,8 @@ def run(
     out_dirs = [Path(d) for d in out_dirs]
     target = resolve_device(device)
     with _memory_is_one_line(target, "loading the logos and the network"):
-        content_image = load_image(content, width, "content image")
-        style_image = load_image(style, style_width or width, "style image")
-        invert = parse_invert(invert)
-        inverted = {
-            "setting": invert,
-            "content": should_invert(content_image, invert),
-            "style": invert is not False and has_dark_background(style_image),
-        }
-        if inverted["content"]:
-            content_image = 255.0 - content_image
-        if inverted["style"]:
-            style_image = 255.0 - style_image
+        pair = load_pair(style, content, width, style_width, invert)
+        style_image, content_image, inverted = pair.style, pair.content, pair.inverted
         loaded = load_weights(weights)
     height, width_px = content_image.shape[2:]
     # the caller's set is committed by the caller, with files of its own; else one of ours, here
