@@ -73,8 +73,9 @@ localrules:
 rule all:
     default_target: True
     input:
-        # every file of every cell (a deleted metrics.json is made again)
-        run_targets(*run_folder.cell_files(config["image"]["alpha"], is_enabled("vector"))),
+        # every file of every cell, searched cells too (a deleted metrics.json is made again)
+        run_targets(*CELL_FILES),
+        run_targets(*CELL_FILES, searched=True),
         pair_targets(rules.sheet.output[0]),
         [rules.overview.output[0].format(sweep=sweep) for sweep in SWEEPS],
         pair_targets(rules.loss_plot.output[0]),

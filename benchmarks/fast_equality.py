@@ -19,8 +19,8 @@ import tempfile
 from pathlib import Path
 
 from steel.io.images import load_image
+from steel.layers import parse_layer_spec
 from steel.transfer.devices import resolve_device
-from steel.transfer.layers import parse_layer_spec
 from steel.transfer.optimise import Settings, stylize
 from steel.transfer.weights import load_weights
 

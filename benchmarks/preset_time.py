@@ -26,10 +26,10 @@ import yaml
 
 from steel.errors import SteelError
 from steel.io.images import load_image
+from steel.layers import parse_cell_id
 from steel.plan.batches import deepest_layer, plan_batches
 from steel.plan.sweeps import content_entry, pairs_from_config, sweeps_from_config
 from steel.transfer.devices import resolve_device
-from steel.transfer.layers import parse_cell_id
 from steel.transfer.optimise import Settings, stylize
 from steel.transfer.weights import load_weights
 

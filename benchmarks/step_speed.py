@@ -33,9 +33,9 @@ from torch import nn
 
 from steel.errors import SteelError
 from steel.io.images import load_image
+from steel.layers import parse_layer_spec
 from steel.transfer.devices import resolve_device
 from steel.transfer.features import VGGFeatures
-from steel.transfer.layers import parse_layer_spec
 from steel.transfer.optimise import Settings, stylize
 from steel.transfer.weights import load_weights
 

@@ -13,9 +13,9 @@ from workflow_helpers import REPO, planned_jobs, snakemake, tiny_config, write_c
 from steel.errors import SteelError
 from steel.evaluate import convergence
 from steel.evaluate.convergence import GOAL_RATIO, FullSizeLoss, flops_at, step_flops, summarise
+from steel.layers import parse_layer_spec
 from steel.plan.schedules import REFERENCE, schedule_params
 from steel.transfer.features import VGGFeatures
-from steel.transfer.layers import parse_layer_spec
 from steel.transfer.optimise import Settings, stylize
 
 CELL = {"conv1_2": 20.0, "conv2_1": 200.0}

@@ -32,8 +32,8 @@ from steel.evaluate.findings import (
 from steel.evaluate.findings_report import pair_markdown, steps_warning, summary_markdown
 from steel.evaluate.loss_scale import common_multiples, distinct_cells, scale_check
 from steel.jobs.findings import findings_job
+from steel.layers import cell_id
 from steel.plan.sweeps import sweeps_from_config
-from steel.transfer.layers import cell_id
 
 COARSE = {"layers": ["conv1_2"], "values": [0, 200]}
 

@@ -9,12 +9,9 @@ from capped import read_logo_capped
 from PIL import Image
 
 import steel.io.images
+import steel.io.limits
 from steel.errors import SteelError
 from steel.io.images import (
-    MAX_ASPECT,
-    MAX_PIXELS,
-    MIN_SIDE,
-    check_aspect,
     fit_on_white,
     load_image,
     read_image,
@@ -22,6 +19,7 @@ from steel.io.images import (
     to_pil,
     to_tensor,
 )
+from steel.io.limits import MAX_ASPECT, MAX_PIXELS, MIN_SIDE, check_aspect
 
 
 def test_rgba_is_composited_onto_white(tmp_path):
@@ -97,7 +95,7 @@ def test_resize_keeps_the_aspect_ratio(tmp_path):
 
 
 def test_max_pixels_guard(monkeypatch):
-    monkeypatch.setattr(steel.io.images, "MAX_PIXELS", 48 * 32 - 1)
+    monkeypatch.setattr(steel.io.limits, "MAX_PIXELS", 48 * 32 - 1)
     with pytest.raises(SteelError, match="over the limit of 1,535 pixels"):
         resize_to_width(Image.new("RGB", (48, 32)), None, "content image")
     with pytest.raises(SteelError, match="smaller width"):
@@ -109,7 +107,7 @@ def test_size_refusals_name_the_image(monkeypatch):
         resize_to_width(Image.new("RGB", (10, 5)), 100, "style image", raster=True)
     # a rasterised vector has no pixels of its own to blur: any enlargement is allowed
     assert resize_to_width(Image.new("RGB", (10, 5)), 100, "style image").size == (100, 50)
-    monkeypatch.setattr(steel.io.images, "MAX_PIXELS", 48 * 32 - 1)
+    monkeypatch.setattr(steel.io.limits, "MAX_PIXELS", 48 * 32 - 1)
     with pytest.raises(SteelError, match=r"^content image is 48x32 px, over the limit"):
         resize_to_width(Image.new("RGB", (48, 32)), None, "content image")
 

@@ -190,7 +190,7 @@ def test_tee_writes_to_every_handle_and_returns_the_length(tmp_path):
     assert [h.getvalue() for h in handles] == ["abc\n", "abc\n"] and flushed == handles
 
 
-# ---- stylize_job (steel.run.run replaced by a fake: the job only maps and reports) ------------
+# ---- stylize_job (steel.cells.stylize.run replaced by a fake: the job only maps and reports) ------------
 
 PARAMS = {
     "optimizer": OPTIMIZER | {"amp": False},
@@ -211,7 +211,7 @@ EXECUTION = {"channels_last": False, "device": "cpu", "checkpoint_every": "5"}
 
 @pytest.fixture
 def fake_run(monkeypatch):
-    import steel.run
+    import steel.cells.stylize
 
     calls = []
 
@@ -225,7 +225,7 @@ def fake_run(monkeypatch):
             {"device": "other"},
         ]
 
-    monkeypatch.setattr(steel.run, "run", run)
+    monkeypatch.setattr(steel.cells.stylize, "run", run)
     return calls
 
 
@@ -324,12 +324,12 @@ def test_stylize_job_accepts_the_same_value_written_otherwise(tmp_path, fake_run
 
 
 def test_stylize_job_names_the_batch_of_a_failed_run(tmp_path, monkeypatch):
-    import steel.run
+    import steel.cells.stylize
 
     def fail(*args, **kwargs):
         raise SteelError("out of memory")
 
-    monkeypatch.setattr(steel.run, "run", fail)
+    monkeypatch.setattr(steel.cells.stylize, "run", fail)
     one = [str(tmp_path / "conv4_3-20" / "stylized.png")]
     two = [*one, str(tmp_path / "conv4_3-200" / "stylized.png")]
     params = PARAMS | {"loss": LOSS}
@@ -346,7 +346,7 @@ def test_stylize_job_names_the_batch_of_a_failed_run(tmp_path, monkeypatch):
 
 
 def test_cell_metrics_job_writes_the_metrics_atomically(tmp_path, monkeypatch, capsys):
-    import steel.evaluate.metrics
+    import steel.cells.measure
     import steel.transfer.weights
 
     calls = []
@@ -356,7 +356,7 @@ def test_cell_metrics_job_writes_the_metrics_atomically(tmp_path, monkeypatch, c
         calls.append((run_dir, text, weights, threads))
         return {"cell": "conv4_3-20", "cer": 0.25, "ocr_text": "Quørix", "seconds": 1.234}
 
-    monkeypatch.setattr(steel.evaluate.metrics, "run_metrics", run_metrics)
+    monkeypatch.setattr(steel.cells.measure, "measure_cell", run_metrics)
     out = tmp_path / "m" / "metrics.json"
     metrics = cell_metrics_job("runs/x", "Quorix", "random", out)
     assert calls == [("runs/x", "Quorix", "weights:random", 1)]
@@ -1004,7 +1004,7 @@ class _Stream:
 def test_job_progress_lines_are_flushed_as_they_are_printed(tmp_path, fake_run, monkeypatch):
     import torch
 
-    import steel.evaluate.metrics
+    import steel.cells.measure
     import steel.transfer.weights
 
     stream = _Stream()
@@ -1020,7 +1020,7 @@ def test_job_progress_lines_are_flushed_as_they_are_printed(tmp_path, fake_run, 
     assert len(lines) == 3
     assert stream.flushed == ["".join(lines[: i + 1]) for i in range(3)]  # each line as soon as printed
     monkeypatch.setattr(steel.transfer.weights, "load_weights", lambda name: name)
-    monkeypatch.setattr(steel.evaluate.metrics, "run_metrics", lambda *a, **k: {"seconds": 1.0})
+    monkeypatch.setattr(steel.cells.measure, "measure_cell", lambda *a, **k: {"seconds": 1.0})
     stream.text, stream.flushed = "", []
     cell_metrics_job("r", None, "random", tmp_path / "m.json")
     assert stream.flushed == ["metrics of r: 1.00 s\n"]

@@ -7,10 +7,10 @@ import torch
 from torch import nn
 from torchvision.models import vgg16
 
-import steel.transfer.layers
+import steel.layers
 from steel.errors import SteelError
-from steel.transfer.features import MIN_SIDE, VGGFeatures, check_image_size
-from steel.transfer.layers import (
+from steel.io.limits import MIN_SIDE, check_image_size
+from steel.layers import (
     LAYER_INDEX,
     LAYERS,
     block_of,
@@ -21,6 +21,7 @@ from steel.transfer.layers import (
     parse_layer_spec,
     split_cell_id,
 )
+from steel.transfer.features import VGGFeatures
 
 #: torchvision's vgg16().features indices of the convolutions
 SPEC_CONV_INDEX = {
@@ -60,7 +61,7 @@ def test_layer_index_matches_spec():
 @pytest.mark.parametrize("built", ["at import", "again"])
 def test_layer_index_matches_torchvision_modules(torchvision_features, built):
     # "again": the table as its builder makes it now (a mutation tool can only reach it so)
-    table = LAYER_INDEX if built == "at import" else steel.transfer.layers._layer_index()
+    table = LAYER_INDEX if built == "at import" else steel.layers._layer_index()
     assert len(torchvision_features) == max(table.values()) + 1
     expected_maps = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
     for name, index in table.items():

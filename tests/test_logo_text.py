@@ -8,7 +8,7 @@ from PIL import Image
 from workflow_helpers import METAL_FONT
 
 from steel.errors import SteelError
-from steel.io.images import MIN_SIDE
+from steel.io.limits import MIN_SIDE
 from steel.io.logo_text import DEFAULT_FONT, draw_logo, render_text, write_text_logo
 
 

@@ -454,7 +454,7 @@ def test_the_shape_term_is_off_by_default_and_needs_a_content():
 
 
 def test_a_layer_absent_from_every_cell_is_not_computed():
-    # the cells' mappings name only their active layers (steel.transfer.layers.parse_cell_id): a style
+    # the cells' mappings name only their active layers (steel.layers.parse_cell_id): a style
     # layer that no mapping mentions must not be computed, nor its features asked for
     style = {"conv1_1": torch.ones(1, 1, 2, 2), "conv1_2": torch.ones(1, 1, 2, 2)}
     loss = StyleTransferLoss(

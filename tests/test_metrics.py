@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from pathlib import Path
 
@@ -403,26 +402,6 @@ def test_style_strength_is_size_independent(content, style, weights):
     assert metrics.style_strength(style, content, tiled, weights)["style_strength"] > 0.9
 
 
-def test_run_metrics(tmp_path, content, style, weights):
-    content_path, style_path = tmp_path / "content.png", tmp_path / "style.png"
-    content.save(content_path)
-    run = tmp_path / "run"
-    run.mkdir()
-    style.resize((768, 160)).save(style_path)  # the run used it at 384 px wide
-    content.save(run / "stylized.png")
-    record = {
-        "cell": "conv1_2-2000__conv4_2-200",
-        "content": {"path": str(content_path), "width": SIZE[0], "height": SIZE[1]},
-        "style": {"path": str(style_path), "width": SIZE[0], "height": SIZE[1]},
-    }
-    (run / "run.json").write_text(json.dumps(record))
-    result = metrics.run_metrics(run, WORD, weights)
-    assert result["cell"] == record["cell"]
-    assert result["cer"] == 0 and result["style_strength"] == 0
-    with pytest.raises(SteelError, match="run record"):
-        metrics.run_metrics(tmp_path / "missing", WORD, weights)
-
-
 # --- trade-off -------------------------------------------------------------------------------
 
 ROWS = [
@@ -608,30 +587,6 @@ def test_grams_are_cached_per_weights_and_image_newest_kept(content, weights):
         len(metrics._GRAMS) == metrics._GRAM_CACHE_SIZE
         and again is metrics._GRAMS[next(reversed(metrics._GRAMS))]
     )
-
-
-def test_run_metrics_uses_the_runs_sizes_and_names_the_cell_by_its_folder(tmp_path, content, style, weights):
-    run = tmp_path / "conv4_2-200"
-    run.mkdir()
-    stylized = Image.blend(content, style, 0.4)
-    stylized.save(run / "stylized.png")
-    content.resize((2 * SIZE[0], 2 * SIZE[1])).save(tmp_path / "content.png")
-    style.resize((2 * SIZE[0], 2 * SIZE[1])).save(tmp_path / "style.png")
-    record = {
-        "content": {"path": str(tmp_path / "content.png"), "width": SIZE[0], "height": SIZE[1]},
-        "style": {"path": str(tmp_path / "style.png"), "width": SIZE[0], "height": SIZE[1]},
-    }
-    (run / "run.json").write_text(json.dumps(record))
-    result = metrics.run_metrics(run, WORD, weights)
-    at_size = [
-        Image.open(tmp_path / name).convert("RGB").resize(SIZE, Image.Resampling.LANCZOS)
-        for name in ("content.png", "style.png")
-    ]
-    expected = metrics.cell_metrics(stylized, *at_size, WORD, weights)
-    assert result["cell"] == "conv4_2-200"
-    for key, value in expected.items():
-        if key not in TIMINGS:
-            assert result[key] == value, key
 
 
 def test_a_content_of_another_size_is_resized_to_the_stylized_one_with_lanczos(content):

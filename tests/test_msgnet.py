@@ -488,13 +488,13 @@ def test_methods_sheet_job_reads_each_metrics_file_once_and_tabulates_every_meth
 def test_training_logos_over_the_pixel_limit_are_one_line(tmp_path, monkeypatch):
     from PIL import Image
 
-    import steel.io.images
+    import steel.io.limits
     from steel.msgnet.train import load_at_width
 
     path = tmp_path / "wide.png"
     Image.new("RGB", (400, 100), (255, 255, 255)).save(path)
     assert tuple(load_at_width(str(path), 64).shape) == (1, 3, 16, 64)
-    monkeypatch.setattr(steel.io.images, "MAX_PIXELS", 1000)
+    monkeypatch.setattr(steel.io.limits, "MAX_PIXELS", 1000)
     with pytest.raises(
         SteelError, match=r"64x16 px, over the limit of 1,000 pixels; choose a smaller"
     ) as error:

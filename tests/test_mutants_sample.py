@@ -13,10 +13,10 @@ spec.loader.exec_module(mutants_sample)
 
 RESULTS = """\
     steel.x___getattr____mutmut_1: killed
-    steel.run.x_run__mutmut_1: killed
-    steel.run.x_run__mutmut_2: survived
-    steel.run.x_run__mutmut_3: timeout
-    steel.run.x_run__mutmut_4: not checked
+    steel.cells.stylize.x_run__mutmut_1: killed
+    steel.cells.stylize.x_run__mutmut_2: survived
+    steel.cells.stylize.x_run__mutmut_3: timeout
+    steel.cells.stylize.x_run__mutmut_4: not checked
     steel.render.sheets.x_draw__mutmut_1: no tests
     steel.render.sheets.xǁSheetǁdraw__mutmut_2: killed
 """
@@ -24,15 +24,15 @@ RESULTS = """\
 
 def test_mutants_are_grouped_by_their_module_and_the_package_is_a_module():
     found = mutants_sample.mutants_by_module(mutants_sample.statuses(RESULTS.splitlines()))
-    assert sorted(found) == ["steel", "steel.render.sheets", "steel.run"]
-    assert len(found["steel.run"]) == 4
+    assert sorted(found) == ["steel", "steel.cells.stylize", "steel.render.sheets"]
+    assert len(found["steel.cells.stylize"]) == 4
     assert "steel.render.sheets.xǁSheetǁdraw__mutmut_2" in found["steel.render.sheets"]
 
 
 def test_the_score_counts_timeouts_as_caught_and_leaves_unchecked_mutants_out():
     status = mutants_sample.statuses(RESULTS.splitlines())
     found = mutants_sample.mutants_by_module(status)
-    line = mutants_sample.score_line("steel.run", found["steel.run"], status)
+    line = mutants_sample.score_line("steel.cells.stylize", found["steel.cells.stylize"], status)
     assert "2 /    3 caught ( 66.7 %)" in line
     assert "survived 1" in line and line.endswith("sample of 4")
     sheets = mutants_sample.score_line("steel.render.sheets", found["steel.render.sheets"], status)
@@ -52,15 +52,15 @@ def test_a_sample_of_30_is_part_of_the_sample_of_60_so_it_can_be_grown():
 
 def test_every_module_of_the_package_is_known_by_its_dotted_name():
     known = mutants_sample.source_modules()
-    assert {"steel", "steel.run", "steel.render.sheets", "steel.transfer.losses"} <= known
+    assert {"steel", "steel.cells.stylize", "steel.render.sheets", "steel.transfer.losses"} <= known
     assert not any(name.endswith(("__init__", "__main__")) for name in known)
 
 
 def test_a_module_without_mutants_is_said_and_an_unknown_one_refused(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO(RESULTS))
-    assert mutants_sample.main(["--score", "steel.run", "steel.result_version"]) == 0
+    assert mutants_sample.main(["--score", "steel.cells.stylize", "steel.result_version"]) == 0
     out = capsys.readouterr().out
-    assert "steel.run" in out and "steel.result_version" in out and "no mutants" in out
+    assert "steel.cells.stylize" in out and "steel.result_version" in out and "no mutants" in out
     monkeypatch.setattr("sys.stdin", io.StringIO(RESULTS))
     with pytest.raises(SystemExit, match=r"steel\.nope is not a module of src/steel"):
         mutants_sample.main(["steel.nope"])

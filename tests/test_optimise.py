@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import io
 import warnings
 
 import pytest
@@ -406,20 +407,96 @@ def test_checkpoint_with_non_finite_pixels_is_not_written(random_weights, images
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unreadable_checkpoint_is_ignored(random_weights, images, tmp_path):
-    checkpoint = tmp_path / "checkpoint.pt"
-    checkpoint.write_bytes(b"garbage")
-    settings = dataclasses.replace(CHEAP, iterations=2)
-    result = stylize(
+def state_in(checkpoint) -> dict:
+    """A checkpoint's state as torch wrote it (after the checksum's line where there is one)."""
+    data = checkpoint.read_bytes()
+    start = data.index(b"\n") + 1 if data.startswith(b"steel checkpoint") else 0
+    return torch.load(io.BytesIO(data[start:]), weights_only=True)
+
+
+def flip_two_pixels(checkpoint) -> None:
+    """Flip the lowest bit of two pixels of a checkpoint's image: still numbers, and torch reads them."""
+    data = bytearray(checkpoint.read_bytes())
+    pixels = data.find(state_in(checkpoint)["x"].numpy().tobytes())
+    assert pixels > 0
+    for offset in (0, 4):
+        data[pixels + offset] ^= 1
+    checkpoint.write_bytes(bytes(data))
+
+
+def _resume(random_weights, images, checkpoint, settings):
+    return stylize(
         random_weights,
         images["style"],
         images["content"],
         CHEAP_CELLS,
         settings=settings,
         checkpoint=checkpoint,
-        checkpoint_every=1,
+        checkpoint_every=2,
     )
+
+
+def test_unreadable_checkpoint_is_passed_over_saying_so(random_weights, images, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    checkpoint.write_bytes(b"garbage")
+    settings = dataclasses.replace(CHEAP, iterations=2)
+    with pytest.warns(RuntimeWarning, match=r"checkpoint.pt cannot be read \(\w+\); starting over$"):
+        result = _resume(random_weights, images, checkpoint, settings)
     assert result.resumed_from == 0 and result.steps_run == 2
+
+
+def test_a_checkpoint_with_two_bytes_flipped_is_not_resumed_and_the_run_says_so(
+    random_weights, images, tmp_path
+):
+    checkpoint, settings = _checkpoint_after_two_steps(
+        random_weights, images["style"], images["content"], tmp_path
+    )
+    flip_two_pixels(checkpoint)
+    with pytest.warns(RuntimeWarning, match=r"is damaged: its content does not match its checksum; starting"):
+        result = _resume(random_weights, images, checkpoint, settings)
+    assert (result.resumed_from, result.steps_run) == (0, 4)
+    fresh = stylize(random_weights, images["style"], images["content"], CHEAP_CELLS, settings=settings)
+    torch.testing.assert_close(result.images, fresh.images, rtol=0, atol=1e-4)
+    assert result.logs == fresh.logs
+
+
+#: what a forger (or a damaged disk that kept the checksum's line in step) may put in a checkpoint
+FORGERIES = {
+    "a list": lambda state: [state],
+    "no step": lambda state: {k: v for k, v in state.items() if k != "step"},
+    "step as text": lambda state: state | {"step": "2"},
+    "step beyond the run": lambda state: state | {"step": 10**9},
+    "a smaller image": lambda state: state | {"x": state["x"][:, :, :8]},
+    "non-finite pixels": lambda state: state | {"x": state["x"] * float("nan")},
+    "logs of no cell": lambda state: state | {"logs": []},
+    "snapshots as text": lambda state: state | {"snapshots": "none"},
+    "moments of another shape": lambda state: (
+        state
+        | {
+            "optimizer": {
+                **state["optimizer"],
+                "state": {0: {"step": torch.tensor(2.0), "exp_avg": state["x"][0]}},
+            }
+        }
+    ),
+    "no parameter groups": lambda state: state | {"optimizer": {"state": {}, "param_groups": []}},
+}
+
+
+@pytest.mark.parametrize("how", list(FORGERIES))
+def test_a_forged_checkpoint_is_passed_over_saying_so(how, random_weights, images, tmp_path):
+    """Anyone can write a file with a valid checksum: what it holds is checked before the run
+    goes on from it, and whatever the optimiser still refuses starts the run over too."""
+    checkpoint, settings = _checkpoint_after_two_steps(
+        random_weights, images["style"], images["content"], tmp_path
+    )
+    torch.save(
+        FORGERIES[how](state_in(checkpoint)), checkpoint
+    )  # as a forger (or an older version) writes it
+    with pytest.warns(RuntimeWarning, match=r"^steel: the checkpoint .*checkpoint.pt .*; starting over$"):
+        result = _resume(random_weights, images, checkpoint, settings)
+    assert (result.resumed_from, result.steps_run) == (0, 4)
+    assert [row["iteration"] for row in result.logs[0]] == [0, 1, 2, 3, 4]
 
 
 @pytest.mark.parametrize(
@@ -753,10 +830,10 @@ def test_a_checkpoint_from_the_cuda_graph_path_resumes_on_the_cpu(random_weights
     with pytest.raises(Interrupted):
         stylize(*args, settings=settings, checkpoint=checkpoint, checkpoint_every=2, on_log=_interrupt_at(3))
     # as the CUDA-graph step saves it: Adam capturable, its step counter a float tensor
-    state = torch.load(checkpoint, weights_only=False)
+    state = steel.transfer.optimise.read_checkpoint(checkpoint)
     for group in state["optimizer"]["param_groups"]:
         group["capturable"] = True
-    torch.save(state, checkpoint)
+    steel.transfer.optimise.write_checkpoint(state, checkpoint)
     resumed = stylize(*args, settings=settings, checkpoint=checkpoint, checkpoint_every=2)
     assert resumed.resumed_from == 2
     torch.testing.assert_close(resumed.images, stylize(*args, settings=settings).images, rtol=0, atol=1e-4)

@@ -15,12 +15,10 @@ def test_each_exported_name_is_the_object_its_module_defines_every_time(name):
     assert getattr(steel, name) is defined and getattr(steel, name) is defined
 
 
-def test_steel_run_is_the_module_whose_run_makes_the_run_folders():
-    import types
+def test_steel_run_is_the_function_that_makes_the_run_folders():
+    from steel.cells.stylize import run
 
-    from steel.run import run
-
-    assert isinstance(steel.run, types.ModuleType) and steel.run.run is run and callable(run)
+    assert steel.run is run and callable(run)
 
 
 def test_the_exports_are_listed_sorted_and_an_unknown_name_is_an_attribute_error():

@@ -1,4 +1,4 @@
-"""steel.run.run, the library's files-to-files entry point: what it refuses before any work, what
+"""steel.cells.stylize.run, the library's files-to-files entry point: what it refuses before any work, what
 it records in run.json, and what its keyword defaults do."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-import steel.run
+import steel.cells.stylize
 from steel import DISTRIBUTION
+from steel.cells.stylize import run
 from steel.errors import SteelError
 from steel.io.outputs import read_losses
-from steel.run import run
 from steel.settings import Settings
 
 TINY = Settings(iterations=2, content_layer="conv1_2", log_every=1)
@@ -138,7 +138,7 @@ def test_out_of_memory_is_one_line_naming_the_size_and_the_ways_out(logos, tmp_p
     def out_of_memory(*args, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory")  # what a too-large batch meets on a GPU
 
-    monkeypatch.setattr(steel.run, "stylize", out_of_memory)
+    monkeypatch.setattr(steel.cells.stylize, "stylize", out_of_memory)
     with pytest.raises(SteelError, match=r"^out of memory on cpu optimising 2 image\(s\) of 48x32 px; use a"):
         tiny_run(logos, [tmp_path / "a", tmp_path / "b"], cells=[CELL, {"conv1_2": 20}])
     assert list(tmp_path.iterdir()) == []
@@ -147,11 +147,11 @@ def test_out_of_memory_is_one_line_naming_the_size_and_the_ways_out(logos, tmp_p
 def test_a_package_that_is_not_installed_is_recorded_as_such(monkeypatch):
     def version(name):
         if name == "numpy":
-            raise steel.run.PackageNotFoundError(name)
+            raise steel.cells.stylize.PackageNotFoundError(name)
         return "1.0"
 
-    monkeypatch.setattr(steel.run, "version", version)
-    assert steel.run._versions()["numpy"] == "not installed"
+    monkeypatch.setattr(steel.cells.stylize, "version", version)
+    assert steel.cells.stylize._versions()["numpy"] == "not installed"
 
 
 def test_a_run_shorter_than_its_checkpoint_interval_finishes_without_one(logos, tmp_path):
@@ -225,3 +225,22 @@ def test_an_inverted_runs_transparent_result_keeps_the_users_colours(logos, tmp_
     alpha = clear[:, :, 3:] / 255
     laid = alpha * clear[:, :, :3] + (1 - alpha) * ground  # back on its ground: the flat result
     assert np.abs(laid - flat).max() <= 3
+
+
+def test_in_a_callers_set_the_run_is_in_place_only_when_the_caller_commits(logos, tmp_path):
+    """A caller stages files of its own with the run's (the command: a drawn logo, its list), read
+    from their staged copies and recorded by their final names."""
+    import shutil
+
+    from steel.io.outputs import StagedFiles
+
+    out = tmp_path / "out"
+    (out / "interrupted.png").parent.mkdir()
+    (out / "interrupted.png").write_bytes(b"an earlier Ctrl-C's")
+    with StagedFiles() as staged:
+        content = staged.stage(out / "content.png", lambda path: shutil.copy(logos["content"], path))
+        (record,) = tiny_run(logos | {"content": content}, [out], staged=staged)
+        assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["interrupted.png"]
+    assert record["content"]["path"] == str(out / "content.png")
+    assert record["content"]["sha256"] == hashlib.sha256(logos["content"].read_bytes()).hexdigest()
+    assert sorted(p.name for p in out.iterdir()) == ["content.png", "losses.tsv", "run.json", "stylized.png"]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-import steel.run
+import steel.cells.stylize
 from steel.cli import build_parser, main, resolve_presets, run_options_from_args, settings_from_args
 from steel.errors import SteelError
 from steel.jobs.stylize import stylize_job
@@ -159,20 +159,17 @@ def test_a_preset_in_a_config_fills_what_the_user_leaves_out_and_replaces_the_de
         expand_preset({"preset": "fast"})
 
 
-def test_a_preset_in_a_config_gives_lbfgs_its_own_schedule():
-    config = expand_preset({"preset": "quick", "optimizer": {"name": "lbfgs"}})
-    assert config["optimizer"] == {
-        "name": "lbfgs",
-        "iterations": 300,
-        "lr": 1.0,
-        "lr_schedule": "constant",
-        "lr_final": 0.0,
-        "log_every": 10,
-    }
-    # the user's own values win, for L-BFGS too
-    mine = expand_preset({"preset": "quick", "optimizer": {"name": "lbfgs", "lr": 0.5}})["optimizer"]
-    assert (mine["lr"], mine["lr_schedule"]) == (0.5, "constant")
+def test_a_preset_in_a_config_refuses_lbfgs_under_adams_schedule_unless_it_sets_its_own():
+    with pytest.raises(SteelError, match=r"quick preset's schedule .* is adam's and wrecks lbfgs"):
+        expand_preset({"preset": "quick", "optimizer": {"name": "lbfgs", "lr": 0.5}})
+    mine = {"name": "lbfgs", "lr": 0.5, "lr_schedule": "constant"}
+    config = expand_preset({"preset": "quick", "optimizer": dict(mine)})
+    assert config["optimizer"] == mine | {"iterations": 300, "lr_final": 0.1, "log_every": 10}
+    # the demo's values are not the user's: given only what the user set, the preset is refused
+    with pytest.raises(SteelError, match="set both --lr and --lr-schedule"):
+        expand_preset({"preset": "quick", "optimizer": dict(mine)}, given={"optimizer": {"name": "lbfgs"}})
     assert expand_preset({"preset": "quick"})["optimizer"]["lr_schedule"] == "cosine"  # Adam's
+    assert expand_preset({"preset": "paper", "optimizer": {"name": "lbfgs"}})["optimizer"]["lr"] == 1.0
 
 
 def test_a_preset_never_enters_the_params_by_name():
@@ -201,7 +198,8 @@ def test_every_flag_is_in_the_help_with_its_default(capsys):
 #: a non-default value for each flag: the arguments, and the library value they mean
 FLAGS = {
     "iterations": (["--iterations", "3"], 3),
-    "optimizer": (["--optimizer", "lbfgs"], "lbfgs"),
+    # L-BFGS under the command's preset names its own schedule
+    "optimizer": (["--optimizer", "lbfgs", "--lr", "1", "--lr-schedule", "constant"], "lbfgs"),
     "lr": (["--lr", "0.5"], 0.5),
     "init": (["--init", "random"], "random"),
     "seed": (["--seed", "5"], 5),
@@ -245,14 +243,14 @@ def test_every_flag_has_a_case():
 
 @pytest.fixture
 def run_calls(monkeypatch):
-    """The keywords steel.run.run is called with; the real run goes on."""
-    calls, real = [], steel.run.run
+    """The keywords steel.cells.stylize.run is called with; the real run goes on."""
+    calls, real = [], steel.cells.stylize.run
 
     def spy(*args, **kwargs):
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(steel.run, "run", spy)
+    monkeypatch.setattr(steel.cells.stylize, "run", spy)
     return calls
 
 

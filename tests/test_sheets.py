@@ -9,12 +9,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from steel.jobs.sheets import sheet_job
+from steel.layers import cell_id
 from steel.plan.sweeps import Sweep
 from steel.render import sheets
 from steel.render import text as typography
 from steel.render.sheets import contact_sheet, contact_sheet_with_layout, fit_box, overview
 from steel.render.text import MIN_FONT_SIZE, printable
-from steel.transfer.layers import cell_id
 
 CELL = (120, 40)
 COLOURS = [(220, 40, 40), (40, 160, 60), (40, 80, 220), (200, 160, 20)]

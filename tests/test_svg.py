@@ -16,7 +16,8 @@ from capped import read_logo_capped, run_capped
 from PIL import Image
 
 from steel.errors import SteelError
-from steel.io.images import MAX_PIXELS, read_image, read_logo
+from steel.io.images import read_image, read_logo
+from steel.io.limits import MAX_PIXELS
 from steel.io.svg import MAX_SVG_BYTES, declared_size, parse_svg
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,9 +14,9 @@ from PIL import Image
 
 from steel.errors import SteelError
 from steel.jobs.sheets import sheet_job
+from steel.layers import cell_id, format_value, parse_cell_id, split_cell_id
 from steel.plan.batches import deepest_layer, plan_batches
 from steel.plan.sweeps import Sweep, cell_losses, check_name, figure_lines, sweeps_from_config
-from steel.transfer.layers import cell_id, format_value, parse_cell_id, split_cell_id
 
 SCHEMA = yaml.safe_load(
     (Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text()

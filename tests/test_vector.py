@@ -12,7 +12,7 @@ from PIL import Image
 
 from steel.evaluate.vector import ink_iou, rendered, vector_metrics
 from steel.io.logo_text import render_text
-from steel.render.vector import TraceSettings, is_grey, trace, trace_mode, trace_run_folder
+from steel.render.vector import TraceSettings, is_grey, trace, trace_mode
 
 pytest.importorskip("vtracer")
 
@@ -90,34 +90,6 @@ def test_the_settings_reach_the_trace():
     with_speck = trace(Image.fromarray(specks), TraceSettings(filter_speckle=1))[0].count("<path")
     without = trace(Image.fromarray(specks), TraceSettings(filter_speckle=8))[0].count("<path")
     assert with_speck > without
-
-
-def test_a_run_folder_gets_its_svg_and_a_record_of_the_trace(tmp_path):
-    image = word()
-    image.save(tmp_path / "stylized.png")
-    image.save(tmp_path / "content.png")
-    run = {"settings": {"colour": "rgb"}, "content": {"path": str(tmp_path / "content.png")}}
-    (tmp_path / "run.json").write_text(json.dumps(run))
-    record = trace_run_folder(tmp_path, TraceSettings(), "Acme")
-    assert (tmp_path / "stylized.svg").read_text().startswith("<?xml")
-    saved = json.loads((tmp_path / "vector.json").read_text())
-    assert saved == record and record["mode"] == "binary" and record["vector_cer"] == 0.0
-    assert record["vector_bytes"] == len((tmp_path / "stylized.svg").read_bytes())
-    assert {"filter_speckle", "corner_threshold", "color_precision", "path_precision"} <= set(record)
-    assert {"mode", "grey_spread", "grey_share"} <= set(record)
-
-
-def test_a_grey_runs_result_in_colour_is_traced_in_binary_mode(tmp_path):
-    """A grey run's result can come back in the user's colours (an inverted logo); the run, not the
-    picture, says it is one tone."""
-    ink = np.asarray(word().convert("L")) < 128
-    array = np.full((*ink.shape, 3), 255, np.uint8)
-    array[ink] = (200, 20, 40)
-    Image.fromarray(array).save(tmp_path / "stylized.png")
-    (tmp_path / "run.json").write_text(json.dumps({"settings": {"colour": "grey"}}))
-    assert trace_run_folder(tmp_path, TraceSettings())["mode"] == "binary"
-    (tmp_path / "run.json").write_text(json.dumps({"settings": {"colour": "rgb"}}))
-    assert trace_run_folder(tmp_path, TraceSettings())["mode"] == "color"
 
 
 def test_the_colour_precision_reaches_a_colour_trace():

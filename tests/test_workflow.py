@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from capped import TIME_CAP
 from PIL import Image
 from workflow_helpers import (
     CONTENTS,
@@ -29,10 +30,10 @@ from workflow_helpers import (
 )
 
 from steel.io.outputs import read_losses
+from steel.layers import parse_cell_id, split_cell_id
 from steel.plan import run_folder
 from steel.plan.batches import deepest_layer, loss_key
 from steel.plan.sweeps import Sweep
-from steel.transfer.layers import parse_cell_id, split_cell_id
 
 pytestmark = pytest.mark.workflow
 
@@ -329,6 +330,11 @@ def test_a_preset_is_its_values(tiny_run, tmp_path):
     assert len(stylize_jobs(snakemake(workdir, write_config(tmp_path / "q.yaml", quick), "-n"))) == 8
     bad = snakemake(workdir, write_config(tmp_path / "b.yaml", tiny_config(preset="fast")), "-n")
     assert bad.returncode != 0 and "unknown preset 'fast'; use one of quick, paper" in bad.stdout + bad.stderr
+    # the quick schedule is Adam's: L-BFGS under it names its own, as on the command
+    lbfgs = tiny_config(preset="quick")
+    lbfgs["optimizer"] = {"name": "lbfgs", "lr": 0.5}
+    bad = snakemake(workdir, write_config(tmp_path / "l.yaml", lbfgs), "-n")
+    assert bad.returncode != 0 and "is adam's and wrecks lbfgs; set both --lr and --lr-schedule" in bad.stderr
 
 
 def test_vector_logos_of_finished_cells_rerun_no_stylize_job(tiny_run, tmp_path):
@@ -759,7 +765,7 @@ def test_a_missing_wildcard_or_pipe_logo_is_refused_over_finished_results(tiny_r
             [*command, "--directory", str(workdir), "--configfile", str(configfile)],
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=TIME_CAP,  # a pipe hung planning
             check=False,
         )
         output = result.stdout + result.stderr
@@ -830,7 +836,7 @@ def test_a_config_of_nested_yaml_aliases_is_one_line_in_seconds(tmp_path):
         [*command, "--directory", str(tmp_path), "--configfile", str(configfile)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=TIME_CAP,
         check=False,
     )
     output = result.stdout + result.stderr

@@ -78,9 +78,9 @@ def snakemake(
 def planned_jobs(result) -> list[dict[str, str]]:
     """Rule and wildcards of every job a dry run (``-n``) planned."""
     jobs = []
-    # jobs of a group are printed indented
-    for block in re.split(r"\n(?=\s*rule \w+:)", result.stdout + result.stderr):
-        match = re.match(r"\s*rule (\w+):", block)
+    # jobs of a group are printed indented; a checkpoint's job is headed "checkpoint"
+    for block in re.split(r"\n(?=\s*(?:rule|checkpoint) \w+:)", result.stdout + result.stderr):
+        match = re.match(r"\s*(?:rule|checkpoint) (\w+):", block)
         if not match:
             continue
         job = {"rule": match.group(1)}

@@ -3,7 +3,7 @@ at most N per module (a module's full run can take hours on 2 cores).
 
 Reads `mutmut results --all true` on stdin, prints mutant names, one per line; with --score, the
 score of each module's sample instead (what an earlier, other sample left in ./mutants is ignored).
-    mutmut results --all true | python tools/mutants_sample.py --per-module 300 steel.cli steel.run
+    mutmut results --all true | python tools/mutants_sample.py --per-module 300 steel.cli steel.cells.stylize
     mutmut results --all true | python tools/mutants_sample.py --score   # every module
 """
 

@@ -9,14 +9,14 @@ from importlib import import_module
 #: the name it is installed under (the import name and the command are `steel`)
 DISTRIBUTION = "network-of-steel"
 
-#: names importable from ``steel`` itself, loaded on first use; ``run`` is not among them: the
-#: module ``steel.run`` takes that name as soon as it is imported (``from steel.run import run``)
+#: names importable from ``steel`` itself, loaded on first use
 _EXPORTS = {
+    "run": "steel.cells.stylize",
     "SteelError": "steel.errors",
-    "cell_id": "steel.transfer.layers",
-    "parse_cell_id": "steel.transfer.layers",
-    "split_cell_id": "steel.transfer.layers",
-    "parse_layer_spec": "steel.transfer.layers",
+    "cell_id": "steel.layers",
+    "parse_cell_id": "steel.layers",
+    "split_cell_id": "steel.layers",
+    "parse_layer_spec": "steel.layers",
     "Settings": "steel.settings",
     "stylize": "steel.transfer.optimise",
     "load_weights": "steel.transfer.weights",

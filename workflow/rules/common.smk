@@ -10,10 +10,10 @@ from steel.plan.run_folder import damage_notes
 from steel.plan.batches import plan_batches
 from steel.errors import SteelError
 from steel.io.svg import is_svg
-from steel.transfer.layers import split_cell_id
+from steel.layers import split_cell_id
 from steel.plan.logos import check_logo
 from steel.plan.params import canonical, check_config_size, check_finite, stylize_params
-from steel.settings import expand_preset
+from steel.settings import expand_preset, working_style_width
 from steel.plan.search import searches_from_config
 from steel.plan.sweeps import (
     NAME_REGEX,
@@ -82,6 +82,8 @@ PAIRS = pairs_from_config(config)
 CELLS = list(
     dict.fromkeys(cell for sweep in SWEEPS.values() for cell in sweep.cell_ids)
 )
+# the files every cell's run folder ends with
+CELL_FILES = run_folder.cell_files(config["image"]["alpha"], is_enabled("vector"))
 # batch id -> cells optimised together by one stylize job (cells_per_job > 1): only cells under
 # one loss share a job
 BATCHES = plan_batches(
@@ -100,7 +102,7 @@ UNBATCHED_CELL = (
 
 def cell_stylize_params(cell):
     """The stylize params of a cell: STYLIZE_PARAMS, with the loss settings its id names (a sweep's
-    own loss, steel.transfer.layers.cell_id) over the config's; a cell naming none has STYLIZE_PARAMS.
+    own loss, steel.layers.cell_id) over the config's; a cell naming none has STYLIZE_PARAMS.
     """
     try:
         own = split_cell_id(cell)[1]
@@ -122,12 +124,20 @@ wildcard_constraints:
     cell="[^/]+",
 
 
-def run_targets(*names):
-    """Input function: the given files of every cell's run folder (pair_cells), for every pair."""
-    return lambda wildcards: [
+def run_targets(*names, searched=False):
+    """The given files of every sweep cell's run folder, for every pair; with ``searched``, an
+    input function over the cells only a search evaluated instead (only_searched_cells)."""
+    if searched:
+        return lambda wildcards: [
+            f"{RUN_DIR}/{name}".format(style=style, content=content, cell=cell)
+            for style, content in PAIRS
+            for cell in only_searched_cells(style, content)
+            for name in names
+        ]
+    return [
         f"{RUN_DIR}/{name}".format(style=style, content=content, cell=cell)
         for style, content in PAIRS
-        for cell in pair_cells(style, content)
+        for cell in CELLS
         for name in names
     ]
 
@@ -159,23 +169,32 @@ def cell_files(cells, name):
     return [os.path.join(RUN_DIR.replace("{cell}", cell), name) for cell in cells]
 
 
-def pair_cells(style, content):
-    """Every cell of a pair: the sweeps' (CELLS), then those only a search evaluated (through the
-    search rounds' checkpoints, workflow/rules/search_common.smk). Searched cells are cells like
-    any other: traced, recorded on the runs page and chosen from."""
-    return list(dict.fromkeys([*CELLS, *searched_cells(style, content)]))
+def only_searched_cells(style, content):
+    """The cells of a pair that only a search evaluated (resolved through the search rounds'
+    checkpoints, workflow/rules/search_common.smk). Searched cells are cells like any other:
+    traced, recorded on the runs page and chosen from. Rules list them in an input of their own,
+    beside the sweeps' cells, so that a dry run plans the sweeps' jobs before any search has run."""
+    return [cell for cell in searched_cells(style, content) if cell not in CELLS]
 
 
-def pair_cell_files(*names):
-    """Input function: the given files of every cell of the job's pair (pair_cells)."""
-    return lambda wildcards: [
-        os.path.join(
-            RUN_DIR.format(style=wildcards.style, content=wildcards.content, cell=cell),
-            name,
+def pair_cell_files(*names, searched=False):
+    """Input function: the given files of every sweep cell of the job's pair, or with
+    ``searched`` of its only_searched_cells."""
+
+    def files(wildcards):
+        cells = (
+            only_searched_cells(wildcards.style, wildcards.content) if searched else CELLS
         )
-        for cell in pair_cells(wildcards.style, wildcards.content)
-        for name in names
-    ]
+        return [
+            os.path.join(
+                RUN_DIR.format(style=wildcards.style, content=wildcards.content, cell=cell),
+                name,
+            )
+            for cell in cells
+            for name in names
+        ]
+
+    return files
 
 
 def damage_notes_of(record, cells=None):
@@ -209,7 +228,7 @@ DRAWN_LOGO = {
 }
 LOGO_WIDTH = {
     "content": config["image"]["width"],
-    "style": config["image"].get("style_width") or config["image"]["width"],
+    "style": working_style_width(config["image"]["width"], config["image"].get("style_width")),
 }
 
 

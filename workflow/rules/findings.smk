@@ -62,6 +62,7 @@ rule runs_summary:
     input:
         # every cell of every pair, searched cells too
         records=run_targets(run_folder.RECORD),
+        searched=run_targets(run_folder.RECORD, searched=True),
         # the logos the runs read, checked against what each run recorded
         logos=[logo_image(kind, name) for kind in ("style", "content") for name in LOGO_NAMES[kind]],
     output:

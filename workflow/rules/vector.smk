@@ -28,6 +28,7 @@ rule best_svg:
         choice=rules.best.output.choice,
         # the pair's every cell, a searched cell too: any of them can be the recommendation
         svgs=pair_cell_files(run_folder.SVG),
+        searched=pair_cell_files(run_folder.SVG, searched=True),
     output:
         report(
             f"results/best/{PAIR}.svg",

@@ -38,8 +38,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from steel.errors import SteelError
+from steel.layers import LAYER_INDEX, LAYERS, block_of, cell_id, ordered
 from steel.plan.schedules import REFERENCE
-from steel.transfer.layers import LAYER_INDEX, LAYERS, block_of, cell_id, ordered
 
 if TYPE_CHECKING:
     import torch

@@ -44,8 +44,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from steel.evaluate.selection import choose_best, selection_limits
+from steel.layers import cell_id, format_value
 from steel.plan.sweeps import Sweep, loss_difference
-from steel.transfer.layers import cell_id, format_value
 
 HOLDS = "holds"
 FAILS = "does not hold"

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from steel.evaluate.findings import UNTESTED, judged_at, value_label
-from steel.transfer.layers import format_value, split_cell_id
+from steel.layers import format_value, split_cell_id
 
 
 def common_multiples(cells: Iterable[str]) -> list[tuple[str, str, float]]:

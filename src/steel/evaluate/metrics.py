@@ -56,8 +56,8 @@ Style strength (``style_strength``, ``style_strength_<layer>``, ``style_strength
     may remain; for comparison ``style_strength_relu`` is the same measure on
     :data:`RELU_STRENGTH_LAYERS` (relu1_2, relu2_2, relu3_3, relu4_3: the layers table 1 optimises,
     the measure used before). Only ``style_strength`` chooses cells. The style image should be at
-    the size the run used (:func:`run_metrics` does that); the weights are those of the runs,
-    loaded once by the caller with :func:`steel.transfer.weights.load_weights`.
+    the size the run used (:func:`steel.cells.measure.measure_cell` does that); the weights are
+    those of the runs, loaded once by the caller with :func:`steel.transfer.weights.load_weights`.
 
 :func:`reference_metrics` scores the unstyled content the same way, so that every number has its
 reference (its style strength is 0 by definition, its CER that of the clean word).
@@ -71,7 +71,6 @@ torch: only the style-strength measure (and reading image files) needs it, and l
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 import unicodedata
 from collections import OrderedDict
@@ -86,7 +85,6 @@ from PIL import Image, ImageOps
 from steel.errors import SteelError
 from steel.evaluate.ocr import VISIBLE_DELTA, ink_mask, line_boxes, read_text
 from steel.io.images import BORDER_SHARE, border_ring, has_dark_background
-from steel.plan import run_folder
 
 if TYPE_CHECKING:  # torch is imported where style strength is measured, not here
     import torch
@@ -392,32 +390,6 @@ def reference_metrics(
     return cell_metrics(content, content, style, text, weights, threads=threads)
 
 
-def run_metrics(
-    run_dir: str | Path, text: str | None, weights: Weights, *, threads: int | None = None
-) -> dict:
-    """:func:`cell_metrics` of a run folder, with ``cell`` added.
-
-    Reads ``stylized.png`` and ``run.json``, whose content and style records give the paths and the
-    sizes the run used.
-    """
-    run_dir = Path(run_dir)
-    record_path = run_dir / run_folder.RECORD
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        content, style = record["content"], record["style"]
-    except (OSError, ValueError, KeyError) as error:
-        raise SteelError(f"cannot read the run record {record_path} ({error}); rerun the cell") from None
-    metrics = cell_metrics(
-        _open(run_dir / run_folder.STYLIZED),
-        _open(content["path"], (content["width"], content["height"])),
-        _open(style["path"], (style["width"], style["height"])),
-        text,
-        weights,
-        threads=threads,
-    )
-    return {"cell": record.get("cell", run_dir.name), **metrics}
-
-
 # --- trade-off ---------------------------------------------------------------------------------
 
 
@@ -462,7 +434,6 @@ __all__ = [
     "on_light",
     "readability",
     "reference_metrics",
-    "run_metrics",
     "style_strength",
 ]
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from steel.errors import SteelError
-from steel.io.images import MIN_SIDE, resize_to_width
+from steel.io.images import resize_to_width
+from steel.io.limits import MIN_SIDE
 from steel.io.outputs import StagedFiles, write_png
 from steel.plan.logos import check_text
 from steel.settings import BY_NAME

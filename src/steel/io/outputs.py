@@ -1,13 +1,14 @@
 """Writing a run's files so that an interrupted or failed run leaves nothing that looks finished.
 
 Every file is first written under a hidden temporary name in its final folder; only when all of a
-run's files are written are they renamed into place, the image last. If renaming fails part-way,
-none of the set is left in place (neither the new files nor stale ones of the same names), so an
-old image never sits next to new logs.
+run's files are written are they renamed into place, the image last. A set replaces the files it
+names (and any it is told to remove) as a whole or not at all: if renaming fails part-way, Ctrl-C
+included, the old files are put back, so an old image never sits next to new logs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import json
@@ -28,8 +29,13 @@ if TYPE_CHECKING:
 _SERIAL = itertools.count()
 
 
+def _hidden(path: Path, kind: str) -> Path:
+    return path.with_name(f".{path.stem}.{kind}{os.getpid()}-{next(_SERIAL)}{path.suffix}")
+
+
 class StagedFiles:
-    """Collect files under temporary names; :meth:`commit` renames them all into place.
+    """Collect files under temporary names; :meth:`commit` renames them all into place and removes
+    the files :meth:`remove` names, as one replacement.
 
     Used as a context manager, anything staged is removed if the block raises. Staging one path
     twice is refused: the second file would silently replace the first.
@@ -37,34 +43,59 @@ class StagedFiles:
 
     def __init__(self):
         self._staged: list[tuple[Path, Path]] = []
+        self._removed: list[Path] = []
 
-    def stage(self, path: Path, write: Callable[[Path], None]) -> None:
+    def stage(self, path: Path, write: Callable[[Path], None]) -> Path:
+        """Write a file for ``path`` now, under a temporary name (returned: it can be read before
+        the commit)."""
         path = Path(path)
-        if any(path == final for _, final in self._staged):
+        if path in self.paths():
             raise ValueError(f"{path} is staged twice")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.partial{os.getpid()}-{next(_SERIAL)}{path.suffix}")
+        tmp = _hidden(path, "partial")
         self._staged.append((tmp, path))  # before writing: a failed write is discarded too
         write(tmp)
+        return tmp
+
+    def remove(self, path: Path) -> None:
+        """Remove ``path`` (if it exists) with the commit, as part of the replacement."""
+        path = Path(path)
+        if path not in self._removed:
+            self._removed.append(path)
+
+    def paths(self) -> list[Path]:
+        """The final paths of the files staged so far."""
+        return [path for _, path in self._staged]
+
+    def final(self, path: Path) -> Path:
+        """The name a staged temporary file will have once committed (any other path as it is)."""
+        return next((final for tmp, final in self._staged if tmp == Path(path)), Path(path))
 
     def commit(self) -> None:
-        done = 0
+        kept: list[tuple[Path, Path]] = []  # (backup, path): an old file, put back if the commit fails
+        placed: list[Path] = []
         try:
             for tmp, path in self._staged:
+                kept += _keep(path, link=True)  # the old file stays in place until the new replaces it
                 os.replace(tmp, path)
-                done += 1
+                placed.append(path)
+            for path in self._removed:
+                if path not in placed:
+                    kept += _keep(path, link=False)
         except BaseException:
-            if done:  # a mixed set of new and old files: remove all of it
-                for _, path in self._staged:
-                    path.unlink(missing_ok=True)
+            _put_back(placed, kept)
             self.discard()
             raise
+        for backup, _ in kept:
+            backup.unlink(missing_ok=True)
         self._staged.clear()
+        self._removed.clear()
 
     def discard(self) -> None:
         for tmp, _ in self._staged:
             tmp.unlink(missing_ok=True)
         self._staged.clear()
+        self._removed.clear()
 
     def __enter__(self):
         return self
@@ -74,6 +105,35 @@ class StagedFiles:
             self.commit()
         else:
             self.discard()
+
+
+def _keep(path: Path, link: bool) -> list[tuple[Path, Path]]:
+    """Keep ``path``'s file under a hidden backup name: a hard link beside it (``link``; where the
+    file system has none, or not ``link``, the file itself is moved). A folder is never moved: a
+    file cannot replace it, and removing one is not a file's replacement."""
+    if not os.path.lexists(path) or (path.is_dir() and not path.is_symlink()):
+        return []
+    backup = _hidden(path, "old")
+    try:
+        if not link:
+            raise OSError
+        os.link(path, backup, follow_symlinks=False)
+    except OSError:
+        os.replace(path, backup)
+    return [(backup, path)]
+
+
+def _put_back(placed: list[Path], kept: list[tuple[Path, Path]]) -> None:
+    """Undo a commit part-way: the new files out, the old ones back (as far as the disk lets us)."""
+    restored = {path for _, path in kept}
+    for path in placed:
+        if path not in restored:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    for backup, path in kept:
+        with contextlib.suppress(OSError):
+            os.replace(backup, path)
+            backup.unlink(missing_ok=True)  # a hard link of the file still in place: renaming did nothing
 
 
 def write_png(image: Image.Image | torch.Tensor) -> Callable[[Path], None]:

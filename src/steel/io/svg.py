@@ -306,7 +306,7 @@ def _check_embedded(uri: str, where, depth: int, prechecks: bool) -> None:
         return
     from PIL import Image, UnidentifiedImageError
 
-    from steel.io.images import check_file_pixels
+    from steel.io.limits import check_file_pixels
 
     what = f"an image embedded in SVG {where}"
     with warnings.catch_warnings():
@@ -364,8 +364,8 @@ def _length(text: str | None) -> tuple[float, str] | None:
 def raster_size(root: ElementTree.Element, width: int | None, where) -> tuple[int, int]:
     """The (width, height) resvg will allocate: ``width`` px wide with the declared aspect, or
     the declared size; refused in one line when it is empty, so elongated that no width makes a
-    valid image (:func:`steel.io.images.check_aspect`), or over the raster limit."""
-    from steel.io.images import check_aspect, check_pixels
+    valid image (:func:`steel.io.limits.check_aspect`), or over the raster limit."""
+    from steel.io.limits import check_aspect, check_pixels
 
     declared = declared_size(root)
     if not all(side > 0 and side < float("inf") for side in declared):

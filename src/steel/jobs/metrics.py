@@ -15,10 +15,10 @@ from steel.plan import run_folder
 
 def cell_metrics_job(run_dir: str | Path, text: str | None, weights: str, out: str | Path) -> dict:
     """``metrics.json`` of one cell's run folder."""
-    from steel.evaluate.metrics import run_metrics
+    from steel.cells.measure import measure_cell
     from steel.transfer.weights import load_weights
 
-    metrics = run_metrics(run_dir, text, load_weights(weights), threads=1)
+    metrics = measure_cell(run_dir, text, load_weights(weights), threads=1)
     save_json(metrics, out)
     print(f"metrics of {run_dir}: {metrics['seconds']:.2f} s", flush=True)
     return metrics
@@ -28,14 +28,15 @@ def reference_metrics_job(
     content: str, style: str, text: str | None, weights: str, image: Mapping, out: str | Path
 ) -> dict:
     """The same measures for the unstyled content at the runs' size: every number's reference."""
+    from steel.cells.pair import load_pair
     from steel.evaluate.metrics import reference_metrics
-    from steel.io.images import load_image, to_pil
+    from steel.io.images import to_pil
     from steel.transfer.weights import load_weights
 
-    width = image.get("width")
-    content_image = to_pil(load_image(content, width, "content image"))
-    style_image = to_pil(load_image(style, image.get("style_width") or width, "style image"))
-    metrics = reference_metrics(content_image, style_image, text, load_weights(weights), threads=1)
+    pair = load_pair(style, content, image.get("width"), image.get("style_width"))
+    metrics = reference_metrics(
+        to_pil(pair.content), to_pil(pair.style), text, load_weights(weights), threads=1
+    )
     save_json(metrics, out)
     return metrics
 

@@ -95,15 +95,14 @@ def stylize_job(
     threads: int = 1,
 ) -> dict:
     """One forward pass for a pair at the runs' size; ``stylized.png`` and a ``run.json`` that
-    :func:`steel.evaluate.metrics.run_metrics` reads like a cell's."""
-    from steel.io.images import load_image
+    :func:`steel.cells.measure.measure_cell` reads like a cell's."""
+    from steel.cells.pair import load_pair
     from steel.transfer.devices import resolve_device
 
     torch.set_num_threads(max(1, int(threads)))
     started = time.perf_counter()
-    width = image.get("width")
-    content_image = load_image(content, width, "content image")
-    style_image = load_image(style, image.get("style_width") or width, "style image")
+    pair = load_pair(style, content, image.get("width"), image.get("style_width"))
+    content_image, style_image = pair.content, pair.style
     model, state = load_model(model_path, resolve_device(device))
     out = stylize(model, style_image, content_image)
     record = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from steel.transfer.layers import format_value
+from steel.layers import format_value
 
 
 def loss_plot_job(sweep, losses: Mapping[str, str], title: str, out: str | Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from steel.evaluate.selection import method_label
 from steel.io.outputs import read_json, save_png
+from steel.layers import format_value
 from steel.plan import run_folder
 from steel.plan.sweeps import loss_difference
-from steel.transfer.layers import format_value
 
 
 def sheet_job(

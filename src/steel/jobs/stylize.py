@@ -1,4 +1,4 @@
-"""The stylize job: the cells of one batch optimised by :func:`steel.run.run`, settings from the
+"""The stylize job: the cells of one batch optimised by :func:`steel.cells.stylize.run`, settings from the
 workflow's params (:mod:`steel.settings`).
 """
 
@@ -27,9 +27,9 @@ def stylize_job(
     """
     import torch
 
+    from steel.cells.stylize import run
+    from steel.layers import split_cell_id
     from steel.plan.sweeps import same_value
-    from steel.run import run
-    from steel.transfer.layers import split_cell_id
 
     torch.set_num_threads(max(1, int(threads)))
     config = dict(params) | {"execution": execution}

@@ -6,15 +6,16 @@ import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from steel.cells.trace import trace_cell
 from steel.errors import SteelError
 from steel.io.outputs import StagedFiles, read_json
-from steel.render.vector import TraceSettings, trace_run_folder
+from steel.render.vector import TraceSettings
 from steel.settings import VECTOR, vector_options
 
 
 def trace_job(run_dir: str | Path, section: Mapping, text: str | None) -> dict:
     """``stylized.svg`` and ``vector.json`` of one cell (``section``: the config's ``vector``)."""
-    record = trace_run_folder(run_dir, TraceSettings.from_options(vector_options({VECTOR: section})), text)
+    record = trace_cell(run_dir, TraceSettings.from_options(vector_options({VECTOR: section})), text)
     print(
         f"{record['mode']} trace: {record['vector_paths']} paths, {record['vector_bytes']} bytes, "
         f"ink IoU {record['vector_iou']}, CER {record['vector_cer']}",

@@ -308,7 +308,8 @@ def load_at_width(path: str, width: int) -> torch.Tensor:
     five pooling stages allow: the loss network stops at relu4_3 and the canvas is padded."""
     from PIL import Image
 
-    from steel.io.images import check_pixels, check_upscale, is_svg, read_image, to_tensor
+    from steel.io.images import is_svg, read_image, to_tensor
+    from steel.io.limits import check_pixels, check_upscale
 
     image = read_image(path, width)
     if not is_svg(path):

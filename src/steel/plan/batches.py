@@ -1,7 +1,7 @@
 """Cells of one pair grouped into stylize jobs of at most N cells, optimised as one batch.
 
 Only cells with the same loss settings share a job (a cell id names the settings in which it
-differs from the config's loss, :func:`steel.transfer.layers.cell_id`). Within those, cells are grouped by
+differs from the config's loss, :func:`steel.layers.cell_id`). Within those, cells are grouped by
 the depth of the network they need (their deepest style layer or the content layer), so that
 shallow cells never pay for deep ones, then filled into jobs in cell-id order. A job is known by its
 depth, its rank and, for cells under a loss of their own, a digest of that loss; its cells are named
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from steel.transfer.layers import CELL_SEPARATOR, LAYER_INDEX, LAYERS, format_value, split_cell_id
+from steel.layers import CELL_SEPARATOR, LAYER_INDEX, LAYERS, format_value, split_cell_id
 
 
 def deepest_layer(cell: str, content_layer: str = "conv4_2") -> str:

@@ -23,13 +23,54 @@ SVG = "stylized.svg"
 VECTOR_RECORD = "vector.json"
 #: the SVG drawn back on white at the raster's size: what the vector contact sheets show
 VECTOR_PREVIEW = "vector_preview.png"
-#: a resumable state of an unfinished run
+#: the images every ``snapshot_every`` steps, one file per step (:func:`snapshot`)
+SNAPSHOTS = "snapshots"
+#: the snapshots as an animation (``--gif``)
+GIF = "optimisation.gif"
+#: a resumable state of an unfinished run (L-BFGS's cells, run one after the other, each have one
+#: of their own: :func:`checkpoint_part`)
 CHECKPOINT = "checkpoint.pt"
-#: the newest image of a run stopped with Ctrl-C (its run.json says at which step): never a
-#: finished run's name
+#: the newest image of a run stopped with Ctrl-C: never a finished run's name
 INTERRUPTED = "interrupted.png"
 #: the losses logged until then
 INTERRUPTED_LOSSES = "losses.interrupted.tsv"
+#: at which step it stopped: beside a finished run's files (a rerun stopped with Ctrl-C keeps them),
+#: so never their record's name
+INTERRUPTED_RECORD = "run.interrupted.json"
+#: the logos the command draws from ``--style-text`` and ``--content-text``, in its output folder
+DRAWN_STYLE = "style.png"
+DRAWN_CONTENT = "content.png"
+#: the command's list of the files it wrote into its output folder (hidden: not a result); a file
+#: there with one of the command's names that it does not list is the user's, never overwritten
+MANIFEST = ".steel-run.json"
+
+
+def snapshot(step: int) -> str:
+    """A snapshot's path in a cell's folder."""
+    return f"{SNAPSHOTS}/step{step:06d}.png"
+
+
+def checkpoint_part(name: str, cell: int) -> str:
+    """The checkpoint of one cell of an L-BFGS batch whose checkpoint is called ``name``."""
+    return f"{name}.{cell}"
+
+
+def command_cell_names(cells: int) -> tuple[str, ...]:
+    """Every name the command may write into the folder of a cell of a batch of ``cells``, finished
+    or not (``snapshots`` a folder of them)."""
+    return (
+        *stylize_files(alpha=True),
+        SNAPSHOTS,
+        GIF,
+        CHECKPOINT,
+        *(checkpoint_part(CHECKPOINT, i) for i in range(cells)),
+        INTERRUPTED,
+        INTERRUPTED_LOSSES,
+        INTERRUPTED_RECORD,
+        SVG,
+        VECTOR_RECORD,
+        VECTOR_PREVIEW,
+    )
 
 
 def stylize_files(alpha: bool) -> tuple[str, ...]:

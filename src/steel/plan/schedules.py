@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from steel.errors import SteelError
-from steel.transfer.layers import cell_id
+from steel.layers import cell_id
 
 #: the reference line's name in the traces (the config's own optimizer and image settings)
 REFERENCE = "reference"
@@ -66,8 +66,8 @@ def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
 def schedule_params(config: Mapping, schema: Mapping) -> dict[str, dict]:
     """The canonical params of each schedule's trace job (:func:`schedule_sections` plus the loss,
     seed, weights, result version, the cells as ids and ``every``): only a real change reruns."""
+    from steel.layers import parse_layer_spec
     from steel.plan.params import stylize_params
-    from steel.transfer.layers import parse_layer_spec
 
     study = config["convergence"]
     cells = list(dict.fromkeys(cell_id(parse_layer_spec(spec)) for spec in study["cells"]))

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from steel.errors import SteelError
+from steel.layers import cell_id, check_layer
 from steel.plan.sweeps import check_name
-from steel.transfer.layers import cell_id, check_layer
 
 #: the most ratios a search's grid may hold: a search runs a few cells a round, so a finer grid only
 #: costs planning time and memory (a million points took gigabytes)

@@ -7,7 +7,7 @@ the sweep's ``fixed`` coefficients. Identical cells of two sweeps share one id a
 A sweep may also set loss settings of its own (``loss:``, over the config's ``loss`` section), and
 its rows or columns may vary one loss setting instead of coefficients (``{setting, values}``). A
 cell whose loss differs from the config's names the differing settings in its id
-(:func:`steel.transfer.layers.cell_id`), so the same layers under two losses are two cells, and a cell
+(:func:`steel.layers.cell_id`), so the same layers under two losses are two cells, and a cell
 without such a difference keeps the id of its layers alone.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from steel.errors import SteelError
-from steel.transfer.layers import block_of, cell_id, check_coefficients, check_layer, format_value
+from steel.layers import block_of, cell_id, check_coefficients, check_layer, format_value
 
 #: names of styles, contents, sweeps and figures become parts of paths
 NAME_REGEX = r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*"
@@ -57,7 +57,7 @@ def same_value(a, b) -> bool:
 
 def loss_difference(settings: Mapping, base: Mapping) -> dict:
     """The loss settings of ``settings`` whose values differ from the config's ``base`` loss: what a
-    cell id names (:func:`steel.transfer.layers.cell_id`)."""
+    cell id names (:func:`steel.layers.cell_id`)."""
     return {
         key: value for key, value in sorted(settings.items()) if not same_value(value, base.get(key, _UNSET))
     }

@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 
 from steel.errors import SteelError
 from steel.evaluate.selection import _number, pareto_front
-from steel.transfer.layers import (
+from steel.layers import (
     LAYER_INDEX,
     LAYERS,
     check_coefficients,

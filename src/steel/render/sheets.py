@@ -22,6 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from steel.errors import SteelError
+from steel.layers import format_value
 from steel.render.text import (
     MAX_FONT_SIZE,
     MIN_FONT_SIZE,
@@ -33,7 +34,6 @@ from steel.render.text import (
     text_width,
     wrap,
 )
-from steel.transfer.layers import format_value
 
 #: (left, top, right, bottom) in pixels, as used by ``Image.crop``
 Box = tuple[int, int, int, int]

@@ -14,13 +14,15 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
-from steel.plan import run_folder
 from steel.settings import BY_NAME
+
+if TYPE_CHECKING:
+    pass
 
 #: a pixel is grey when its channels differ by at most this many levels (JPEG-like noise and
 #: anti-aliasing stay within it; a visible tint does not)
@@ -97,30 +99,3 @@ def trace(
 def settings_record(settings: TraceSettings, mode: str) -> dict:
     """What the trace used, for the file beside it."""
     return {"mode": mode, "grey_spread": GREY_SPREAD, "grey_share": GREY_SHARE, **asdict(settings)}
-
-
-def trace_run_folder(run_dir: str | Path, settings: TraceSettings, text: str | None = None) -> dict:
-    """Trace a run folder's ``stylized.png`` into ``stylized.svg`` and write ``vector.json`` (the mode
-    and settings used and how the trace compares with the raster,
-    :func:`steel.evaluate.vector.vector_metrics`; the CER needs the logo's ``text``) and
-    ``vector_preview.png`` (the SVG drawn back on white), all together or none. Returns the record."""
-    from steel.evaluate.vector import rendered, vector_metrics
-    from steel.io.images import read_image
-    from steel.io.outputs import StagedFiles, read_json, write_json, write_png
-
-    run_dir = Path(run_dir)
-    raster = read_image(run_dir / run_folder.STYLIZED)
-    run = read_json(run_dir / run_folder.RECORD)
-    grey_run = (run.get("settings") or {}).get("colour") == "grey"
-    svg, mode = trace(raster, settings, trace_mode(raster, grey_run))
-    content_path = (run.get("content") or {}).get("path")
-    content = None
-    if text and content_path and Path(content_path).is_file():
-        content = read_image(content_path).resize(raster.size)
-    preview = rendered(svg, raster.size)  # on white: the sheets' picture and the OCR's input
-    record = settings_record(settings, mode) | vector_metrics(svg, raster, content, text, preview)
-    with StagedFiles() as staged:
-        staged.stage(run_dir / run_folder.VECTOR_RECORD, write_json(record))
-        staged.stage(run_dir / run_folder.VECTOR_PREVIEW, write_png(preview))
-        staged.stage(run_dir / run_folder.SVG, lambda tmp: Path(tmp).write_text(svg, encoding="utf-8"))
-    return record

@@ -36,3 +36,12 @@ def resolve_device(spec: str = "auto") -> torch.device:
             )
         return torch.device("cuda", index)
     raise SteelError(f"unknown device {spec!r}; use auto, cpu, cuda, cuda:N or mps")
+
+
+def out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is an allocator refusing memory: CUDA's has a class of its own, the CPU's
+    (and MPS's) is a plain RuntimeError that says so, Python's own a MemoryError."""
+    if isinstance(error, torch.OutOfMemoryError | MemoryError):
+        return True
+    text = str(error)
+    return isinstance(error, RuntimeError) and ("DefaultCPUAllocator" in text or "out of memory" in text)

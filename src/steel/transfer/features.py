@@ -9,8 +9,7 @@ import torch
 from torch import nn
 
 from steel.errors import SteelError
-from steel.io.images import MIN_SIDE, check_image_size  # noqa: F401 - re-exported
-from steel.transfer.layers import LAYER_INDEX, ordered
+from steel.layers import LAYER_INDEX, ordered
 from steel.transfer.weights import Weights
 
 

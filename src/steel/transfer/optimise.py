@@ -17,8 +17,10 @@ rate within each stage.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +32,13 @@ from tqdm.auto import tqdm
 from steel.errors import Interrupted, SteelError
 from steel.io.images import fit_on_white, to_pil, to_tensor
 from steel.io.outputs import StagedFiles
+from steel.layers import check_coefficients, ordered
+from steel.plan.run_folder import checkpoint_part
 from steel.result_version import RESULT_VERSION
 from steel.settings import DEFAULT_SETTINGS, Settings, fingerprint_fields
 from steel.transfer import cuda_graphs
+from steel.transfer.devices import out_of_memory
 from steel.transfer.features import VGGFeatures
-from steel.transfer.layers import check_coefficients, ordered
 from steel.transfer.losses import StyleTransferLoss, luminance
 from steel.transfer.weights import Weights
 
@@ -181,9 +185,76 @@ def inward_clamp(x: torch.Tensor) -> torch.Tensor:
     return _InwardClamp.apply(x)
 
 
-def _save_checkpoint_file(state: dict, path: Path) -> None:
+#: a checkpoint file's first line: this and the sha256 of the rest of the file, the state as
+#: ``torch.save`` wrote it, so that a damaged checkpoint is never resumed (torch's own format checks
+#: no content); files without it were written before and are checked by their fingerprint alone
+CHECKSUM_HEADER = b"steel checkpoint sha256 "
+_HEADER_SIZE = len(CHECKSUM_HEADER) + 64 + 1
+#: what a checkpoint holds (:meth:`_Loop.save_checkpoint`)
+_CHECKPOINT_KEYS = frozenset({"fingerprint", "step", "x", "optimizer", "scheduler", "logs", "snapshots"})
+
+
+def _checksum_line(digest) -> bytes:
+    return CHECKSUM_HEADER + digest.hexdigest().encode() + b"\n"
+
+
+def write_checkpoint(state: dict, path: Path) -> None:
+    # serialised in memory first: torch's writer turns a failed write to a file (a full disk) into
+    # a RuntimeError of its own; a plain write raises the OSError that says what happened
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    payload = buffer.getbuffer()
+    line = _checksum_line(hashlib.sha256(payload))
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as handle:
+            handle.write(line)
+            handle.write(payload)
+
     with StagedFiles() as staged:
-        staged.stage(path, lambda tmp: torch.save(state, tmp))
+        staged.stage(path, write)
+
+
+class _Unusable(Exception):
+    """A checkpoint that cannot be resumed, and why."""
+
+
+def read_checkpoint(path: Path, device: torch.device | str = "cpu") -> dict:
+    """The state in a checkpoint file, its checksum checked where it has one (:class:`_Unusable`)."""
+    with path.open("rb") as handle:
+        head = handle.read(_HEADER_SIZE)
+        if head.startswith(CHECKSUM_HEADER):
+            if _checksum_line(hashlib.file_digest(handle, "sha256")) != head:
+                raise _Unusable("is damaged: its content does not match its checksum")
+            handle.seek(_HEADER_SIZE)
+        else:
+            handle.seek(0)
+        try:
+            state = torch.load(handle, map_location=device, weights_only=True)
+        except Exception as error:
+            raise _Unusable(f"cannot be read ({type(error).__name__})") from None
+    if not isinstance(state, dict) or not state.keys() >= _CHECKPOINT_KEYS:
+        raise _Unusable("is not a checkpoint of this program")
+    return state
+
+
+def _check_optimizer_state(optimizer, x: torch.Tensor) -> None:
+    """Every tensor of the optimiser's state that is more than one number is a float tensor of the
+    pixels' shape (Adam's moments) or as many numbers (L-BFGS's flat directions): anything else
+    would fail in the middle of a step."""
+    if not isinstance(optimizer, dict) or not isinstance(optimizer.get("state"), dict):
+        raise _Unusable("has no optimiser state")
+    pending = list(optimizer["state"].values())
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending += value.values()
+        elif isinstance(value, list | tuple):
+            pending += value
+        elif isinstance(value, torch.Tensor) and value.dim() > 0:
+            fits = value.shape == x.shape or (value.dim() == 1 and value.numel() == x.numel())
+            if not (fits and value.is_floating_point()):
+                raise _Unusable(f"holds an optimiser tensor of shape {tuple(value.shape)}")
 
 
 def stylize(
@@ -225,7 +296,8 @@ def stylize(
     use_graph = fast is not False and reason is None
     if settings.optimizer == "lbfgs" and len(cells) > 1:
         part_checkpoints = [
-            checkpoint.with_name(f"{checkpoint.name}.{i}") if checkpoint else None for i in range(len(cells))
+            checkpoint.with_name(checkpoint_part(checkpoint.name, i)) if checkpoint else None
+            for i in range(len(cells))
         ]
         parts = [
             stylize(
@@ -405,39 +477,78 @@ class _Loop:
                 f"the image has non-finite pixels at iteration {self.step}; lower the learning rate "
                 "or the coefficients (or switch off amp)"
             )
-        _save_checkpoint_file(
-            {
-                "fingerprint": self.fingerprint,
-                "step": self.step,
-                "x": self.x.detach().cpu(),
-                "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict() if self.scheduler else None,
-                "logs": self.logs,
-                "snapshots": self.snapshots,
-            },
-            self.checkpoint,
-        )
+        state = {
+            "fingerprint": self.fingerprint,
+            "step": self.step,
+            "x": self.x.detach().cpu(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+            "logs": self.logs,
+            "snapshots": self.snapshots,
+        }
+        try:
+            write_checkpoint(state, self.checkpoint)
+        except OSError as error:  # a full disk, a folder made read-only mid-run
+            raise SteelError(
+                f"cannot write the checkpoint {self.checkpoint} ({error.strerror or error}); free some "
+                "space, or checkpoint less often (--checkpoint-every, execution.checkpoint_every; 0: none)"
+            ) from None
 
     def stage_at(self, step: int) -> Stage:
         """The stage whose pixels a checkpoint taken after ``step`` steps holds."""
         return next(stage for stage in self.stages if stage.first_step < step <= stage.end_step)
 
-    def resume(self) -> dict | None:
-        """A checkpoint of this run, or ``None``."""
+    def resume(self) -> bool:
+        """Resume this run's checkpoint, if there is one: its stage entered, its state restored.
+
+        Another run's checkpoint (another fingerprint) is passed over; one that is damaged, forged
+        or does not fit is passed over too, saying so: the run starts over and overwrites it.
+        """
         if not (self.checkpoint and self.checkpoint.is_file()):
-            return None
+            return False
         try:
-            state = torch.load(self.checkpoint, map_location=self.device, weights_only=True)
-        except Exception:
-            return None  # unreadable (e.g. from an older version): start afresh
-        if state.get("fingerprint") != self.fingerprint:
-            return None
-        if not 0 < state["step"] <= self.settings.total_iterations:
-            return None
-        stage = self.stage_at(state["step"])
-        if state["x"].shape[2:] != (stage.height, stage.width) or state["x"].shape[0] != len(self.cells):
-            return None
-        return state
+            state = read_checkpoint(self.checkpoint, self.device)
+            fingerprint = state["fingerprint"]
+            if not (isinstance(fingerprint, str) and fingerprint == self.fingerprint):
+                return False
+            self._check(state)
+        except _Unusable as unusable:
+            return self._start_over(str(unusable))
+        self.enter(self.stage_at(state["step"]), None)
+        try:
+            self.restore(state)
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError, RuntimeError) as error:  # forged
+            if out_of_memory(error):
+                raise
+            return self._start_over(f"does not fit this run ({type(error).__name__}: {error})")
+        return True
+
+    def _start_over(self, why: str) -> bool:
+        warnings.warn(f"steel: the checkpoint {self.checkpoint} {why}; starting over", RuntimeWarning, 3)
+        self.logs, self.snapshots, self.step = [[] for _ in self.cells], [], 0
+        return False
+
+    def _check(self, state: dict) -> None:
+        """A checkpoint of this run's fingerprint holds what this run can go on from."""
+        step, x, total = state["step"], state["x"], self.settings.total_iterations
+        if type(step) is not int or not 0 < step <= total:
+            raise _Unusable(f"stopped at step {step!r}, not within this run's 1-{total}")
+        stage = self.stage_at(step)
+        shape = (len(self.cells), 1 if self.grey else 3, stage.height, stage.width)
+        if not (isinstance(x, torch.Tensor) and x.is_floating_point() and tuple(x.shape) == shape):
+            raise _Unusable(f"holds no float image of shape {shape}")
+        if not bool(torch.isfinite(x).all()):
+            raise _Unusable("holds non-finite pixels")
+        logs, snapshots = state["logs"], state["snapshots"]
+        if not (isinstance(logs, list) and len(logs) == len(self.cells)) or not all(
+            isinstance(log, list) and all(isinstance(row, dict) for row in log) for log in logs
+        ):
+            raise _Unusable(f"holds no logs of {len(self.cells)} cell(s)")
+        if not isinstance(snapshots, list) or not all(
+            isinstance(s, list | tuple) and len(s) == 2 and type(s[0]) is int for s in snapshots
+        ):
+            raise _Unusable("holds snapshots that are not (step, images) pairs")
+        _check_optimizer_state(state["optimizer"], x)
 
     def restore(self, state: dict) -> None:
         """The current stage's pixels, optimiser and schedule from ``state``."""
@@ -479,8 +590,7 @@ class _Loop:
     def run(self, progress, on_log) -> Result:
         s = self.settings
         total = s.total_iterations
-        state = self.resume()
-        resumed = state["step"] if state else 0
+        resumed = self.step if self.resume() else 0
         bar = tqdm(
             total=total,
             initial=resumed,
@@ -491,24 +601,22 @@ class _Loop:
         )
         self.step = resumed
         try:
-            return self._stages(state, resumed, bar, on_log)
+            return self._stages(resumed, bar, on_log)
         except KeyboardInterrupt:
             bar.close()
             with torch.no_grad():
                 images = self.image().detach().clamp(0, 255).contiguous().cpu()
             raise Interrupted(self.step, total, images, self.logs) from None
 
-    def _stages(self, state, resumed: int, bar, on_log) -> Result:
+    def _stages(self, resumed: int, bar, on_log) -> Result:
         s = self.settings
         total = s.total_iterations
         seconds, graphed, previous = 0.0, None, None
-        first = self.stages.index(self.stage_at(resumed)) if state else 0
+        first = self.stages.index(self.stage) if resumed else 0
         for stage in self.stages[first:]:
-            self.enter(stage, previous)
-            self.step = stage.first_step
-            if state:  # the checkpoint's stage: its pixels and optimiser, not a fresh start
-                self.restore(state)
-                state = None
+            if not (resumed and stage is self.stages[first]):  # that one resume() entered and restored
+                self.enter(stage, previous)
+                self.step = stage.first_step
             if s.snapshot_every and self.step == 0:
                 self.snapshot(0)
             # capture (a few warm-up steps, undone) is setup, like the targets: not in Result.seconds

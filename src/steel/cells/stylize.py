@@ -4,11 +4,13 @@ A cell folder holds ``stylized.png`` (and, with ``alpha=True``, ``stylized_alpha
 logo with its ground transparent, :func:`steel.io.images.with_alpha`), ``losses.tsv`` (iteration,
 total, content, style, tv, shape when that term is on, and each active layer's weighted style
 loss), ``run.json`` (every setting that shaped the result) and, when asked
-for, ``snapshots/`` and ``optimisation.gif``.
+for, ``snapshots/`` and ``optimisation.gif``. They replace an earlier run's as one set
+(:class:`steel.io.outputs.StagedFiles`), with its checkpoint and what a Ctrl-C kept of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import platform
 import time
@@ -20,14 +22,26 @@ from pathlib import Path
 import torch
 
 from steel import DISTRIBUTION
+from steel.cells.pair import load_pair
 from steel.errors import Interrupted, SteelError
 from steel.io.hashes import file_sha256
-from steel.io.images import has_dark_background, load_image, parse_invert, should_invert, to_pil, with_alpha
+from steel.io.images import to_pil, with_alpha
 from steel.io.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
-from steel.plan.run_folder import ALPHA, CHECKPOINT, INTERRUPTED, INTERRUPTED_LOSSES, LOSSES, RECORD, STYLIZED
+from steel.layers import cell_id, check_coefficients
+from steel.plan.run_folder import (
+    ALPHA,
+    CHECKPOINT,
+    GIF,
+    INTERRUPTED,
+    INTERRUPTED_LOSSES,
+    INTERRUPTED_RECORD,
+    LOSSES,
+    RECORD,
+    STYLIZED,
+    snapshot,
+)
 from steel.settings import BY_NAME, DEFAULT_SETTINGS, Settings
-from steel.transfer.devices import resolve_device
-from steel.transfer.layers import cell_id, check_coefficients
+from steel.transfer.devices import out_of_memory, resolve_device
 from steel.transfer.optimise import stylize
 from steel.transfer.weights import load_weights
 
@@ -45,9 +59,11 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _file_record(path: Path, image: torch.Tensor) -> dict:
+def _file_record(path: Path, image: torch.Tensor, staged: StagedFiles) -> dict:
+    """A logo as run.json names it: read from ``path``, named as it will be once ``staged`` is
+    committed (a drawn logo is staged with the run)."""
     return {
-        "path": str(path),
+        "path": str(staged.final(path)),
         "sha256": file_sha256(path),
         "width": image.shape[3],
         "height": image.shape[2],
@@ -73,6 +89,7 @@ def run(
     invert: str | bool = BY_NAME["invert"].default,
     alpha: bool = BY_NAME["alpha"].default,
     ids: Sequence[str] | None = None,
+    staged: StagedFiles | None = None,
 ) -> list[dict]:
     """Stylize ``content`` with ``style`` once per cell; write cell ``i`` to ``out_dirs[i]``.
 
@@ -85,7 +102,10 @@ def run(
     ``alpha``: also write ``stylized_alpha.png``, the final result (after any inversion back) with
     its ground, the colour of its border, transparent.
     ``ids``: the cells' names in ``run.json`` (the workflow's cell ids, which also name a loss of
-    their own); default their coefficients' :func:`steel.transfer.layers.cell_id`.
+    their own); default their coefficients' :func:`steel.layers.cell_id`.
+    ``staged``: stage the files there, for the caller to commit with files of its own as one
+    replacement (a style or content staged there is read now and recorded by its final name);
+    by default they are committed here.
     Returns the ``run.json`` records.
     """
     started = time.perf_counter()
@@ -106,58 +126,48 @@ def run(
         raise SteelError("an animated GIF needs snapshots: set snapshot_every (e.g. --snapshot-every 50)")
     out_dirs = [Path(d) for d in out_dirs]
     target = resolve_device(device)
-    content_image = load_image(content, width, "content image")
-    style_image = load_image(style, style_width or width, "style image")
-    invert = parse_invert(invert)
-    inverted = {
-        "setting": invert,
-        "content": should_invert(content_image, invert),
-        "style": invert is not False and has_dark_background(style_image),
-    }
-    if inverted["content"]:
-        content_image = 255.0 - content_image
-    if inverted["style"]:
-        style_image = 255.0 - style_image
-    loaded = load_weights(weights)
-    checkpoint = out_dirs[0] / CHECKPOINT if checkpoint_every else None
-    if checkpoint:
-        checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        result = stylize(
-            loaded,
-            style_image,
-            content_image,
-            cells,
-            settings=settings,
-            device=target,
-            progress=progress,
-            checkpoint=checkpoint,
-            checkpoint_every=checkpoint_every,
-            on_log=on_log,
-            fast=fast,
-        )
-    except Interrupted as stop:
-        _keep_interrupted(stop, out_dirs, ids, inverted["content"])
-        raise
-    except torch.OutOfMemoryError:
-        height, width_px = content_image.shape[2:]
-        raise SteelError(
-            f"out of memory on {target} optimising {len(cells)} image(s) of {width_px}x{height} px; "
-            "use a smaller width, fewer cells per batch, or a device with more memory"
-        ) from None
-    per_step = result.seconds / max(result.steps_run, 1)
-    images, snapshots = result.images, result.snapshots
-    if inverted["content"]:  # back to the user's colour scheme
-        images = 255.0 - images
-        snapshots = [(step, 255 - frames) for step, frames in snapshots]
-    records = []
-    with StagedFiles() as staged:
+    with _memory_is_one_line(target, "loading the logos and the network"):
+        pair = load_pair(style, content, width, style_width, invert)
+        style_image, content_image, inverted = pair.style, pair.content, pair.inverted
+        loaded = load_weights(weights)
+    height, width_px = content_image.shape[2:]
+    # the caller's set is committed by the caller, with files of its own; else one of ours, here
+    with (
+        _memory_is_one_line(target, f"optimising {len(cells)} image(s) of {width_px}x{height} px"),
+        StagedFiles() if staged is None else contextlib.nullcontext(staged) as staged,
+    ):
+        checkpoint = out_dirs[0] / CHECKPOINT if checkpoint_every else None
+        if checkpoint:
+            checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            result = stylize(
+                loaded,
+                style_image,
+                content_image,
+                cells,
+                settings=settings,
+                device=target,
+                progress=progress,
+                checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every,
+                on_log=on_log,
+                fast=fast,
+            )
+        except Interrupted as stop:
+            _keep_interrupted(stop, out_dirs, ids, inverted["content"])
+            raise
+        per_step = result.seconds / max(result.steps_run, 1)
+        images, snapshots = result.images, result.snapshots
+        if inverted["content"]:  # back to the user's colour scheme
+            images = 255.0 - images
+            snapshots = [(step, 255 - frames) for step, frames in snapshots]
+        records = []
         for i, (cell, out) in enumerate(zip(cells, out_dirs, strict=True)):
             record = {
                 "cell": ids[i],
                 "layers": cell,
-                "style": _file_record(Path(style), style_image),
-                "content": _file_record(Path(content), content_image),
+                "style": _file_record(Path(style), style_image, staged),
+                "content": _file_record(Path(content), content_image, staged),
                 "weights": {
                     "spec": loaded.spec,
                     "sha256": loaded.sha256,
@@ -182,31 +192,46 @@ def run(
             staged.stage(out / RECORD, write_json(record))
             frames = [frames[i] for _, frames in snapshots]
             for (step, _), frame in zip(snapshots, frames, strict=True):
-                staged.stage(out / "snapshots" / f"step{step:06d}.png", write_png(frame.float()))
+                staged.stage(out / snapshot(step), write_png(frame.float()))
             if gif:
-                staged.stage(out / "optimisation.gif", write_gif(frames))
+                staged.stage(out / GIF, write_gif(frames))
             if alpha:
                 staged.stage(out / ALPHA, write_png(with_alpha(to_pil(images[i]))))
             staged.stage(out / STYLIZED, write_png(images[i]))
+            for name in (INTERRUPTED, INTERRUPTED_LOSSES, INTERRUPTED_RECORD):  # an earlier Ctrl-C's
+                staged.remove(out / name)
             records.append(record)
-    if checkpoint:
-        checkpoint.unlink(missing_ok=True)
-    for out in out_dirs:  # what an earlier Ctrl-C kept is stale now
-        for name in (INTERRUPTED, INTERRUPTED_LOSSES):
-            (out / name).unlink(missing_ok=True)
+        if checkpoint:
+            staged.remove(checkpoint)
     return records
+
+
+@contextlib.contextmanager
+def _memory_is_one_line(device: torch.device, doing: str):
+    """The allocator refusing memory, on any device and wherever in the run, as one line."""
+    try:
+        yield
+    except (RuntimeError, MemoryError) as error:
+        if not out_of_memory(error):
+            raise
+        raise SteelError(
+            f"out of memory on {device} {doing}; use a smaller width, fewer cells per batch, or a "
+            "device with more memory"
+        ) from None
 
 
 def _keep_interrupted(
     stop: Interrupted, out_dirs: Sequence[Path], ids: Sequence[str], inverted: bool
 ) -> None:
-    """Ctrl-C: each cell's newest image as ``interrupted.png`` (a name no finished run has:
-    ``stylized.png`` is never written) and a ``run.json`` that says where it stopped."""
+    """Ctrl-C: each cell's newest image as ``interrupted.png`` and a record of where it stopped, under
+    names no finished run has: an earlier finished run in the folder stays as it was."""
     images = 255.0 - stop.images if inverted else stop.images
     with StagedFiles() as staged:
         for i, out in enumerate(out_dirs):
             record = {"cell": ids[i], "interrupted": {"step": stop.step, "of": stop.total}}
-            staged.stage(out / RECORD, write_json(record))
+            staged.stage(out / INTERRUPTED_RECORD, write_json(record))
             if stop.logs[i]:
                 staged.stage(out / INTERRUPTED_LOSSES, write_tsv(stop.logs[i]))
+            else:  # an earlier Ctrl-C's would pass for this one's
+                staged.remove(out / INTERRUPTED_LOSSES)
             staged.stage(out / INTERRUPTED, write_png(images[i]))
