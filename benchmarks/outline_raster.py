@@ -38,7 +38,7 @@ from steel.outline.glyphs import text_outlines
 from steel.outline.raster import Outlines, coverage, flattened
 from steel.transfer.devices import resolve_device
 from steel.transfer.features import VGGFeatures
-from steel.transfer.layers import parse_layer_spec
+from steel.layers import parse_layer_spec
 from steel.transfer.weights import load_weights
 
 

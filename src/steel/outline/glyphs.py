@@ -19,7 +19,7 @@ from fontTools.pens.transformPen import TransformPen
 from fontTools.ttLib import TTFont
 
 from steel.errors import SteelError
-from steel.io.images import MIN_SIDE, check_image_size, check_pixels
+from steel.io.limits import MIN_SIDE, check_image_size, check_pixels
 from steel.io.logo_text import (
     DEFAULT_FONT,
     DRAW_SIZE,
