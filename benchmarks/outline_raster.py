@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import step_speed
 
+from steel.layers import parse_layer_spec
 from steel.outline.glyphs import text_outlines
 from steel.outline.raster import Outlines, coverage, flattened
 from steel.transfer.devices import resolve_device
 from steel.transfer.features import VGGFeatures
-from steel.layers import parse_layer_spec
 from steel.transfer.weights import load_weights
 
 

@@ -75,6 +75,10 @@ class OutlineOptions:
                 )
 
 
+#: the library's defaults
+DEFAULT_OPTIONS = OutlineOptions()
+
+
 @dataclass
 class OutlineResult:
     """What :func:`optimised_outlines` found, one outline set per cell (a batch of points)."""
@@ -127,7 +131,7 @@ def optimised_outlines(
     ink_colour: Sequence[float] = (0.0, 0.0, 0.0),
     ground_colour: Sequence[float] = (255.0, 255.0, 255.0),
     settings: Settings = DEFAULT_SETTINGS,
-    options: OutlineOptions = OutlineOptions(),
+    options: OutlineOptions = DEFAULT_OPTIONS,
     device: torch.device | str = "cpu",
 ) -> OutlineResult:
     """The content's outlines (pixels of a ``size`` (width, height) canvas) optimised under each

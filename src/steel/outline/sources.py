@@ -115,21 +115,21 @@ def _svg_outlines(root: ElementTree.Element, width: int | None, where, source: d
     size = raster_size(root, width, where)
     pen = OutlinePen()
     names: list[str] = []
-    colours: dict[str, str] = {}
+    colours: list[tuple[str, str]] = []
     _walk(root, _root_transform(root, size), {"fill": "#000000"}, pen, names, colours, where)
     if not pen.contours:
         raise SteelError(f"SVG {where} fills no shape; give a logo drawn with filled paths")
-    if len(set(colours.values())) > 1:
-        found = ", ".join(f"{name} {colour}" for name, colour in colours.items())
+    if len({_rgb(colour, where) for _, colour in colours}) > 1:
+        found = ", ".join(f"{name} {colour}" for name, colour in colours[:4])
         raise SteelError(f"SVG {where} fills in more than one colour ({found}); outlines have one ink colour")
-    ink = _rgb(next(iter(colours.values())), where)
+    ink = _rgb(colours[0][1], where)
     return ContentOutlines(pen.outlines(), size, tuple(names), ink, WHITE, source)
 
 
-def _walk(element, matrix, inherited: dict, pen: OutlinePen, names: list, colours: dict, where) -> None:
+def _walk(element, matrix, inherited: dict, pen: OutlinePen, names: list, colours: list, where) -> None:
     tag = _local(element.tag)
     name = _element_name(element, tag)
-    if tag in _SILENT or tag == "defs" and not len(element):
+    if tag in _SILENT or (tag == "defs" and not len(element)):
         return
     if tag not in _SHAPES + _CONTAINERS:
         raise SteelError(f"SVG {where}: {name} cannot become an outline; draw the logo with filled paths")
@@ -173,7 +173,7 @@ def _walk(element, matrix, inherited: dict, pen: OutlinePen, names: list, colour
         raise SteelError(f"SVG {where}: cannot read the outline of {name} ({error})") from None
     if len(pen.contours) > before:
         names.append(name)
-        colours[name] = fill
+        colours.append((name, fill))
 
 
 def _path_data(element, tag: str) -> str:

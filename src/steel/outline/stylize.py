@@ -21,7 +21,7 @@ from steel.errors import SteelError
 from steel.io.images import has_dark_background, load_image
 from steel.io.outputs import StagedFiles, write_json, write_png, write_tsv
 from steel.layers import cell_id, check_coefficients
-from steel.outline.optimise import OutlineOptions, OutlineResult, optimised_outlines
+from steel.outline.optimise import DEFAULT_OPTIONS, OutlineOptions, OutlineResult, optimised_outlines
 from steel.outline.raster import Outlines
 from steel.outline.sources import ContentOutlines, outlines_of_raster, outlines_of_svg, outlines_of_text
 from steel.outline.svg import svg_text
@@ -71,7 +71,7 @@ def stylize_outline(
     out_dirs: Sequence[str | Path],
     *,
     settings: Settings = DEFAULT_SETTINGS,
-    options: OutlineOptions = OutlineOptions(),
+    options: OutlineOptions = DEFAULT_OPTIONS,
     weights: str = BY_NAME["weights"].default,
     device: str = "cpu",
     style_width: int | None = None,
