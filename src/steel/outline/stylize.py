@@ -26,6 +26,7 @@ from steel.outline.raster import Outlines
 from steel.outline.sources import ContentOutlines, outlines_of_raster, outlines_of_svg, outlines_of_text
 from steel.outline.svg import svg_text
 from steel.settings import BY_NAME, DEFAULT_SETTINGS, Settings, working_style_width
+from steel.transfer.weights import Weights
 
 #: the run folder's files
 SVG, PNG, CONTENT, LOSSES, RECORD = "stylized.svg", "stylized.png", "content.png", "losses.tsv", "run.json"
@@ -72,7 +73,7 @@ def stylize_outline(
     *,
     settings: Settings = DEFAULT_SETTINGS,
     options: OutlineOptions = DEFAULT_OPTIONS,
-    weights: str = BY_NAME["weights"].default,
+    weights: str | Weights = BY_NAME["weights"].default,
     device: str = "cpu",
     style_width: int | None = None,
     ids: Sequence[str] | None = None,
@@ -81,7 +82,8 @@ def stylize_outline(
     """Stylize ``content`` (:func:`content_outlines`) with the ``style`` raster once per cell,
     optimising the cells as one batch; write cell ``i``'s files to ``out_dirs[i]``. The style is
     read at ``style_width`` (none: the content's width) and inverted when its ground is dark, as
-    the pixel method reads it. ``staged``: stage the files there for the caller to commit; by
+    the pixel method reads it. ``weights``: a spec (:func:`steel.transfer.weights.load_weights`)
+    or weights already loaded. ``staged``: stage the files there for the caller to commit; by
     default they are committed here. Returns the ``run.json`` records."""
     from steel.transfer.devices import resolve_device
     from steel.transfer.weights import load_weights
@@ -96,7 +98,7 @@ def stylize_outline(
     style_inverted = has_dark_background(style_image)
     if style_inverted:
         style_image = 255.0 - style_image
-    loaded = load_weights(weights)
+    loaded = load_weights(weights) if isinstance(weights, str) else weights
     target = resolve_device(device)
     result = optimised_outlines(
         loaded,
