@@ -78,6 +78,13 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefa
         return super()._get_help_string(action)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argparse, whose refusals are one line (the usage is a --help away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"steel: error: {message}; see {self.prog} --help\n")
+
+
 def _argparse_type(parse):
     def convert(text: str):
         try:
@@ -130,7 +137,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="steel", description="Neural font style transfer for logos.")
+    parser = _Parser(prog="steel", description="Neural font style transfer for logos.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     s = commands.add_parser(

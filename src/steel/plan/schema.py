@@ -103,7 +103,9 @@ def schema_text(schema: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     (path,) = sys.argv[1:] if argv is None else argv
     path = Path(path)
-    path.write_text(schema_text(config_schema(yaml.safe_load(path.read_text(encoding="utf-8")))), encoding="utf-8")
+    path.write_text(
+        schema_text(config_schema(yaml.safe_load(path.read_text(encoding="utf-8")))), encoding="utf-8"
+    )
     return 0
 
 
