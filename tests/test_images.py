@@ -12,10 +12,6 @@ import steel.io.images
 import steel.io.limits
 from steel.errors import SteelError
 from steel.io.images import (
-    MAX_ASPECT,
-    MAX_PIXELS,
-    MIN_SIDE,
-    check_aspect,
     fit_on_white,
     load_image,
     read_image,
@@ -23,6 +19,7 @@ from steel.io.images import (
     to_pil,
     to_tensor,
 )
+from steel.io.limits import MAX_ASPECT, MAX_PIXELS, MIN_SIDE, check_aspect
 
 
 def test_rgba_is_composited_onto_white(tmp_path):
