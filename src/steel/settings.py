@@ -395,6 +395,7 @@ class _Checked:
     def __post_init__(self):
         self._as_tuples()
         check_layer(self.content_layer)
+        check_normalise(self.normalise)
         for setting in SETTINGS:
             if setting.target == "settings":
                 setting.check(getattr(self, setting.name))
