@@ -69,18 +69,20 @@ def setting_schema(setting: Setting) -> dict:
 
 def config_schema(schema: dict) -> dict:
     """``schema`` (the config schema as loaded) with every config row's property made from the
-    table, in the table's order within each section; a section's other keys come after them."""
+    table, each in its place within its section (a new row at the section's end)."""
     schema = dict(schema)
     properties = schema["properties"] = dict(schema["properties"])
     rows = [s for s in SETTINGS if s.in_config]
     for section in dict.fromkeys(s.section for s in rows):
         made = {s.key: setting_schema(s) for s in rows if s.section == section}
         if section is None:
-            properties.update(made)
+            properties.update({k: made.get(k, v) for k, v in properties.items()} | made)
             continue
         properties[section] = dict(properties[section])
-        kept = {k: v for k, v in properties[section].get("properties", {}).items() if k not in made}
-        properties[section]["properties"] = made | kept
+        present = properties[section].get("properties", {})
+        # keys keep their places (a config's defaults are filled in this order, and the params
+        # that carry a whole section would change with it); new rows go last
+        properties[section]["properties"] = {k: made.get(k, v) for k, v in present.items()} | made
     return schema
 
 
