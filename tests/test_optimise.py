@@ -221,9 +221,9 @@ def test_lbfgs_with_several_cells_resumes_each_cell_from_its_own_checkpoint(rand
     checkpoint = tmp_path / "checkpoint.pt"
     seen = []
 
-    def second_cell_at_3(step, rows):
-        seen.append(step)
-        if step == 3 and seen.count(0) == 2:  # the second cell's step 3
+    def second_cell_at_3(event):
+        seen.append(event.step)
+        if event.step == 3 and seen.count(0) == 2:  # the second cell's step 3
             raise Interrupt
 
     with pytest.raises(Interrupted):
@@ -275,8 +275,8 @@ class Interrupt(KeyboardInterrupt):
 
 
 def _interrupt_at(step):
-    def on_log(iteration, rows):
-        if iteration == step:
+    def on_log(event):
+        if event.step == step:
             raise Interrupt
 
     return on_log
@@ -298,7 +298,7 @@ def test_checkpoint_resume_equals_an_uninterrupted_run(random_weights, images, t
         **settings_kw,
         checkpoint=checkpoint,
         checkpoint_every=2,
-        on_log=lambda step, _: logged.append(step),
+        on_log=lambda event: logged.append(event.step),
     )
     assert resumed.resumed_from == 4 and resumed.steps_run == 2
     assert logged == [4, 5, 6]  # only the steps left are run again
