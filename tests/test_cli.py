@@ -425,12 +425,15 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
         "(run.interrupted.json says so); no finished files were written"
     )
     # nothing that looks finished: the newest image and its record under names of their own
+    # and the snapshots taken so far, on disk under a name no finished run has
     assert files_under(out) == [
         MANIFEST,
         "checkpoint.pt",
         "interrupted.png",
         "losses.interrupted.tsv",
         "run.interrupted.json",
+        "snapshots.partial/step000000.pt",
+        "snapshots.partial/step000002.pt",
     ]
     assert json.loads((out / "run.interrupted.json").read_text()) == {
         "cell": "conv1_1-20__relu1_2-2000",

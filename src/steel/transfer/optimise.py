@@ -118,7 +118,7 @@ def stylize(
             weights, style, content, cells, settings, device, progress, checkpoint, checkpoint_every,
             on_log, snapshots, reason if fast else None,
         )  # fmt: skip
-    run = _Run(weights, style, content, cells, settings, device, checkpoint, checkpoint_every)
+    run = Run(weights, style, content, cells, settings, device, checkpoint, checkpoint_every)
     run.use_graph = fast is not False and reason is None
     result = run.run(progress, on_log, Snapshots(snapshots) if settings.snapshot_every else None)
     if result.fallback is None and reason and fast:
@@ -166,7 +166,7 @@ def _one_cell_after_the_other(
     )
 
 
-class _Run:
+class Run:
     """One run's state across its stages: the network, the full-size targets, the logs, the
     current stage and step; checkpoints saved and resumed."""
 
