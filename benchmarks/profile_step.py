@@ -37,9 +37,9 @@ import step_speed
 import steel.transfer.losses as losses
 from steel.io.images import load_image
 from steel.layers import parse_layer_spec
+from steel.settings import Settings
 from steel.transfer.devices import resolve_device
 from steel.transfer.features import VGGFeatures
-from steel.settings import Settings
 from steel.transfer.optimise import Run, stylize
 from steel.transfer.weights import load_weights
 

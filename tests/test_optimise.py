@@ -10,10 +10,10 @@ import warnings
 import pytest
 import torch
 
+import steel.transfer.checkpoints
 import steel.transfer.cuda_graphs
 import steel.transfer.features
 import steel.transfer.losses
-import steel.transfer.checkpoints
 from steel.errors import Interrupted, SteelError
 from steel.settings import Settings
 from steel.transfer.optimise import stylize
