@@ -3,6 +3,7 @@ metrics where a job only passes them on. Written for the survivors of `make muta
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -198,7 +199,7 @@ PARAMS = {
     "seed": 3,
     "image": {
         "width": 40,
-        "style_width": 30,
+        "style_width": 32,
         "invert": False,
         "alpha": 1,
         "colour": "grey",
@@ -215,9 +216,13 @@ def fake_run(monkeypatch):
 
     calls = []
 
-    def run(style, content, cells, out_dirs, **kwargs):
-        calls.append({"style": style, "content": content, "cells": cells, "out_dirs": out_dirs, **kwargs})
-        kwargs["on_log"](10, [{"total": 1234567.0, "style": 0.5, "content": 2.0}, {"total": 9.0}])
+    def run(style, content, cells, out_dirs, options, staged=None):
+        fields = {field.name: getattr(options, field.name) for field in dataclasses.fields(options)}
+        calls.append(
+            {"style": style, "content": content, "cells": list(cells.values()), "ids": list(cells)}
+            | {"out_dirs": out_dirs, "staged": staged, **fields}
+        )
+        options.on_log(10, [{"total": 1234567.0, "style": 0.5, "content": 2.0}, {"total": 9.0}])
         if calls[-1].get("fail"):
             raise SteelError("fails")
         return [
@@ -259,7 +264,7 @@ def test_stylize_job_runs_the_batch_with_the_params_and_reports(tmp_path, fake_r
     )
     assert call["settings"].normalise == "gatys" and call["settings"].seed == 3
     assert (call["settings"].colour, call["settings"].scales) == ("grey", (0.5, 1))  # image settings
-    assert (call["weights"], call["device"], call["width"], call["style_width"]) == ("random", "cpu", 40, 30)
+    assert (call["weights"], call["device"], call["width"], call["style_width"]) == ("random", "cpu", 40, 32)
     assert (call["invert"], call["alpha"], call["checkpoint_every"], call["progress"]) == (
         False,
         True,

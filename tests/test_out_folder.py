@@ -4,7 +4,6 @@ allocated is one line."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import resource
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from hearing import hearing
 from test_cli import CHEAP, SVG, base_args, files_under, own_logo_args, replace_failing_at, steel_main
 from test_optimise import flip_two_pixels
 
@@ -52,9 +52,7 @@ def interrupt_at(monkeypatch, step: int):
         if at == step:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(
-        steel.cells.stylize, "run", functools.partial(steel.cells.stylize.run, on_log=interrupt)
-    )
+    monkeypatch.setattr(steel.cells.stylize, "run", hearing(steel.cells.stylize.run, interrupt))
 
 
 def steel_with_file_size_limit(argv: list[str], limit: int) -> subprocess.CompletedProcess:

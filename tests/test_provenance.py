@@ -40,7 +40,7 @@ def test_runs_that_agree_with_the_config_say_so():
             "weights": "hed",
             "optimizer": "adam",
             "lr": 8.0,
-            "schedule": "cosine",
+            "lr_schedule": "cosine",
             "lr_final": 0.1,
             "iterations": 300,
             "width": 256,
@@ -80,7 +80,7 @@ def test_the_page_escapes_what_it_shows():
     ("run", "named"),
     [
         ({"lr_final": 0.0}, "lr_final 0.0 (config: 0.1)"),
-        ({"schedule": "constant"}, "schedule constant (config: cosine)"),
+        ({"schedule": "constant"}, "lr_schedule constant (config: cosine)"),
         ({"optimizer": "lbfgs"}, "optimizer lbfgs (config: adam)"),
         ({"width": 128}, "width 128 (config: 256)"),
     ],
@@ -122,7 +122,7 @@ def test_the_page_is_a_table_of_the_settings_with_a_row_per_group():
     table = Table(page)
     assert table.title == "What the runs used"
     assert table.rows == [
-        ["weights", "optimizer", "lr", "schedule", "lr_final", "iterations", "width", "device", "runs"],
+        ["weights", "optimizer", "lr", "lr_schedule", "lr_final", "iterations", "width", "device", "runs"],
         ["hed", "adam", "8.0", "cosine", "0.1", "300", "256", "cpu", "2"],
         ["hed", "adam", "1.0", "cosine", "0.1", "300", "256", "cpu", "1"],
     ]

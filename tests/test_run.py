@@ -19,17 +19,19 @@ from steel import DISTRIBUTION
 from steel.cells.stylize import run
 from steel.errors import SteelError
 from steel.io.outputs import read_losses
-from steel.settings import Settings
+from steel.settings import RunOptions, Settings
 
 TINY = Settings(iterations=2, content_layer="conv1_2", log_every=1)
 CELL = {"conv1_1": 20.0}
 
 
-def tiny_run(logos, out_dirs, cells=(CELL,), **options):
-    """``run`` on ``logos`` (a mapping with "style" and "content" files) at the tests' tiny size."""
+def tiny_run(logos, out_dirs, cells=(CELL,), staged=None, **options):
+    """``run`` on ``logos`` (a mapping with "style" and "content" files) at the tests' tiny size,
+    ``options`` over the tiny :class:`RunOptions` (``ids``: the cells' names)."""
     defaults = {"settings": TINY, "weights": "random", "device": "cpu", "width": 48, "progress": False}
-    options = defaults | options
-    return run(logos["style"], logos["content"], list(cells), out_dirs, **options)
+    ids = options.pop("ids", None)
+    cells = list(cells) if ids is None else dict(zip(ids, cells, strict=False))
+    return run(logos["style"], logos["content"], cells, out_dirs, RunOptions(**defaults | options), staged)
 
 
 def inverted_copy(path, folder):
@@ -45,8 +47,8 @@ def inverted_copy(path, folder):
     ("cells", "folders", "options", "words"),
     [
         ([CELL], ["a", "b"], {}, "1 cells but 2 output folders"),
-        ([CELL, {"conv1_2": 20}], ["a", "b"], {"ids": ["x"]}, "2 cells but 1 cell ids"),
-        ([CELL, {"conv1_2": 20}], ["a", "b"], {"ids": ["x", "x"]}, "cell x is given more than once"),
+        ([CELL, {"conv1_2": 20}], ["a", "b"], {"ids": ["x"]}, "1 cells but 2 output folders"),
+        ([CELL, CELL], ["a", "b"], {}, "cell conv1_1-20 is given more than once"),
         ([CELL], ["a"], {"gif": True}, "an animated GIF needs snapshots: set snapshot_every"),
     ],
     ids=["folders", "ids", "same-id", "gif"],
@@ -88,10 +90,8 @@ def test_by_default_no_checkpoint_no_gif_and_the_device_is_chosen(logos, tmp_pat
     def on_log(step, rows):
         seen.append(sorted(p.name for p in out.iterdir()) if out.exists() else [])
 
-    (record,) = run(
-        logos["style"], logos["content"], [CELL], [out], settings=TINY, weights="random", width=48,
-        progress=False, on_log=on_log,
-    )  # fmt: skip
+    options = RunOptions(settings=TINY, weights="random", width=48, progress=False, on_log=on_log)
+    (record,) = run(logos["style"], logos["content"], [CELL], [out], options)
     assert seen and all(not names for names in seen)  # nothing written while it runs
     assert sorted(p.name for p in out.iterdir()) == ["losses.tsv", "run.json", "stylized.png"]
     assert record["device"] == "cpu"  # "auto" on a machine without a GPU
@@ -100,7 +100,7 @@ def test_by_default_no_checkpoint_no_gif_and_the_device_is_chosen(logos, tmp_pat
 def test_a_bad_style_file_is_named_as_the_style(logos, tmp_path, make_logo_file):
     flat = make_logo_file(tmp_path / "flat.png", 96, 30, seed=3)  # 48x15 at width 48
     with pytest.raises(SteelError, match=r"^style image .*flat\.png is 48x15 px"):
-        run(flat, logos["content"], [CELL], [tmp_path / "a"], weights="random", width=48)
+        run(flat, logos["content"], [CELL], [tmp_path / "a"], RunOptions(weights="random", width=48))
 
 
 def test_a_light_on_dark_style_is_optimised_as_its_dark_on_light_inverse(logos, tmp_path):
@@ -205,7 +205,7 @@ def test_an_inverted_runs_animation_is_in_the_users_colours(logos, tmp_path):
 def test_a_content_too_small_is_named_as_the_content(logos, tmp_path, make_logo_file):
     flat = make_logo_file(tmp_path / "flat.png", 96, 30, seed=3)  # 48x15 at width 48
     with pytest.raises(SteelError, match=r"^content image .*flat\.png is 48x15 px"):
-        run(logos["style"], flat, [CELL], [tmp_path / "a"], weights="random", width=48)
+        run(logos["style"], flat, [CELL], [tmp_path / "a"], RunOptions(weights="random", width=48))
 
 
 def test_invert_true_inverts_the_content_and_judges_the_style_by_its_border(logos, tmp_path):

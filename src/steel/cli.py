@@ -24,6 +24,7 @@ from steel.settings import (
     PRESET_SETTINGS,
     PRESETS,
     SETTINGS,
+    RunOptions,
     Setting,
     Settings,
     preset_values,
@@ -77,6 +78,13 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefa
         return super()._get_help_string(action)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argparse, whose refusals are one line (the usage is a --help away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"steel: error: {message}; see {self.prog} --help\n")
+
+
 def _argparse_type(parse):
     def convert(text: str):
         try:
@@ -108,8 +116,8 @@ def _add_setting(group, setting: Setting) -> None:
         options["help"] += f" (default: the preset's: {values})"
     if setting.toggle:
         options["action"] = argparse.BooleanOptionalAction
-    if setting.parse is not None:
-        options["type"] = _argparse_type(setting.parse)
+    if setting.kind is not None:
+        options["type"] = _argparse_type(setting.from_text)
     if setting.choices is not None:
         options["choices"] = setting.choices
     if setting.metavar is not None:
@@ -129,7 +137,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="steel", description="Neural font style transfer for logos.")
+    parser = _Parser(prog="steel", description="Neural font style transfer for logos.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     s = commands.add_parser(
@@ -198,9 +206,12 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def run_options_from_args(args: argparse.Namespace) -> dict:
-    """:func:`steel.cells.stylize.run`'s keywords from the command's flags."""
-    return {s.name: getattr(args, s.name) for s in SETTINGS if s.target == "run" and s.flag is not None}
+def run_options_from_args(args: argparse.Namespace) -> RunOptions:
+    """:class:`RunOptions` from the command's flags (the table's rows with a flag)."""
+    return RunOptions(
+        settings=settings_from_args(args),
+        **{s.name: getattr(args, s.name) for s in SETTINGS if s.target == "run" and s.flag is not None},
+    )
 
 
 @contextlib.contextmanager
@@ -290,7 +301,7 @@ def stylize_command(args: argparse.Namespace) -> None:
     _check_logo_options(args)
     cells = args.layers or [parse_layer_spec(BEST)]
     out_dirs = [args.out] if len(cells) == 1 else [args.out / cell_id(c) for c in cells]
-    settings = settings_from_args(args)
+    options = run_options_from_args(args)
     inputs = {
         "--style": args.style,
         "--content": args.content,
@@ -308,9 +319,7 @@ def stylize_command(args: argparse.Namespace) -> None:
         StagedFiles() as staged,  # committed by the folder, with its list of files
     ):
         style, content = _drawn_logos(args, staged)
-        records = run(
-            style, content, cells, out_dirs, settings=settings, staged=staged, **run_options_from_args(args)
-        )
+        records = run(style, content, cells, out_dirs, options, staged)
         folder.commit(staged)
     for out, record in zip(out_dirs, records, strict=True):
         print(f"{out / STYLIZED}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")

