@@ -468,6 +468,7 @@ def _metrics_files(tmp_path: Path, rows=ROWS) -> list[str]:
 def captured_plot(monkeypatch):
     """tradeoff_plot and save_figure replaced: what the table job asks of the plot."""
     import steel.render.plots
+    import steel.render.tradeoff
 
     calls = {}
 
@@ -479,7 +480,7 @@ def captured_plot(monkeypatch):
         calls["save"] = (figure, path, kwargs)
         Path(path).write_bytes(b"png")
 
-    monkeypatch.setattr(steel.render.plots, "tradeoff_plot", tradeoff_plot)
+    monkeypatch.setattr(steel.render.tradeoff, "tradeoff_plot", tradeoff_plot)
     monkeypatch.setattr(steel.render.plots, "save_figure", save_figure)
     return calls
 
