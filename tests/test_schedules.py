@@ -50,7 +50,10 @@ def test_stages_count_steps_over_the_whole_run():
         ({"scales": (0.0, 1.0)}, "^scales must be above 0, not \\[0, 1\\]$"),
         ({"scales": ("half", 1)}, "^scales must be numbers"),
         ({"scales": (0.5, 1), "coarse_iterations": (3, 3)}, "gives 2 step counts for 1 scale"),
-        ({"scales": (0.5, 1), "coarse_iterations": (0,)}, "^coarse_iterations must be at least 1, not \\[0\\]$"),
+        (
+            {"scales": (0.5, 1), "coarse_iterations": (0,)},
+            "^coarse_iterations must be at least 1, not \\[0\\]$",
+        ),
         ({"lr_schedule": "step"}, "^unknown lr_schedule 'step'; use one of constant, cosine$"),
         ({"lr_final": -0.1}, "^lr_final must be at least 0, not -0.1$"),
     ],

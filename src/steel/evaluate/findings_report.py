@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from steel.evaluate.findings import CLAIMS, FAR_SHORT, PAPER_STEPS, UNTESTED, VERDICTS
+from steel.evaluate.verdicts import CLAIMS, FAR_SHORT, PAPER_STEPS, UNTESTED, VERDICTS
 
 
 def _scale_markdown(scale: Mapping) -> list[str]:

@@ -64,7 +64,7 @@ reference (its style strength is 0 by definition, its CER that of the clean word
 
 Choosing a cell: :func:`pareto_front` (maximise style strength, minimise CER),
 :func:`selection_limits` (limits relative to the reference) and :func:`choose_best` (rule in its
-docstring); :func:`steel.render.plots.tradeoff_plot` draws them. Importing this module does not import
+docstring); :func:`steel.render.tradeoff.tradeoff_plot` draws them. Importing this module does not import
 torch: only the style-strength measure (and reading image files) needs it, and loads it then.
 """
 

@@ -22,7 +22,7 @@ from steel.io.limits import (
     check_upscale,
 )
 from steel.io.svg import is_svg, read_svg
-from steel.settings import parse_invert
+from steel.setting_row import parse_invert
 
 if TYPE_CHECKING:
     import torch

@@ -8,8 +8,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from steel.config import run_options_from_config
 from steel.errors import SteelError
-from steel.settings import run_options_from_config
 
 
 def stylize_job(
