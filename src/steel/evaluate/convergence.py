@@ -411,9 +411,6 @@ def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = RE
     return "\n".join(lines) + "\n"
 
 
-# --- the workflow's jobs ----------------------------------------------------------------------
-
-
 __all__ = [
     "BLOCK_CHANNELS",
     "EVALUATIONS_PER_STEP",

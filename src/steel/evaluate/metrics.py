@@ -393,9 +393,6 @@ def reference_metrics(
     return cell_metrics(content, content, style, text, weights, threads=threads)
 
 
-# --- trade-off ---------------------------------------------------------------------------------
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -439,6 +436,3 @@ __all__ = [
     "reference_metrics",
     "style_strength",
 ]
-
-
-# --- other methods' cells ---------------------------------------------------------------------
