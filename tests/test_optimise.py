@@ -77,7 +77,7 @@ def test_batch_of_cells_equals_separate_runs(double_weights, images):
 
 
 def test_batch_with_the_papers_layers_in_float32_agrees_up_to_amplified_rounding(random_weights, images):
-    """What README.md promises for float32 through the pooling stages, over 20 steps.
+    """What docs/gpu-and-batching.md promises for float32 through the pooling stages, over 20 steps.
 
     Batched and single convolutions round differently in the last bits; Adam at lr 1 moves a pixel
     by about one grey level per step whatever its gradient's size, so where a gradient is tiny its

@@ -76,7 +76,8 @@ def pair_markdown(
 
 
 def summary_markdown(pairs: Mapping[str, Mapping]) -> str:
-    """All pairs' verdicts: ``pairs`` maps a pair name to its findings JSON (:func:`findings_job`)."""
+    """All pairs' verdicts: ``pairs`` maps a pair name to its findings JSON
+    (:func:`steel.jobs.findings.findings_job`)."""
     lines = ["# Does the paper hold? Summary over all pairs", ""]
     steps = [s for data in pairs.values() for s in data.get("steps", [])]
     warning = steps_warning(steps)
