@@ -18,10 +18,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "steel"
 
-#: Modules left unchecked while another branch rewrites them (their references name code that
-#: moved); each comes off once it resolves, and the second test says when. Meant to end empty.
-NOT_YET_CHECKED = {"evaluate/findings.py"}
-
 ROLES = "func|class|meth|mod|data|attr|exc"
 # the target may carry a title (``title <target>``) and may wrap onto the next line
 REFERENCE = re.compile(rf":(?:py:)?(?P<role>{ROLES}):`(?P<text>[^`]+)`")
@@ -150,20 +146,9 @@ def package_files() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
 
-def checked(path: Path) -> bool:
-    return str(path.relative_to(PACKAGE)) not in NOT_YET_CHECKED
-
-
 def test_every_reference_resolves():
-    stale = [entry for path in package_files() if checked(path) for entry in broken(path)]
+    stale = [entry for path in package_files() for entry in broken(path)]
     assert not stale, "references that name nothing:\n" + "\n".join(stale)
-
-
-def test_the_unchecked_modules_still_need_the_exemption():
-    paths = [PACKAGE / name for name in sorted(NOT_YET_CHECKED)]
-    assert all(path.is_file() for path in paths), "NOT_YET_CHECKED names a module that is gone"
-    clean = [str(path.relative_to(PACKAGE)) for path in paths if not broken(path)]
-    assert not clean, f"these resolve now: take them off NOT_YET_CHECKED: {clean}"
 
 
 @pytest.mark.parametrize(

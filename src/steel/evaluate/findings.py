@@ -33,8 +33,10 @@ Comparisons, all on matched cells (same coefficients apart from the tested diffe
    all the pair's cells under the workflow's own rule (:func:`steel.evaluate.selection.choose_best` within
    :func:`steel.evaluate.selection.selection_limits`): holds at rank 1.
 
-:func:`pair_findings` computes all four; :func:`pair_markdown` and :func:`summary_markdown` write
-them; :func:`findings_job` and :func:`summary_job` are the workflow's jobs. No torch is imported.
+:func:`pair_findings` computes all four; :func:`steel.evaluate.findings_report.pair_markdown` and
+:func:`steel.evaluate.findings_report.summary_markdown` write them;
+:func:`steel.jobs.findings.findings_job` and :func:`steel.jobs.findings.summary_job` are the
+workflow's jobs. No torch is imported.
 """
 
 from __future__ import annotations
@@ -480,9 +482,3 @@ def pair_findings(
         block3_fastest(sweeps, metrics, losses, runs),
         best_tradeoff(metrics, reference, max_cer, max_artefacts, runs),
     ]
-
-
-# --- the loss's scale --------------------------------------------------------------------------
-
-
-# --- writing -------------------------------------------------------------------------------------
