@@ -161,7 +161,7 @@ def test_cheap_modules_import_without_torch():
     assert not _torch_after(
         "import steel.jobs.metrics, steel.jobs.sheets, steel.jobs.plots, steel.evaluate.metrics, "
         "steel.evaluate.ocr, "
-        "steel.render.plots, steel.render.sheets"
+        "steel.render.plots, steel.render.tradeoff, steel.render.sheets"
     )
 
 

@@ -15,22 +15,19 @@ from PIL import Image
 from workflow_helpers import REPO, planned_jobs, snakemake, tiny_config, write_config
 
 from steel.evaluate.findings import (
-    FAILS,
-    HOLDS,
     PAPER_BEST,
     TOLERANCE,
-    UNTESTED,
     best_tradeoff,
     block3_fastest,
     conv1_2_cleans,
     conv5_3_weak,
     early_ratio,
-    judged_at,
     loss_fall,
     rank_cells,
 )
 from steel.evaluate.findings_report import pair_markdown, steps_warning, summary_markdown
 from steel.evaluate.loss_scale import common_multiples, distinct_cells, scale_check
+from steel.evaluate.verdicts import FAILS, HOLDS, UNTESTED, judged_at
 from steel.jobs.findings import findings_job
 from steel.layers import cell_id
 from steel.plan.sweeps import sweeps_from_config
@@ -224,7 +221,7 @@ def test_missing_and_unmeasurable_numbers_read_as_missing():
 
 
 def test_a_runs_steps_come_from_its_record_or_its_settings():
-    from steel.evaluate.findings import run_info
+    from steel.evaluate.verdicts import run_info
 
     assert run_info({"iterations_run": 120, "settings": {"iterations": 500}}) == {"steps": 120, "width": None}
     assert run_info({"settings": {"iterations": 500}, "content": {"width": 256}}) == {

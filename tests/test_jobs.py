@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from steel.config import settings_from_config
 from steel.errors import SteelError
 from steel.evaluate.selection import COMPARISON_CELLS, METHOD, candidates, choose_best, selection_limits
 from steel.io.outputs import _typed, read_json, read_table, write_table
@@ -27,7 +28,6 @@ from steel.jobs.plots import figure_job, loss_plot_job
 from steel.jobs.sheets import _metrics_note, methods_sheet_job, metrics_note, overview_job, sheet_job
 from steel.jobs.stylize import stylize_job
 from steel.plan.sweeps import Sweep
-from steel.settings import settings_from_config
 from steel.transfer.progress import StepLog
 
 OPTIMIZER = {"iterations": 7, "name": "lbfgs", "lr": 0.5, "init": "random", "log_every": 3, "amp": True}
@@ -469,6 +469,7 @@ def _metrics_files(tmp_path: Path, rows=ROWS) -> list[str]:
 def captured_plot(monkeypatch):
     """tradeoff_plot and save_figure replaced: what the table job asks of the plot."""
     import steel.render.plots
+    import steel.render.tradeoff
 
     calls = {}
 
@@ -480,7 +481,7 @@ def captured_plot(monkeypatch):
         calls["save"] = (figure, path, kwargs)
         Path(path).write_bytes(b"png")
 
-    monkeypatch.setattr(steel.render.plots, "tradeoff_plot", tradeoff_plot)
+    monkeypatch.setattr(steel.render.tradeoff, "tradeoff_plot", tradeoff_plot)
     monkeypatch.setattr(steel.render.plots, "save_figure", save_figure)
     return calls
 

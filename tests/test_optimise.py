@@ -79,7 +79,7 @@ def test_batch_of_cells_equals_separate_runs(double_weights, images):
 
 
 def test_batch_with_the_papers_layers_in_float32_agrees_up_to_amplified_rounding(random_weights, images):
-    """What README.md promises for float32 through the pooling stages, over 20 steps.
+    """What docs/gpu-and-batching.md promises for float32 through the pooling stages, over 20 steps.
 
     Batched and single convolutions round differently in the last bits; Adam at lr 1 moves a pixel
     by about one grey level per step whatever its gradient's size, so where a gradient is tiny its
@@ -610,7 +610,7 @@ def test_under_gatys_a_higher_content_weight_keeps_the_content(random_weights, i
 
 
 def test_workflow_settings_carry_the_loss_scale_and_default_to_the_paper():
-    from steel.settings import settings_from_config
+    from steel.config import settings_from_config
 
     optimizer = {"iterations": 3, "name": "adam", "lr": 1.0, "init": "content", "log_every": 1, "amp": False}
     loss = {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001}
@@ -746,7 +746,7 @@ def test_settings_without_the_new_fields_keep_their_checkpoint_fingerprint(rando
 
 
 def test_workflow_settings_carry_colour_and_shape_and_default_to_off():
-    from steel.settings import settings_from_config
+    from steel.config import settings_from_config
 
     optimizer = {"iterations": 3, "name": "adam", "lr": 1.0, "init": "content", "log_every": 1, "amp": False}
     loss = {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001}
@@ -778,7 +778,7 @@ def test_workflow_settings_carry_colour_and_shape_and_default_to_off():
 
 
 def test_workflow_settings_carry_schedules_and_default_to_the_papers_adam():
-    from steel.settings import settings_from_config
+    from steel.config import settings_from_config
 
     optimizer = {"iterations": 3, "name": "adam", "lr": 1.0, "init": "content", "log_every": 1, "amp": False}
     loss = {"content_layer": "conv4_2", "content_weight": 1.0, "tv_weight": 0.001}

@@ -7,19 +7,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from steel.render.convergence import CONVERGENCE_PANELS, convergence_plot
 from steel.render.plots import (
     BLOCK_LINESTYLES,
-    CONVERGENCE_PANELS,
     cell_label,
     compact_layers,
-    convergence_plot,
     figure_plot,
     save_figure,
-    short_labels,
     sweep_loss_plot,
-    tradeoff_plot,
     training_plot,
 )
+from steel.render.tradeoff import short_labels, tradeoff_plot
 
 
 def _losses(path, layers=("conv1_2", "conv4_3"), steps=20, scale=1.0):

@@ -15,24 +15,13 @@ from snakemake.utils import validate
 
 import steel.cells.stylize
 from steel.cli import build_parser, main, resolve_presets, run_options_from_args, settings_from_args
+from steel.config import expand_preset, run_options_from_config, settings_from_config
 from steel.errors import SteelError
 from steel.jobs.stylize import stylize_job
 from steel.plan.params import stylize_params
-from steel.settings import (
-    BY_NAME,
-    COMMAND_PRESET,
-    DEFAULT_RUN_OPTIONS,
-    EXECUTION,
-    PRESETS,
-    RESULT_SECTIONS,
-    SETTINGS,
-    VECTOR,
-    RunOptions,
-    Settings,
-    expand_preset,
-    run_options_from_config,
-    settings_from_config,
-)
+from steel.presets import COMMAND_PRESET, PRESETS
+from steel.setting_row import EXECUTION, RESULT_SECTIONS, VECTOR
+from steel.settings import BY_NAME, DEFAULT_RUN_OPTIONS, SETTINGS, RunOptions, Settings
 from steel.transfer.optimise import stylize
 
 REPO = Path(__file__).resolve().parents[1]
@@ -404,7 +393,7 @@ def test_a_checkpoint_written_by_b3d3c93_resumes(name, random_weights, make_logo
 
 
 def test_vector_options_from_a_config_section_or_from_parsed_flags():
-    from steel.settings import vector_options
+    from steel.config import vector_options
 
     defaults = vector_options({})
     assert defaults["filter_speckle"] == 4 and defaults["corner_threshold"] == 45
@@ -418,7 +407,7 @@ def test_vector_options_from_a_config_section_or_from_parsed_flags():
     [("yes", True), ("On", True), ("1", True), ("no", False), ("OFF", False), ("0", False), ("auto", "auto")],
 )
 def test_invert_is_read_in_every_spelling_users_write(text, value):
-    from steel.settings import parse_invert
+    from steel.setting_row import parse_invert
 
     assert parse_invert(text) is value if isinstance(value, bool) else parse_invert(text) == value
 

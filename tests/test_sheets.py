@@ -13,7 +13,8 @@ from steel.layers import cell_id
 from steel.plan.sweeps import Sweep
 from steel.render import sheets
 from steel.render import text as typography
-from steel.render.sheets import contact_sheet, contact_sheet_with_layout, fit_box, overview
+from steel.render.sheet_layout import ALPHA_NOTE, fit_box
+from steel.render.sheets import contact_sheet, contact_sheet_with_layout, overview
 from steel.render.text import MIN_FONT_SIZE, printable
 
 CELL = (120, 40)
@@ -282,7 +283,7 @@ def test_alpha_results_sit_on_a_mid_grey_band_under_their_cells(sweep, tmp_path)
     assert sheet.height - plain.height == 2 * (pad + CELL[1]) + (
         layout.title_lines[-1][2][3] - plain_layout.title_lines[-1][2][3]
     )
-    assert sheets.ALPHA_NOTE in " ".join(text for text, _, _ in layout.title_lines)
+    assert ALPHA_NOTE in " ".join(text for text, _, _ in layout.title_lines)
     for r, c in [(0, 0), (0, 1), (1, 1)]:
         band = np.asarray(sheet.crop(layout.alpha[r][c])).astype(int)
         assert band.shape[:2] == (CELL[1], CELL[0])

@@ -520,7 +520,7 @@ def test_a_batched_job_writes_the_per_cell_files_of_separate_runs(batched_run, t
             np.asarray(Image.open(run_dir / "stylized.png"), dtype=int)
             - np.asarray(Image.open(alone), dtype=int)
         )
-        # float32 rounding differs between a batch and a single run (README: batched cells)
+        # float32 rounding differs between a batch and a single run (docs/gpu-and-batching.md)
         assert difference.mean() < 0.5 and difference.max() <= 16, cell
 
 

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from steel.config import vector_options, working_style_width
 from steel.errors import Interrupted, SteelError
 from steel.layers import cell_id, parse_layer_spec
 from steel.plan.run_folder import (
@@ -19,18 +20,9 @@ from steel.plan.run_folder import (
     STYLIZED,
     SVG,
 )
-from steel.settings import (
-    COMMAND_PRESET,
-    PRESET_SETTINGS,
-    PRESETS,
-    SETTINGS,
-    RunOptions,
-    Setting,
-    Settings,
-    preset_values,
-    vector_options,
-    working_style_width,
-)
+from steel.presets import COMMAND_PRESET, PRESET_SETTINGS, PRESETS, preset_values
+from steel.setting_row import Setting
+from steel.settings import SETTINGS, RunOptions, Settings
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 
@@ -191,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def resolve_presets(args: argparse.Namespace) -> argparse.Namespace:
     """Fill the flags a preset sets and the user did not give from ``--preset``, for the run's
-    optimiser (:func:`steel.settings.preset_values`)."""
+    optimiser (:func:`steel.presets.preset_values`)."""
     given = [name for name in PRESET_SETTINGS if getattr(args, name) is not None]
     for name, value in preset_values(args.preset, args.optimizer, given).items():
         if getattr(args, name) is None:

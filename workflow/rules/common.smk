@@ -13,7 +13,7 @@ from steel.io.svg import is_svg
 from steel.layers import split_cell_id
 from steel.plan.logos import check_logo
 from steel.plan.params import canonical, check_config_size, check_finite, stylize_params
-from steel.settings import expand_preset, working_style_width
+from steel.config import expand_preset, working_style_width
 from steel.plan.search import searches_from_config
 from steel.plan.sweeps import (
     NAME_REGEX,

@@ -9,11 +9,11 @@ from pathlib import Path
 import torch
 
 from steel.cells.pair import load_pair
+from steel.config import settings_from_config
 from steel.evaluate.convergence import trace
 from steel.io.outputs import StagedFiles, write_table
 from steel.layers import parse_cell_id
 from steel.plan.schedules import REFERENCE
-from steel.settings import settings_from_config
 from steel.transfer.devices import resolve_device
 from steel.transfer.progress import StepLog
 from steel.transfer.weights import load_weights

@@ -8,7 +8,8 @@ the full-size targets (:class:`FullSizeLoss`, the optimiser's own
 :class:`steel.transfer.losses.StyleTransferLoss`) and the metrics of :mod:`steel.evaluate.metrics`
 (style strength, CER, artefacts), against the network FLOPs
 spent so far (:func:`flops_at`). :func:`summarise` finds where each schedule first reaches the
-reference's final look; :func:`trace_job` and :func:`pair_job` are the workflow's two jobs.
+reference's final look; :func:`steel.jobs.convergence.trace_job` and
+:func:`steel.jobs.convergence.pair_job` are the workflow's two jobs.
 
 FLOPs, the counting convention (:func:`step_flops`): one optimisation step is one forward pass of
 the VGG16 truncated after the deepest layer the cell needs (its style layers and the content
@@ -409,9 +410,6 @@ def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = RE
         lines += ["", f"## {cell}", "", "At the end of each run:", "", *_table(rows, ends)]
         lines += ["", f"Against the {reference}'s final look:", "", *_table(rows, goals)]
     return "\n".join(lines) + "\n"
-
-
-# --- the workflow's jobs ----------------------------------------------------------------------
 
 
 __all__ = [

@@ -7,7 +7,8 @@ import html
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from steel.settings import BY_NAME, config_value
+from steel.config import config_value
+from steel.settings import BY_NAME
 
 #: the settings a reader must know to judge a run's look, by their names in the settings table
 COMPARED = ("weights", "optimizer", "lr", "lr_schedule", "lr_final", "iterations", "width")

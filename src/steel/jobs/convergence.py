@@ -37,7 +37,8 @@ def pair_job(
 ) -> list[dict]:
     """A pair's plot, all its traces in one TSV and the summary markdown; returns the summary."""
     from steel.io.outputs import StagedFiles, read_table, write_table
-    from steel.render.plots import convergence_plot, save_figure
+    from steel.render.convergence import convergence_plot
+    from steel.render.plots import save_figure
 
     rows = []
     for schedule, path in traces.items():

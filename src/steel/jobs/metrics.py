@@ -83,7 +83,8 @@ def metrics_table_job(
     """
     from steel.evaluate.selection import choose_best, selection_limits
     from steel.io.outputs import StagedFiles, write_table
-    from steel.render.plots import save_figure, tradeoff_plot
+    from steel.render.plots import save_figure
+    from steel.render.tradeoff import tradeoff_plot
 
     rows = [read_json(path) for path in metrics]
     others = [read_json(path) for path in comparisons]

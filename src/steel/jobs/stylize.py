@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from steel.config import run_options_from_config
 from steel.errors import SteelError
-from steel.settings import run_options_from_config
 
 if TYPE_CHECKING:
     from steel.transfer.progress import StepLog

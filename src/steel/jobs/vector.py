@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from steel.cells.trace import trace_cell
+from steel.config import vector_options
 from steel.errors import SteelError
 from steel.io.outputs import StagedFiles, read_json
 from steel.render.vector import TraceSettings
-from steel.settings import VECTOR, vector_options
+from steel.setting_row import VECTOR
 
 
 def trace_job(run_dir: str | Path, section: Mapping, text: str | None) -> dict:

@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from steel.settings import SETTINGS, Setting
+from steel.setting_row import Setting
+from steel.settings import SETTINGS
 
 #: JSON Schema's name of each Python type of the table
 _TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
