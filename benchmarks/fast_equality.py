@@ -61,8 +61,8 @@ def resume_check(weights, style, content, device, steps: int) -> bool:
         weights, style, content, cells, settings=settings, device=device, progress=False, fast=True
     )
 
-    def stop(step, rows):
-        if step == half:  # after the checkpoint at step half, before step half + 1 counts
+    def stop(event):
+        if event.step == half:  # after the checkpoint at step half, before step half + 1 counts
             raise _Stop
 
     ok = True

@@ -410,8 +410,8 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
     code, _, _ = steel_main(base_args(logos, tmp_path / "whole", *extra), capsys)
     assert code == 0
 
-    def interrupt(step, rows):
-        if step == 3:
+    def interrupt(event):
+        if event.step == 3:
             raise KeyboardInterrupt
 
     out = tmp_path / "out"
@@ -425,12 +425,15 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
         "(run.interrupted.json says so); no finished files were written"
     )
     # nothing that looks finished: the newest image and its record under names of their own
+    # and the snapshots taken so far, on disk under a name no finished run has
     assert files_under(out) == [
         MANIFEST,
         "checkpoint.pt",
         "interrupted.png",
         "losses.interrupted.tsv",
         "run.interrupted.json",
+        "snapshots.partial/step000000.pt",
+        "snapshots.partial/step000002.pt",
     ]
     assert json.loads((out / "run.interrupted.json").read_text()) == {
         "cell": "conv1_1-20__relu1_2-2000",
@@ -464,8 +467,8 @@ def test_interrupted_run_resumes_from_its_checkpoint(logos, tmp_path, monkeypatc
 
 
 def test_checkpoint_of_other_settings_is_not_resumed(logos, tmp_path, monkeypatch, capsys):
-    def interrupt(step, rows):
-        if step == 1:
+    def interrupt(event):
+        if event.step == 1:
             raise KeyboardInterrupt
 
     out = tmp_path / "out"
@@ -951,8 +954,8 @@ def test_an_interrupted_run_in_the_library_raises_with_its_images(random_weights
     from steel.settings import Settings
     from steel.transfer.optimise import stylize
 
-    def stop(step, rows):
-        if step == 3:
+    def stop(event):
+        if event.step == 3:
             raise KeyboardInterrupt
 
     settings = Settings(iterations=50, log_every=1, content_layer="conv1_2")

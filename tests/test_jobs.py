@@ -28,6 +28,7 @@ from steel.jobs.plots import figure_job, loss_plot_job
 from steel.jobs.sheets import _metrics_note, methods_sheet_job, metrics_note, overview_job, sheet_job
 from steel.jobs.stylize import stylize_job
 from steel.plan.sweeps import Sweep
+from steel.transfer.progress import StepLog
 
 OPTIMIZER = {"iterations": 7, "name": "lbfgs", "lr": 0.5, "init": "random", "log_every": 3, "amp": True}
 LOSS = {"content_layer": "conv3_2", "content_weight": 5.0, "tv_weight": 0.01}
@@ -222,7 +223,7 @@ def fake_run(monkeypatch):
             {"style": style, "content": content, "cells": list(cells.values()), "ids": list(cells)}
             | {"out_dirs": out_dirs, "staged": staged, **fields}
         )
-        options.on_log(10, [{"total": 1234567.0, "style": 0.5, "content": 2.0}, {"total": 9.0}])
+        options.on_log(StepLog(10, 20, ({"total": 1234567.0, "style": 0.5, "content": 2.0}, {"total": 9.0})))
         if calls[-1].get("fail"):
             raise SteelError("fails")
         return [

@@ -10,12 +10,14 @@ import warnings
 import pytest
 import torch
 
+import steel.transfer.checkpoints
 import steel.transfer.cuda_graphs
 import steel.transfer.features
 import steel.transfer.losses
-import steel.transfer.optimise
 from steel.errors import Interrupted, SteelError
-from steel.transfer.optimise import Settings, initial_image, stylize
+from steel.settings import Settings
+from steel.transfer.optimise import stylize
+from steel.transfer.stages import initial_image
 from steel.transfer.weights import load_weights
 
 #: a cheap network: block 1 only (content at conv1_2, so the network stops after relu1_2)
@@ -221,9 +223,9 @@ def test_lbfgs_with_several_cells_resumes_each_cell_from_its_own_checkpoint(rand
     checkpoint = tmp_path / "checkpoint.pt"
     seen = []
 
-    def second_cell_at_3(step, rows):
-        seen.append(step)
-        if step == 3 and seen.count(0) == 2:  # the second cell's step 3
+    def second_cell_at_3(event):
+        seen.append(event.step)
+        if event.step == 3 and seen.count(0) == 2:  # the second cell's step 3
             raise Interrupt
 
     with pytest.raises(Interrupted):
@@ -242,7 +244,6 @@ def test_lbfgs_with_several_cells_resumes_each_cell_from_its_own_checkpoint(rand
 
 
 def test_a_random_start_spans_the_whole_pixel_range():
-    from steel.transfer.optimise import initial_image
 
     content = torch.zeros(1, 3, 64, 64)
     start = initial_image("random", content, content, 0)
@@ -251,7 +252,7 @@ def test_a_random_start_spans_the_whole_pixel_range():
 
 
 def test_a_coarse_stage_sees_an_antialiased_image():
-    from steel.transfer.optimise import resized
+    from steel.transfer.stages import resized
 
     checker = (torch.arange(9).view(1, 1, 9, 1) + torch.arange(9).view(1, 1, 1, 9)) % 2 * 255.0
     third = resized(checker, 3, 3)
@@ -275,8 +276,8 @@ class Interrupt(KeyboardInterrupt):
 
 
 def _interrupt_at(step):
-    def on_log(iteration, rows):
-        if iteration == step:
+    def on_log(event):
+        if event.step == step:
             raise Interrupt
 
     return on_log
@@ -298,7 +299,7 @@ def test_checkpoint_resume_equals_an_uninterrupted_run(random_weights, images, t
         **settings_kw,
         checkpoint=checkpoint,
         checkpoint_every=2,
-        on_log=lambda step, _: logged.append(step),
+        on_log=lambda event: logged.append(event.step),
     )
     assert resumed.resumed_from == 4 and resumed.steps_run == 2
     assert logged == [4, 5, 6]  # only the steps left are run again
@@ -307,7 +308,10 @@ def test_checkpoint_resume_equals_an_uninterrupted_run(random_weights, images, t
     assert [step for step, _ in resumed.snapshots] == [0, 2, 4, 6]
     for (_, a), (_, b) in zip(resumed.snapshots, whole.snapshots, strict=True):
         assert torch.equal(a, b)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]  # no temporary files
+    # the snapshots were on disk beside the checkpoint all along, and nothing else is left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "snapshots.partial"]
+    resumed.snapshots.remove()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]
 
 
 def test_checkpoint_with_other_settings_is_ignored(random_weights, images, tmp_path):
@@ -374,7 +378,7 @@ def test_checkpoint_fingerprint_covers_images_weights_and_code(
         weights = load_weights("random:1")
     elif change == "result version":
         monkeypatch.setattr(
-            steel.transfer.optimise, "RESULT_VERSION", steel.transfer.optimise.RESULT_VERSION + 1
+            steel.transfer.checkpoints, "RESULT_VERSION", steel.transfer.checkpoints.RESULT_VERSION + 1
         )
     result = stylize(
         weights, style, content, CHEAP_CELLS, settings=settings, checkpoint=checkpoint, checkpoint_every=2
@@ -699,7 +703,7 @@ def test_shape_term_is_logged_and_keeps_ink_near_the_glyphs(random_weights, imag
 
 def test_settings_without_the_new_fields_keep_their_checkpoint_fingerprint(random_weights, images):
     """colour/shape/schedules at their defaults leave the fingerprint as it was before they existed."""
-    fingerprint = steel.transfer.optimise._fingerprint
+    fingerprint = steel.transfer.checkpoints.fingerprint
     args = (random_weights, images["style"], images["content"], CHEAP_CELLS)
     for change in (
         {"colour": "grey"},
@@ -830,10 +834,10 @@ def test_a_checkpoint_from_the_cuda_graph_path_resumes_on_the_cpu(random_weights
     with pytest.raises(Interrupted):
         stylize(*args, settings=settings, checkpoint=checkpoint, checkpoint_every=2, on_log=_interrupt_at(3))
     # as the CUDA-graph step saves it: Adam capturable, its step counter a float tensor
-    state = steel.transfer.optimise.read_checkpoint(checkpoint)
+    state = steel.transfer.checkpoints.read_checkpoint(checkpoint)
     for group in state["optimizer"]["param_groups"]:
         group["capturable"] = True
-    steel.transfer.optimise.write_checkpoint(state, checkpoint)
+    steel.transfer.checkpoints.write_checkpoint(state, checkpoint)
     resumed = stylize(*args, settings=settings, checkpoint=checkpoint, checkpoint_every=2)
     assert resumed.resumed_from == 2
     torch.testing.assert_close(resumed.images, stylize(*args, settings=settings).images, rtol=0, atol=1e-4)
@@ -853,7 +857,7 @@ def test_the_shape_terms_reach_shrinks_with_a_coarse_stage(random_weights, image
     half as many pixels."""
     from steel.transfer.features import VGGFeatures
     from steel.transfer.losses import shape_weights
-    from steel.transfer.optimise import target_loss
+    from steel.transfer.stages import target_loss
 
     settings = dataclasses.replace(CHEAP, shape_weight=1.0, shape_reach=4.0)
     half = torch.nn.functional.interpolate(images["content"], scale_factor=0.5, mode="bilinear")
@@ -897,7 +901,7 @@ def test_pixels_are_held_in_range_and_only_pushed_outwards_are_stopped():
     """The image the losses see is clamped to 0-255; the gradient is kept wherever descent (x minus
     the gradient) moves a pixel inward or along the range, and dropped where it would push a pixel
     at or past a bound further out."""
-    from steel.transfer.optimise import _InwardClamp
+    from steel.transfer.stages import _InwardClamp
 
     x = torch.tensor([-5.0, 0.0, 0.0, 100.0, 255.0, 255.0, 300.0], requires_grad=True)
     clamped = _InwardClamp.apply(x)

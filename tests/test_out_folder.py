@@ -48,8 +48,8 @@ def never_optimise(monkeypatch):
 def interrupt_at(monkeypatch, step: int):
     """Ctrl-C at ``step`` of the next run."""
 
-    def interrupt(at, rows):
-        if at == step:
+    def interrupt(event):
+        if event.step == step:
             raise KeyboardInterrupt
 
     monkeypatch.setattr(steel.cells.stylize, "run", hearing(steel.cells.stylize.run, interrupt))

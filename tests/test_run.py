@@ -87,7 +87,7 @@ def test_by_default_no_checkpoint_no_gif_and_the_device_is_chosen(logos, tmp_pat
     out = tmp_path / "a"
     seen = []
 
-    def on_log(step, rows):
+    def on_log(event):
         seen.append(sorted(p.name for p in out.iterdir()) if out.exists() else [])
 
     options = RunOptions(settings=TINY, weights="random", width=48, progress=False, on_log=on_log)
@@ -164,8 +164,8 @@ def test_an_interrupted_light_on_dark_logo_is_kept_in_its_own_colours(logos, tmp
 
     dark = inverted_copy(logos["content"], tmp_path)
 
-    def interrupt(step, rows):
-        if step == 1:
+    def interrupt(event):
+        if event.step == 1:
             raise KeyboardInterrupt
 
     out = tmp_path / "out"
@@ -178,8 +178,8 @@ def test_an_interrupted_light_on_dark_logo_is_kept_in_its_own_colours(logos, tmp
 def test_an_interrupted_dark_on_light_logo_is_kept_as_it_is(logos, tmp_path):
     from PIL import Image
 
-    def interrupt(step, rows):
-        if step == 1:
+    def interrupt(event):
+        if event.step == 1:
             raise KeyboardInterrupt
 
     out = tmp_path / "out"

@@ -7,9 +7,11 @@ import dataclasses
 import pytest
 import torch
 
-import steel.transfer.optimise
+import steel.transfer.stage_step
 from steel.errors import SteelError
-from steel.transfer.optimise import Settings, stages, stylize
+from steel.settings import Settings
+from steel.transfer.optimise import Run, stylize
+from steel.transfer.stages import Stage, stages
 
 #: block 1 only, so steps are cheap; 64 x 40 px so that half of it is still 32 x 20
 CHEAP = Settings(iterations=4, log_every=1, content_layer="conv1_2")
@@ -37,7 +39,7 @@ def test_stages_count_steps_over_the_whole_run():
     assert settings.total_iterations == 60
     # without coarse_iterations every scale runs `iterations` steps
     assert Settings(iterations=7, scales=[0.5, 1]).stage_iterations == (7, 7)
-    assert stages(Settings(), 33, 77) == [steel.transfer.optimise.Stage(1.0, 33, 77, 50_000, 0)]
+    assert stages(Settings(), 33, 77) == [Stage(1.0, 33, 77, 50_000, 0)]
 
 
 @pytest.mark.parametrize(
@@ -85,22 +87,20 @@ def test_coarse_to_fine_ends_at_full_size_and_lowers_the_full_size_loss(random_w
 
 
 def test_a_coarse_stage_carries_only_its_change_so_the_content_stays_sharp(random_weights, images):
-    loop = steel.transfer.optimise._Loop(
-        random_weights, images["style"], images["content"], CELLS, COARSE, torch.device("cpu"), None, 0
-    )
-    loop.enter(loop.stages[0], None)
-    assert loop.x.shape == (2, 3, 20, 32)
+    run = Run(random_weights, images["style"], images["content"], CELLS, COARSE, torch.device("cpu"), None, 0)
+    coarse = run.enter(run.stages[0], None)
+    assert coarse.x.shape == (2, 3, 20, 32)
     # an unchanged coarse image carries to exactly the full-size content, not a blurred upsampling
-    torch.testing.assert_close(loop.full_image(), images["content"].expand(2, -1, -1, -1), rtol=0, atol=1e-4)
+    torch.testing.assert_close(run.full_image(), images["content"].expand(2, -1, -1, -1), rtol=0, atol=1e-4)
     with torch.no_grad():
-        loop.x[:, :, 8:12, 14:18] = 0.0  # ink added at the coarse size ...
-    loop.enter(loop.stages[1], loop.x)
-    assert loop.x.shape == (2, 3, 40, 64)
+        coarse.x[:, :, 8:12, 14:18] = 0.0  # ink added at the coarse size ...
+    fine = run.enter(run.stages[1], coarse)
+    assert fine.x.shape == (2, 3, 40, 64)
     assert (
-        loop.x[:, :, 16:24, 28:36].mean() < images["content"][:, :, 16:24, 28:36].mean() - 30
+        fine.x[:, :, 16:24, 28:36].mean() < images["content"][:, :, 16:24, 28:36].mean() - 30
     )  # ... is carried
     far = (slice(None), slice(None), slice(0, 6), slice(0, 10))  # away from it: the content itself
-    torch.testing.assert_close(loop.x[far], images["content"].expand(2, -1, -1, -1)[far], rtol=0, atol=1e-4)
+    torch.testing.assert_close(fine.x[far], images["content"].expand(2, -1, -1, -1)[far], rtol=0, atol=1e-4)
 
 
 @pytest.mark.parametrize("stop", [2, 3, 5])  # in the coarse stage, at its end, in the fine one
@@ -109,8 +109,8 @@ def test_resume_across_stages_equals_an_uninterrupted_run(random_weights, images
     whole = _run(random_weights, images, settings)
     checkpoint = tmp_path / "checkpoint.pt"
 
-    def interrupt(iteration, rows):
-        if iteration == stop:
+    def interrupt(event):
+        if event.step == stop:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -174,13 +174,13 @@ def test_a_coarse_stage_takes_its_style_target_at_the_same_fraction_of_the_style
     scale 0.5 the Grams come from the style at 40 x 18, not at the content's coarse size. The
     targets' sizes are read where the loss is built: the run's results do not show them."""
     seen = []
-    real = steel.transfer.optimise.target_loss
+    real = steel.transfer.stage_step.target_loss
 
     def spy(extractor, style, content, *args, **kwargs):
         seen.append((tuple(style.shape[2:]), tuple(content.shape[2:])))
         return real(extractor, style, content, *args, **kwargs)
 
-    monkeypatch.setattr(steel.transfer.optimise, "target_loss", spy)
+    monkeypatch.setattr(steel.transfer.stage_step, "target_loss", spy)
     style, content = make_logo_tensor(80, 36, seed=1), make_logo_tensor(64, 40, seed=2)
     stylize(random_weights, style, content, CELLS[:1], settings=COARSE)
     assert seen == [((18, 40), (20, 32)), ((36, 80), (40, 64))]

@@ -285,7 +285,8 @@ RunOptions.__module__ = __name__
 RunOptions.__doc__ = (
     "How one run is made, besides its images, cells and folders: its :class:`Settings`, the rows of "
     ":data:`SETTINGS` whose target is ``run`` (weights, device, width, ...) with their library "
-    "defaults, and ``on_log(step, rows)``, which sees each logged row."
+    "defaults, and ``on_log``, which sees each logged step (a "
+    ":class:`steel.transfer.progress.StepLog`)."
 )
 #: the library's run options, as one value
 DEFAULT_RUN_OPTIONS = RunOptions()

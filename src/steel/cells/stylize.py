@@ -37,6 +37,7 @@ from steel.plan.run_folder import (
     INTERRUPTED_RECORD,
     LOSSES,
     RECORD,
+    SNAPSHOT_SPOOL,
     STYLIZED,
     snapshot,
 )
@@ -117,6 +118,8 @@ def run(
         checkpoint = out_dirs[0] / CHECKPOINT if options.checkpoint_every else None
         if checkpoint:
             checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        # written as the run goes: a Ctrl-C keeps them there, under a name no finished run has
+        spool = out_dirs[0] / SNAPSHOT_SPOOL if settings.snapshot_every else None
         try:
             result = stylize(
                 loaded,
@@ -130,15 +133,15 @@ def run(
                 checkpoint_every=options.checkpoint_every,
                 on_log=options.on_log,
                 fast=options.fast,
+                snapshots=spool,
             )
         except Interrupted as stop:
             _keep_interrupted(stop, out_dirs, ids, inverted["content"])
             raise
         per_step = result.seconds / max(result.steps_run, 1)
-        images, snapshots = result.images, result.snapshots
+        images = result.images
         if inverted["content"]:  # back to the user's colour scheme
             images = 255.0 - images
-            snapshots = [(step, 255 - frames) for step, frames in snapshots]
         records = []
         for i, (cell, out) in enumerate(zip(cells, out_dirs, strict=True)):
             record = {
@@ -168,10 +171,8 @@ def run(
             }
             staged.stage(out / LOSSES, write_tsv(result.logs[i]))
             staged.stage(out / RECORD, write_json(record))
-            frames = [frames[i] for _, frames in snapshots]
-            for (step, _), frame in zip(snapshots, frames, strict=True):
-                staged.stage(out / snapshot(step), write_png(frame.float()))
-            if options.gif:
+            if options.gif:  # one cell's frames at a time
+                frames = [_users_colours(batch[i], inverted) for _, batch in result.snapshots]
                 staged.stage(out / GIF, write_gif(frames))
             if options.alpha:
                 staged.stage(out / ALPHA, write_png(with_alpha(to_pil(images[i]))))
@@ -179,9 +180,19 @@ def run(
             for name in (INTERRUPTED, INTERRUPTED_LOSSES, INTERRUPTED_RECORD):  # an earlier Ctrl-C's
                 staged.remove(out / name)
             records.append(record)
+        if result.snapshots is not None:  # one step's batch at a time, each cell's image in its folder
+            for step, batch in result.snapshots:
+                for i, out in enumerate(out_dirs):
+                    staged.stage(out / snapshot(step), write_png(_users_colours(batch[i], inverted).float()))
+            result.snapshots.remove()
         if checkpoint:
             staged.remove(checkpoint)
     return records
+
+
+def _users_colours(frame: torch.Tensor, inverted: Mapping) -> torch.Tensor:
+    """A snapshot in the user's colour scheme (an inverted run's inverted back)."""
+    return 255 - frame if inverted["content"] else frame
 
 
 @contextlib.contextmanager

@@ -45,7 +45,8 @@ from steel.plan.schedules import REFERENCE
 if TYPE_CHECKING:
     import torch
 
-    from steel.transfer.optimise import Settings, Stage
+    from steel.settings import Settings
+    from steel.transfer.stages import Stage
     from steel.transfer.weights import Weights
 
 #: output maps of the convolutions of each VGG16 block (configuration "D")
@@ -105,8 +106,8 @@ def cell_layers(cell: Mapping[str, float], content_layer: str) -> list[str]:
 
 
 def run_stages(settings: Settings, height: int, width: int) -> list[Stage]:
-    """The stages of a run at full size ``height`` x ``width`` (:func:`steel.transfer.optimise.stages`)."""
-    from steel.transfer.optimise import stages
+    """The stages of a run at full size ``height`` x ``width`` (:func:`steel.transfer.stages.stages`)."""
+    from steel.transfer.stages import stages
 
     return stages(settings, int(height), int(width))
 
@@ -179,7 +180,7 @@ class FullSizeLoss:
         import torch
 
         from steel.transfer.features import VGGFeatures
-        from steel.transfer.optimise import network_targets, target_loss
+        from steel.transfer.stages import network_targets, target_loss
 
         self.device = torch.device(device)
         style_layers = ordered({name for cell in cells for name in cell})

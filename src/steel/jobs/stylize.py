@@ -7,9 +7,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from steel.config import run_options_from_config
 from steel.errors import SteelError
+
+if TYPE_CHECKING:
+    from steel.transfer.progress import StepLog
 
 
 def stylize_job(
@@ -47,11 +51,10 @@ def stylize_job(
                 )
         cells[out.name] = coefficients
 
-    def progress(step: int, rows: list[dict[str, float]]) -> None:
-        row = rows[0]
+    def progress(event: StepLog) -> None:
         print(
-            f"iteration {step:>7}  total {row['total']:.6g}  style {row['style']:.6g}  "
-            f"content {row['content']:.6g}",
+            f"iteration {event.step:>7}  total {event.total_loss:.6g}  style {event.style_loss:.6g}  "
+            f"content {event.content_loss:.6g}",
             flush=True,
         )
 

@@ -25,6 +25,9 @@ VECTOR_RECORD = "vector.json"
 VECTOR_PREVIEW = "vector_preview.png"
 #: the images every ``snapshot_every`` steps, one file per step (:func:`snapshot`)
 SNAPSHOTS = "snapshots"
+#: the snapshots of a run under way, written as it goes (a batch's, in its first cell's folder):
+#: never a finished run's name; a run resumed from a checkpoint goes on from them
+SNAPSHOT_SPOOL = "snapshots.partial"
 #: the snapshots as an animation (``--gif``)
 GIF = "optimisation.gif"
 #: a resumable state of an unfinished run (L-BFGS's cells, run one after the other, each have one
@@ -64,6 +67,7 @@ def command_cell_names(cells: int) -> tuple[str, ...]:
         GIF,
         CHECKPOINT,
         *(checkpoint_part(CHECKPOINT, i) for i in range(cells)),
+        *spool_names(cells),
         INTERRUPTED,
         INTERRUPTED_LOSSES,
         INTERRUPTED_RECORD,
@@ -71,6 +75,12 @@ def command_cell_names(cells: int) -> tuple[str, ...]:
         VECTOR_RECORD,
         VECTOR_PREVIEW,
     )
+
+
+def spool_names(cells: int) -> tuple[str, ...]:
+    """The snapshot folders of a run under way in a batch of ``cells`` (L-BFGS's cells, run one
+    after the other, each have one of their own)."""
+    return (SNAPSHOT_SPOOL, *(checkpoint_part(SNAPSHOT_SPOOL, i) for i in range(cells)))
 
 
 def stylize_files(alpha: bool) -> tuple[str, ...]:
