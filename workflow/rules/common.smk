@@ -126,7 +126,8 @@ wildcard_constraints:
 
 def run_targets(*names, searched=False):
     """The given files of every sweep cell's run folder, for every pair; with ``searched``, an
-    input function over the cells only a search evaluated instead (only_searched_cells)."""
+    input function over the cells only a search evaluated instead (only_searched_cells).
+    """
     if searched:
         return lambda wildcards: [
             f"{RUN_DIR}/{name}".format(style=style, content=content, cell=cell)
@@ -173,7 +174,8 @@ def only_searched_cells(style, content):
     """The cells of a pair that only a search evaluated (resolved through the search rounds'
     checkpoints, workflow/rules/search_common.smk). Searched cells are cells like any other:
     traced, recorded on the runs page and chosen from. Rules list them in an input of their own,
-    beside the sweeps' cells, so that a dry run plans the sweeps' jobs before any search has run."""
+    beside the sweeps' cells, so that a dry run plans the sweeps' jobs before any search has run.
+    """
     return [cell for cell in searched_cells(style, content) if cell not in CELLS]
 
 
@@ -183,11 +185,15 @@ def pair_cell_files(*names, searched=False):
 
     def files(wildcards):
         cells = (
-            only_searched_cells(wildcards.style, wildcards.content) if searched else CELLS
+            only_searched_cells(wildcards.style, wildcards.content)
+            if searched
+            else CELLS
         )
         return [
             os.path.join(
-                RUN_DIR.format(style=wildcards.style, content=wildcards.content, cell=cell),
+                RUN_DIR.format(
+                    style=wildcards.style, content=wildcards.content, cell=cell
+                ),
                 name,
             )
             for cell in cells
@@ -228,7 +234,9 @@ DRAWN_LOGO = {
 }
 LOGO_WIDTH = {
     "content": config["image"]["width"],
-    "style": working_style_width(config["image"]["width"], config["image"].get("style_width")),
+    "style": working_style_width(
+        config["image"]["width"], config["image"].get("style_width")
+    ),
 }
 
 

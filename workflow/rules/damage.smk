@@ -12,6 +12,7 @@ rule note_damage:
     wildcard_constraints:
         record="|".join(re.escape(name) for name in run_folder.RECORDS),
         stamp="[0-9]+",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     script:

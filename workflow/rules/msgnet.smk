@@ -54,6 +54,7 @@ rule stylize_msgnet:
         record=f"{MSGNET_RUN_DIR}/{run_folder.RECORD}",
     log:
         f"{MSGNET_RUN_DIR}/log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -80,6 +81,7 @@ rule methods_sheet:
         table=f"results/sheets/methods/{PAIR}.tsv",
     log:
         f"results/sheets/methods/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:

@@ -14,6 +14,7 @@ rule trace_vector:
         preview=f"{RUN_DIR}/{run_folder.VECTOR_PREVIEW}",
     log:
         f"{RUN_DIR}/vector.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -38,6 +39,7 @@ rule best_svg:
         ),
     log:
         f"results/best/{PAIR}.svg.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     script:
@@ -60,6 +62,7 @@ rule vector_sheet:
         ),
     log:
         f"results/sheets/{{sweep}}/{PAIR}.vector.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
