@@ -12,6 +12,7 @@ from steel.errors import SteelError
 from steel.io.svg import is_svg
 from steel.layers import split_cell_id
 from steel.plan.logos import check_logo
+from steel.plan.overrides import extend_overrides
 from steel.plan.params import canonical, check_config_size, check_finite, stylize_params
 from steel.settings import expand_preset, working_style_width
 from steel.plan.search import searches_from_config
@@ -153,15 +154,9 @@ STYLIZE_RESOURCES = {"gpu": 1, "mem_mb": 4000, "runtime": 60}
 def stylize_rule(batch):
     """Name of the stylize rule of a batch. A profile's set-resources and set-threads for
     `stylize` apply to it too (Snakemake matches them by rule name, and these names are made
-    here): copied before the rule is defined, where Snakemake reads them."""
+    here)."""
     name = f"stylize_{batch}"
-    settings = workflow.resource_settings
-    for overrides in (
-        settings._parsed_overwrite_resources,
-        settings._parsed_overwrite_threads,
-    ):
-        if "stylize" in overrides:
-            overrides.setdefault(name, overrides["stylize"])
+    extend_overrides(workflow.resource_settings, "stylize", name)
     return name
 
 
