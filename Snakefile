@@ -56,10 +56,7 @@ rule all:
         pair_targets(rules.metrics_table.output.table),
         pair_targets(rules.best.output.choice, sweeps=False),
         pair_targets(rules.best.output.image, sweeps=False),
-        pair_targets(rules.best_svg.output[0], sweeps=False)
-        if is_enabled("vector")
-        else [],
-        pair_targets(rules.vector_sheet.output[0]) if is_enabled("vector") else [],
+        vector_targets(),  # none unless vector.enabled
         pair_targets(rules.findings.output.report, sweeps=False),
         rules.findings_summary.output.report,
         rules.runs_summary.output[0],

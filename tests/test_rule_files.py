@@ -47,3 +47,26 @@ def test_every_rule_but_the_cluster_ones_says_it_runs_locally():
 def test_no_hand_made_list_of_local_rules():
     for path in RULE_FILES:
         assert not re.search(r"^\s*localrules\s*:", path.read_text(), re.M), path.name
+
+
+def code_lines(path: Path) -> list[tuple[int, str]]:
+    """(number, line) of the lines of a rule file, comments cut off."""
+    return [(number, line.split("#", 1)[0]) for number, line in enumerate(path.read_text().splitlines(), 1)]
+
+
+def test_an_optional_part_is_switched_by_is_enabled_only():
+    """Only common.smk's is_enabled and part_settings read an optional part's `enabled` key; every
+    other rule file asks is_enabled(part), and no flag of its own stands for it."""
+    readers = [
+        f"{path.name}:{number}"
+        for path in RULE_FILES
+        for number, line in code_lines(path)
+        if re.search(r"""["']enabled["']|\w_ENABLED\b|\bENABLED_\w""", line)
+    ]
+    common = REPO / "workflow" / "rules" / "common.smk"
+    allowed = [
+        f"common.smk:{number}"
+        for number, line in code_lines(common)
+        if re.search(r"""return .*config\[part\].*["']enabled["']""", line)
+    ]
+    assert len(allowed) == 2 and readers == allowed

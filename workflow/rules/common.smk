@@ -69,11 +69,11 @@ def is_enabled(part):
     return config[part]["enabled"]
 
 
-# the vector trace of every cell: its own params, never the stylize rule's
-TRACE_PARAMS = canonical(
-    {k: v for k, v in config["vector"].items() if k != "enabled"},
-    SCHEMA_DOC["properties"]["vector"],
-)
+def part_settings(part):
+    """The settings of an optional part (OPTIONAL_PARTS) but its switch: what its jobs' params are
+    made of, so that switching a part off and on again reruns none of its jobs."""
+    return {key: value for key, value in config[part].items() if key != "enabled"}
+
 
 # coefficient searches: checked now (a search outside the paper's loss with Adam is refused)
 SEARCHES = searches_from_config(config)

@@ -1,6 +1,7 @@
 # Every cell as a vector logo (vector.enabled): stylized.svg traced from stylized.png, ground
 # transparent, and vector.json (the mode and settings, and how the trace compares with the raster).
 # Outside the result sections, so turning it on traces the finished cells and reruns none.
+include: "vector_common.smk"
 
 
 rule trace_vector:
