@@ -10,7 +10,7 @@ rule cell_metrics:
     output:
         f"{RUN_DIR}/{run_folder.METRICS}",
     log:
-        f"{RUN_DIR}/metrics.log",
+        f"{RUN_DIR}/{run_folder.METRICS_LOG}",
     localrule: True
     conda:
         "../../envs/steel.yaml"

@@ -14,7 +14,7 @@ rule trace_vector:
         record=f"{RUN_DIR}/{run_folder.VECTOR_RECORD}",
         preview=f"{RUN_DIR}/{run_folder.VECTOR_PREVIEW}",
     log:
-        f"{RUN_DIR}/vector.log",
+        f"{RUN_DIR}/{run_folder.VECTOR_LOG}",
     localrule: True
     conda:
         "../../envs/steel.yaml"

@@ -9,6 +9,7 @@ from pathlib import Path
 from steel.cells.trace import trace_cell
 from steel.errors import SteelError
 from steel.io.outputs import StagedFiles, read_json
+from steel.plan.run_folder import SVG
 from steel.render.vector import TraceSettings
 from steel.settings import VECTOR, vector_options
 
@@ -31,7 +32,7 @@ def best_svg_job(choice: str | Path, svgs: Sequence[str], out: str | Path) -> Pa
     cell = read_json(choice)["cell"]
     found = [Path(svg) for svg in svgs if Path(svg).parent.name == cell]
     if not found:
-        raise SteelError(f"the recommended cell {cell} has no stylized.svg among the traced cells")
+        raise SteelError(f"the recommended cell {cell} has no {SVG} among the traced cells")
     with StagedFiles() as staged:
         staged.stage(Path(out), lambda tmp: shutil.copyfile(found[0], tmp))
     return Path(out)
