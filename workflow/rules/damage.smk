@@ -6,9 +6,9 @@
 
 rule note_damage:
     output:
-        f"{RUN_DIR}/" + run_folder.DAMAGE_NOTE.format(name="{record}", stamp="{stamp}"),
+        f"{RUN_DIR}/{run_folder.DAMAGE_NOTE.format(name='{record}', stamp='{stamp}')}",
     log:
-        f"{RUN_DIR}/" + run_folder.DAMAGE_LOG.format(name="{record}", stamp="{stamp}"),
+        f"{RUN_DIR}/{run_folder.DAMAGE_LOG.format(name='{record}', stamp='{stamp}')}",
     wildcard_constraints:
         record="|".join(re.escape(name) for name in run_folder.RECORDS),
         stamp="[0-9]+",
