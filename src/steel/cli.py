@@ -12,11 +12,14 @@ from steel.config import vector_options, working_style_width
 from steel.errors import Interrupted, SteelError
 from steel.layers import cell_id, parse_layer_spec
 from steel.plan.run_folder import (
+    ALPHA,
     DRAWN_CONTENT,
     DRAWN_STYLE,
     INTERRUPTED,
     INTERRUPTED_RECORD,
+    LOSSES,
     MANIFEST,
+    RECORD,
     STYLIZED,
     SVG,
 )
@@ -38,13 +41,13 @@ example (the paper's best cell):
 --layers LAYER=COEFFICIENT,...: convB_J is a convolution output before its ReLU (the paper's
 choice), reluB_J after it, poolB a pooling output. Repeat --layers to optimise several cells
 together as one batch; each then goes to OUT/<cell id>/.
-Writes stylized.png, stylized_alpha.png, losses.tsv and run.json into the output folder and lists
+Writes {STYLIZED}, {ALPHA}, {LOSSES} and {RECORD} into the output folder and lists
 them in {MANIFEST}: a rerun replaces what the list names as a whole, and a file of the command's
 names that the list does not name (it may be yours) is never overwritten: the run is refused.
 
 No logo image yet? Draw a word instead: --content-text Acme [--font FONT.ttf] (default font: the
 bundled Inter Bold), --style-text NAME --style-font METAL.ttf; the drawn logos are kept as
-OUT/content.png and OUT/style.png. SVG files are rasterised at the working width.
+OUT/{DRAWN_CONTENT} and OUT/{DRAWN_STYLE}. SVG files are rasterised at the working width.
 """
 
 #: the command's argument groups: the settings of each config section, then the rest

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from steel.config import config_value
+from steel.plan.run_folder import RECORD
 from steel.settings import BY_NAME
 
 #: the settings a reader must know to judge a run's look, by their names in the settings table
@@ -110,6 +111,6 @@ def summary_html(summary: Mapping) -> str:
     )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>What the runs used</title></head><body>"
-        f"<h2>What the {summary['runs']} runs used (from their run.json)</h2>{notes}"
+        f"<h2>What the {summary['runs']} runs used (from their {RECORD})</h2>{notes}"
         f"<table border='1' cellpadding='4'><tr>{head}</tr>{rows}</table></body></html>\n"
     )

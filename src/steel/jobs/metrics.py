@@ -92,7 +92,7 @@ def metrics_table_job(
     unknown = [row.get("cell") for row in others if row.get("cell") not in COMPARISON_CELLS]
     if unknown:
         raise SteelError(
-            f"not a comparison method's cell: {unknown[0]!r}; list its metrics.json as a sweep's cell"
+            f"not a comparison method's cell: {unknown[0]!r}; list its {run_folder.METRICS} as a sweep's cell"
         )
     reference_row = read_json(reference)
     limits = selection_limits(reference_row, max_cer, max_artefacts)
