@@ -25,6 +25,7 @@ from typing import Any
 from steel.errors import SteelError
 from steel.layers import LAYERS, MIN_SIDE, check_layer
 from steel.normalisations import NORMALISATIONS, normalisation
+from steel.plan.run_folder import ALPHA, GIF, LOSSES, SVG, VECTOR_RECORD, snapshot
 from steel.setting_row import Setting, parse_invert
 
 OPTIMIZERS = ("adam", "lbfgs")
@@ -79,9 +80,9 @@ SETTINGS: tuple[Setting, ...] = (
          "global style weight multiplying every coefficient; none: the normalisation's own ("
          + ", ".join(f"{name} {weight:g}" for name, weight in DEFAULT_STYLE_WEIGHTS.items()) + ")",
          "loss.style_weight", to_value=_optional(float), flag="--style-weight", minimum=0),
-    _row("log_every", int, 100, "write a row of losses.tsv every N steps",
+    _row("log_every", int, 100, f"write a row of {LOSSES} every N steps",
          "optimizer.log_every", to_value=int, flag="--log-every", minimum=1, metavar="N"),
-    _row("snapshot_every", int, 0, "save snapshots/stepNNNNNN.png every N steps (0: none)",
+    _row("snapshot_every", int, 0, f"save {snapshot(0).replace('000000', 'NNNNNN')} every N steps (0: none)",
          flag="--snapshot-every", minimum=0, metavar="N"),
     _row("amp", bool, False,
          "bfloat16 autocast of the network on CUDA or the CPU (faster on bf16 units; changes results)",
@@ -135,14 +136,14 @@ SETTINGS: tuple[Setting, ...] = (
          "auto = when the content's border is dark",
          "image.invert", to_value=parse_invert, flag="--invert", choices=INVERTS, target="run"),
     _row("alpha", bool, False,
-         "also write stylized_alpha.png, the result with its background transparent",
+         f"also write {ALPHA}, the result with its background transparent",
          "image.alpha", to_value=bool, flag="--alpha", toggle=True, command_default=True,
          target="run"),
     _row("checkpoint_every", int, 0,
          "save a resumable checkpoint every N steps (0: none); a rerun with the same settings resumes",
          "execution.checkpoint_every", to_value=int, flag="--checkpoint-every", minimum=0,
          metavar="N", schema_default=1000, target="run"),
-    _row("gif", bool, False, "also write optimisation.gif from the snapshots",
+    _row("gif", bool, False, f"also write {GIF} from the snapshots",
          flag="--gif", switch=(False, True), target="run"),
     _row("fast", bool | None, None,
          "CUDA: run each step eagerly instead of replaying it as a CUDA graph (the fast path, on "
@@ -152,8 +153,8 @@ SETTINGS: tuple[Setting, ...] = (
          flag="--quiet", switch=(None, False), target="run"),
     # --- the vector trace of a result (steel.render.vector): never a stylize param ---
     _row("svg", bool, False,
-         "also trace the result as stylized.svg (vector; ground transparent) and measure the trace "
-         "against the raster in vector.json",
+         f"also trace the result as {SVG} (vector; ground transparent) and measure the trace "
+         f"against the raster in {VECTOR_RECORD}",
          "vector.enabled", to_value=bool, flag="--svg", switch=(False, True), target="vector"),
     _row("filter_speckle", int, 4, "trace: drop patches smaller than this many px (specks)",
          "vector.filter_speckle", to_value=int, flag="--svg-speckle", minimum=1, metavar="PX",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PIL import ImageFont
 
 from steel.layers import format_value
+from steel.plan.run_folder import ALPHA
 from steel.render.text import (
     MAX_FONT_SIZE,
     MIN_FONT_SIZE,
@@ -27,7 +28,7 @@ from steel.render.text import (
 Box = tuple[int, int, int, int]
 
 #: the legend line of a sheet with alpha bands
-ALPHA_NOTE = "under each cell: stylized_alpha.png (its ground transparent) on mid grey"
+ALPHA_NOTE = f"under each cell: {ALPHA} (its ground transparent) on mid grey"
 
 
 def fit_box(box: Box, size: tuple[int, int]) -> Box:

@@ -70,7 +70,7 @@ class StageOptimiser:
         return self.parts
 
     def capture(self) -> None:
-        """The step as a CUDA graph (:attr:`graphed`), or the eager step (saying why) when capture fails."""
+        """The step as a CUDA graph (``graphed``), or the eager step (saying why) when capture fails."""
         run = self.run
         try:
             cuda_graphs.init_adam_state(self.optimizer)
@@ -87,7 +87,7 @@ class StageOptimiser:
         self.parts = self.graphed.outputs
 
     def step(self) -> None:
-        """One optimiser step (the graph's replay updates :attr:`parts`, its static outputs)."""
+        """One optimiser step (the graph's replay updates ``parts``, its static outputs)."""
         if self.graphed is not None:
             self.graphed.replay()
         elif self.settings.optimizer == "adam":
