@@ -258,7 +258,7 @@ def test_overview_job_saves_the_overview(tmp_path, monkeypatch):
 @pytest.fixture
 def ascii_locale():
     """An ASCII locale in this process: a file opened without an explicit encoding is ASCII here
-    (the subprocess test in test_best.py checks the same of a fresh interpreter)."""
+    (the subprocess test in tests/evaluate/test_selection.py checks the same of a fresh interpreter)."""
     import locale
 
     old = locale.setlocale(locale.LC_CTYPE)

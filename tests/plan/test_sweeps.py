@@ -1,6 +1,6 @@
 """Sweeps with loss settings of their own: a sweep-level ``loss:`` and rows or columns
 that vary one loss setting; cell ids that name the settings a cell does not share with the config's
-loss; batches of one loss; the sheet's labels. The workflow side is in tests/test_workflow.py."""
+loss; batches of one loss; the sheet's labels. The workflow side is in tests/workflow/test_workflow.py."""
 
 from __future__ import annotations
 
