@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from checkpoint_helpers import flip_two_pixels
 from hearing import hearing
 from test_cli import CHEAP, SVG, base_args, files_under, own_logo_args, replace_failing_at, steel_main
-from test_optimise import flip_two_pixels
 
 import steel.cells.stylize
 import steel.transfer.optimise

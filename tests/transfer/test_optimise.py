@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import io
 import warnings
 
 import pytest
 import torch
+from checkpoint_helpers import flip_two_pixels, state_in
 
 import steel.transfer.checkpoints
 import steel.transfer.cuda_graphs
@@ -409,23 +409,6 @@ def test_checkpoint_with_non_finite_pixels_is_not_written(random_weights, images
             checkpoint_every=2,
         )
     assert list(tmp_path.iterdir()) == []
-
-
-def state_in(checkpoint) -> dict:
-    """A checkpoint's state as torch wrote it (after the checksum's line where there is one)."""
-    data = checkpoint.read_bytes()
-    start = data.index(b"\n") + 1 if data.startswith(b"steel checkpoint") else 0
-    return torch.load(io.BytesIO(data[start:]), weights_only=True)
-
-
-def flip_two_pixels(checkpoint) -> None:
-    """Flip the lowest bit of two pixels of a checkpoint's image: still numbers, and torch reads them."""
-    data = bytearray(checkpoint.read_bytes())
-    pixels = data.find(state_in(checkpoint)["x"].numpy().tobytes())
-    assert pixels > 0
-    for offset in (0, 4):
-        data[pixels + offset] ^= 1
-    checkpoint.write_bytes(bytes(data))
 
 
 def _resume(random_weights, images, checkpoint, settings):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from workflow_helpers import REPO
 
 from steel.errors import SteelError
 from steel.evaluate import metrics, selection
@@ -354,7 +354,7 @@ def test_style_strength_ends(content, style, weights):
 def test_style_strength_layers_are_pinned_and_optimised_by_no_table():
     assert metrics.STYLE_STRENGTH_LAYERS == ("pool1", "pool2", "pool3", "pool4")
     assert metrics.RELU_STRENGTH_LAYERS == ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
-    preset = yaml.safe_load((Path(__file__).parents[1] / "presets" / "paper.yaml").read_text())
+    preset = yaml.safe_load((REPO / "presets" / "paper.yaml").read_text())
     optimised = {
         layer
         for sweep in preset["sweeps"].values()

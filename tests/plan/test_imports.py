@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from workflow_helpers import REPO, tiny_config
 
-REPO = Path(__file__).resolve().parents[1]
 #: what a planning import must not pull in
 HEAVY = ("torch", "torchvision", "numpy", "PIL", "matplotlib", "fontTools", "resvg_py", "onnxruntime")
 
@@ -57,9 +56,6 @@ def test_a_stock_snakemake_plans_without_steel_installed(tmp_path):
     import sysconfig
 
     import yaml
-
-    sys.path.insert(0, str(REPO / "tests"))
-    from workflow_helpers import tiny_config
 
     config = tmp_path / "c.yaml"
     config.write_text(yaml.safe_dump(tiny_config()))

@@ -417,7 +417,7 @@ def test_same_values_in_other_words_rerun_nothing(tiny_run, tmp_path):
     assert _planned_after(workdir, tmp_path, config) == set()
 
 
-# steel.plan.params is tested for every setting (tests/test_params.py); these check that the rule
+# steel.plan.params is tested for every setting (tests/plan/test_params.py); these check that the rule
 # passes the params it plans with to the job
 @pytest.mark.parametrize(
     "edit",

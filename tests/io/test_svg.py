@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from capped import read_logo_capped, run_capped
 from PIL import Image
+from workflow_helpers import REPO
 
 from steel.errors import SteelError
 from steel.io.images import read_image, read_logo
 from steel.io.limits import MAX_PIXELS
 from steel.io.svg import MAX_SVG_BYTES, declared_size, parse_svg
 
-REPO = Path(__file__).resolve().parents[1]
 NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
 #: the colour of the picture an attacker wants to pull in: never in a logo drawn from these SVGs
 SECRET = (13, 200, 77)

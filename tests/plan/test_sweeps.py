@@ -1,16 +1,16 @@
 """Sweeps with loss settings of their own: a sweep-level ``loss:`` and rows or columns
 that vary one loss setting; cell ids that name the settings a cell does not share with the config's
-loss; batches of one loss; the sheet's labels. The workflow side is in tests/test_workflow.py."""
+loss; batches of one loss; the sheet's labels. The workflow side is in tests/workflow/test_workflow.py."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from PIL import Image
+from workflow_helpers import REPO
 
 from steel.errors import SteelError
 from steel.jobs.sheets import sheet_job
@@ -18,9 +18,7 @@ from steel.layers import cell_id, format_value, parse_cell_id, split_cell_id
 from steel.plan.batches import deepest_layer, plan_batches
 from steel.plan.sweeps import Sweep, cell_losses, check_name, figure_lines, sweeps_from_config
 
-SCHEMA = yaml.safe_load(
-    (Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text()
-)
+SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
 LOSS_SCHEMA = SCHEMA["properties"]["loss"]
 #: the config's loss section as the schema fills it in
 BASE = {key: value["default"] for key, value in LOSS_SCHEMA["properties"].items()}
@@ -366,7 +364,7 @@ def test_names_with_doubled_or_dangling_separators_are_refused(name):
 def test_a_config_of_too_many_runs_is_refused_before_any_is_planned():
     from steel.plan.sweeps import MAX_CELLS, cell_count
 
-    paper = yaml.safe_load((Path(__file__).parents[1] / "presets" / "paper.yaml").read_text())
+    paper = yaml.safe_load((REPO / "presets" / "paper.yaml").read_text())
     assert cell_count(paper) == 9 * (3 + 9 * 12)  # 9 pairs x tables 1-10
     values = list(range(1, 1001))
     config = {
