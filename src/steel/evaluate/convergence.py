@@ -22,7 +22,7 @@ matrices, the largest of them, add under 10 % for the paper's best cell), and so
 own arithmetic (element-wise for Adam; L-BFGS's two-loop recursion over its 50 pairs is a few
 hundred operations per pixel, against hundreds of thousands for the network). This is what
 ``torch.utils.flop_counter.FlopCounterMode`` counts for the convolutions and their backward
-(tests/test_convergence.py). A max-pooling halves H and W, rounding down, as VGG16's does.
+(tests/evaluate/test_convergence.py). A max-pooling halves H and W, rounding down, as VGG16's does.
 
 A step at a coarse scale costs :func:`step_flops` at that stage's size, so coarse steps are cheaper.
 An Adam step evaluates the network once; an L-BFGS step too (torch's L-BFGS with ``max_iter=1``
