@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WEIGHTS ?=
 CORES ?= all
 
-.PHONY: venv install demo test test-fast test-slurm lint report clean mutants mutants-score
+.PHONY: venv install demo test test-fast test-slurm lint schema report clean mutants mutants-score
 
 venv: $(BIN)/python
 
@@ -45,6 +45,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint --config weights=random
+
+# the config schema's settings, made from the settings table (src/steel/settings.py) after a row changes
+schema: install
+	$(BIN)/python -m steel.plan.schema workflow/schemas/config.schema.yaml
 
 report: install
 	$(BIN)/snakemake --cores $(CORES) $(if $(WEIGHTS),--config weights=$(WEIGHTS)) --report results/report.html

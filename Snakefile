@@ -24,6 +24,10 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
+# Rules of seconds (CPU only, one thread) say `localrule: True`: they run where Snakemake runs,
+# never as cluster jobs of their own, so on Slurm only the stylize jobs (and MSG-Net's training and
+# the convergence runs) are submitted. (Grouping cell_metrics with its stylize job would spare the
+# submitting host, but Snakemake 9 then hides sbatch's error message.)
 include: "workflow/rules/common.smk"
 include: "workflow/rules/weights.smk"
 include: "workflow/rules/contents.smk"
@@ -39,37 +43,6 @@ include: "workflow/rules/msgnet.smk"
 include: "workflow/rules/convergence.smk"
 
 
-# Rules of seconds (CPU only, one thread) run where Snakemake runs, never as cluster jobs of their
-# own: on Slurm only the stylize jobs are submitted. (Grouping cell_metrics with its stylize job
-# would spare the submitting host, but Snakemake 9 then hides sbatch's error message.)
-localrules:
-    all,
-    fetch_weights,
-    cell_metrics,
-    draw_content,
-    draw_style,
-    note_damage,
-    reference_metrics,
-    metrics_table,
-    best,
-    sheet,
-    overview,
-    loss_plot,
-    figure,
-    findings,
-    findings_summary,
-    runs_summary,
-    trace_vector,
-    best_svg,
-    vector_sheet,
-    search_round,
-    search_result,
-    stylize_msgnet,
-    methods_sheet,
-    convergence_pair,
-    convergence,
-
-
 rule all:
     default_target: True
     input:
@@ -83,8 +56,7 @@ rule all:
         pair_targets(rules.metrics_table.output.table),
         pair_targets(rules.best.output.choice, sweeps=False),
         pair_targets(rules.best.output.image, sweeps=False),
-        pair_targets(rules.best_svg.output[0], sweeps=False) if is_enabled("vector") else [],
-        pair_targets(rules.vector_sheet.output[0]) if is_enabled("vector") else [],
+        vector_targets(),  # none unless vector.enabled
         pair_targets(rules.findings.output.report, sweeps=False),
         rules.findings_summary.output.report,
         rules.runs_summary.output[0],
@@ -95,3 +67,4 @@ rule all:
             for name in SEARCHES
             for s, c in PAIRS
         ],
+    localrule: True

@@ -3,8 +3,8 @@
 For each batch size, runs ``stylize`` with ``fast=False`` twice (the eager loop's own run-to-run
 spread: cuDNN may pick non-deterministic kernels) and with ``fast=True`` once, all from the same
 start, and prints the largest and mean pixel differences (grey levels) and the largest relative
-difference of a logged loss. Adam at lr 1 amplifies last-bit differences (see README.md, "Batched
-cells and the GPU fast path"), so after many steps compare fast-vs-eager with eager-vs-eager; after
+difference of a logged loss. Adam at lr 1 amplifies last-bit differences (see
+docs/gpu-and-batching.md), so after many steps compare fast-vs-eager with eager-vs-eager; after
 one step they must agree to about 1e-3 grey levels. Exit status 1 if the fast path was not taken
 on CUDA or the one-step check fails.
 
@@ -61,8 +61,8 @@ def resume_check(weights, style, content, device, steps: int) -> bool:
         weights, style, content, cells, settings=settings, device=device, progress=False, fast=True
     )
 
-    def stop(step, rows):
-        if step == half:  # after the checkpoint at step half, before step half + 1 counts
+    def stop(event):
+        if event.step == half:  # after the checkpoint at step half, before step half + 1 counts
             raise _Stop
 
     ok = True

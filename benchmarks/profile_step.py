@@ -1,6 +1,6 @@
 """Where a step of the loop spends its GPU time, and what variants of the Gram matrices gain.
 
-1. ``torch.profiler`` over ``--steps`` eager steps of the real loop (``steel.transfer.optimise._Loop``,
+1. ``torch.profiler`` over ``--steps`` eager steps of the real loop (``steel.transfer.optimise.Run``,
    forward, losses, backward, Adam, clamp) at ``--batch`` (default 8) with the paper's best layers
    (the cells of ``step_speed.py``): the top kernels (CUDA) or operators (CPU) by self time, with
    the total per step, next to the same for the bare network pass (``step_speed.time_bare``).
@@ -37,9 +37,10 @@ import step_speed
 import steel.transfer.losses as losses
 from steel.io.images import load_image
 from steel.layers import parse_layer_spec
+from steel.settings import Settings
 from steel.transfer.devices import resolve_device
 from steel.transfer.features import VGGFeatures
-from steel.transfer.optimise import Settings, _Loop, stylize
+from steel.transfer.optimise import Run, stylize
 from steel.transfer.weights import load_weights
 
 _plain_gram = losses.gram
@@ -122,8 +123,8 @@ def top_table(prof, device, steps: int, count: int, title: str) -> None:
 
 
 def profile_loop(weights, style, content, cells, device, steps: int, count: int) -> None:
-    loop = _Loop(weights, style, content, cells, Settings(iterations=steps), device, None, 0, False)
-    loop.enter(loop.stages[0], None)
+    run = Run(weights, style, content, cells, Settings(iterations=steps), device, None, 0)
+    loop = run.enter(run.stages[0], None)
     for _ in range(3):
         loop.adam_step()
     sync(device)
@@ -134,9 +135,9 @@ def profile_loop(weights, style, content, cells, device, steps: int, count: int)
         sync(device)
     top_table(prof, device, steps, count, f"loop (eager), batch {len(cells)}")
     start = content.to(device).repeat(len(cells), 1, 1, 1)
-    step_speed.time_bare(loop.extractor, start, 3, device)
+    step_speed.time_bare(run.extractor, start, 3, device)
     with profile(activities=activities) as prof:
-        step_speed.time_bare(loop.extractor, start, steps, device)
+        step_speed.time_bare(run.extractor, start, steps, device)
     top_table(prof, device, steps, min(count, 10), f"bare pass, batch {len(cells)}")
 
 

@@ -5,6 +5,7 @@ the command and the workflow's stylize job; and what results and checkpoints mad
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -14,22 +15,13 @@ from snakemake.utils import validate
 
 import steel.cells.stylize
 from steel.cli import build_parser, main, resolve_presets, run_options_from_args, settings_from_args
+from steel.config import expand_preset, run_options_from_config, settings_from_config
 from steel.errors import SteelError
 from steel.jobs.stylize import stylize_job
 from steel.plan.params import stylize_params
-from steel.settings import (
-    BY_NAME,
-    COMMAND_PRESET,
-    EXECUTION,
-    PRESETS,
-    RESULT_SECTIONS,
-    SETTINGS,
-    VECTOR,
-    Settings,
-    expand_preset,
-    run_options_from_config,
-    settings_from_config,
-)
+from steel.presets import COMMAND_PRESET, PRESETS
+from steel.setting_row import EXECUTION, RESULT_SECTIONS, VECTOR
+from steel.settings import BY_NAME, DEFAULT_RUN_OPTIONS, SETTINGS, RunOptions, Settings
 from steel.transfer.optimise import stylize
 
 REPO = Path(__file__).resolve().parents[1]
@@ -133,7 +125,7 @@ def test_the_commands_defaults_are_the_tables_and_its_presets():
 def test_the_paper_preset_is_the_librarys_defaults_and_explicit_flags_win():
     paper = _parsed("--preset", "paper")
     assert settings_from_args(paper) == Settings()  # the paper's run, bit for bit
-    assert run_options_from_args(paper)["width"] == BY_NAME["width"].default == 384
+    assert run_options_from_args(paper).width == BY_NAME["width"].default == 384
     mixed = _parsed("--preset", "paper", "--iterations", "7", "--lr", "8")
     assert (mixed.iterations, mixed.lr, mixed.lr_schedule) == (7, 8.0, "constant")
     # an explicit value equal to another preset's is still the user's
@@ -243,12 +235,12 @@ def test_every_flag_has_a_case():
 
 @pytest.fixture
 def run_calls(monkeypatch):
-    """The keywords steel.cells.stylize.run is called with; the real run goes on."""
+    """The run options steel.cells.stylize.run is called with; the real run goes on."""
     calls, real = [], steel.cells.stylize.run
 
-    def spy(*args, **kwargs):
-        calls.append(kwargs)
-        return real(*args, **kwargs)
+    def spy(style, content, cells, out_dirs, options=DEFAULT_RUN_OPTIONS, staged=None):
+        calls.append(options)
+        return real(style, content, cells, out_dirs, options, staged)
 
     monkeypatch.setattr(steel.cells.stylize, "run", spy)
     return calls
@@ -270,17 +262,17 @@ def test_every_flag_reaches_settings_and_run_json(name, logos, tmp_path, capsys,
     argv += ["--out", str(tmp_path / "out"), *[x for item in base.items() for x in item], *flag_args]
     code = main(argv)
     assert code == 0, capsys.readouterr().err
-    (kwargs,) = run_calls
+    (options,) = run_calls
     record = json.loads((tmp_path / "out" / "run.json").read_text())
     setting = BY_NAME[name]
     if setting.target == "settings":
-        assert getattr(kwargs["settings"], name) == value
+        assert getattr(options.settings, name) == value
         assert json.dumps(record["settings"][name]) == json.dumps(value)
     elif setting.target == VECTOR:  # the trace beside the result says what it used
         trace = json.loads((tmp_path / "out" / "vector.json").read_text())
         assert (tmp_path / "out" / "stylized.svg").is_file() and trace.get(name, True) == value
     else:
-        assert kwargs[name] == value
+        assert getattr(options, name) == value
     seen = {  # where run.json (or the folder) shows a run option
         "weights": lambda: record["weights"]["spec"] == "random:3",
         "device": lambda: record["device"] == "cpu",
@@ -353,10 +345,10 @@ def test_every_config_key_reaches_the_stylize_jobs_run(name, logos, tmp_path, ru
     params = stylize_params(config, SCHEMA)
     image = tmp_path / "conv1_1-20" / "stylized.png"
     stylize_job(str(logos["style"]), str(logos["content"]), str(image), params, config[EXECUTION])
-    (kwargs,) = run_calls
+    (options,) = run_calls
     setting = BY_NAME[name]
     expected = setting.value(KEYS[name])
-    found = getattr(kwargs["settings"], name) if setting.target == "settings" else kwargs[name]
+    found = getattr(options.settings if setting.target == "settings" else options, name)
     assert found == expected
     record = json.loads(image.with_name("run.json").read_text())
     if setting.target == "settings":
@@ -368,9 +360,7 @@ def test_every_config_key_reaches_the_stylize_jobs_run(name, logos, tmp_path, ru
 
 def test_the_config_mapping_fills_what_a_section_leaves_out_with_the_library_defaults():
     assert settings_from_config({}) == Settings()
-    assert run_options_from_config({}) == {
-        s.name: s.default for s in SETTINGS if s.target == "run" and s.in_config
-    }
+    assert run_options_from_config({}) == RunOptions()
 
 
 # --- what b3d3c93 made still means the same ---------------------------------------------------------
@@ -403,7 +393,7 @@ def test_a_checkpoint_written_by_b3d3c93_resumes(name, random_weights, make_logo
 
 
 def test_vector_options_from_a_config_section_or_from_parsed_flags():
-    from steel.settings import vector_options
+    from steel.config import vector_options
 
     defaults = vector_options({})
     assert defaults["filter_speckle"] == 4 and defaults["corner_threshold"] == 45
@@ -417,6 +407,125 @@ def test_vector_options_from_a_config_section_or_from_parsed_flags():
     [("yes", True), ("On", True), ("1", True), ("no", False), ("OFF", False), ("0", False), ("auto", "auto")],
 )
 def test_invert_is_read_in_every_spelling_users_write(text, value):
-    from steel.settings import parse_invert
+    from steel.setting_row import parse_invert
 
     assert parse_invert(text) is value if isinstance(value, bool) else parse_invert(text) == value
+
+
+# --- one row, every surface: the schema made from the table, bounds that answer alike -----------------
+
+
+def test_the_committed_schema_is_what_the_table_makes():
+    """Edit a row, then run ``make schema``: the committed schema's settings are the table's."""
+    from steel.plan.schema import config_schema, schema_text
+
+    assert config_schema(SCHEMA) == SCHEMA
+    assert schema_text(config_schema(SCHEMA)) == SCHEMA_PATH.read_text(encoding="utf-8")
+
+
+def _numbers_around(setting) -> list:
+    """Values on and beside each bound of a row, and beside its default."""
+    near = []
+    for bound in (setting.minimum, setting.exclusive_minimum, setting.maximum):
+        if bound is not None:
+            near += (
+                [bound - 1, bound, bound + 1] if setting.kind is int else [bound - 0.5, bound, bound + 0.5]
+            )
+    if isinstance(setting.default, int | float) and not isinstance(setting.default, bool):
+        near += [setting.default]
+    near += [float("nan"), float("inf")] if setting.kind is float else []
+    return [setting.kind(n) if setting.kind is int else n for n in near]
+
+
+def _command_accepts(setting, number) -> bool:
+    try:
+        setting.from_text(str(number))
+    except ValueError:
+        return False
+    return True
+
+
+def _library_accepts(setting, number) -> bool:
+    value = (number,) if setting.many else number
+    try:
+        if setting.target == "settings":
+            extra = {"scales": (0.5, 1.0)} if setting.name == "coarse_iterations" else {}
+            if setting.name == "scales":
+                value = (*value, 1.0) if number != 1.0 else value
+            Settings(**{setting.name: value} | extra)
+        elif setting.target == "run":
+            RunOptions(**{setting.name: value})
+        else:
+            setting.check(value)
+    except SteelError:
+        return False
+    return True
+
+
+def _schema_accepts(setting, number) -> bool:
+    import jsonschema
+
+    value = [number] if setting.many else number
+    if setting.name == "scales":
+        value = [number, 1.0] if number != 1.0 else value
+    if setting.section is None:
+        config = {setting.key: value}
+    else:
+        config = {setting.section: {setting.key: value}}
+        if setting.name == "coarse_iterations":
+            config["image"] = {"scales": [0.5, 1.0]}
+    try:
+        jsonschema.validate(config, {**SCHEMA, "required": []})
+    except jsonschema.ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", [s.name for s in SETTINGS if s.kind is not None and s.flag is not None])
+def test_the_command_the_library_and_the_schema_answer_a_number_alike(name):
+    """``--lr 0`` and ``lr: 0`` both refused, ``--iterations 1`` and ``iterations: 1`` both taken:
+    the bounds of every number are the row's, on every surface (the schema cannot say "finite":
+    planning refuses NaN and infinities in any config value, steel.plan.params.check_finite)."""
+    setting = BY_NAME[name]
+    for number in _numbers_around(setting):
+        command, library = _command_accepts(setting, number), _library_accepts(setting, number)
+        assert command == library, (name, number, command, library)
+        if setting.in_config and math.isfinite(number):
+            assert _schema_accepts(setting, number) == library, (name, number, library)
+
+
+def test_lr_0_is_refused_alike_by_the_command_and_a_config():
+    with pytest.raises(SystemExit):
+        _parsed("--lr", "0")
+    with pytest.raises(SteelError, match=r"^lr must be above 0, not 0$"):
+        settings_from_config({"optimizer": {"lr": 0}})
+    assert not _schema_accepts(BY_NAME["lr"], 0)
+
+
+def test_a_normalisation_is_one_entry_that_the_table_the_schema_and_the_loss_read(monkeypatch):
+    import torch
+
+    from steel import normalisations
+    from steel.plan.schema import setting_schema
+    from steel.transfer.losses import style_layer_loss
+
+    names = list(normalisations.NORMALISATIONS)
+    assert list(BY_NAME["normalise"].choices) == names
+    assert SCHEMA["properties"]["loss"]["properties"]["normalise"]["enum"] == names
+    grams, target = torch.rand(2, 3, 3), torch.rand(2, 3, 3)
+    for name, entry in normalisations.NORMALISATIONS.items():
+        loss = style_layer_loss(grams, target, 4, 5, name)
+        assert torch.equal(loss, entry.layer_loss(grams - target, 3, 4, 5))
+    # a new entry is a formula of the loss at once
+    halved = normalisations.Normalisation(
+        "half", lambda diff, c, h, w: diff.square().sum((1, 2)) / 2, 3.0, ""
+    )
+    monkeypatch.setitem(normalisations.NORMALISATIONS, "half", halved)
+    expected = (grams - target).square().sum((1, 2)) / 2
+    torch.testing.assert_close(style_layer_loss(grams, target, 4, 5, "half"), expected)
+    with pytest.raises(
+        SteelError, match=r"^unknown loss normalise 'nope'; use one of paper, gatys, rrmina, half$"
+    ):
+        style_layer_loss(grams, target, 4, 5, "nope")
+    # the table's choices were read from the entries when it was made
+    assert setting_schema(BY_NAME["normalise"])["enum"] == names

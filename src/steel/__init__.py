@@ -17,6 +17,7 @@ _EXPORTS = {
     "parse_cell_id": "steel.layers",
     "split_cell_id": "steel.layers",
     "parse_layer_spec": "steel.layers",
+    "RunOptions": "steel.settings",
     "Settings": "steel.settings",
     "stylize": "steel.transfer.optimise",
     "load_weights": "steel.transfer.weights",

@@ -8,28 +8,24 @@ import os
 import sys
 from pathlib import Path
 
+from steel.config import vector_options, working_style_width
 from steel.errors import Interrupted, SteelError
 from steel.layers import cell_id, parse_layer_spec
 from steel.plan.run_folder import (
+    ALPHA,
     DRAWN_CONTENT,
     DRAWN_STYLE,
     INTERRUPTED,
     INTERRUPTED_RECORD,
+    LOSSES,
     MANIFEST,
+    RECORD,
     STYLIZED,
     SVG,
 )
-from steel.settings import (
-    COMMAND_PRESET,
-    PRESET_SETTINGS,
-    PRESETS,
-    SETTINGS,
-    Setting,
-    Settings,
-    preset_values,
-    vector_options,
-    working_style_width,
-)
+from steel.presets import COMMAND_PRESET, PRESET_SETTINGS, PRESETS, preset_values
+from steel.setting_row import Setting
+from steel.settings import SETTINGS, RunOptions, Settings
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 
@@ -45,13 +41,13 @@ example (the paper's best cell):
 --layers LAYER=COEFFICIENT,...: convB_J is a convolution output before its ReLU (the paper's
 choice), reluB_J after it, poolB a pooling output. Repeat --layers to optimise several cells
 together as one batch; each then goes to OUT/<cell id>/.
-Writes stylized.png, stylized_alpha.png, losses.tsv and run.json into the output folder and lists
+Writes {STYLIZED}, {ALPHA}, {LOSSES} and {RECORD} into the output folder and lists
 them in {MANIFEST}: a rerun replaces what the list names as a whole, and a file of the command's
 names that the list does not name (it may be yours) is never overwritten: the run is refused.
 
 No logo image yet? Draw a word instead: --content-text Acme [--font FONT.ttf] (default font: the
 bundled Inter Bold), --style-text NAME --style-font METAL.ttf; the drawn logos are kept as
-OUT/content.png and OUT/style.png. SVG files are rasterised at the working width.
+OUT/{DRAWN_CONTENT} and OUT/{DRAWN_STYLE}. SVG files are rasterised at the working width.
 """
 
 #: the command's argument groups: the settings of each config section, then the rest
@@ -75,6 +71,13 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefa
         ):
             return action.help  # its help says what none means
         return super()._get_help_string(action)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argparse, whose refusals are one line (the usage is a --help away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"steel: error: {message}; see {self.prog} --help\n")
 
 
 def _argparse_type(parse):
@@ -108,8 +111,8 @@ def _add_setting(group, setting: Setting) -> None:
         options["help"] += f" (default: the preset's: {values})"
     if setting.toggle:
         options["action"] = argparse.BooleanOptionalAction
-    if setting.parse is not None:
-        options["type"] = _argparse_type(setting.parse)
+    if setting.kind is not None:
+        options["type"] = _argparse_type(setting.from_text)
     if setting.choices is not None:
         options["choices"] = setting.choices
     if setting.metavar is not None:
@@ -129,7 +132,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="steel", description="Neural font style transfer for logos.")
+    parser = _Parser(prog="steel", description="Neural font style transfer for logos.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     s = commands.add_parser(
@@ -183,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def resolve_presets(args: argparse.Namespace) -> argparse.Namespace:
     """Fill the flags a preset sets and the user did not give from ``--preset``, for the run's
-    optimiser (:func:`steel.settings.preset_values`)."""
+    optimiser (:func:`steel.presets.preset_values`)."""
     given = [name for name in PRESET_SETTINGS if getattr(args, name) is not None]
     for name, value in preset_values(args.preset, args.optimizer, given).items():
         if getattr(args, name) is None:
@@ -198,9 +201,12 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def run_options_from_args(args: argparse.Namespace) -> dict:
-    """:func:`steel.cells.stylize.run`'s keywords from the command's flags."""
-    return {s.name: getattr(args, s.name) for s in SETTINGS if s.target == "run" and s.flag is not None}
+def run_options_from_args(args: argparse.Namespace) -> RunOptions:
+    """:class:`RunOptions` from the command's flags (the table's rows with a flag)."""
+    return RunOptions(
+        settings=settings_from_args(args),
+        **{s.name: getattr(args, s.name) for s in SETTINGS if s.target == "run" and s.flag is not None},
+    )
 
 
 @contextlib.contextmanager
@@ -290,7 +296,7 @@ def stylize_command(args: argparse.Namespace) -> None:
     _check_logo_options(args)
     cells = args.layers or [parse_layer_spec(BEST)]
     out_dirs = [args.out] if len(cells) == 1 else [args.out / cell_id(c) for c in cells]
-    settings = settings_from_args(args)
+    options = run_options_from_args(args)
     inputs = {
         "--style": args.style,
         "--content": args.content,
@@ -308,9 +314,7 @@ def stylize_command(args: argparse.Namespace) -> None:
         StagedFiles() as staged,  # committed by the folder, with its list of files
     ):
         style, content = _drawn_logos(args, staged)
-        records = run(
-            style, content, cells, out_dirs, settings=settings, staged=staged, **run_options_from_args(args)
-        )
+        records = run(style, content, cells, out_dirs, options, staged)
         folder.commit(staged)
     for out, record in zip(out_dirs, records, strict=True):
         print(f"{out / STYLIZED}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")

@@ -36,6 +36,8 @@ LAYERS: tuple[str, ...] = tuple(sorted(LAYER_INDEX, key=LAYER_INDEX.__getitem__)
 CONV_LAYERS: tuple[str, ...] = tuple(name for name in LAYERS if name.startswith("conv"))
 #: number of max-pooling stages; an image must survive all of them
 POOLING_STAGES = len(BLOCK_CONVS)
+#: an image side must be at least this long to keep one pixel after every pooling stage
+MIN_SIDE = 2**POOLING_STAGES
 
 
 def check_layer(name: str) -> str:

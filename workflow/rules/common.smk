@@ -12,8 +12,9 @@ from steel.errors import SteelError
 from steel.io.svg import is_svg
 from steel.layers import split_cell_id
 from steel.plan.logos import check_logo
+from steel.plan.overrides import extend_overrides
 from steel.plan.params import canonical, check_config_size, check_finite, stylize_params
-from steel.settings import expand_preset, working_style_width
+from steel.config import expand_preset, working_style_width
 from steel.plan.search import searches_from_config
 from steel.plan.sweeps import (
     NAME_REGEX,
@@ -68,11 +69,11 @@ def is_enabled(part):
     return config[part]["enabled"]
 
 
-# the vector trace of every cell: its own params, never the stylize rule's
-TRACE_PARAMS = canonical(
-    {k: v for k, v in config["vector"].items() if k != "enabled"},
-    SCHEMA_DOC["properties"]["vector"],
-)
+def part_settings(part):
+    """The settings of an optional part (OPTIONAL_PARTS) but its switch: what its jobs' params are
+    made of, so that switching a part off and on again reruns none of its jobs."""
+    return {key: value for key, value in config[part].items() if key != "enabled"}
+
 
 # coefficient searches: checked now (a search outside the paper's loss with Adam is refused)
 SEARCHES = searches_from_config(config)
@@ -126,7 +127,8 @@ wildcard_constraints:
 
 def run_targets(*names, searched=False):
     """The given files of every sweep cell's run folder, for every pair; with ``searched``, an
-    input function over the cells only a search evaluated instead (only_searched_cells)."""
+    input function over the cells only a search evaluated instead (only_searched_cells).
+    """
     if searched:
         return lambda wildcards: [
             f"{RUN_DIR}/{name}".format(style=style, content=content, cell=cell)
@@ -152,15 +154,9 @@ STYLIZE_RESOURCES = {"gpu": 1, "mem_mb": 4000, "runtime": 60}
 def stylize_rule(batch):
     """Name of the stylize rule of a batch. A profile's set-resources and set-threads for
     `stylize` apply to it too (Snakemake matches them by rule name, and these names are made
-    here): copied before the rule is defined, where Snakemake reads them."""
+    here)."""
     name = f"stylize_{batch}"
-    settings = workflow.resource_settings
-    for overrides in (
-        settings._parsed_overwrite_resources,
-        settings._parsed_overwrite_threads,
-    ):
-        if "stylize" in overrides:
-            overrides.setdefault(name, overrides["stylize"])
+    extend_overrides(workflow.resource_settings, "stylize", name)
     return name
 
 
@@ -173,7 +169,8 @@ def only_searched_cells(style, content):
     """The cells of a pair that only a search evaluated (resolved through the search rounds'
     checkpoints, workflow/rules/search_common.smk). Searched cells are cells like any other:
     traced, recorded on the runs page and chosen from. Rules list them in an input of their own,
-    beside the sweeps' cells, so that a dry run plans the sweeps' jobs before any search has run."""
+    beside the sweeps' cells, so that a dry run plans the sweeps' jobs before any search has run.
+    """
     return [cell for cell in searched_cells(style, content) if cell not in CELLS]
 
 
@@ -183,11 +180,15 @@ def pair_cell_files(*names, searched=False):
 
     def files(wildcards):
         cells = (
-            only_searched_cells(wildcards.style, wildcards.content) if searched else CELLS
+            only_searched_cells(wildcards.style, wildcards.content)
+            if searched
+            else CELLS
         )
         return [
             os.path.join(
-                RUN_DIR.format(style=wildcards.style, content=wildcards.content, cell=cell),
+                RUN_DIR.format(
+                    style=wildcards.style, content=wildcards.content, cell=cell
+                ),
                 name,
             )
             for cell in cells
@@ -228,7 +229,9 @@ DRAWN_LOGO = {
 }
 LOGO_WIDTH = {
     "content": config["image"]["width"],
-    "style": working_style_width(config["image"]["width"], config["image"].get("style_width")),
+    "style": working_style_width(
+        config["image"]["width"], config["image"].get("style_width")
+    ),
 }
 
 

@@ -12,6 +12,7 @@ rule draw_content:
         "results/contents/{name}.log",
     wildcard_constraints:
         name="[^/]+",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -32,6 +33,7 @@ rule draw_style:
         "results/styles/{name}.log",
     wildcard_constraints:
         name="[^/]+",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:

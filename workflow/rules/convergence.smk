@@ -55,6 +55,7 @@ rule convergence_pair:
         ),
     log:
         f"{CONVERGENCE_DIR}/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -67,3 +68,4 @@ rule convergence_pair:
 rule convergence:
     input:
         pair_targets(rules.convergence_pair.output.plot, sweeps=False),
+    localrule: True

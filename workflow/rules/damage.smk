@@ -6,12 +6,13 @@
 
 rule note_damage:
     output:
-        f"{RUN_DIR}/{{record}}.damaged-{{stamp}}",
+        f"{RUN_DIR}/{run_folder.DAMAGE_NOTE.format(name='{record}', stamp='{stamp}')}",
     log:
-        f"{RUN_DIR}/{{record}}.damage-{{stamp}}.log",
+        f"{RUN_DIR}/{run_folder.DAMAGE_LOG.format(name='{record}', stamp='{stamp}')}",
     wildcard_constraints:
         record="|".join(re.escape(name) for name in run_folder.RECORDS),
         stamp="[0-9]+",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     script:

@@ -26,6 +26,7 @@ rule findings:
         data=f"results/findings/{PAIR}.json",
     log:
         f"results/findings/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -51,6 +52,7 @@ rule findings_summary:
         ),
     log:
         "results/findings/summary.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     script:
@@ -64,7 +66,11 @@ rule runs_summary:
         records=run_targets(run_folder.RECORD),
         searched=run_targets(run_folder.RECORD, searched=True),
         # the logos the runs read, checked against what each run recorded
-        logos=[logo_image(kind, name) for kind in ("style", "content") for name in LOGO_NAMES[kind]],
+        logos=[
+            logo_image(kind, name)
+            for kind in ("style", "content")
+            for name in LOGO_NAMES[kind]
+        ],
     output:
         report(
             "results/runs.html",
@@ -74,6 +80,7 @@ rule runs_summary:
         ),
     log:
         "results/runs.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:

@@ -10,7 +10,8 @@ rule cell_metrics:
     output:
         f"{RUN_DIR}/{run_folder.METRICS}",
     log:
-        f"{RUN_DIR}/metrics.log",
+        f"{RUN_DIR}/{run_folder.METRICS_LOG}",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -30,6 +31,7 @@ rule reference_metrics:
         f"results/reference/{PAIR}.json",
     log:
         f"results/reference/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -65,6 +67,7 @@ rule metrics_table:
         ),
     log:
         f"results/metrics/{{sweep}}/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -104,6 +107,7 @@ rule best:
         ),
     log:
         f"results/best/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:

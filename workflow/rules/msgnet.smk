@@ -19,7 +19,7 @@ rule train_msgnet:
         init=[MSGNET["init"]] if MSGNET["init"] else [],
     output:
         model=f"{MSGNET_DIR}/model.pt",
-        losses=f"{MSGNET_DIR}/losses.tsv",
+        losses=f"{MSGNET_DIR}/{run_folder.LOSSES}",
         plot=report(
             f"{MSGNET_DIR}/losses.png",
             caption="../report/msgnet_losses.rst",
@@ -29,7 +29,7 @@ rule train_msgnet:
     log:
         f"{MSGNET_DIR}/train.log",
     benchmark:
-        f"{MSGNET_DIR}/benchmark.tsv"
+        f"{MSGNET_DIR}/{run_folder.BENCHMARK}"
     conda:
         "../../envs/steel.yaml"
     threads: STYLIZE_THREADS
@@ -53,7 +53,8 @@ rule stylize_msgnet:
         image=f"{MSGNET_RUN_DIR}/{run_folder.STYLIZED}",
         record=f"{MSGNET_RUN_DIR}/{run_folder.RECORD}",
     log:
-        f"{MSGNET_RUN_DIR}/log",
+        f"{MSGNET_RUN_DIR}/{run_folder.JOB_LOG}",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -80,6 +81,7 @@ rule methods_sheet:
         table=f"results/sheets/methods/{PAIR}.tsv",
     log:
         f"results/sheets/methods/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:

@@ -11,8 +11,8 @@ MSGNET_RUN_DIR = RUN_DIR.replace("{cell}", MSGNET_CELL)
 MSGNET_PARAMS = canonical(
     {
         key: value
-        for key, value in MSGNET.items()
-        if key not in ("enabled", "checkpoint_every")
+        for key, value in part_settings("msgnet").items()
+        if key != "checkpoint_every"
     },
     SCHEMA_DOC["properties"]["msgnet"],
 )

@@ -11,6 +11,7 @@ rule loss_plot:
         ),
     log:
         f"results/plots/{{sweep}}/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -32,6 +33,7 @@ rule figure:
         ),
     log:
         f"results/plots/figures/{{figure}}/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:

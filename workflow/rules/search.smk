@@ -16,6 +16,7 @@ checkpoint search_round:
         f"results/search/{{search}}/{PAIR}/round{{round}}.log",
     wildcard_constraints:
         round=r"[1-9][0-9]*",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -45,6 +46,7 @@ rule search_result:
         image=f"results/search/{{search}}/{PAIR}.best.png",
     log:
         f"results/search/{{search}}/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:

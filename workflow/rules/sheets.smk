@@ -18,6 +18,7 @@ rule sheet:
         ),
     log:
         f"results/sheets/{{sweep}}/{PAIR}.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -46,6 +47,7 @@ rule overview:
         ),
     log:
         "results/sheets/{sweep}/overview.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:

@@ -23,9 +23,9 @@ rule stylize:
         losses=f"{RUN_DIR}/{run_folder.LOSSES}",
         record=f"{RUN_DIR}/{run_folder.RECORD}",
     log:
-        f"{RUN_DIR}/log",
+        f"{RUN_DIR}/{run_folder.JOB_LOG}",
     benchmark:
-        f"{RUN_DIR}/benchmark.tsv"
+        f"{RUN_DIR}/{run_folder.BENCHMARK}"
     wildcard_constraints:
         cell=UNBATCHED_CELL,
     conda:
@@ -63,9 +63,9 @@ if config["execution"]["cells_per_job"] > 1:
                 losses=cell_files(batch_cells, run_folder.LOSSES),
                 record=cell_files(batch_cells, run_folder.RECORD),
             log:
-                cell_files(batch_cells, "log"),
+                cell_files(batch_cells, run_folder.JOB_LOG),
             benchmark:
-                batch_file(batch, "benchmark.tsv")
+                batch_file(batch, run_folder.BENCHMARK)
             conda:
                 "../../envs/steel.yaml"
             threads: STYLIZE_THREADS

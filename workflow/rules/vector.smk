@@ -1,6 +1,7 @@
 # Every cell as a vector logo (vector.enabled): stylized.svg traced from stylized.png, ground
 # transparent, and vector.json (the mode and settings, and how the trace compares with the raster).
 # Outside the result sections, so turning it on traces the finished cells and reruns none.
+include: "vector_common.smk"
 
 
 rule trace_vector:
@@ -13,7 +14,8 @@ rule trace_vector:
         record=f"{RUN_DIR}/{run_folder.VECTOR_RECORD}",
         preview=f"{RUN_DIR}/{run_folder.VECTOR_PREVIEW}",
     log:
-        f"{RUN_DIR}/vector.log",
+        f"{RUN_DIR}/{run_folder.VECTOR_LOG}",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:
@@ -38,6 +40,7 @@ rule best_svg:
         ),
     log:
         f"results/best/{PAIR}.svg.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     script:
@@ -60,6 +63,7 @@ rule vector_sheet:
         ),
     log:
         f"results/sheets/{{sweep}}/{PAIR}.vector.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     params:

@@ -8,6 +8,7 @@ rule fetch_weights:
         str(hed_cached_path()),
     log:
         "results/logs/fetch_weights.log",
+    localrule: True
     conda:
         "../../envs/steel.yaml"
     script:

@@ -9,12 +9,13 @@ from pathlib import Path
 import torch
 
 from steel.cells.pair import load_pair
+from steel.config import settings_from_config
 from steel.evaluate.convergence import trace
 from steel.io.outputs import StagedFiles, write_table
 from steel.layers import parse_cell_id
 from steel.plan.schedules import REFERENCE
-from steel.settings import settings_from_config
 from steel.transfer.devices import resolve_device
+from steel.transfer.progress import StepLog
 from steel.transfer.weights import load_weights
 
 
@@ -41,8 +42,8 @@ def trace_schedule(
     device = resolve_device(execution["device"])
     print(f"convergence {schedule}: {Path(content).name} with {Path(style).name} on {device}", flush=True)
 
-    def progress(step: int, rows: list[dict]) -> None:
-        print(f"iteration {step:>7}  style {rows[0]['style']:.6g}", flush=True)
+    def progress(event: StepLog) -> None:
+        print(f"iteration {event.step:>7}  style {event.style_loss:.6g}", flush=True)
 
     rows = trace(
         load_weights(params["weights"]),

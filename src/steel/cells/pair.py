@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from steel.config import working_style_width
 from steel.io.images import has_dark_background, load_image, parse_invert, should_invert
-from steel.settings import working_style_width
 
 if TYPE_CHECKING:
     import torch
@@ -30,7 +30,7 @@ def load_pair(
     invert: str | bool = False,
 ) -> Pair:
     """The pair's images: the content at ``width``, the style at ``style_width`` (none: ``width``,
-    :func:`steel.settings.working_style_width`), aspect kept (``width`` none: the files' sizes).
+    :func:`steel.config.working_style_width`), aspect kept (``width`` none: the files' sizes).
     ``invert``: "auto" inverts an image whose border is dark, True the content always (the style
     still by its border), False (the default: the images as they are) nothing."""
     content_image = load_image(content, width, "content image")

@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import platform
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -37,10 +37,11 @@ from steel.plan.run_folder import (
     INTERRUPTED_RECORD,
     LOSSES,
     RECORD,
+    SNAPSHOT_SPOOL,
     STYLIZED,
     snapshot,
 )
-from steel.settings import BY_NAME, DEFAULT_SETTINGS, Settings
+from steel.settings import DEFAULT_RUN_OPTIONS, RunOptions
 from steel.transfer.devices import out_of_memory, resolve_device
 from steel.transfer.optimise import stylize
 from steel.transfer.weights import load_weights
@@ -73,72 +74,52 @@ def _file_record(path: Path, image: torch.Tensor, staged: StagedFiles) -> dict:
 def run(
     style: str | Path,
     content: str | Path,
-    cells: Sequence[Mapping[str, float]],
+    cells: Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]],
     out_dirs: Sequence[str | Path],
-    *,
-    settings: Settings = DEFAULT_SETTINGS,
-    weights: str = BY_NAME["weights"].default,
-    device: str = BY_NAME["device"].default,
-    width: int | None = BY_NAME["width"].default,
-    style_width: int | None = BY_NAME["style_width"].default,
-    gif: bool = BY_NAME["gif"].default,
-    checkpoint_every: int = BY_NAME["checkpoint_every"].default,
-    progress: bool | None = BY_NAME["progress"].default,
-    on_log: Callable[[int, list[dict[str, float]]], None] | None = None,
-    fast: bool | None = BY_NAME["fast"].default,
-    invert: str | bool = BY_NAME["invert"].default,
-    alpha: bool = BY_NAME["alpha"].default,
-    ids: Sequence[str] | None = None,
+    options: RunOptions = DEFAULT_RUN_OPTIONS,
     staged: StagedFiles | None = None,
 ) -> list[dict]:
     """Stylize ``content`` with ``style`` once per cell; write cell ``i`` to ``out_dirs[i]``.
 
-    ``width`` resizes the content (and, unless ``style_width`` is given, the style) keeping the
-    aspect ratio; ``None`` keeps the files' sizes. ``on_log(step, rows)`` sees each logged row.
-    ``fast``: replay each step as a CUDA graph (see :func:`steel.transfer.optimise.stylize`).
-    ``invert``: light glyphs on a dark ground are optimised inverted (the method assumes dark glyphs
-    on white) and the results inverted back: "auto" inverts an image whose border is dark, True the
-    content always (the style still by its border), False nothing.
-    ``alpha``: also write ``stylized_alpha.png``, the final result (after any inversion back) with
-    its ground, the colour of its border, transparent.
-    ``ids``: the cells' names in ``run.json`` (the workflow's cell ids, which also name a loss of
-    their own); default their coefficients' :func:`steel.layers.cell_id`.
-    ``staged``: stage the files there, for the caller to commit with files of its own as one
-    replacement (a style or content staged there is read now and recorded by its final name);
-    by default they are committed here.
-    Returns the ``run.json`` records.
+    ``cells``: each cell's layer coefficients, named in ``run.json`` by
+    :func:`steel.layers.cell_id`, or a mapping of names to them (the workflow's cell ids, which
+    also name a loss of their own). ``options``: everything else that shapes the run
+    (:class:`steel.settings.RunOptions`: its settings, weights, device, width, style width,
+    inversion, ...). ``staged``: stage the files there, for the caller to commit with files of its
+    own as one replacement (a style or content staged there is read now and recorded by its final
+    name); by default they are committed here. Returns the ``run.json`` records.
     """
     started = time.perf_counter()
-    cells = [check_coefficients(c) for c in cells]
+    ids = list(cells) if isinstance(cells, Mapping) else None
+    cells = [check_coefficients(c) for c in (cells.values() if isinstance(cells, Mapping) else cells)]
     if len(cells) != len(out_dirs):
         raise SteelError(f"{len(cells)} cells but {len(out_dirs)} output folders")
-    if ids is not None and len(ids) != len(cells):
-        raise SteelError(f"{len(cells)} cells but {len(ids)} cell ids")
     # an empty cell is refused by stylize()
-    ids = list(ids) if ids is not None else [cell_id(c) for c in cells if c]
+    ids = ids if ids is not None else [cell_id(c) for c in cells if c]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         raise SteelError(f"cell {', '.join(twice)} is given more than once; give each cell once")
     folders = [Path(d).resolve() for d in out_dirs]
     if len(set(folders)) != len(folders):
         raise SteelError("two cells share an output folder; give each cell its own folder")
-    if gif and not settings.snapshot_every:
-        raise SteelError("an animated GIF needs snapshots: set snapshot_every (e.g. --snapshot-every 50)")
+    settings = options.settings
     out_dirs = [Path(d) for d in out_dirs]
-    target = resolve_device(device)
+    target = resolve_device(options.device)
     with _memory_is_one_line(target, "loading the logos and the network"):
-        pair = load_pair(style, content, width, style_width, invert)
+        pair = load_pair(style, content, options.width, options.style_width, options.invert)
         style_image, content_image, inverted = pair.style, pair.content, pair.inverted
-        loaded = load_weights(weights)
+        loaded = load_weights(options.weights)
     height, width_px = content_image.shape[2:]
     # the caller's set is committed by the caller, with files of its own; else one of ours, here
     with (
         _memory_is_one_line(target, f"optimising {len(cells)} image(s) of {width_px}x{height} px"),
         StagedFiles() if staged is None else contextlib.nullcontext(staged) as staged,
     ):
-        checkpoint = out_dirs[0] / CHECKPOINT if checkpoint_every else None
+        checkpoint = out_dirs[0] / CHECKPOINT if options.checkpoint_every else None
         if checkpoint:
             checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        # written as the run goes: a Ctrl-C keeps them there, under a name no finished run has
+        spool = out_dirs[0] / SNAPSHOT_SPOOL if settings.snapshot_every else None
         try:
             result = stylize(
                 loaded,
@@ -147,20 +128,20 @@ def run(
                 cells,
                 settings=settings,
                 device=target,
-                progress=progress,
+                progress=options.progress,
                 checkpoint=checkpoint,
-                checkpoint_every=checkpoint_every,
-                on_log=on_log,
-                fast=fast,
+                checkpoint_every=options.checkpoint_every,
+                on_log=options.on_log,
+                fast=options.fast,
+                snapshots=spool,
             )
         except Interrupted as stop:
             _keep_interrupted(stop, out_dirs, ids, inverted["content"])
             raise
         per_step = result.seconds / max(result.steps_run, 1)
-        images, snapshots = result.images, result.snapshots
+        images = result.images
         if inverted["content"]:  # back to the user's colour scheme
             images = 255.0 - images
-            snapshots = [(step, 255 - frames) for step, frames in snapshots]
         records = []
         for i, (cell, out) in enumerate(zip(cells, out_dirs, strict=True)):
             record = {
@@ -190,20 +171,28 @@ def run(
             }
             staged.stage(out / LOSSES, write_tsv(result.logs[i]))
             staged.stage(out / RECORD, write_json(record))
-            frames = [frames[i] for _, frames in snapshots]
-            for (step, _), frame in zip(snapshots, frames, strict=True):
-                staged.stage(out / snapshot(step), write_png(frame.float()))
-            if gif:
+            if options.gif:  # one cell's frames at a time
+                frames = [_users_colours(batch[i], inverted) for _, batch in result.snapshots]
                 staged.stage(out / GIF, write_gif(frames))
-            if alpha:
+            if options.alpha:
                 staged.stage(out / ALPHA, write_png(with_alpha(to_pil(images[i]))))
             staged.stage(out / STYLIZED, write_png(images[i]))
             for name in (INTERRUPTED, INTERRUPTED_LOSSES, INTERRUPTED_RECORD):  # an earlier Ctrl-C's
                 staged.remove(out / name)
             records.append(record)
+        if result.snapshots is not None:  # one step's batch at a time, each cell's image in its folder
+            for step, batch in result.snapshots:
+                for i, out in enumerate(out_dirs):
+                    staged.stage(out / snapshot(step), write_png(_users_colours(batch[i], inverted).float()))
+            result.snapshots.remove()
         if checkpoint:
             staged.remove(checkpoint)
     return records
+
+
+def _users_colours(frame: torch.Tensor, inverted: Mapping) -> torch.Tensor:
+    """A snapshot in the user's colour scheme (an inverted run's inverted back)."""
+    return 255 - frame if inverted["content"] else frame
 
 
 @contextlib.contextmanager

@@ -8,7 +8,8 @@ the full-size targets (:class:`FullSizeLoss`, the optimiser's own
 :class:`steel.transfer.losses.StyleTransferLoss`) and the metrics of :mod:`steel.evaluate.metrics`
 (style strength, CER, artefacts), against the network FLOPs
 spent so far (:func:`flops_at`). :func:`summarise` finds where each schedule first reaches the
-reference's final look; :func:`trace_job` and :func:`pair_job` are the workflow's two jobs.
+reference's final look; :func:`steel.jobs.convergence.trace_job` and
+:func:`steel.jobs.convergence.pair_job` are the workflow's two jobs.
 
 FLOPs, the counting convention (:func:`step_flops`): one optimisation step is one forward pass of
 the VGG16 truncated after the deepest layer the cell needs (its style layers and the content
@@ -21,7 +22,7 @@ matrices, the largest of them, add under 10 % for the paper's best cell), and so
 own arithmetic (element-wise for Adam; L-BFGS's two-loop recursion over its 50 pairs is a few
 hundred operations per pixel, against hundreds of thousands for the network). This is what
 ``torch.utils.flop_counter.FlopCounterMode`` counts for the convolutions and their backward
-(tests/test_convergence.py). A max-pooling halves H and W, rounding down, as VGG16's does.
+(tests/evaluate/test_convergence.py). A max-pooling halves H and W, rounding down, as VGG16's does.
 
 A step at a coarse scale costs :func:`step_flops` at that stage's size, so coarse steps are cheaper.
 An Adam step evaluates the network once; an L-BFGS step too (torch's L-BFGS with ``max_iter=1``
@@ -44,7 +45,8 @@ from steel.plan.schedules import REFERENCE
 if TYPE_CHECKING:
     import torch
 
-    from steel.transfer.optimise import Settings, Stage
+    from steel.settings import Settings
+    from steel.transfer.stages import Stage
     from steel.transfer.weights import Weights
 
 #: output maps of the convolutions of each VGG16 block (configuration "D")
@@ -104,8 +106,8 @@ def cell_layers(cell: Mapping[str, float], content_layer: str) -> list[str]:
 
 
 def run_stages(settings: Settings, height: int, width: int) -> list[Stage]:
-    """The stages of a run at full size ``height`` x ``width`` (:func:`steel.transfer.optimise.stages`)."""
-    from steel.transfer.optimise import stages
+    """The stages of a run at full size ``height`` x ``width`` (:func:`steel.transfer.stages.stages`)."""
+    from steel.transfer.stages import stages
 
     return stages(settings, int(height), int(width))
 
@@ -178,7 +180,7 @@ class FullSizeLoss:
         import torch
 
         from steel.transfer.features import VGGFeatures
-        from steel.transfer.optimise import network_targets, target_loss
+        from steel.transfer.stages import network_targets, target_loss
 
         self.device = torch.device(device)
         style_layers = ordered({name for cell in cells for name in cell})
@@ -408,9 +410,6 @@ def summary_markdown(summary: Sequence[Mapping], title: str, reference: str = RE
         lines += ["", f"## {cell}", "", "At the end of each run:", "", *_table(rows, ends)]
         lines += ["", f"Against the {reference}'s final look:", "", *_table(rows, goals)]
     return "\n".join(lines) + "\n"
-
-
-# --- the workflow's jobs ----------------------------------------------------------------------
 
 
 __all__ = [

@@ -33,8 +33,10 @@ Comparisons, all on matched cells (same coefficients apart from the tested diffe
    all the pair's cells under the workflow's own rule (:func:`steel.evaluate.selection.choose_best` within
    :func:`steel.evaluate.selection.selection_limits`): holds at rank 1.
 
-:func:`pair_findings` computes all four; :func:`pair_markdown` and :func:`summary_markdown` write
-them; :func:`findings_job` and :func:`summary_job` are the workflow's jobs. No torch is imported.
+:func:`pair_findings` computes all four; :func:`steel.evaluate.findings_report.pair_markdown` and
+:func:`steel.evaluate.findings_report.summary_markdown` write them;
+:func:`steel.jobs.findings.findings_job` and :func:`steel.jobs.findings.summary_job` are the
+workflow's jobs. No torch is imported.
 """
 
 from __future__ import annotations
@@ -44,30 +46,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from steel.evaluate.selection import choose_best, selection_limits
+from steel.evaluate.verdicts import FAILS, HOLDS, UNTESTED, finding
 from steel.layers import cell_id, format_value
 from steel.plan.sweeps import Sweep, loss_difference
 
-HOLDS = "holds"
-FAILS = "does not hold"
-UNTESTED = "not tested"
-VERDICTS = (HOLDS, FAILS, UNTESTED)
-
-#: the paper's step count in every experiment; configs below FAR_SHORT steps are flagged
-PAPER_STEPS = 50_000
-FAR_SHORT = 5_000
 #: differences of artefact or colour share (shares of pixels) within this count as none
 TOLERANCE = 0.001
 #: share of the logged steps after which the early style-loss fall is measured
 EARLY = 0.1
 #: the paper's best trade-off: table 9, 2000 on the coarse layers and 200 on block 4
 PAPER_BEST = {"conv1_1": 2000.0, "conv1_2": 2000.0, "conv4_1": 200.0, "conv4_2": 200.0, "conv4_3": 200.0}
-
-CLAIMS = {
-    "conv1_2_cleans": "conv1_2 keeps the background clean",
-    "conv5_3_weak": "conv5_3 contributes little",
-    "block3_fastest": "block 3 learns style fastest but destroys readability",
-    "best_tradeoff": "the best trade-off is table 9 at c(conv1_1) = c(conv1_2) = 2000, c(conv4_*) = 200",
-}
 
 _LAYER = re.compile(r"^(conv|relu)(\d)_(\d)$")
 
@@ -123,47 +111,6 @@ def early_ratio(rows: Sequence[Mapping], share: float = EARLY) -> float | None:
     target = first + share * (last - first)
     later = [s for i, s in points[1:] if i >= target]
     return later[0] / points[0][1] if later else None
-
-
-def run_info(record: Mapping) -> dict:
-    """Steps and width of a run from its ``run.json`` record."""
-    settings = record.get("settings") or {}
-    steps = record.get("iterations_run", settings.get("iterations"))
-    content = record.get("content") or {}
-    return {"steps": None if steps is None else int(steps), "width": content.get("width")}
-
-
-def judged_at(cells: Iterable[str], runs: Mapping[str, Mapping] | None) -> str:
-    """Steps and width of the runs of ``cells``, e.g. "300 steps, 256 px wide" (ranges where they
-    differ)."""
-    runs = runs or {}
-    infos = [runs[c] for c in dict.fromkeys(cells) if c in runs]
-    steps = sorted({i["steps"] for i in infos if i.get("steps") is not None})
-    widths = sorted({i["width"] for i in infos if i.get("width") is not None})
-    if not steps and not widths:
-        return "steps and width unknown"
-
-    def span(values, unit):
-        if not values:
-            return f"unknown {unit}"
-        text = f"{values[0]:,}" if len(values) == 1 else f"{values[0]:,}-{values[-1]:,}"
-        return f"{text} {unit}"
-
-    return f"{span(steps, 'steps')}, {span(widths, 'px wide')}"
-
-
-def _finding(claim, verdict, reason, test, columns=(), rows=(), cells=(), runs=None) -> dict:
-    return {
-        "claim": claim,
-        "statement": CLAIMS[claim],
-        "verdict": verdict,
-        "reason": reason,
-        "test": test,
-        "judged_at": judged_at(cells, runs) if cells else "not judged (no cells)",
-        "columns": list(columns),
-        "rows": [list(r) for r in rows],
-        "cells": list(dict.fromkeys(cells)),
-    }
 
 
 # --- sweeps by their layers --------------------------------------------------------------------
@@ -253,7 +200,7 @@ def conv1_2_cleans(
                     )
                 )
     if not rows:
-        return _finding(
+        return finding(
             "conv1_2_cleans",
             UNTESTED,
             "no sweep has conv1_2 rows at 0 and at a value > 0 with metrics for both",
@@ -261,7 +208,7 @@ def conv1_2_cleans(
         )
     judged = {key: _cleaner(values) for key, values in pairs.items() if values}
     if not judged:
-        return _finding(
+        return finding(
             "conv1_2_cleans",
             UNTESTED,
             "artefacts and colour share are not measurable here (e.g. a background that is not light)",
@@ -274,7 +221,7 @@ def conv1_2_cleans(
     results = [ok for ok, _ in judged.values()]
     verdict = FAILS if False in results else HOLDS if True in results else UNTESTED
     reason = "; ".join(f"{key.replace('_', ' ')}: {words}" for key, (_, words) in judged.items())
-    return _finding(
+    return finding(
         "conv1_2_cleans", verdict, f"{len(rows)} comparison(s); {reason}", test, columns, rows, cells, runs
     )
 
@@ -338,7 +285,7 @@ def conv5_3_weak(
                     (five.name, four.name, value_label(row), value_label(col), *map(_fmt, (s5, s4, f5, f4)))
                 )
     if not rows:
-        return _finding(
+        return finding(
             "conv5_3_weak",
             UNTESTED,
             "no sweep with conv5_3 deep layers has a block-4 counterpart (same coarse layers) with results",
@@ -366,7 +313,7 @@ def conv5_3_weak(
             UNTESTED,
             "neither style strength nor style-loss fall is available for the matched cells",
         )
-    return _finding(
+    return finding(
         "conv5_3_weak", verdict, f"{len(rows)} matched cell(s); {reason}", test, columns, rows, cells, runs
     )
 
@@ -428,7 +375,7 @@ def block3_fastest(
                     )
                 )
     if not rows:
-        return _finding(
+        return finding(
             "block3_fastest",
             UNTESTED,
             "no block-3 sweep has a counterpart in another deep block (same coarse layers) with results",
@@ -459,7 +406,7 @@ def block3_fastest(
     else:
         verdict = UNTESTED
     reason = f"{len(rows)} matched cell(s); " + "; ".join(words for _, words in halves.values())
-    return _finding("block3_fastest", verdict, reason, test, columns, rows, cells, runs)
+    return finding("block3_fastest", verdict, reason, test, columns, rows, cells, runs)
 
 
 def rank_cells(rows: Sequence[Mapping], max_cer: float, max_artefacts: float | None = None) -> list[Mapping]:
@@ -489,9 +436,9 @@ def best_tradeoff(
         f"{limits['rule']}"
     )
     if target not in metrics:
-        return _finding("best_tradeoff", UNTESTED, f"the config has no cell {target}", test)
+        return finding("best_tradeoff", UNTESTED, f"the config has no cell {target}", test)
     if len(metrics) < 2:
-        return _finding("best_tradeoff", UNTESTED, "it is the only cell: nothing to rank it against", test)
+        return finding("best_tradeoff", UNTESTED, "it is the only cell: nothing to rank it against", test)
     ranked = rank_cells(
         [{**row, "cell": cell} for cell, row in metrics.items()],
         limits["cer_limit"],
@@ -515,7 +462,7 @@ def best_tradeoff(
     else:
         verdict = FAILS
         reason += f"; the rule prefers {order[0]}"
-    return _finding("best_tradeoff", verdict, reason, test, columns, rows, order, runs)
+    return finding("best_tradeoff", verdict, reason, test, columns, rows, order, runs)
 
 
 def pair_findings(
@@ -528,16 +475,10 @@ def pair_findings(
     runs: Mapping[str, Mapping] | None = None,
 ) -> list[dict]:
     """The four findings of one pair: ``metrics`` and ``losses`` by cell id, ``runs`` (cell id ->
-    :func:`run_info`) for the steps and width each verdict was judged at."""
+    :func:`steel.evaluate.verdicts.run_info`) for the steps and width each verdict was judged at."""
     return [
         conv1_2_cleans(sweeps, metrics, runs),
         conv5_3_weak(sweeps, metrics, losses, runs),
         block3_fastest(sweeps, metrics, losses, runs),
         best_tradeoff(metrics, reference, max_cer, max_artefacts, runs),
     ]
-
-
-# --- the loss's scale --------------------------------------------------------------------------
-
-
-# --- writing -------------------------------------------------------------------------------------

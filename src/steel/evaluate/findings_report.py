@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from steel.evaluate.findings import CLAIMS, FAR_SHORT, PAPER_STEPS, UNTESTED, VERDICTS
+from steel.evaluate.verdicts import CLAIMS, FAR_SHORT, PAPER_STEPS, UNTESTED, VERDICTS
 
 
 def _scale_markdown(scale: Mapping) -> list[str]:
@@ -76,7 +76,8 @@ def pair_markdown(
 
 
 def summary_markdown(pairs: Mapping[str, Mapping]) -> str:
-    """All pairs' verdicts: ``pairs`` maps a pair name to its findings JSON (:func:`findings_job`)."""
+    """All pairs' verdicts: ``pairs`` maps a pair name to its findings JSON
+    (:func:`steel.jobs.findings.findings_job`)."""
     lines = ["# Does the paper hold? Summary over all pairs", ""]
     steps = [s for data in pairs.values() for s in data.get("steps", [])]
     warning = steps_warning(steps)

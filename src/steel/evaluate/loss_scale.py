@@ -8,7 +8,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from steel.evaluate.findings import UNTESTED, judged_at, value_label
+from steel.evaluate.findings import value_label
+from steel.evaluate.verdicts import UNTESTED, judged_at
 from steel.layers import format_value, split_cell_id
 
 

@@ -19,7 +19,8 @@ Readability of several lines
     A logo of several lines (``Acme`` over ``Corp``) is read line by line: the row profile of the
     content's ink splits it into lines (:func:`steel.evaluate.ocr.line_boxes`), each line is recognised on
     its own crop and the texts are joined (``ocr_mode = "lines"``). The recommended cell is judged
-    against the unstyled reference's CER, not against 0 (:func:`selection_limits`).
+    against the unstyled reference's CER, not against 0
+(:func:`steel.evaluate.selection.selection_limits`).
 
 Background artefacts (``artefacts``, ``colour_share``, ``colour_mean``, ``artefact_note``)
     A pixel *differs visibly from white* when any channel is below 255 - 32 = 223. The glyph mask is
@@ -62,9 +63,11 @@ Style strength (``style_strength``, ``style_strength_<layer>``, ``style_strength
 :func:`reference_metrics` scores the unstyled content the same way, so that every number has its
 reference (its style strength is 0 by definition, its CER that of the clean word).
 
-Choosing a cell: :func:`pareto_front` (maximise style strength, minimise CER),
-:func:`selection_limits` (limits relative to the reference) and :func:`choose_best` (rule in its
-docstring); :func:`steel.render.plots.tradeoff_plot` draws them. Importing this module does not import
+Choosing a cell from these numbers is :mod:`steel.evaluate.selection`'s:
+:func:`~steel.evaluate.selection.pareto_front` (maximise style strength, minimise CER),
+:func:`~steel.evaluate.selection.selection_limits` (limits relative to the reference) and
+:func:`~steel.evaluate.selection.choose_best` (rule in its docstring);
+:func:`steel.render.tradeoff.tradeoff_plot` draws them. Importing this module does not import
 torch: only the style-strength measure (and reading image files) needs it, and loads it then.
 """
 
@@ -390,9 +393,6 @@ def reference_metrics(
     return cell_metrics(content, content, style, text, weights, threads=threads)
 
 
-# --- trade-off ---------------------------------------------------------------------------------
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -436,6 +436,3 @@ __all__ = [
     "reference_metrics",
     "style_strength",
 ]
-
-
-# --- other methods' cells ---------------------------------------------------------------------

@@ -7,36 +7,35 @@ import html
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-#: what a run recorded that a reader must know to judge its look: (label, how to read it)
-FIELDS = (
-    ("weights", lambda r: r["weights"]["spec"]),
-    ("optimizer", lambda r: r["settings"]["optimizer"]),
-    ("lr", lambda r: r["settings"]["lr"]),
-    ("schedule", lambda r: r["settings"].get("lr_schedule", "constant")),
-    ("lr_final", lambda r: r["settings"].get("lr_final", 0.0)),
-    ("iterations", lambda r: r["settings"]["iterations"]),
-    ("width", lambda r: r["content"]["width"]),
-    ("device", lambda r: r["device"]),
-)
+from steel.config import config_value
+from steel.plan.run_folder import RECORD
+from steel.settings import BY_NAME
+
+#: the settings a reader must know to judge a run's look, by their names in the settings table
+COMPARED = ("weights", "optimizer", "lr", "lr_schedule", "lr_final", "iterations", "width")
+#: where ``run.json`` records a setting that its ``settings`` section does not hold
+RECORDED_AT = {
+    "weights": lambda r: r["weights"]["spec"],
+    "width": lambda r: r["content"]["width"],
+}
+#: what each run recorded: the compared settings, then where it ran (shown, never compared)
+FIELDS = (*COMPARED, "device")
 
 
 def run_settings(record: Mapping) -> dict:
-    """The :data:`FIELDS` of one ``run.json``."""
-    return {name: read(record) for name, read in FIELDS}
+    """The :data:`FIELDS` of one ``run.json``; a setting an older run did not record is its default."""
+    found = {
+        name: RECORDED_AT[name](record)
+        if name in RECORDED_AT
+        else record["settings"].get(name, BY_NAME[name].default)
+        for name in COMPARED
+    }
+    return found | {"device": record["device"]}
 
 
 def expected_settings(config: Mapping) -> dict:
-    """The same fields as a config asks for them (a device is where, not what: not compared)."""
-    optimizer, image = config.get("optimizer", {}), config.get("image", {})
-    return {
-        "weights": config.get("weights"),
-        "optimizer": optimizer.get("name"),
-        "lr": optimizer.get("lr"),
-        "schedule": optimizer.get("lr_schedule"),
-        "lr_final": optimizer.get("lr_final"),
-        "iterations": optimizer.get("iterations"),
-        "width": image.get("width"),
-    }
+    """The :data:`COMPARED` settings as a config asks for them, read through the table."""
+    return {name: config_value(config, BY_NAME[name]) for name in COMPARED}
 
 
 #: the logos a run read, by their record's keys
@@ -73,7 +72,7 @@ def summarise(
     groups = [dict(key) | {"runs": n} for key, n in counts.most_common()]
     notes = []
     if len(groups) > 1:
-        varying = [name for name, _ in FIELDS if len({g[name] for g in groups}) > 1]
+        varying = [name for name in FIELDS if len({g[name] for g in groups}) > 1]
         notes.append(f"The runs disagree with each other in {', '.join(varying)}: compare like with like.")
     expected = expected_settings(config)
     for group in groups:
@@ -101,7 +100,7 @@ def summarise(
 
 def summary_html(summary: Mapping) -> str:
     """The summary as a small HTML page for the report."""
-    columns = [name for name, _ in FIELDS] + ["runs"]
+    columns = [*FIELDS, "runs"]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(group[c]))}</td>" for c in columns) + "</tr>"
@@ -112,6 +111,6 @@ def summary_html(summary: Mapping) -> str:
     )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>What the runs used</title></head><body>"
-        f"<h2>What the {summary['runs']} runs used (from their run.json)</h2>{notes}"
+        f"<h2>What the {summary['runs']} runs used (from their {RECORD})</h2>{notes}"
         f"<table border='1' cellpadding='4'><tr>{head}</tr>{rows}</table></body></html>\n"
     )

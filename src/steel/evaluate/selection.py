@@ -37,7 +37,8 @@ def pareto_front(
 
 
 def selection_limits(reference: Mapping | None, max_cer: float, max_artefacts: float | None) -> dict:
-    """The limits a cell must meet, relative to the unstyled ``reference`` (:func:`reference_metrics`).
+    """The limits a cell must meet, relative to the unstyled ``reference``
+    (:func:`steel.evaluate.metrics.reference_metrics`).
 
     ``cer_limit`` = the reference's CER + ``max_cer`` (``max_cer`` alone when the reference has no
     CER): a logo the OCR reads imperfectly even unstyled is not held to a perfect read.

@@ -22,7 +22,7 @@ from steel.io.limits import (
     check_upscale,
 )
 from steel.io.svg import is_svg, read_svg
-from steel.settings import parse_invert
+from steel.setting_row import parse_invert
 
 if TYPE_CHECKING:
     import torch
@@ -85,7 +85,8 @@ def resize_to_width(
     image: Image.Image, width: int | None, what: str = "image", *, raster: bool = False
 ) -> Image.Image:
     """Scale to ``width`` keeping the aspect ratio (logos are wide: never squash them square).
-    ``raster``: the image is a raster file's pixels, enlarged at most :data:`MAX_UPSCALE` times."""
+    ``raster``: the image is a raster file's pixels, enlarged at most
+    :data:`~steel.io.limits.MAX_UPSCALE` times."""
     size = image.size
     if width is not None:
         size = (width, max(1, round(image.height * width / image.width)))
@@ -110,7 +111,7 @@ def fit_on_white(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 def read_logo(path: str | Path, width: int | None, what: str = "image") -> Image.Image:
     """A logo file as RGB at ``width`` px (aspect kept): an SVG drawn at that width, a raster file
-    scaled to it (enlarged at most :data:`MAX_UPSCALE` times)."""
+    scaled to it (enlarged at most :data:`~steel.io.limits.MAX_UPSCALE` times)."""
     return resize_to_width(read_image(path, width), width, f"{what} {path}", raster=not is_svg(path))
 
 

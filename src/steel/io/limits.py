@@ -5,12 +5,10 @@ Numpy-, Pillow- and torch-free."""
 from __future__ import annotations
 
 from steel.errors import SteelError
-from steel.layers import POOLING_STAGES
+from steel.layers import MIN_SIDE, POOLING_STAGES
 
 #: refuse images larger than this many pixels after resizing (a 50,000-step run would never end)
 MAX_PIXELS = 4_000_000
-#: an image side must be at least this long to keep one pixel after every pooling stage
-MIN_SIDE = 2**POOLING_STAGES
 #: refuse an image file whose header declares more pixels than this, before decoding it (a logo
 #: at print resolution, 8000 x 5000, is read; Pillow's own warning starts at 89 M pixels)
 MAX_FILE_PIXELS = 40_000_000

@@ -31,6 +31,7 @@ from steel.plan.run_folder import (
     SNAPSHOTS,
     checkpoint_part,
     command_cell_names,
+    spool_names,
 )
 
 #: the logos the command draws into ``out``
@@ -81,8 +82,11 @@ class OutFolder:
     def check(self) -> None:
         """Refuse, before any work, a file of the user's where the command writes, and an input
         that this run would write over."""
+        spools = spool_names(len(self.cell_dirs))
         for path in self._names():
-            if path.name == SNAPSHOTS and path.is_dir() and not path.is_symlink():
+            if path.name in spools and self._relative(path) in self.listed:
+                found = []  # an unfinished run's snapshots, listed as the folder they are in
+            elif path.name in (SNAPSHOTS, *spools) and path.is_dir() and not path.is_symlink():
                 found = [p for p in path.rglob("*") if p.is_symlink() or not p.is_dir()]
             else:
                 found = [path] if os.path.lexists(path) else []
@@ -116,6 +120,7 @@ class OutFolder:
                 INTERRUPTED,
                 INTERRUPTED_LOSSES,
                 INTERRUPTED_RECORD,
+                *spool_names(len(self.cell_dirs)),
             )
         }
         save_json({"files": sorted(self.listed)}, self.out / MANIFEST)

@@ -78,7 +78,7 @@ COSTLY_ATTRIBUTES = {
     "feConvolveMatrix": {"order": MAX_CONVOLVE_ORDER},
 }
 
-# Every pattern below takes time linear in its input (tests/test_svg.py times each on 16 MB): a
+# Every pattern below takes time linear in its input (tests/io/test_svg.py times each on 16 MB): a
 # number's digits are taken possessively (``++``: never given back one by one to find another way
 # to match), and no search is retried from each of many starts in a long text (see _css_urls).
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -9,20 +9,12 @@ from steel.evaluate.convergence import summarise, summary_markdown
 from steel.plan.schedules import REFERENCE
 
 
-def trace_job(
-    style: str,
-    content: str,
-    text: str | None,
-    params: Mapping,
-    execution: Mapping,
-    out: str | Path,
-    schedule: str = REFERENCE,
-    threads: int = 1,
-) -> list[dict]:
-    """One schedule of one pair (:func:`steel.cells.convergence.trace_schedule`): its trace TSV."""
+def trace_job(*args, **kwargs) -> list[dict]:
+    """One schedule of one pair, :func:`steel.cells.convergence.trace_schedule` (its arguments), and
+    a line saying it is done."""
     from steel.cells.convergence import trace_schedule
 
-    rows = trace_schedule(style, content, text, params, execution, out, schedule, threads)
+    rows = trace_schedule(*args, **kwargs)
     print(f"done: {len(rows)} rows, {rows[-1]['run_seconds']:.1f} s of optimisation", flush=True)
     return rows
 
@@ -37,7 +29,8 @@ def pair_job(
 ) -> list[dict]:
     """A pair's plot, all its traces in one TSV and the summary markdown; returns the summary."""
     from steel.io.outputs import StagedFiles, read_table, write_table
-    from steel.render.plots import convergence_plot, save_figure
+    from steel.render.convergence import convergence_plot
+    from steel.render.plots import save_figure
 
     rows = []
     for schedule, path in traces.items():

@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from steel.evaluate.findings import pair_findings, run_info
+from steel.evaluate.findings import pair_findings
 from steel.evaluate.findings_report import pair_markdown, summary_markdown
 from steel.evaluate.loss_scale import scale_check
+from steel.evaluate.verdicts import run_info
 from steel.io.outputs import StagedFiles, write_json
 from steel.plan.sweeps import sweeps_from_config
 

@@ -83,7 +83,8 @@ def metrics_table_job(
     """
     from steel.evaluate.selection import choose_best, selection_limits
     from steel.io.outputs import StagedFiles, write_table
-    from steel.render.plots import save_figure, tradeoff_plot
+    from steel.render.plots import save_figure
+    from steel.render.tradeoff import tradeoff_plot
 
     rows = [read_json(path) for path in metrics]
     others = [read_json(path) for path in comparisons]
@@ -91,7 +92,7 @@ def metrics_table_job(
     unknown = [row.get("cell") for row in others if row.get("cell") not in COMPARISON_CELLS]
     if unknown:
         raise SteelError(
-            f"not a comparison method's cell: {unknown[0]!r}; list its metrics.json as a sweep's cell"
+            f"not a comparison method's cell: {unknown[0]!r}; list its {run_folder.METRICS} as a sweep's cell"
         )
     reference_row = read_json(reference)
     limits = selection_limits(reference_row, max_cer, max_artefacts)

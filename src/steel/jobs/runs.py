@@ -9,6 +9,7 @@ from pathlib import Path
 from steel.evaluate.provenance import logo_paths, summarise, summary_html
 from steel.io.hashes import file_sha256
 from steel.io.outputs import StagedFiles, read_json
+from steel.plan.run_folder import damaged_record
 
 #: how much of a damaged record its note keeps
 NOTE_BYTES = 1024
@@ -33,7 +34,7 @@ def damage_note_job(note: str | Path) -> Path:
     from datetime import UTC, datetime
 
     note = Path(note)
-    record = note.with_name(note.name.rsplit(".damaged-", 1)[0])
+    record = note.with_name(damaged_record(note.name))
     try:
         head = record.read_bytes()[:NOTE_BYTES].decode("utf-8", errors="replace")
     except OSError as error:

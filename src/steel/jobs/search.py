@@ -9,6 +9,7 @@ from pathlib import Path
 from steel.evaluate.search import evaluated_by_index, fall_words, falls, monotone, propose
 from steel.evaluate.selection import choose_best, selection_limits
 from steel.io.outputs import StagedFiles, read_json, write_json
+from steel.plan.run_folder import STYLIZED
 from steel.plan.search import Search
 
 
@@ -94,7 +95,7 @@ def result_job(
     with StagedFiles() as staged:
         staged.stage(Path(out_json), write_json(result))
         if chosen is not None:
-            image = Path(run_root) / chosen / "stylized.png"
+            image = Path(run_root) / chosen / STYLIZED
             staged.stage(Path(out_png), lambda tmp: shutil.copyfile(image, tmp))
     title = f"search {name}: {Path(out_json).stem.replace('__', ' on ')}"
     figure = search_plot(points, chosen, limits["artefact_limit"], title, fallen)

@@ -30,7 +30,7 @@ def sheet_job(
     else its name. ``alpha`` (the cells were made with ``image.alpha``): each cell's
     ``stylized_alpha.png`` under it on a mid-grey band. ``vector``: the traced cells instead
     (``vector_preview.png``, each with its trace's numbers). Returns the sheet's
-    :class:`steel.render.sheets.SheetLayout`.
+    :class:`steel.render.sheet_layout.SheetLayout`.
     """
     from steel.render.sheets import contact_sheet_with_layout
 

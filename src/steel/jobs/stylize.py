@@ -4,11 +4,16 @@ workflow's params (:mod:`steel.settings`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from steel.config import run_options_from_config
 from steel.errors import SteelError
-from steel.settings import run_options_from_config, settings_from_config
+
+if TYPE_CHECKING:
+    from steel.transfer.progress import StepLog
 
 
 def stylize_job(
@@ -35,7 +40,7 @@ def stylize_job(
     config = dict(params) | {"execution": execution}
     params = dict(params)
     out_dirs = [Path(image).parent for image in ([images] if isinstance(images, str) else images)]
-    cells = []
+    cells = {}
     for out in out_dirs:
         coefficients, loss = split_cell_id(out.name)
         for name, value in loss.items():  # a cell's own loss settings, named by its id, are its params'
@@ -44,30 +49,20 @@ def stylize_job(
                     f"cell {out.name} names loss setting {name} = {value} but its job's loss has "
                     f"{params['loss'].get(name, 'no such setting')}; plan the job again"
                 )
-        cells.append(coefficients)
+        cells[out.name] = coefficients
 
-    def progress(step: int, rows: list[dict[str, float]]) -> None:
-        row = rows[0]
+    def progress(event: StepLog) -> None:
         print(
-            f"iteration {step:>7}  total {row['total']:.6g}  style {row['style']:.6g}  "
-            f"content {row['content']:.6g}",
+            f"iteration {event.step:>7}  total {event.total_loss:.6g}  style {event.style_loss:.6g}  "
+            f"content {event.content_loss:.6g}",
             flush=True,
         )
 
     names = ", ".join(out.name for out in out_dirs)
     print(f"stylize {Path(content).name} with {Path(style).name}: {names}", flush=True)
     try:
-        records = run(
-            style,
-            content,
-            cells,
-            out_dirs,
-            settings=settings_from_config(config),
-            **run_options_from_config(config),
-            progress=False,
-            on_log=progress,
-            ids=[out.name for out in out_dirs],
-        )
+        options = dataclasses.replace(run_options_from_config(config), progress=False, on_log=progress)
+        records = run(style, content, cells, out_dirs, options)
     except SteelError as error:
         if len(cells) > 1:  # the cells' logs say which batch failed
             raise SteelError(f"{error} (in a batch of {len(cells)} cells: {names})") from None

@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from steel.cells.trace import trace_cell
+from steel.config import vector_options
 from steel.errors import SteelError
 from steel.io.outputs import StagedFiles, read_json
+from steel.plan.run_folder import SVG
 from steel.render.vector import TraceSettings
-from steel.settings import VECTOR, vector_options
+from steel.setting_row import VECTOR
 
 
 def trace_job(run_dir: str | Path, section: Mapping, text: str | None) -> dict:
@@ -31,7 +33,7 @@ def best_svg_job(choice: str | Path, svgs: Sequence[str], out: str | Path) -> Pa
     cell = read_json(choice)["cell"]
     found = [Path(svg) for svg in svgs if Path(svg).parent.name == cell]
     if not found:
-        raise SteelError(f"the recommended cell {cell} has no stylized.svg among the traced cells")
+        raise SteelError(f"the recommended cell {cell} has no {SVG} among the traced cells")
     with StagedFiles() as staged:
         staged.stage(Path(out), lambda tmp: shutil.copyfile(found[0], tmp))
     return Path(out)

@@ -14,7 +14,8 @@ from typing import Any
 
 from steel.errors import SteelError
 from steel.result_version import RESULT_VERSION
-from steel.settings import RESULT_SECTIONS, SETTINGS
+from steel.setting_row import RESULT_SECTIONS
+from steel.settings import SETTINGS
 
 
 def _types(schema: Mapping) -> set[str]:

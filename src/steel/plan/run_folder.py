@@ -25,6 +25,9 @@ VECTOR_RECORD = "vector.json"
 VECTOR_PREVIEW = "vector_preview.png"
 #: the images every ``snapshot_every`` steps, one file per step (:func:`snapshot`)
 SNAPSHOTS = "snapshots"
+#: the snapshots of a run under way, written as it goes (a batch's, in its first cell's folder):
+#: never a finished run's name; a run resumed from a checkpoint goes on from them
+SNAPSHOT_SPOOL = "snapshots.partial"
 #: the snapshots as an animation (``--gif``)
 GIF = "optimisation.gif"
 #: a resumable state of an unfinished run (L-BFGS's cells, run one after the other, each have one
@@ -43,6 +46,12 @@ DRAWN_CONTENT = "content.png"
 #: the command's list of the files it wrote into its output folder (hidden: not a result); a file
 #: there with one of the command's names that it does not list is the user's, never overwritten
 MANIFEST = ".steel-run.json"
+#: the logs and the timing of the workflow's jobs in a cell's folder (the command writes none): the
+#: stylize job's, the cell_metrics job's and the trace_vector job's
+JOB_LOG = "log"
+BENCHMARK = "benchmark.tsv"
+METRICS_LOG = "metrics.log"
+VECTOR_LOG = "vector.log"
 
 
 def snapshot(step: int) -> str:
@@ -64,6 +73,7 @@ def command_cell_names(cells: int) -> tuple[str, ...]:
         GIF,
         CHECKPOINT,
         *(checkpoint_part(CHECKPOINT, i) for i in range(cells)),
+        *spool_names(cells),
         INTERRUPTED,
         INTERRUPTED_LOSSES,
         INTERRUPTED_RECORD,
@@ -71,6 +81,12 @@ def command_cell_names(cells: int) -> tuple[str, ...]:
         VECTOR_RECORD,
         VECTOR_PREVIEW,
     )
+
+
+def spool_names(cells: int) -> tuple[str, ...]:
+    """The snapshot folders of a run under way in a batch of ``cells`` (L-BFGS's cells, run one
+    after the other, each have one of their own)."""
+    return (SNAPSHOT_SPOOL, *(checkpoint_part(SNAPSHOT_SPOOL, i) for i in range(cells)))
 
 
 def stylize_files(alpha: bool) -> tuple[str, ...]:
@@ -91,6 +107,13 @@ RECORDS = (RECORD, METRICS, VECTOR_RECORD)
 #: beside a record found damaged: a note that it was, stamped with the damaged file's mtime; the
 #: record's maker takes its notes as inputs, so a new note remakes it and an old one reruns nothing
 DAMAGE_NOTE = "{name}.damaged-{stamp}"
+#: the log of the job that wrote the note
+DAMAGE_LOG = "{name}.damage-{stamp}.log"
+
+
+def damaged_record(note: str) -> str:
+    """The name of the record that the damage note ``note`` (a name, :data:`DAMAGE_NOTE`) is about."""
+    return note.rsplit(DAMAGE_NOTE.format(name="", stamp=""), 1)[0]
 
 
 def is_damaged(path: str | Path) -> bool:

@@ -22,9 +22,9 @@ def schedule_sections(config: Mapping, schema: Mapping) -> dict[str, dict]:
     checked against the schema, typed and sorted (:func:`steel.plan.params.canonical`)."""
     import jsonschema
 
+    from steel.config import settings_from_config
     from steel.plan.params import canonical
     from steel.plan.sweeps import check_name
-    from steel.settings import settings_from_config
 
     properties = schema["properties"]
     schedules = (config.get("convergence") or {}).get("schedules") or {}

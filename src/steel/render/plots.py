@@ -1,5 +1,5 @@
-"""Loss plots of a sweep, figures across sweeps (like the paper's Figure 3) and the trade-off plot of
-a sweep's metrics, with matplotlib.
+"""Loss plots of a sweep and figures across sweeps (like the paper's Figure 3), with matplotlib, and
+what every plot shares: cell labels, a new figure, its footer, its files.
 
 Figures are built from :class:`matplotlib.figure.Figure` with an Agg canvas attached, never through
 pyplot, so nothing global is touched and no display is needed. Importing this module does not
@@ -17,16 +17,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from steel.errors import SteelError
-from steel.evaluate.selection import _number, pareto_front
 from steel.layers import (
     LAYER_INDEX,
     LAYERS,
     check_coefficients,
     format_coefficient,
-    format_value,
-    parse_cell_id,
-    split_cell_id,
 )
 
 #: losses.tsv columns that are not per-layer style losses
@@ -37,7 +32,7 @@ BLOCK_LINESTYLES = {5: "-", 4: "--", 3: ":"}
 BLOCK_COLOURS = {5: "C0", 4: "C1", 3: "C2"}
 DPI = 100
 X_LABEL = "iterations (thousands)"
-_TAB10 = [f"C{i}" for i in range(10)]
+TAB10 = [f"C{i}" for i in range(10)]
 
 
 def _kind(layer: str) -> str:
@@ -111,13 +106,13 @@ def new_figure(size: tuple[float, float]) -> Figure:
     return figure
 
 
-def _no_data(ax, what: str = "no loss data") -> None:
+def no_data(ax, what: str = "no loss data") -> None:
     ax.text(0.5, 0.5, what, transform=ax.transAxes, ha="center", va="center", color="0.5")
 
 
 def _line_style(index: int) -> dict:
     """Ten colours, then the same colours dashed, then dotted: twelve cells stay distinct."""
-    return {"color": _TAB10[index % 10], "linestyle": ("-", "--", ":", "-.")[(index // 10) % 4]}
+    return {"color": TAB10[index % 10], "linestyle": ("-", "--", ":", "-.")[(index // 10) % 4]}
 
 
 def sweep_loss_plot(runs: Sequence[tuple[str, str | Path | None]], title: str) -> Figure:
@@ -175,10 +170,10 @@ def sweep_loss_plot(runs: Sequence[tuple[str, str | Path | None]], title: str) -
         ax.set_axis_off()
     if not layers:
         layer_axes[0].set_axis_on()
-        _no_data(layer_axes[0], "no per-layer style losses")
+        no_data(layer_axes[0], "no per-layer style losses")
     if not present:
-        _no_data(style_ax)
-        _no_data(content_ax)
+        no_data(style_ax)
+        no_data(content_ax)
     for ax in (style_ax, content_ax, *layer_axes[: len(layers)]):
         ax.grid(True, which="major", alpha=0.3)
     if handles:
@@ -207,12 +202,12 @@ def figure_plot(runs: Sequence[tuple[str, str | Path | None, int]], title: str) 
             columns["style"],
             label=label,
             linestyle=BLOCK_LINESTYLES.get(block, "-."),
-            color=BLOCK_COLOURS.get(block, _TAB10[(index + 3) % 10]),
+            color=BLOCK_COLOURS.get(block, TAB10[(index + 3) % 10]),
             linewidth=1.6,
         )
         handles.append(line)
     if not any(isinstance(h, Line2D) and len(h.get_xdata()) for h in handles):
-        _no_data(ax)
+        no_data(ax)
     ax.set(title=title, xlabel=X_LABEL, ylabel="style loss (log scale)")
     ax.set_yscale("log", nonpositive="mask")
     ax.grid(True, which="major", alpha=0.3)
@@ -256,194 +251,6 @@ def training_plot(rows: Sequence[Mapping], title: str) -> Figure:
     return figure
 
 
-# --- trade-off plot ----------------------------------------------------------------------------
-
-
-def short_labels(cells: Sequence[str]) -> tuple[dict[str, str], str]:
-    """Short plot labels for cell ids, and the key that explains them.
-
-    Layers whose coefficients move together across the given cells form a group; a cell's label is
-    its group coefficients joined by ``/`` (e.g. ``2000/200``), the key names the groups (e.g.
-    ``c(conv1_1, conv1_2) / c(conv4_1, conv4_2, conv4_3)``). Loss settings that the cells' ids name
-    and that differ between them follow (``20 · content_weight 10``; keyed by name). Ids that are
-    not layer cells keep their own name.
-    """
-    parsed: dict[str, tuple[dict[str, float], dict] | None] = {}
-    for cell in cells:
-        try:
-            parsed[cell] = split_cell_id(str(cell))
-        except SteelError:
-            parsed[cell] = None
-    layered = [cell for cell in cells if parsed[cell] is not None]
-    if not layered:
-        return {cell: str(cell) for cell in cells}, ""
-    layers = sorted({name for cell in layered for name in parsed[cell][0]}, key=LAYER_INDEX.__getitem__)
-    groups: dict[tuple[float, ...], list[str]] = {}
-    for name in layers:
-        groups.setdefault(tuple(parsed[cell][0].get(name, 0.0) for cell in layered), []).append(name)
-    members = list(groups.values())
-    settings = sorted({name for cell in layered for name in parsed[cell][1]})
-    varied = [
-        name for name in settings if len({format_value(parsed[c][1].get(name, "")) for c in layered}) > 1
-    ]
-
-    def label(cell: str) -> str:
-        coefficients, loss = parsed[cell]
-        text = "/".join(format_coefficient(coefficients.get(group[0], 0.0)) for group in members)
-        own = [f"{name} {format_value(loss[name])}" for name in varied if name in loss]
-        return " · ".join([text, *own])
-
-    labels = {cell: label(cell) if parsed[cell] is not None else str(cell) for cell in cells}
-    key = " / ".join(f"c({', '.join(group)})" for group in members)
-    if varied:
-        key += " · " + ", ".join(varied) + " where a cell has its own"
-    return labels, key
-
-
-def tradeoff_plot(
-    rows: Sequence[Mapping],
-    title: str,
-    *,
-    reference: Mapping | None = None,
-    max_cer: float | None = None,
-    max_artefacts: float | None = None,
-    best: str | None = None,
-    rule: str | None = None,
-    others: Sequence[tuple[str, Mapping]] = (),
-) -> Figure:
-    """Readability (CER, axis inverted so that up = more readable) against style strength.
-
-    One point per cell, coloured by background artefacts; the Pareto front
-    (:func:`steel.evaluate.selection.pareto_front`) drawn as a line with its cells labelled (short labels,
-    explained under the plot). Optional: the unstyled ``reference``
-    (:func:`steel.evaluate.metrics.reference_metrics`) as a star, the CER limit ``max_cer`` as a dotted line,
-    the artefact limit ``max_artefacts`` as a line on the colour bar (on the y axis without CER)
-    with the cells above it crossed out, the ``best`` cell id ringed, and the selection ``rule`` in
-    words under the plot (limits as made by :func:`steel.evaluate.selection.selection_limits`), and
-    ``others``,
-    (label, metrics) of other methods (MSG-Net), each a black diamond named in the legend, outside
-    the front and the choice. Without any CER (content without text) the y axis shows artefacts
-    instead and the colour ``colour_share``.
-    """
-    rows = [row for row in rows if _number(row.get("style_strength")) is not None]
-    has_cer = any(_number(row.get("cer")) is not None for row in rows)
-    y_key, c_key = ("cer", "artefacts") if has_cer else ("artefacts", "colour_share")
-    rows = [row for row in rows if _number(row.get(y_key)) is not None]
-    figure = Figure(figsize=(7.5, 5.4), dpi=120, layout="constrained")
-    FigureCanvasAgg(figure)
-    ax = figure.add_subplot()
-    ax.set_title(title, fontsize=11)
-    ax.set_xlabel("style strength (0 = content, 1 = style statistics)")
-    ax.set_ylabel(
-        "character error rate (more readable \u2191)"
-        if has_cer
-        else "background artefacts (cleaner \u2191; no reference text)"
-    )
-    ax.grid(True, color="0.9", linewidth=0.8)
-    ax.set_axisbelow(True)
-    footer = []
-    if rule:
-        footer.append(f"rule: {rule}")
-    if not rows:
-        ax.text(0.5, 0.5, "no measured cells", ha="center", va="center", transform=ax.transAxes)
-        ax.invert_yaxis()
-        add_footer(figure, footer)
-        return figure
-
-    cells = [str(row["cell"]) for row in rows]
-    xs = np.array([_number(row["style_strength"]) for row in rows])
-    ys = np.array([_number(row[y_key]) for row in rows])
-    cs = np.array([_number(row.get(c_key)) or 0.0 for row in rows])
-    front = pareto_front(rows, x="style_strength", y=y_key)
-    labels, key = short_labels(cells)
-
-    order = {cell: i for i, cell in enumerate(cells)}
-    fx = [xs[order[c]] for c in front]
-    fy = [ys[order[c]] for c in front]
-    ax.plot(fx, fy, "-", color="#d62728", linewidth=1.5, zorder=2, label="Pareto front")
-    # with a CER the colour shows artefacts: leave room above their limit so that its mark shows
-    vmax = max(float(cs.max()), 1e-3, 1.25 * (max_artefacts or 0.0) if has_cer else 0.0)
-    sizes = [70 if cell in front else 40 for cell in cells]
-    points = ax.scatter(
-        xs, ys, c=cs, s=sizes, cmap="viridis", vmin=0.0, vmax=vmax, edgecolors="0.2", linewidths=0.7, zorder=3
-    )
-    points.set_gid("cells")
-    colourbar = figure.colorbar(points, ax=ax, pad=0.02)
-    colourbar.set_label(
-        "background artefacts (share of pixels)" if has_cer else "colour pixels (share)", fontsize=9
-    )
-    if max_artefacts is not None:
-        artefacts = np.array([_number(row.get("artefacts")) for row in rows], dtype=float)
-        over = np.flatnonzero(artefacts > max_artefacts)
-        if has_cer:
-            colourbar.ax.axhline(max_artefacts, color="#d62728", linewidth=2)
-            ax.plot(
-                [], [], color="#d62728", linewidth=2, label=f"artefact limit {max_artefacts:g} (colour bar)"
-            )
-        else:  # the y axis shows artefacts
-            ax.axhline(
-                max_artefacts,
-                color="0.35",
-                linestyle=":",
-                linewidth=1.2,
-                label=f"artefact limit {max_artefacts:g}",
-            )
-            ys = np.append(ys, max_artefacts)
-        if over.size:
-            crossed = ax.scatter(
-                xs[over],
-                ys[over],
-                marker="x",
-                s=90,
-                color="#d62728",
-                linewidths=1.4,
-                zorder=4,
-                label=f"artefacts > {max_artefacts:g} (excluded)",
-            )
-            crossed.set_gid("over_artefact_limit")
-    if best is not None and best in order:
-        ring = ax.scatter(
-            [xs[order[best]]],
-            [ys[order[best]]],
-            s=260,
-            facecolors="none",
-            edgecolors="#d62728",
-            linewidths=1.8,
-            zorder=4,
-            label=f"chosen: {labels[best]}",
-        )
-        ring.set_gid("chosen")
-    if reference is not None:
-        rx, ry = _number(reference.get("style_strength")), _number(reference.get(y_key))
-        if rx is not None and ry is not None:
-            ax.scatter([rx], [ry], marker="*", s=180, color="black", zorder=4, label="content (unstyled)")
-            ys = np.append(ys, ry)
-    for label, other in others:
-        ox, oy = _number(other.get("style_strength")), _number(other.get(y_key))
-        if ox is not None and oy is not None:
-            point = ax.scatter(
-                [ox], [oy], marker="D", s=70, color="black", zorder=4, label=f"{label} (not a candidate)"
-            )
-            point.set_gid(f"other:{label}")
-            ys = np.append(ys, oy)
-    if max_cer is not None and has_cer:
-        ax.axhline(max_cer, color="0.35", linestyle=":", linewidth=1.2, label=f"CER limit {max_cer:g}")
-        ys = np.append(ys, max_cer)
-
-    low, high = min(0.0, float(ys.min())), float(ys.max())
-    span = max(high - low, 0.05)
-    ax.set_ylim(high + 0.08 * span, low - 0.08 * span)  # inverted: lower is better, shown up
-    ax.set_xlim(-0.04, 1.08)
-    # the lower left (little style, misread) is where the cells rarely are, and where MSG-Net is:
-    # with other methods drawn, the legend goes where it hides the fewest points
-    ax.legend(loc="best" if others else "lower left", fontsize=8, framealpha=0.9, markerscale=0.7)
-    if key:
-        footer.insert(0, f"labels: {key}")
-    add_footer(figure, footer)
-    _label_points(figure, ax, [labels[cell] for cell in front], fx, fy)
-    return figure
-
-
 def add_footer(figure: Figure, lines: Sequence[str]) -> None:
     """Small grey lines of text under the axes (wrapped to the figure's width)."""
     import textwrap
@@ -454,143 +261,3 @@ def add_footer(figure: Figure, lines: Sequence[str]) -> None:
     figure.text(0.01, 0.005, "\n".join(wrapped), fontsize=7.5, color="0.3", ha="left", va="bottom")
     share = min(0.3, 0.03 * len(wrapped) + 0.01)
     figure.get_layout_engine().set(rect=(0, share, 1, 1 - share))
-
-
-#: label offsets (points) tried in turn, with the horizontal alignment that goes with each
-_LABEL_OFFSETS = ((6, 4, "left"), (6, -12, "left"), (-6, 4, "right"), (-6, -12, "right"), (6, 14, "left"))
-
-
-def _label_points(figure: Figure, ax, texts: Sequence[str], xs: Sequence[float], ys: Sequence[float]) -> None:
-    """Annotate points, choosing for each the first offset whose label box overlaps no earlier one."""
-    figure.draw_without_rendering()  # settle the layout so that data -> pixel positions are final
-    scale = figure.dpi / 72.0
-    fontsize = 8
-    placed: list[tuple[float, float, float, float]] = []
-    for text, x, y in zip(texts, xs, ys, strict=True):
-        px, py = ax.transData.transform((x, y))
-        width, height = 0.62 * fontsize * len(text) * scale, 1.25 * fontsize * scale
-        for dx, dy, align in _LABEL_OFFSETS:
-            left = px + dx * scale - (width if align == "right" else 0.0)
-            box = (left, py + dy * scale, left + width, py + dy * scale + height)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-                break
-        placed.append(box)
-        ax.annotate(
-            text,
-            (x, y),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            ha=align,
-            fontsize=fontsize,
-            color="#8c1515",
-            zorder=5,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
-        )
-
-
-# --- convergence study -------------------------------------------------------------------------
-
-#: the panels of the convergence plot: (trace column, title, log scale)
-CONVERGENCE_PANELS = (
-    ("style_loss", "style loss at full size (log)", True),
-    ("style_strength", "style strength", False),
-    ("cer", "CER (OCR)", False),
-    ("artefacts", "background artefacts", False),
-)
-
-
-def convergence_plot(
-    rows: Sequence[Mapping],
-    summary: Sequence[Mapping],
-    title: str,
-    reference: str = "reference",
-    band: float = 0.02,
-    goal_ratio: float = 0.1,
-) -> Figure:
-    """The convergence study of one pair (:mod:`steel.evaluate.convergence`): one row of panels per cell
-    (full-size style loss, style strength, CER, artefacts) against the network FLOPs spent (log),
-    one line per schedule, the reference thick and black. Each panel marks the reference's final
-    value (dashed), the style-strength panel its goal band (final value +- ``band``), and a dotted
-    vertical line at ``goal_ratio`` of the reference's FLOPs; a star marks where a schedule first
-    reaches the goal (``summary``). The start (0 FLOPs) is not drawn on the log axis. A row's
-    ``settings`` (a short description) is added to its schedule's legend entry."""
-    from matplotlib.ticker import NullFormatter
-
-    cells = list(dict.fromkeys(str(row["cell"]) for row in rows))
-    schedules = list(dict.fromkeys(str(row["schedule"]) for row in rows))
-    schedules.sort(key=lambda name: name != reference)  # the reference first, drawn under the rest
-    described = {str(row["schedule"]): row.get("settings") for row in rows}
-    looks = {}
-    for index, schedule in enumerate(s for s in schedules if s != reference):
-        looks[schedule] = {"color": _TAB10[index % 10], "linewidth": 1.5, "zorder": 4}
-    looks[reference] = {"color": "black", "linewidth": 2.4, "zorder": 3}
-    figure = new_figure((17, 1.2 + 3.4 * max(len(cells), 1)))
-    axes = figure.subplots(max(len(cells), 1), len(CONVERGENCE_PANELS), squeeze=False, sharex=True)
-    if len(cells) == 1:
-        title = f"{title}: {cell_label(parse_cell_id(cells[0]))}"
-    figure.suptitle(title, fontweight="bold")
-    reached = {(str(s["cell"]), str(s["schedule"])): s for s in summary}
-    handles = {}
-    for r, cell in enumerate(cells):
-        lines = {
-            schedule: sorted(
-                (x for x in rows if str(x["cell"]) == cell and str(x["schedule"]) == schedule),
-                key=lambda x: x["step"],
-            )
-            for schedule in schedules
-        }
-        final = lines[reference][-1] if lines.get(reference) else None
-        for c, (column, panel_title, log) in enumerate(CONVERGENCE_PANELS):
-            ax = axes[r][c]
-            for schedule in schedules:
-                line = [x for x in lines[schedule] if x["flops"] and x[column] is not None]
-                if not line:
-                    continue
-                look = looks[schedule]
-                label = schedule + (f": {described[schedule]}" if described.get(schedule) else "")
-                (handle,) = ax.plot(
-                    [x["flops"] for x in line],
-                    [x[column] for x in line],
-                    label=label,
-                    marker="o",
-                    markersize=2.5,
-                    **look,
-                )
-                handles.setdefault(schedule, handle)
-                goal = reached.get((cell, schedule)) or {}
-                point = next((x for x in line if x["step"] == goal.get("goal_step")), None)
-                if point is not None:
-                    ax.plot(
-                        point["flops"],
-                        point[column],
-                        marker="*",
-                        markersize=13,
-                        color=look["color"],
-                        markeredgecolor="white",
-                        linestyle="none",
-                        zorder=5,
-                    )
-            if final is not None and final.get(column) is not None:
-                ax.axhline(final[column], color="0.3", linestyle="--", linewidth=0.9, zorder=2)
-                if column == "style_strength":
-                    ax.axhspan(final[column] - band, final[column] + band, color="0.75", alpha=0.45, zorder=1)
-            if final is not None and final.get("flops"):
-                ax.axvline(goal_ratio * final["flops"], color="0.35", linestyle=":", linewidth=1.2, zorder=2)
-            ax.set_xscale("log")
-            ax.xaxis.set_minor_formatter(NullFormatter())
-            if log:
-                ax.set_yscale("log", nonpositive="mask")
-            heading = panel_title if len(cells) == 1 else f"{panel_title}\n{cell_label(parse_cell_id(cell))}"
-            ax.set_title(heading, fontsize="medium")
-            ax.set_xlabel("network FLOPs spent (log)")
-            ax.grid(True, which="major", alpha=0.3)
-            if not ax.lines:
-                _no_data(ax, "no data")
-    extra = [
-        Line2D([], [], color="0.3", linestyle="--", label=f"{reference}: final value"),
-        Line2D([], [], color="0.75", linewidth=7, label=f"goal band: its style strength ± {band:g}"),
-        Line2D([], [], color="0.35", linestyle=":", label=f"{goal_ratio:g} of the {reference}'s FLOPs"),
-        Line2D([], [], color="0.3", marker="*", markersize=11, linestyle="none", label="goal first reached"),
-    ]
-    figure.legend(handles=[*handles.values(), *extra], loc="outside lower center", fontsize="small", ncols=2)
-    return figure

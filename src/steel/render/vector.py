@@ -43,7 +43,7 @@ class TraceSettings:
 
     @classmethod
     def from_options(cls, options: Mapping) -> TraceSettings:
-        """From :func:`steel.settings.vector_options` (its ``svg`` switch aside)."""
+        """From :func:`steel.config.vector_options` (its ``svg`` switch aside)."""
         return cls(**{name: int(options[name]) for name in cls.__dataclass_fields__})
 
 

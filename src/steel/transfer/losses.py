@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import torch
 from torch import nn
 
+from steel.normalisations import normalisation
 from steel.settings import DEFAULT_SETTINGS, DEFAULT_STYLE_WEIGHTS, check_normalise
 
 #: TF32 tensor cores for the Gram matrices' matmuls on CUDA. ``None`` (the default) follows the
@@ -79,21 +80,10 @@ def gram(features: torch.Tensor) -> torch.Tensor:
 def style_layer_loss(
     grams: torch.Tensor, target: torch.Tensor, height: int, width: int, normalise: str = "paper"
 ) -> torch.Tensor:
-    """One layer's style loss per batch element, from (B, C, C) Gram matrices G and a target A.
-
-    - ``paper``: E_l = 1 / (4 H^2 W^2) * sum_ij (A_ij - G_ij)^2 (eq. 3);
-    - ``gatys``: E_l = 1 / (4 N^2 M^2) * sum_ij (A_ij - G_ij)^2 with N = C maps, M = H W;
-    - ``rrmina``: E_l = mean_ij (A_ij / M - G_ij / M)^2 / C^2 (rrmina/neural-style-pytorch).
-    """
-    if normalise == "paper":
-        return (grams - target).square().sum((1, 2)) / (4.0 * height**2 * width**2)
-    channels, area = grams.shape[1], height * width
-    if normalise == "gatys":
-        return (grams - target).square().sum((1, 2)) / (4.0 * channels**2 * area**2)
-    if normalise == "rrmina":
-        return ((grams - target) / area).square().mean((1, 2)) / channels**2
-    check_normalise(normalise)
-    raise AssertionError(normalise)  # a name in NORMALISES without a formula here
+    """One layer's style loss per batch element, from (B, C, C) Gram matrices G and a target A, by
+    the normalisation ``normalise`` (:data:`steel.normalisations.NORMALISATIONS`: ``paper`` is
+    eq. 3, E_l = 1 / (4 H^2 W^2) * sum_ij (A_ij - G_ij)^2)."""
+    return normalisation(normalise).layer_loss(grams - target, grams.shape[1], height, width)
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -196,6 +186,8 @@ class StyleTransferLoss(nn.Module):
             self.register_buffer("shape_ink", darkness(shape_content[:1].float()))
             self.register_buffer("shape_weights", shape_weights(shape_content, shape_reach))
         self.normalise = check_normalise(normalise)
+        # the formula looked up once, not at every step
+        self.layer_loss = normalisation(normalise).layer_loss
         self.style_weight = DEFAULT_STYLE_WEIGHTS[normalise] if style_weight is None else float(style_weight)
         self.style_layers = [name for name in style_features if any(c.get(name, 0) for c in coefficients)]
         self.content_layer = content_layer
@@ -220,11 +212,9 @@ class StyleTransferLoss(nn.Module):
         layer_losses = []
         for name in self.style_layers:
             f = features[name].float()
-            layer_losses.append(
-                style_layer_loss(
-                    gram(f), getattr(self, f"gram_{name}"), f.shape[2], f.shape[3], self.normalise
-                )
-            )
+            grams = gram(f)
+            diff = grams - getattr(self, f"gram_{name}")
+            layer_losses.append(self.layer_loss(diff, grams.shape[1], f.shape[2], f.shape[3]))
         weighted = torch.stack(layer_losses, 1) * self.coefficients
         style = weighted.sum(1)
         content = content_loss(features[self.content_layer].float(), self.content_target)
