@@ -27,7 +27,8 @@ from steel.cells.stylize import run as pixel_run
 from steel.layers import cell_id, parse_layer_spec
 from steel.outline.optimise import OutlineOptions
 from steel.outline.stylize import content_outlines, drawn, stylize_outline
-from steel.settings import DEFAULT_SETTINGS, PRESETS
+from steel.presets import PRESETS
+from steel.settings import DEFAULT_SETTINGS, RunOptions
 from steel.transfer.weights import load_weights
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_pixel:
             folders = [root / "pixel" / cell_id(c) for c in cells]
             began = time.perf_counter()
-            records = pixel_run(style, picture, cells, folders, settings=settings, weights=args.weights,
-                                width=args.width, progress=False)  # fmt: skip
+            options = RunOptions(settings=settings, weights=args.weights, width=args.width, progress=False)
+            records = pixel_run(style, picture, cells, folders, options)
             print(f"{pair} pixel {len(cells)} cells {time.perf_counter() - began:.0f} s", flush=True)
             for cell, folder, record in zip(cells, folders, records, strict=True):
                 measured = measure_cell(folder, word, weights)

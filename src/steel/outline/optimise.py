@@ -2,7 +2,7 @@
 
 Each step draws the outlines as soft coverage (:func:`steel.outline.raster.coverage`), paints it
 in the content's ink colour on the content's ground colour, and feeds that image to the pixel
-method's loss unchanged (:func:`steel.transfer.optimise.target_loss`: the cell's Gram targets from
+method's loss unchanged (:func:`steel.transfer.stages.target_loss`: the cell's Gram targets from
 the style raster, the content loss against the content as drawn from its own outlines, the
 ``loss`` settings' normalisation and weights). The result is, by construction, the content's
 shapes in one colour: no pixel off the outlines can take ink.
@@ -31,7 +31,7 @@ from steel.outline.raster import SOFTNESS, Outlines, coverage
 from steel.settings import DEFAULT_SETTINGS, Settings
 from steel.transfer.features import VGGFeatures
 from steel.transfer.losses import luminance
-from steel.transfer.optimise import network_targets, target_loss
+from steel.transfer.stages import network_targets, target_loss
 from steel.transfer.weights import Weights
 
 #: losses.tsv's columns besides each active layer's weighted style loss

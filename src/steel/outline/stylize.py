@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from steel.config import working_style_width
 from steel.errors import SteelError
 from steel.io.images import has_dark_background, load_image
 from steel.io.outputs import StagedFiles, write_json, write_png, write_tsv
@@ -25,7 +26,7 @@ from steel.outline.optimise import DEFAULT_OPTIONS, OutlineOptions, OutlineResul
 from steel.outline.raster import Outlines
 from steel.outline.sources import ContentOutlines, outlines_of_raster, outlines_of_svg, outlines_of_text
 from steel.outline.svg import svg_text
-from steel.settings import BY_NAME, DEFAULT_SETTINGS, Settings, working_style_width
+from steel.settings import BY_NAME, DEFAULT_SETTINGS, Settings
 from steel.transfer.weights import Weights
 
 #: the run folder's files
