@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             _tile(Image.open(style), f"{pair}\nstyle", font),
             _tile(Image.open(args.folder / pair / "content.png"), f"content {word!r}", font),
         ]
-        for row in (r for r in rows if r["pair"] == pair):
+        ours = [r for r in rows if r["pair"] == pair]
+        for row in sorted(ours, key=lambda r: (r["method"] != "pixel", float(r["smoothness"] or 0))):
             if row["method"] == "pixel":
                 where, name = args.folder / pair / "pixel" / cell, "pixel"
             else:
