@@ -30,7 +30,7 @@ def test_a_cell_is_a_raster_unless_asked_for_a_vector():
 
 # --- the names are spelled here only ---
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def name_pattern() -> re.Pattern:
