@@ -1,0 +1,207 @@
+"""The Network of Steel loss on outlines: Adam moves a logo's control points, not its pixels.
+
+Each step draws the outlines as soft coverage (:func:`steel.outline.raster.coverage`), paints it
+in the content's ink colour on the content's ground colour, and feeds that image to the pixel
+method's loss unchanged (:func:`steel.transfer.stages.target_loss`: the cell's Gram targets from
+the style raster, the content loss against the content as drawn from its own outlines, the
+``loss`` settings' normalisation and weights). The result is, by construction, the content's
+shapes in one colour: no pixel off the outlines can take ink.
+
+One term of its own keeps the word readable: the *Laplacian* of each contour's control polygon
+(each control point less the mean of its two neighbours) held near the content's. It lets a glyph
+move, grow and lean as a whole but charges every local bend the style's Grams pull into it, so
+that a letter grows spikes only where the style pays for them. It is weighed against the content's
+own loss at the start (:attr:`OutlineOptions.smoothness`: a mean squared change of 1 px^2 costs
+``smoothness`` times the starting loss), so one weight means the same under every normalisation
+and cell.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from steel.errors import SteelError
+from steel.layers import check_coefficients, ordered
+from steel.outline.raster import SOFTNESS, Outlines, coverage
+from steel.settings import DEFAULT_SETTINGS, Settings
+from steel.transfer.features import VGGFeatures
+from steel.transfer.losses import luminance
+from steel.transfer.stages import network_targets, target_loss
+from steel.transfer.weights import Weights
+
+#: losses.tsv's columns besides each active layer's weighted style loss
+SUMMARY = ("total", "content", "style", "tv", "smoothness")
+
+
+@dataclass(frozen=True)
+class OutlineOptions:
+    """The outline method's own settings (the ``outline`` section of issue 39)."""
+
+    #: Adam steps
+    iterations: int = 300
+    #: Adam's learning rate in pixels of the working width: about how far a control point moves
+    #: per step at the start
+    lr: float = 0.5
+    #: the learning rate at the end of a cosine from ``lr`` (``lr`` itself: constant)
+    lr_final: float = 0.01
+    #: every segment cut into this many (more control points: more freedom for spikes)
+    subdivide: int = 2
+    #: weight of the control polygon's Laplacian change, relative to the starting loss
+    smoothness: float = 0.1
+    #: width in pixels of the coverage ramp across an edge (anti-aliasing)
+    softness: float = SOFTNESS
+    #: a row of losses.tsv every N steps (and the last step)
+    log_every: int = 10
+
+    def __post_init__(self):
+        checks = {
+            "iterations": self.iterations >= 1,
+            "lr": self.lr > 0,
+            "lr_final": 0 <= self.lr_final <= self.lr,
+            "subdivide": 1 <= self.subdivide <= 16,
+            "smoothness": self.smoothness >= 0,
+            "softness": self.softness > 0,
+            "log_every": self.log_every >= 1,
+        }
+        for name, good in checks.items():
+            if not good or not math.isfinite(float(getattr(self, name))):
+                raise SteelError(
+                    f"outline.{name} {getattr(self, name)!r} is out of range; see docs/outline.md"
+                )
+
+
+#: the library's defaults
+DEFAULT_OPTIONS = OutlineOptions()
+
+
+@dataclass
+class OutlineResult:
+    """What :func:`optimised_outlines` found, one outline set per cell (a batch of points)."""
+
+    outlines: Outlines  # points (B, N, 2), detached, on the CPU
+    start: Outlines  # the content's subdivided outlines the run started from
+    size: tuple[int, int]  # (width, height) px
+    logs: list[list[dict[str, float]]]  # per cell: losses.tsv's rows
+    seconds: float = 0.0
+    seconds_per_iteration: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def painted(ink: torch.Tensor, ink_colour: Sequence[float], ground_colour: Sequence[float]) -> torch.Tensor:
+    """(B, 3, H, W) 0-255 image of coverage ``ink`` (B, 1, H, W): the ink colour over the ground."""
+    ink_rgb = ink.new_tensor(ink_colour).view(1, 3, 1, 1)
+    ground = ink.new_tensor(ground_colour).view(1, 3, 1, 1)
+    return ground + ink * (ink_rgb - ground)
+
+
+def contour_neighbours(outlines: Outlines) -> tuple[torch.Tensor, torch.Tensor]:
+    """For every control point, the indices of its two neighbours along its contour's control
+    polygon (a contour's points follow one another in ``points``, and it closes on itself)."""
+    degrees = outlines.degrees.tolist()
+    previous, following = [], []
+    first = 0
+    segment = 0
+    for count in outlines.contours.tolist():
+        length = sum(degrees[segment : segment + count])
+        indices = list(range(first, first + length))
+        previous += indices[-1:] + indices[:-1]
+        following += indices[1:] + indices[:1]
+        first += length
+        segment += count
+    return torch.tensor(previous), torch.tensor(following)
+
+
+def polygon_laplacian(points: torch.Tensor, previous: torch.Tensor, following: torch.Tensor) -> torch.Tensor:
+    """(..., N, 2): each control point less the mean of its neighbours."""
+    return points - 0.5 * (points[..., previous, :] + points[..., following, :])
+
+
+def optimised_outlines(
+    weights: Weights,
+    style: torch.Tensor,
+    content: Outlines,
+    size: tuple[int, int],
+    cells: Sequence[Mapping[str, float]],
+    *,
+    ink_colour: Sequence[float] = (0.0, 0.0, 0.0),
+    ground_colour: Sequence[float] = (255.0, 255.0, 255.0),
+    settings: Settings = DEFAULT_SETTINGS,
+    options: OutlineOptions = DEFAULT_OPTIONS,
+    device: torch.device | str = "cpu",
+) -> OutlineResult:
+    """The content's outlines (pixels of a ``size`` (width, height) canvas) optimised under each
+    cell's loss against the ``style`` raster (1, 3, H, W) 0-255 at the working width: one outline
+    set per cell, optimised together as one batch (each gets exactly its own gradients).
+
+    From ``settings`` the loss applies (``content_layer``, ``content_weight``, ``tv_weight``,
+    ``normalise``, ``style_weight``, ``shape_weight``, ``shape_reach``) and ``colour`` (grey: the
+    targets are grey logos); the pixel optimiser's keys do not (``options`` replaces them)."""
+    cells = [check_coefficients(c) for c in cells]
+    if not cells or not all(cells):
+        raise SteelError("give at least one cell with a layer and a coefficient")
+    device = torch.device(device)
+    width, height = size
+    start = content.subdivided(options.subdivide).to(device)
+    style_layers = ordered({name for c in cells for name in c})
+    extractor = VGGFeatures(weights, [*style_layers, settings.content_layer]).to(device)
+    with torch.no_grad():
+        drawn = painted(coverage(start, height, width, softness=options.softness), ink_colour, ground_colour)
+    style_image, content_image = network_targets(style.to(device).float(), drawn, settings)
+    loss = target_loss(extractor, style_image, content_image, cells, settings).to(device)
+    previous, following = contour_neighbours(start)
+    previous, following = previous.to(device), following.to(device)
+    start_laplacian = polygon_laplacian(start.points, previous, following)
+    points = start.points[None].repeat(len(cells), 1, 1).clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([points], lr=options.lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, options.iterations, options.lr_final)
+    logs: list[list[dict[str, float]]] = [[] for _ in cells]
+    scale = None  # the starting loss per cell: the smoothness term's unit
+    began = time.perf_counter()
+    for step in range(options.iterations + 1):
+        outlines = start.with_points(points)
+        image = painted(
+            coverage(outlines, height, width, softness=options.softness), ink_colour, ground_colour
+        )
+        if settings.colour == "grey":
+            image = luminance(image).expand(-1, 3, -1, -1)
+        parts = loss(extractor(image), image)
+        bend = (polygon_laplacian(points, previous, following) - start_laplacian).square().sum(-1).mean(-1)
+        if scale is None:
+            scale = parts["total"].detach().clamp(min=1e-12)
+        parts["smoothness"] = bend
+        parts["total"] = total = parts["total"] + options.smoothness * scale * bend
+        if step % options.log_every == 0 or step == options.iterations:
+            _record(logs, step, parts, cells)
+        if step == options.iterations:
+            break  # the last row measures the result; no step after it
+        optimizer.zero_grad(set_to_none=True)
+        total.sum().backward()
+        optimizer.step()
+        schedule.step()
+    seconds = time.perf_counter() - began
+    return OutlineResult(
+        start.with_points(points.detach().cpu()),
+        start.to("cpu"),
+        size,
+        logs,
+        seconds,
+        seconds / options.iterations,
+    )
+
+
+def _record(logs, step: int, parts: Mapping[str, torch.Tensor], cells) -> None:
+    values = {name: value.detach().float().cpu().tolist() for name, value in parts.items()}
+    for b, log in enumerate(logs):
+        row = {"iteration": step} | {
+            name: values[name][b] for name in values if name in SUMMARY or name in cells[b]
+        }
+        if not all(math.isfinite(v) for v in row.values()):
+            raise SteelError(
+                f"the loss became {row['total']} at iteration {step}; lower outline.lr or the coefficients"
+            )
+        log.append(row)
