@@ -4,7 +4,7 @@ For each pair (a style logo; a content word in a font) the content is laid out a
 ``--width`` px and drawn once (resvg) as the pixel method's content image, so both methods start
 from the same picture. Then, for each cell, the pixel method (``steel.cells.stylize.run`` under
 the quick preset's schedule: Adam, lr 8 annealed to 0.1 along a cosine, 300 steps) and the
-outline method (``steel.outline.stylize.stylize_outline`` at each ``--smoothness``) run, and
+outline method (``steel.cells.outline.stylize_outline`` at each ``--smoothness``) run, and
 ``steel.cells.measure.measure_cell`` measures every result folder: CER, artefacts, style
 strength. One row per result goes to ``<out>/measures.tsv`` as soon as it is measured (a long run
 can be read while it goes); the outline rows add the SVG's bytes and paths.
@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 from steel.cells.measure import measure_cell
+from steel.cells.outline import content_outlines, drawn, stylize_outline
 from steel.cells.stylize import run as pixel_run
 from steel.layers import cell_id, parse_layer_spec
 from steel.outline.optimise import OutlineOptions
-from steel.outline.stylize import content_outlines, drawn, stylize_outline
 from steel.presets import PRESETS
 from steel.settings import DEFAULT_SETTINGS, RunOptions
 from steel.transfer.weights import load_weights

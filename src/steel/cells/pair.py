@@ -34,15 +34,19 @@ def load_pair(
     ``invert``: "auto" inverts an image whose border is dark, True the content always (the style
     still by its border), False (the default: the images as they are) nothing."""
     content_image = load_image(content, width, "content image")
-    style_image = load_image(style, working_style_width(width, style_width), "style image")
     invert = parse_invert(invert)
-    inverted = {
-        "setting": invert,
-        "content": should_invert(content_image, invert),
-        "style": invert is not False and has_dark_background(style_image),
-    }
+    style_image, style_inverted = load_style(style, width, style_width, invert)
+    inverted = {"setting": invert, "content": should_invert(content_image, invert), "style": style_inverted}
     if inverted["content"]:
         content_image = 255.0 - content_image
-    if inverted["style"]:
-        style_image = 255.0 - style_image
     return Pair(style_image, content_image, inverted)
+
+
+def load_style(
+    style: str | Path, width: int | None, style_width: int | None = None, invert: str | bool = "auto"
+) -> tuple[torch.Tensor, bool]:
+    """The style as a run reads it, and whether it was inverted: at ``style_width`` (none:
+    ``width``), inverted where its border is dark unless ``invert`` is False."""
+    image = load_image(style, working_style_width(width, style_width), "style image")
+    inverted = parse_invert(invert) is not False and has_dark_background(image)
+    return (255.0 - image if inverted else image), inverted

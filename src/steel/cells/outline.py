@@ -17,9 +17,8 @@ from pathlib import Path
 
 import torch
 
-from steel.config import working_style_width
+from steel.cells.pair import load_style
 from steel.errors import SteelError
-from steel.io.images import has_dark_background, load_image
 from steel.io.outputs import StagedFiles, write_json, write_png, write_tsv
 from steel.layers import cell_id, check_coefficients
 from steel.outline.optimise import DEFAULT_OPTIONS, OutlineOptions, OutlineResult, optimised_outlines
@@ -95,10 +94,7 @@ def stylize_outline(
         raise SteelError(f"{len(cells)} cells but {len(out_dirs)} output folders")
     ids = list(ids) if ids is not None else [cell_id(c) for c in cells if c]
     width = content.size[0]
-    style_image = load_image(style, working_style_width(width, style_width), "style image")
-    style_inverted = has_dark_background(style_image)
-    if style_inverted:
-        style_image = 255.0 - style_image
+    style_image, style_inverted = load_style(style, width, style_width)
     loaded = load_weights(weights) if isinstance(weights, str) else weights
     target = resolve_device(device)
     result = optimised_outlines(

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from steel.cells.outline import content_outlines, stylize_outline
 from steel.errors import SteelError
 from steel.evaluate.vector import rendered
 from steel.io.logo_text import render_text
@@ -18,7 +19,6 @@ from steel.outline.glyphs import text_outlines
 from steel.outline.optimise import OutlineOptions, contour_neighbours, polygon_laplacian
 from steel.outline.raster import coverage
 from steel.outline.sources import outlines_of_raster, outlines_of_svg
-from steel.outline.stylize import content_outlines, stylize_outline
 from steel.outline.svg import svg_text
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
