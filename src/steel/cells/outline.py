@@ -25,11 +25,12 @@ from steel.outline.optimise import DEFAULT_OPTIONS, OutlineOptions, OutlineResul
 from steel.outline.raster import Outlines
 from steel.outline.sources import ContentOutlines, outlines_of_raster, outlines_of_svg, outlines_of_text
 from steel.outline.svg import svg_text
+from steel.plan.run_folder import DRAWN_CONTENT, LOSSES, RECORD, STYLIZED, SVG
 from steel.settings import BY_NAME, DEFAULT_SETTINGS, Settings
 from steel.transfer.weights import Weights
 
-#: the run folder's files
-SVG, PNG, CONTENT, LOSSES, RECORD = "stylized.svg", "stylized.png", "content.png", "losses.tsv", "run.json"
+#: the run folder's files: the pixel method's names, the drawn content's as the command's
+PNG, CONTENT = STYLIZED, DRAWN_CONTENT
 #: the outline result's format: bump when the same settings would give other files
 OUTLINE_VERSION = 1
 
