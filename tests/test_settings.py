@@ -13,6 +13,7 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
+import steel.cells.outline
 import steel.cells.stylize
 from steel.cli import build_parser, main, resolve_presets, run_options_from_args, settings_from_args
 from steel.config import expand_preset, run_options_from_config, settings_from_config
@@ -21,7 +22,15 @@ from steel.jobs.stylize import stylize_job
 from steel.plan.params import stylize_params
 from steel.presets import COMMAND_PRESET, PRESETS
 from steel.setting_row import EXECUTION, RESULT_SECTIONS, VECTOR
-from steel.settings import BY_NAME, DEFAULT_RUN_OPTIONS, SETTINGS, RunOptions, Settings
+from steel.settings import (
+    BY_NAME,
+    DEFAULT_RUN_OPTIONS,
+    OUTLINE,
+    SETTINGS,
+    RunOptions,
+    Settings,
+    outline_field,
+)
 from steel.transfer.optimise import stylize
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,6 +78,12 @@ DEFAULTS = {
     "corner_threshold": (45, 45, 45),
     "color_precision": (6, 6, 6),
     "path_precision": (2, 2, 2),
+    "outline_iterations": (300, 300, None),
+    "outline_lr": (0.5, 0.5, None),
+    "outline_lr_final": (0.01, 0.01, None),
+    "outline_subdivide": (2, 2, None),
+    "outline_smoothness": (0.1, 0.1, None),
+    "outline_softness": (1.0, 1.0, None),
 }
 
 
@@ -226,6 +241,12 @@ FLAGS = {
     "corner_threshold": (["--svg", "--svg-corner-threshold", "90"], 90),
     "color_precision": (["--svg", "--svg-color-precision", "4"], 4),
     "path_precision": (["--svg", "--svg-path-precision", "3"], 3),
+    "outline_iterations": (["--outline", "--outline-iterations", "3"], 3),
+    "outline_lr": (["--outline", "--outline-lr", "0.25"], 0.25),
+    "outline_lr_final": (["--outline", "--outline-lr-final", "0.2"], 0.2),
+    "outline_subdivide": (["--outline", "--outline-subdivide", "1"], 1),
+    "outline_smoothness": (["--outline", "--outline-smoothness", "0.5"], 0.5),
+    "outline_softness": (["--outline", "--outline-softness", "1.5"], 1.5),
 }
 
 
@@ -233,16 +254,21 @@ def test_every_flag_has_a_case():
     assert set(FLAGS) == {s.name for s in SETTINGS if s.flag is not None}
 
 
-@pytest.fixture
-def run_calls(monkeypatch):
-    """The run options steel.cells.stylize.run is called with; the real run goes on."""
-    calls, real = [], steel.cells.stylize.run
-
+def _spy(calls: list, real):
     def spy(style, content, cells, out_dirs, options=DEFAULT_RUN_OPTIONS, staged=None):
         calls.append(options)
         return real(style, content, cells, out_dirs, options, staged)
 
-    monkeypatch.setattr(steel.cells.stylize, "run", spy)
+    return spy
+
+
+@pytest.fixture
+def run_calls(monkeypatch):
+    """The run options steel.cells.stylize.run or steel.cells.outline.stylize_outline is called
+    with; the real run goes on."""
+    calls = []
+    for module, name in ((steel.cells.stylize, "run"), (steel.cells.outline, "stylize_outline")):
+        monkeypatch.setattr(module, name, _spy(calls, getattr(module, name)))
     return calls
 
 
@@ -256,6 +282,8 @@ def test_every_flag_reaches_settings_and_run_json(name, logos, tmp_path, capsys,
         "--content-layer": "conv1_2",
         "--layers": "conv1_1=20",
     }
+    if "--outline" in flag_args:  # the outline method's own steps
+        base["--outline-iterations"] = base.pop("--iterations")
     for flag in flag_args:
         base.pop(flag, None)
     argv = ["stylize", "--style", str(logos["style"]), "--content", str(logos["content"])]
@@ -268,6 +296,9 @@ def test_every_flag_reaches_settings_and_run_json(name, logos, tmp_path, capsys,
     if setting.target == "settings":
         assert getattr(options.settings, name) == value
         assert json.dumps(record["settings"][name]) == json.dumps(value)
+    elif setting.target == OUTLINE:
+        assert getattr(options.outline, outline_field(setting)) == value
+        assert record["method"] == "outline" and record["outline"][outline_field(setting)] == value
     elif setting.target == VECTOR:  # the trace beside the result says what it used
         trace = json.loads((tmp_path / "out" / "vector.json").read_text())
         assert (tmp_path / "out" / "stylized.svg").is_file() and trace.get(name, True) == value

@@ -25,7 +25,18 @@ from steel.plan.run_folder import (
 )
 from steel.presets import COMMAND_PRESET, PRESET_SETTINGS, PRESETS, preset_values
 from steel.setting_row import Setting
-from steel.settings import SETTINGS, RunOptions, Settings
+from steel.settings import (
+    BY_NAME,
+    OUTLINE,
+    OUTLINE_FIXED,
+    OUTLINE_ROWS,
+    SETTINGS,
+    OutlineOptions,
+    RunOptions,
+    Settings,
+    outline_field,
+    outline_problem,
+)
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 
@@ -58,8 +69,23 @@ GROUPS = {
     None: "weights and seed",
     "execution": "where and how it runs (config: execution)",
     "vector": "vector logo (config: vector)",
+    "outline": "outline method (--outline: the glyph outlines are optimised instead of pixels)",
     "outputs": "outputs",
 }
+#: the pixel optimiser's flags that the outline method replaces with its own
+REPLACED_BY_OUTLINE = {
+    "iterations": "--outline-iterations",
+    "lr": "--outline-lr",
+    "lr_schedule": "--outline-lr-final (the outline schedule is a cosine)",
+    "lr_final": "--outline-lr-final",
+}
+#: flags that do nothing with --outline: the network runs eagerly in float32, and the result is
+#: its own SVG (no trace)
+UNUSED_BY_OUTLINE = (
+    "channels_last",
+    "fast",
+    *(s.name for s in SETTINGS if s.target == "vector" and s.name != "svg"),
+)
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -91,6 +117,8 @@ def _argparse_type(parse):
 
 
 def _group_of(setting: Setting) -> str | None:
+    if setting.target == OUTLINE:
+        return OUTLINE
     if setting.key is None:
         return "outputs"
     return setting.section
@@ -178,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
         "explicitly win",
     )
     groups = {section: s.add_argument_group(title) for section, title in GROUPS.items()}
+    groups[OUTLINE].add_argument(
+        "--outline",
+        action="store_true",
+        help=f"move the content's glyph outlines instead of its pixels: the result is {SVG}, one path "
+        f"per glyph in the content's ink colour and nothing else, drawn as {STYLIZED} (content: "
+        "--content-text, an SVG, or a raster traced once)",
+    )
     for setting in SETTINGS:
         if setting.flag is not None:
             _add_setting(groups[_group_of(setting)], setting)
@@ -205,8 +240,30 @@ def run_options_from_args(args: argparse.Namespace) -> RunOptions:
     """:class:`RunOptions` from the command's flags (the table's rows with a flag)."""
     return RunOptions(
         settings=settings_from_args(args),
+        outline=OutlineOptions(**{outline_field(s): getattr(args, s.name) for s in OUTLINE_ROWS}),
         **{s.name: getattr(args, s.name) for s in SETTINGS if s.target == "run" and s.flag is not None},
     )
+
+
+def check_outline_flags(args: argparse.Namespace) -> None:
+    """Refuse, in one line, a flag given that the run's method would not use: the outline method's
+    without --outline; with it, the pixel optimiser's (before a preset fills them) and those that
+    do nothing for outlines. A flag left at its default is not a flag given."""
+    if not args.outline:
+        for setting in OUTLINE_ROWS:
+            if getattr(args, setting.name) != setting.command:
+                raise SteelError(f"{setting.flag} is a setting of the outline method; add --outline")
+        return
+    if args.optimizer != BY_NAME["optimizer"].command:  # before a preset's schedule refuses it
+        raise SteelError(
+            f"--optimizer {args.optimizer} does not apply to outlines ({OUTLINE_FIXED['optimizer']})"
+        )
+    for name, instead in REPLACED_BY_OUTLINE.items():
+        if getattr(args, name) is not None:
+            raise SteelError(f"{BY_NAME[name].flag} is the pixel optimiser's; with --outline use {instead}")
+    for name in UNUSED_BY_OUTLINE:
+        if getattr(args, name) != BY_NAME[name].command:
+            raise SteelError(f"{BY_NAME[name].flag} does nothing with --outline; leave it out")
 
 
 @contextlib.contextmanager
@@ -258,10 +315,11 @@ def _check_logo_options(args: argparse.Namespace) -> None:
         )
 
 
-def _drawn_logos(args: argparse.Namespace, staged) -> tuple[Path, Path]:
-    """The style and content files: given, or drawn from --style-text/--content-text and staged as
-    OUT/style.png and OUT/content.png with the run's files (read from their staged copies until
-    then), so that a failed run leaves none and a rerun replaces them with the rest."""
+def _drawn_logos(args: argparse.Namespace, staged, content: bool = True) -> tuple[Path, Path]:
+    """The style and content files: given, or drawn from --style-text/--content-text (the content
+    only with ``content``) and staged as OUT/style.png and OUT/content.png with the run's files
+    (read from their staged copies until then), so that a failed run leaves none and a rerun
+    replaces them with the rest."""
     from steel.io.logo_text import render_text
     from steel.io.outputs import write_png
 
@@ -270,7 +328,7 @@ def _drawn_logos(args: argparse.Namespace, staged) -> tuple[Path, Path]:
         drawn[DRAWN_STYLE] = render_text(
             args.style_text, args.style_font, working_style_width(args.width, args.style_width)
         )
-    if args.content_text is not None:
+    if args.content_text is not None and content:
         drawn[DRAWN_CONTENT] = render_text(args.content_text, args.font, args.width)
     paths = {name: staged.stage(args.out / name, write_png(image)) for name, image in drawn.items()}
     return paths.get(DRAWN_STYLE, args.style), paths.get(DRAWN_CONTENT, args.content)
@@ -305,7 +363,10 @@ def stylize_command(args: argparse.Namespace) -> None:
     }
     texts = {DRAWN_STYLE: args.style_text, DRAWN_CONTENT: args.content_text}
     drawn = [name for name, text in texts.items() if text is not None]
-    folder = OutFolder(args.out, out_dirs, inputs, drawn)
+    if args.outline:  # every cell's folder holds the content as its outlines were drawn
+        drawn = [*{*drawn, DRAWN_CONTENT}]
+        _check_outline_run(options)
+    folder = OutFolder(args.out, out_dirs, inputs, drawn, outline=args.outline)
     folder.check()
     with (
         _written_or_one_line(args.out),
@@ -313,13 +374,17 @@ def stylize_command(args: argparse.Namespace) -> None:
         folder.under_way(),
         StagedFiles() as staged,  # committed by the folder, with its list of files
     ):
-        style, content = _drawn_logos(args, staged)
-        records = run(style, content, cells, out_dirs, options, staged)
+        if args.outline:
+            records = _outline_run(args, cells, out_dirs, options, staged)
+        else:
+            style, content = _drawn_logos(args, staged)
+            records = run(style, content, cells, out_dirs, options, staged)
         folder.commit(staged)
     for out, record in zip(out_dirs, records, strict=True):
-        print(f"{out / STYLIZED}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")
+        made = f"{out / SVG} and {STYLIZED}" if args.outline else f"{out / STYLIZED}"
+        print(f"{made}  ({record['seconds_per_iteration']:.3f} s/step on {record['device']})")
     options = vector_options(vars(args))
-    if options["svg"]:
+    if options["svg"] and not args.outline:  # an outline result is its own SVG
         from steel.cells.trace import trace_cell
         from steel.render.vector import TraceSettings
 
@@ -336,10 +401,27 @@ def stylize_command(args: argparse.Namespace) -> None:
             )
 
 
+def _check_outline_run(options: RunOptions) -> None:
+    problem = outline_problem(options)
+    if problem:
+        name, why = problem
+        raise SteelError(f"{BY_NAME[name].flag} {why}")
+
+
+def _outline_run(args: argparse.Namespace, cells, out_dirs, options: RunOptions, staged) -> list[dict]:
+    """The outline method's run: the style as given or drawn, the content laid out as outlines."""
+    from steel.cells.outline import content_outlines, stylize_outline
+
+    style, _ = _drawn_logos(args, staged, content=False)
+    content = content_outlines(args.content, text=args.content_text, font=args.font, width=args.width)
+    return stylize_outline(style, content, cells, out_dirs, options, staged)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "stylize":
+            check_outline_flags(args)
             stylize_command(resolve_presets(args))
     except SteelError as error:
         print(f"steel: error: {error}", file=sys.stderr)

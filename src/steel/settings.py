@@ -168,6 +168,27 @@ SETTINGS: tuple[Setting, ...] = (
     _row("path_precision", int, 2, "trace: decimals of the SVG's coordinates",
          "vector.path_precision", to_value=int, flag="--svg-path-precision", minimum=1,
          metavar="DECIMALS", target="vector"),
+    # --- the outline method's own (steel.outline.optimise; OutlineOptions): the command's only
+    # for now, so no config key (a pixel cell's params never hold them) ---
+    _row("outline_iterations", int, 300, "Adam steps on the control points",
+         flag="--outline-iterations", minimum=1, metavar="N", target="outline"),
+    _row("outline_lr", float, 0.5,
+         "Adam's learning rate in px of the working width: about how far a control point moves "
+         "per step at the start",
+         flag="--outline-lr", exclusive_minimum=0, metavar="PX", target="outline"),
+    _row("outline_lr_final", float, 0.01,
+         "the learning rate at the end of a cosine from --outline-lr (equal to it: constant)",
+         flag="--outline-lr-final", minimum=0, metavar="PX", target="outline"),
+    _row("outline_subdivide", int, 2,
+         "cut every segment into N of the same shape (more control points: more freedom for "
+         "the style's spikes and serifs)",
+         flag="--outline-subdivide", minimum=1, maximum=16, metavar="N", target="outline"),
+    _row("outline_smoothness", float, 0.1,
+         "readability: weight of the control polygon's bends (its Laplacian's change), relative "
+         "to the starting loss; higher keeps the glyphs' own shapes",
+         flag="--outline-smoothness", minimum=0, target="outline"),
+    _row("outline_softness", float, 1.0, "px of the coverage ramp across an edge (anti-aliasing)",
+         flag="--outline-softness", exclusive_minimum=0, metavar="PX", target="outline"),
     # --- the workflow's alone ---
     _row("cells_per_job", int, 1,
          "cells of one pair optimised together as one batch by one stylize job",
@@ -261,11 +282,56 @@ class _RunChecked:
     def __post_init__(self):
         if not isinstance(self.settings, Settings):
             raise SteelError(f"settings must be a Settings, not {type(self.settings).__name__}")
+        if not isinstance(self.outline, OutlineOptions):
+            raise SteelError(f"outline must be an OutlineOptions, not {type(self.outline).__name__}")
         for setting in SETTINGS:
             if setting.target == "run":
                 setting.check(getattr(self, setting.name))
         if self.gif and not self.settings.snapshot_every:
             raise SteelError("an animated GIF needs snapshots: set snapshot_every (e.g. --snapshot-every 50)")
+
+
+#: the rows of the outline method's own settings, and the prefix their names share (a row's name
+#: is unique in the table; :class:`OutlineOptions`' field is the name without it)
+OUTLINE = "outline"
+OUTLINE_ROWS = tuple(s for s in SETTINGS if s.target == OUTLINE)
+
+
+def outline_field(setting: Setting) -> str:
+    return setting.name.removeprefix(f"{OUTLINE}_")
+
+
+class _OutlineChecked:
+    """The checks of :class:`OutlineOptions`: each row's bounds, then the schedule's order."""
+
+    def __post_init__(self):
+        for setting in OUTLINE_ROWS:
+            try:
+                setting.check(getattr(self, outline_field(setting)))
+            except SteelError as error:  # the library's name for it
+                raise SteelError(
+                    str(error).replace(setting.name, f"{OUTLINE}.{outline_field(setting)}", 1)
+                ) from None
+        if self.lr_final > self.lr:
+            raise SteelError(
+                f"{OUTLINE}.lr_final {self.lr_final:g} is above {OUTLINE}.lr {self.lr:g}; the cosine "
+                "goes down from lr to lr_final"
+            )
+
+
+OutlineOptions = dataclasses.make_dataclass(
+    "OutlineOptions",
+    [(outline_field(s), s.annotation, dataclasses.field(default=s.default)) for s in OUTLINE_ROWS],
+    bases=(_OutlineChecked,),
+    frozen=True,
+)
+OutlineOptions.__module__ = __name__
+OutlineOptions.__doc__ = (
+    "The outline method's own settings (:mod:`steel.outline.optimise`): the rows of :data:`SETTINGS` "
+    "whose target is ``outline``, named without their ``outline_`` prefix, with their defaults."
+)
+#: the library's outline settings, as one value
+DEFAULT_OUTLINE_OPTIONS = OutlineOptions()
 
 
 RunOptions = dataclasses.make_dataclass(
@@ -277,6 +343,8 @@ RunOptions = dataclasses.make_dataclass(
             for s in SETTINGS
             if s.target == "run"
         ),
+        # the outline method's settings (steel.cells.outline); the pixel method ignores them
+        ("outline", OutlineOptions, dataclasses.field(default=DEFAULT_OUTLINE_OPTIONS)),
         ("on_log", Callable | None, dataclasses.field(default=None, compare=False)),
     ],
     bases=(_RunChecked,),
@@ -286,11 +354,36 @@ RunOptions.__module__ = __name__
 RunOptions.__doc__ = (
     "How one run is made, besides its images, cells and folders: its :class:`Settings`, the rows of "
     ":data:`SETTINGS` whose target is ``run`` (weights, device, width, ...) with their library "
-    "defaults, and ``on_log``, which sees each logged step (a "
+    "defaults, the outline method's :class:`OutlineOptions`, and ``on_log``, which sees each logged step (a "
     ":class:`steel.transfer.progress.StepLog`)."
 )
 #: the library's run options, as one value
 DEFAULT_RUN_OPTIONS = RunOptions()
+
+
+#: the pixel method's settings that outlines cannot honour: they take only their defaults there
+OUTLINE_FIXED = {
+    "optimizer": "Adam moves the control points",
+    "init": "the outlines start as the content's",
+    "scales": "an outline has no resolution to go coarse to fine in",
+    "coarse_iterations": "an outline has no resolution to go coarse to fine in",
+    "amp": "the rasteriser runs in float32",
+}
+
+
+def outline_problem(options: RunOptions) -> tuple[str, str] | None:
+    """(setting, what is wrong with it) where ``options`` set something that the outline method
+    cannot honour, else None."""
+    for name, why in OUTLINE_FIXED.items():
+        value = getattr(options.settings, name)
+        if value != BY_NAME[name].default:
+            shown = "" if isinstance(value, bool) else f"{value!r} "
+            return name, f"{shown}does not apply to outlines ({why}); leave it at its default"
+    if options.checkpoint_every:
+        return "checkpoint_every", "does not apply to outlines yet (they take minutes); leave it at 0"
+    if options.invert != BY_NAME["invert"].default:
+        return "invert", "does not apply to outlines: the ink and ground colours come from the content"
+    return None
 
 
 def fingerprint_fields(settings: Settings) -> dict:

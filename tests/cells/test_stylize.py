@@ -151,7 +151,7 @@ def test_a_package_that_is_not_installed_is_recorded_as_such(monkeypatch):
         return "1.0"
 
     monkeypatch.setattr(steel.cells.stylize, "version", version)
-    assert steel.cells.stylize._versions()["numpy"] == "not installed"
+    assert steel.cells.stylize.versions()["numpy"] == "not installed"
 
 
 def test_a_run_shorter_than_its_checkpoint_interval_finishes_without_one(logos, tmp_path):

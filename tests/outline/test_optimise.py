@@ -20,6 +20,7 @@ from steel.outline.optimise import OutlineOptions, contour_neighbours, polygon_l
 from steel.outline.raster import coverage
 from steel.outline.sources import outlines_of_raster, outlines_of_svg
 from steel.outline.svg import svg_text
+from steel.settings import RunOptions, Settings
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 CELL = {"conv1_2": 2000, "conv3_1": 200}
@@ -33,15 +34,20 @@ def holes(mask: np.ndarray) -> int:
 
 
 @pytest.fixture(scope="module")
-def outline_run(tmp_path_factory, logos, random_weights):
+def outline_run(tmp_path_factory, logos):
     """Two cells of "oa" (both with counters) optimised together for 8 steps at 64 px."""
     out = tmp_path_factory.mktemp("outline")
     content = content_outlines(text="oa", width=64)
     folders = [out / "one", out / "two"]
-    options = OutlineOptions(iterations=8, lr=0.3, log_every=4)
+    options = RunOptions(
+        settings=Settings(log_every=4),
+        outline=OutlineOptions(iterations=8, lr=0.3),
+        weights="random",
+        progress=False,
+    )
     cells = [CELL, {"conv1_1": 2000, "conv2_1": 20}]
     style = logos["style"]
-    records = stylize_outline(style, content, cells, folders, options=options, weights=random_weights)
+    records = stylize_outline(style, content, cells, folders, options)
     return content, folders, records
 
 
@@ -63,7 +69,7 @@ def test_the_loss_decreases_and_every_row_is_logged(outline_run):
         assert losses["smoothness"][0] == 0
     assert "conv3_1" in read_losses(folders[0] / "losses.tsv")
     assert "conv3_1" not in read_losses(folders[1] / "losses.tsv")
-    assert records[0]["method"] == "outline" and records[0]["content"]["kind"] == "text"
+    assert records[0]["method"] == "outline" and records[0]["content"]["source"]["kind"] == "text"
 
 
 def test_counters_stay_holes_after_optimisation(outline_run):

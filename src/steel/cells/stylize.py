@@ -47,7 +47,7 @@ from steel.transfer.optimise import stylize
 from steel.transfer.weights import load_weights
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for key, package in (
         ("steel", DISTRIBUTION),
@@ -60,7 +60,7 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _file_record(path: Path, image: torch.Tensor, staged: StagedFiles) -> dict:
+def file_record(path: Path, image: torch.Tensor, staged: StagedFiles) -> dict:
     """A logo as run.json names it: read from ``path``, named as it will be once ``staged`` is
     committed (a drawn logo is staged with the run)."""
     return {
@@ -69,6 +69,26 @@ def _file_record(path: Path, image: torch.Tensor, staged: StagedFiles) -> dict:
         "width": image.shape[3],
         "height": image.shape[2],
     }
+
+
+def named_cells(
+    cells: Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]], out_dirs: Sequence[str | Path]
+) -> tuple[list[str], list[dict[str, float]], list[Path]]:
+    """(names, coefficients, folders) of a run's cells, each checked: ``cells`` as :func:`run` takes
+    them, one folder each, no name or folder twice."""
+    ids = list(cells) if isinstance(cells, Mapping) else None
+    cells = [check_coefficients(c) for c in (cells.values() if isinstance(cells, Mapping) else cells)]
+    if len(cells) != len(out_dirs):
+        raise SteelError(f"{len(cells)} cells but {len(out_dirs)} output folders")
+    # an empty cell is refused by the optimisers
+    ids = ids if ids is not None else [cell_id(c) for c in cells if c]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise SteelError(f"cell {', '.join(twice)} is given more than once; give each cell once")
+    folders = [Path(d).resolve() for d in out_dirs]
+    if len(set(folders)) != len(folders):
+        raise SteelError("two cells share an output folder; give each cell its own folder")
+    return ids, cells, [Path(d) for d in out_dirs]
 
 
 def run(
@@ -90,29 +110,17 @@ def run(
     name); by default they are committed here. Returns the ``run.json`` records.
     """
     started = time.perf_counter()
-    ids = list(cells) if isinstance(cells, Mapping) else None
-    cells = [check_coefficients(c) for c in (cells.values() if isinstance(cells, Mapping) else cells)]
-    if len(cells) != len(out_dirs):
-        raise SteelError(f"{len(cells)} cells but {len(out_dirs)} output folders")
-    # an empty cell is refused by stylize()
-    ids = ids if ids is not None else [cell_id(c) for c in cells if c]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
-    if twice:
-        raise SteelError(f"cell {', '.join(twice)} is given more than once; give each cell once")
-    folders = [Path(d).resolve() for d in out_dirs]
-    if len(set(folders)) != len(folders):
-        raise SteelError("two cells share an output folder; give each cell its own folder")
+    ids, cells, out_dirs = named_cells(cells, out_dirs)
     settings = options.settings
-    out_dirs = [Path(d) for d in out_dirs]
     target = resolve_device(options.device)
-    with _memory_is_one_line(target, "loading the logos and the network"):
+    with memory_is_one_line(target, "loading the logos and the network"):
         pair = load_pair(style, content, options.width, options.style_width, options.invert)
         style_image, content_image, inverted = pair.style, pair.content, pair.inverted
         loaded = load_weights(options.weights)
     height, width_px = content_image.shape[2:]
     # the caller's set is committed by the caller, with files of its own; else one of ours, here
     with (
-        _memory_is_one_line(target, f"optimising {len(cells)} image(s) of {width_px}x{height} px"),
+        memory_is_one_line(target, f"optimising {len(cells)} image(s) of {width_px}x{height} px"),
         StagedFiles() if staged is None else contextlib.nullcontext(staged) as staged,
     ):
         checkpoint = out_dirs[0] / CHECKPOINT if options.checkpoint_every else None
@@ -147,8 +155,8 @@ def run(
             record = {
                 "cell": ids[i],
                 "layers": cell,
-                "style": _file_record(Path(style), style_image, staged),
-                "content": _file_record(Path(content), content_image, staged),
+                "style": file_record(Path(style), style_image, staged),
+                "content": file_record(Path(content), content_image, staged),
                 "weights": {
                     "spec": loaded.spec,
                     "sha256": loaded.sha256,
@@ -167,7 +175,7 @@ def run(
                 "seconds_per_iteration": round(per_step, 6),
                 "wall_seconds": round(time.perf_counter() - started, 3),
                 "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-                "versions": _versions(),
+                "versions": versions(),
             }
             staged.stage(out / LOSSES, write_tsv(result.logs[i]))
             staged.stage(out / RECORD, write_json(record))
@@ -196,7 +204,7 @@ def _users_colours(frame: torch.Tensor, inverted: Mapping) -> torch.Tensor:
 
 
 @contextlib.contextmanager
-def _memory_is_one_line(device: torch.device, doing: str):
+def memory_is_one_line(device: torch.device, doing: str):
     """The allocator refusing memory, on any device and wherever in the run, as one line."""
     try:
         yield

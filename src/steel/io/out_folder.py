@@ -57,7 +57,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 class OutFolder:
     """The command's ``out`` with the folders of its cells (``out`` itself for one cell), the run's
-    input files (``{flag: path or None}``) and the logos it draws (their names)."""
+    input files (``{flag: path or None}``) and the logos it draws (their names); an ``outline`` run
+    draws its content in every cell's folder."""
 
     def __init__(
         self,
@@ -65,10 +66,12 @@ class OutFolder:
         cell_dirs: Sequence[Path],
         inputs: Mapping[str, Path | None],
         drawn: Iterable[str] = (),
+        outline: bool = False,
     ):
         self.out, self.cell_dirs = Path(out), [Path(d) for d in cell_dirs]
         self.inputs = {flag: Path(path) for flag, path in inputs.items() if path is not None}
         self.drawn = tuple(drawn)
+        self.outline = outline
         self.listed = _read(self.out)
 
     def _relative(self, path: Path) -> str:
@@ -76,7 +79,9 @@ class OutFolder:
 
     def _names(self) -> list[Path]:
         """Every path the command may write into ``out`` (``snapshots`` a folder of them)."""
-        cells = [d / name for d in self.cell_dirs for name in command_cell_names(len(self.cell_dirs))]
+        cells = [
+            d / name for d in self.cell_dirs for name in command_cell_names(len(self.cell_dirs), self.outline)
+        ]
         return [*cells, *(self.out / name for name in DRAWN)]
 
     def check(self) -> None:

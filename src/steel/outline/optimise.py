@@ -27,56 +27,17 @@ import torch
 
 from steel.errors import SteelError
 from steel.layers import check_coefficients, ordered
-from steel.outline.raster import SOFTNESS, Outlines, coverage
-from steel.settings import DEFAULT_SETTINGS, Settings
+from steel.outline.raster import Outlines, coverage
+from steel.settings import DEFAULT_OUTLINE_OPTIONS, DEFAULT_SETTINGS, OutlineOptions, Settings
 from steel.transfer.features import VGGFeatures
 from steel.transfer.losses import luminance
+from steel.transfer.progress import OnLog, ProgressBar, StepLog
+from steel.transfer.snapshots import Snapshots
 from steel.transfer.stages import network_targets, target_loss
 from steel.transfer.weights import Weights
 
 #: losses.tsv's columns besides each active layer's weighted style loss
-SUMMARY = ("total", "content", "style", "tv", "smoothness")
-
-
-@dataclass(frozen=True)
-class OutlineOptions:
-    """The outline method's own settings (the ``outline`` section of issue 39)."""
-
-    #: Adam steps
-    iterations: int = 300
-    #: Adam's learning rate in pixels of the working width: about how far a control point moves
-    #: per step at the start
-    lr: float = 0.5
-    #: the learning rate at the end of a cosine from ``lr`` (``lr`` itself: constant)
-    lr_final: float = 0.01
-    #: every segment cut into this many (more control points: more freedom for spikes)
-    subdivide: int = 2
-    #: weight of the control polygon's Laplacian change, relative to the starting loss
-    smoothness: float = 0.1
-    #: width in pixels of the coverage ramp across an edge (anti-aliasing)
-    softness: float = SOFTNESS
-    #: a row of losses.tsv every N steps (and the last step)
-    log_every: int = 10
-
-    def __post_init__(self):
-        checks = {
-            "iterations": self.iterations >= 1,
-            "lr": self.lr > 0,
-            "lr_final": 0 <= self.lr_final <= self.lr,
-            "subdivide": 1 <= self.subdivide <= 16,
-            "smoothness": self.smoothness >= 0,
-            "softness": self.softness > 0,
-            "log_every": self.log_every >= 1,
-        }
-        for name, good in checks.items():
-            if not good or not math.isfinite(float(getattr(self, name))):
-                raise SteelError(
-                    f"outline.{name} {getattr(self, name)!r} is out of range; see docs/outline.md"
-                )
-
-
-#: the library's defaults
-DEFAULT_OPTIONS = OutlineOptions()
+SUMMARY = ("total", "content", "style", "tv", "shape", "smoothness")
 
 
 @dataclass
@@ -131,8 +92,11 @@ def optimised_outlines(
     ink_colour: Sequence[float] = (0.0, 0.0, 0.0),
     ground_colour: Sequence[float] = (255.0, 255.0, 255.0),
     settings: Settings = DEFAULT_SETTINGS,
-    options: OutlineOptions = DEFAULT_OPTIONS,
+    options: OutlineOptions = DEFAULT_OUTLINE_OPTIONS,
     device: torch.device | str = "cpu",
+    progress: bool | None = False,
+    on_log: OnLog | None = None,
+    snapshots: Snapshots | None = None,
 ) -> OutlineResult:
     """The content's outlines (pixels of a ``size`` (width, height) canvas) optimised under each
     cell's loss against the ``style`` raster (1, 3, H, W) 0-255 at the working width: one outline
@@ -140,7 +104,9 @@ def optimised_outlines(
 
     From ``settings`` the loss applies (``content_layer``, ``content_weight``, ``tv_weight``,
     ``normalise``, ``style_weight``, ``shape_weight``, ``shape_reach``) and ``colour`` (grey: the
-    targets are grey logos); the pixel optimiser's keys do not (``options`` replaces them)."""
+    targets are grey logos), ``log_every`` (a row of the logs) and ``snapshot_every`` (the drawn
+    batch into ``snapshots``, when given); the pixel optimiser's keys do not (``options`` replaces
+    them). ``progress``: a bar (None: on a terminal only); ``on_log`` sees each logged step."""
     cells = [check_coefficients(c) for c in cells]
     if not cells or not all(cells):
         raise SteelError("give at least one cell with a layer and a coefficient")
@@ -161,28 +127,42 @@ def optimised_outlines(
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, options.iterations, options.lr_final)
     logs: list[list[dict[str, float]]] = [[] for _ in cells]
     scale = None  # the starting loss per cell: the smoothness term's unit
+    last = options.iterations
+    bar = ProgressBar(last, 0, progress)
+    listeners = [bar, *([on_log] if on_log else [])]
+    every = settings.snapshot_every
     began = time.perf_counter()
-    for step in range(options.iterations + 1):
-        outlines = start.with_points(points)
-        image = painted(
-            coverage(outlines, height, width, softness=options.softness), ink_colour, ground_colour
-        )
-        if settings.colour == "grey":
-            image = luminance(image).expand(-1, 3, -1, -1)
-        parts = loss(extractor(image), image)
-        bend = (polygon_laplacian(points, previous, following) - start_laplacian).square().sum(-1).mean(-1)
-        if scale is None:
-            scale = parts["total"].detach().clamp(min=1e-12)
-        parts["smoothness"] = bend
-        parts["total"] = total = parts["total"] + options.smoothness * scale * bend
-        if step % options.log_every == 0 or step == options.iterations:
-            _record(logs, step, parts, cells)
-        if step == options.iterations:
-            break  # the last row measures the result; no step after it
-        optimizer.zero_grad(set_to_none=True)
-        total.sum().backward()
-        optimizer.step()
-        schedule.step()
+    try:
+        for step in range(last + 1):
+            outlines = start.with_points(points)
+            image = painted(
+                coverage(outlines, height, width, softness=options.softness), ink_colour, ground_colour
+            )
+            if snapshots is not None and every and (step % every == 0 or step == last):
+                snapshots.add(step, image.detach().round().clamp(0, 255).to(torch.uint8).cpu())
+            if settings.colour == "grey":
+                image = luminance(image).expand(-1, 3, -1, -1)
+            parts = loss(extractor(image), image)
+            bend = (
+                (polygon_laplacian(points, previous, following) - start_laplacian).square().sum(-1).mean(-1)
+            )
+            if scale is None:
+                scale = parts["total"].detach().clamp(min=1e-12)
+            parts["smoothness"] = bend
+            parts["total"] = total = parts["total"] + options.smoothness * scale * bend
+            if step % settings.log_every == 0 or step == last:
+                event = StepLog(step, last, tuple(_record(logs, step, parts, cells)))
+                for listener in listeners:
+                    listener(event)
+            if step == last:
+                break  # the last row measures the result; no step after it
+            optimizer.zero_grad(set_to_none=True)
+            total.sum().backward()
+            optimizer.step()
+            schedule.step()
+            bar.tick()
+    finally:
+        bar.close()
     seconds = time.perf_counter() - began
     return OutlineResult(
         start.with_points(points.detach().cpu()),
@@ -194,8 +174,10 @@ def optimised_outlines(
     )
 
 
-def _record(logs, step: int, parts: Mapping[str, torch.Tensor], cells) -> None:
+def _record(logs, step: int, parts: Mapping[str, torch.Tensor], cells) -> list[dict[str, float]]:
+    """Each cell's row of the logs at ``step``, appended to its log and returned."""
     values = {name: value.detach().float().cpu().tolist() for name, value in parts.items()}
+    rows = []
     for b, log in enumerate(logs):
         row = {"iteration": step} | {
             name: values[name][b] for name in values if name in SUMMARY or name in cells[b]
@@ -205,3 +187,5 @@ def _record(logs, step: int, parts: Mapping[str, torch.Tensor], cells) -> None:
                 f"the loss became {row['total']} at iteration {step}; lower outline.lr or the coefficients"
             )
         log.append(row)
+        rows.append(row)
+    return rows

@@ -57,6 +57,8 @@ from itertools import pairwise
 
 import torch
 
+from steel.settings import DEFAULT_OUTLINE_OPTIONS
+
 #: segment degrees: a line, a quadratic Bezier (TrueType), a cubic Bezier (CFF, SVG)
 LINE, QUADRATIC, CUBIC = 1, 2, 3
 #: the largest distance, in pixels at the drawn scale, between a curve and the chords standing
@@ -69,8 +71,9 @@ PIECE_LENGTH = 4.0
 #: the most chords one segment is cut into, so that a segment thrown far off the canvas by an
 #: optimisation cannot allocate without bound (its pixels outside the canvas cost nothing)
 MAX_PIECES = 256
-#: the width, in pixels, of the ramp of coverage across an edge
-SOFTNESS = 1.0
+#: the width, in pixels, of the ramp of coverage across an edge (the ``outline_softness`` setting's
+#: default)
+SOFTNESS = DEFAULT_OUTLINE_OPTIONS.softness
 #: how far, in pixels, from a chord's middle the winding on either side of it is taken
 _SIDE_STEP = 1e-3
 

@@ -64,11 +64,12 @@ def checkpoint_part(name: str, cell: int) -> str:
     return f"{name}.{cell}"
 
 
-def command_cell_names(cells: int) -> tuple[str, ...]:
+def command_cell_names(cells: int, outline: bool = False) -> tuple[str, ...]:
     """Every name the command may write into the folder of a cell of a batch of ``cells``, finished
-    or not (``snapshots`` a folder of them)."""
+    or not (``snapshots`` a folder of them); an ``outline`` run's hold the content as drawn too."""
     return (
         *stylize_files(alpha=True),
+        *((DRAWN_CONTENT,) if outline else ()),
         SNAPSHOTS,
         GIF,
         CHECKPOINT,
