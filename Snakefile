@@ -41,6 +41,7 @@ include: "workflow/rules/plots.smk"
 include: "workflow/rules/findings.smk"
 include: "workflow/rules/msgnet.smk"
 include: "workflow/rules/convergence.smk"
+include: "workflow/rules/outline.smk"
 
 
 rule all:
@@ -62,6 +63,7 @@ rule all:
         rules.runs_summary.output[0],
         msgnet_targets(),  # none unless msgnet.enabled
         convergence_targets(),  # none unless convergence.enabled
+        outline_targets(),  # none unless outline.enabled
         [
             rules.search_result.output.choice.format(search=name, style=s, content=c)
             for name in SEARCHES

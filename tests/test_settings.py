@@ -26,6 +26,7 @@ from steel.settings import (
     BY_NAME,
     DEFAULT_RUN_OPTIONS,
     OUTLINE,
+    OUTLINE_SWITCH,
     SETTINGS,
     RunOptions,
     Settings,
@@ -78,12 +79,13 @@ DEFAULTS = {
     "corner_threshold": (45, 45, 45),
     "color_precision": (6, 6, 6),
     "path_precision": (2, 2, 2),
-    "outline_iterations": (300, 300, None),
-    "outline_lr": (0.5, 0.5, None),
-    "outline_lr_final": (0.01, 0.01, None),
-    "outline_subdivide": (2, 2, None),
-    "outline_smoothness": (0.1, 0.1, None),
-    "outline_softness": (1.0, 1.0, None),
+    "outline": (False, False, False),
+    "outline_iterations": (300, 300, 300),
+    "outline_lr": (0.5, 0.5, 0.5),
+    "outline_lr_final": (0.01, 0.01, 0.01),
+    "outline_subdivide": (2, 2, 2),
+    "outline_smoothness": (0.1, 0.1, 0.1),
+    "outline_softness": (1.0, 1.0, 1.0),
 }
 
 
@@ -241,6 +243,7 @@ FLAGS = {
     "corner_threshold": (["--svg", "--svg-corner-threshold", "90"], 90),
     "color_precision": (["--svg", "--svg-color-precision", "4"], 4),
     "path_precision": (["--svg", "--svg-path-precision", "3"], 3),
+    "outline": (["--outline"], True),
     "outline_iterations": (["--outline", "--outline-iterations", "3"], 3),
     "outline_lr": (["--outline", "--outline-lr", "0.25"], 0.25),
     "outline_lr_final": (["--outline", "--outline-lr-final", "0.2"], 0.2),
@@ -296,6 +299,8 @@ def test_every_flag_reaches_settings_and_run_json(name, logos, tmp_path, capsys,
     if setting.target == "settings":
         assert getattr(options.settings, name) == value
         assert json.dumps(record["settings"][name]) == json.dumps(value)
+    elif setting.target == OUTLINE_SWITCH:
+        assert record["method"] == "outline" and (tmp_path / "out" / "stylized.svg").is_file()
     elif setting.target == OUTLINE:
         assert getattr(options.outline, outline_field(setting)) == value
         assert record["method"] == "outline" and record["outline"][outline_field(setting)] == value

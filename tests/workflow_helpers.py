@@ -99,7 +99,8 @@ def stylized_cells(result) -> set[tuple[str, str, str]]:
     return {
         tuple(Path(path).parts[-4:-1])
         for job in planned_jobs(result)
-        if job["rule"].startswith("stylize") and job["rule"] != "stylize_msgnet"  # MSG-Net: no cell
+        # MSG-Net has no cell; an outline cell is not a pixel cell
+        if job["rule"].startswith("stylize") and job["rule"] not in ("stylize_msgnet", "stylize_outline")
         for path in job["output"]
         if path.endswith("stylized.png")
     }

@@ -30,6 +30,7 @@ from steel.settings import (
     OUTLINE,
     OUTLINE_FIXED,
     OUTLINE_ROWS,
+    OUTLINE_SWITCH,
     SETTINGS,
     OutlineOptions,
     RunOptions,
@@ -117,7 +118,7 @@ def _argparse_type(parse):
 
 
 def _group_of(setting: Setting) -> str | None:
-    if setting.target == OUTLINE:
+    if setting.target in (OUTLINE, OUTLINE_SWITCH):
         return OUTLINE
     if setting.key is None:
         return "outputs"
@@ -206,13 +207,6 @@ def build_parser() -> argparse.ArgumentParser:
         "explicitly win",
     )
     groups = {section: s.add_argument_group(title) for section, title in GROUPS.items()}
-    groups[OUTLINE].add_argument(
-        "--outline",
-        action="store_true",
-        help=f"move the content's glyph outlines instead of its pixels: the result is {SVG}, one path "
-        f"per glyph in the content's ink colour and nothing else, drawn as {STYLIZED} (content: "
-        "--content-text, an SVG, or a raster traced once)",
-    )
     for setting in SETTINGS:
         if setting.flag is not None:
             _add_setting(groups[_group_of(setting)], setting)

@@ -11,7 +11,15 @@ from typing import Any
 
 from steel.presets import preset_values
 from steel.setting_row import VECTOR, Setting
-from steel.settings import BY_NAME, SETTINGS, RunOptions, Settings
+from steel.settings import (
+    BY_NAME,
+    OUTLINE_ROWS,
+    SETTINGS,
+    OutlineOptions,
+    RunOptions,
+    Settings,
+    outline_field,
+)
 
 
 def expand_preset(config: dict, given: Mapping | None = None) -> dict:
@@ -73,9 +81,10 @@ def working_style_width(width: int | None, style_width: int | None) -> int | Non
 
 
 def run_options_from_config(config: Mapping) -> RunOptions:
-    """:class:`RunOptions` from a workflow config: :func:`settings_from_config` and the run rows
-    that the config sets (width, invert, alpha, device, ...)."""
+    """:class:`RunOptions` from a workflow config: :func:`settings_from_config`, the run rows
+    that the config sets (width, invert, alpha, device, ...) and its ``outline`` section."""
     return RunOptions(
         settings=settings_from_config(config),
+        outline=OutlineOptions(**{outline_field(s): config_value(config, s) for s in OUTLINE_ROWS}),
         **{s.name: config_value(config, s) for s in SETTINGS if s.target == "run" and s.in_config},
     )

@@ -9,3 +9,6 @@ Bump it by hand, in the same commit, whenever a change can alter a stylized pixe
 """
 
 RESULT_VERSION = 2  # 2: L-BFGS moves pixels at 0/255; EXIF orientation; float TIFFs; TF32 Gram on CUDA
+#: the outline method's result format (steel.cells.outline): bump when the same settings would give
+#: other outline files; the workflow's outline cells take it as a param
+OUTLINE_VERSION = 1

@@ -21,6 +21,9 @@ RESULT_SECTIONS = ("image", "optimizer", "loss")
 EXECUTION = "execution"
 #: the config section of the vector trace: outside the result sections, so it reruns no cell
 VECTOR = "vector"
+#: the config section of the outline method: outside the result sections (a pixel cell's params
+#: never hold it); the outline cells' params are made of it
+OUTLINE = "outline"
 
 _SAME = object()
 
@@ -100,9 +103,9 @@ class Setting:
 
     @property
     def result(self) -> bool:
-        """Shapes a result: a stylize param (a change reruns the cell), not ``execution`` or the
-        vector trace."""
-        return self.in_config and self.section not in (EXECUTION, VECTOR)
+        """Shapes a pixel result: a stylize param (a change reruns the cell), not ``execution``,
+        the vector trace or the outline method."""
+        return self.in_config and self.section not in (EXECUTION, VECTOR, OUTLINE)
 
     def value(self, raw: Any) -> Any:
         return raw if self.to_value is None else self.to_value(raw)

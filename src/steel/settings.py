@@ -25,8 +25,8 @@ from typing import Any
 from steel.errors import SteelError
 from steel.layers import LAYERS, MIN_SIDE, check_layer
 from steel.normalisations import NORMALISATIONS, normalisation
-from steel.plan.run_folder import ALPHA, GIF, LOSSES, SVG, VECTOR_RECORD, snapshot
-from steel.setting_row import Setting, parse_invert
+from steel.plan.run_folder import ALPHA, GIF, LOSSES, STYLIZED, SVG, VECTOR_RECORD, snapshot
+from steel.setting_row import OUTLINE, Setting, parse_invert
 
 OPTIMIZERS = ("adam", "lbfgs")
 INITS = ("content", "random", "style")
@@ -40,6 +40,8 @@ NORMALISES = tuple(NORMALISATIONS)
 DEFAULT_STYLE_WEIGHTS = {name: entry.style_weight for name, entry in NORMALISATIONS.items()}
 #: ``image.invert``: auto (by the content's border), or always / never
 INVERTS = ("auto", "true", "false")
+#: the target of the outline method's switch's row (its settings' rows have target OUTLINE)
+OUTLINE_SWITCH = "outline_switch"
 
 
 def _optional(kind: type) -> Callable[[Any], Any]:
@@ -168,27 +170,37 @@ SETTINGS: tuple[Setting, ...] = (
     _row("path_precision", int, 2, "trace: decimals of the SVG's coordinates",
          "vector.path_precision", to_value=int, flag="--svg-path-precision", minimum=1,
          metavar="DECIMALS", target="vector"),
-    # --- the outline method's own (steel.outline.optimise; OutlineOptions): the command's only
-    # for now, so no config key (a pixel cell's params never hold them) ---
+    # --- the outline method (steel.outline.optimise; OutlineOptions): its own section, outside the
+    # result sections, so a pixel cell's params never hold it ---
+    _row("outline", bool, False,
+         f"move the content's glyph outlines instead of its pixels: the result is {SVG}, one path "
+         f"per glyph in the content's ink colour and nothing else, drawn as {STYLIZED} (content: "
+         "--content-text, an SVG, or a raster traced once)",
+         "outline.enabled", to_value=bool, flag="--outline", switch=(False, True), target=OUTLINE_SWITCH),
     _row("outline_iterations", int, 300, "Adam steps on the control points",
-         flag="--outline-iterations", minimum=1, metavar="N", target="outline"),
+         "outline.iterations", to_value=int,
+         flag="--outline-iterations", minimum=1, metavar="N", target=OUTLINE),
     _row("outline_lr", float, 0.5,
          "Adam's learning rate in px of the working width: about how far a control point moves "
          "per step at the start",
-         flag="--outline-lr", exclusive_minimum=0, metavar="PX", target="outline"),
+         "outline.lr", to_value=float,
+         flag="--outline-lr", exclusive_minimum=0, metavar="PX", target=OUTLINE),
     _row("outline_lr_final", float, 0.01,
          "the learning rate at the end of a cosine from --outline-lr (equal to it: constant)",
-         flag="--outline-lr-final", minimum=0, metavar="PX", target="outline"),
+         "outline.lr_final", to_value=float,
+         flag="--outline-lr-final", minimum=0, metavar="PX", target=OUTLINE),
     _row("outline_subdivide", int, 2,
          "cut every segment into N of the same shape (more control points: more freedom for "
          "the style's spikes and serifs)",
-         flag="--outline-subdivide", minimum=1, maximum=16, metavar="N", target="outline"),
+         "outline.subdivide", to_value=int,
+         flag="--outline-subdivide", minimum=1, maximum=16, metavar="N", target=OUTLINE),
     _row("outline_smoothness", float, 0.1,
          "readability: weight of the control polygon's bends (its Laplacian's change), relative "
          "to the starting loss; higher keeps the glyphs' own shapes",
-         flag="--outline-smoothness", minimum=0, target="outline"),
+         "outline.smoothness", to_value=float, flag="--outline-smoothness", minimum=0, target=OUTLINE),
     _row("outline_softness", float, 1.0, "px of the coverage ramp across an edge (anti-aliasing)",
-         flag="--outline-softness", exclusive_minimum=0, metavar="PX", target="outline"),
+         "outline.softness", to_value=float,
+         flag="--outline-softness", exclusive_minimum=0, metavar="PX", target=OUTLINE),
     # --- the workflow's alone ---
     _row("cells_per_job", int, 1,
          "cells of one pair optimised together as one batch by one stylize job",
@@ -291,9 +303,8 @@ class _RunChecked:
             raise SteelError("an animated GIF needs snapshots: set snapshot_every (e.g. --snapshot-every 50)")
 
 
-#: the rows of the outline method's own settings, and the prefix their names share (a row's name
-#: is unique in the table; :class:`OutlineOptions`' field is the name without it)
-OUTLINE = "outline"
+#: the rows of the outline method's own settings (a row's name is unique in the table, so theirs
+#: share the prefix ``outline_``; :class:`OutlineOptions`' field is the name without it)
 OUTLINE_ROWS = tuple(s for s in SETTINGS if s.target == OUTLINE)
 
 

@@ -1,6 +1,7 @@
 """Every optional part of the workflow on at once, for real (random weights, tiny logos, 4 steps):
 two sweeps (one under its own loss), a figure, a coefficient search, vector traces, MSG-Net, the
-convergence study, findings, transparent results, a drawn style, an SVG content and batched cells.
+convergence study, outline cells, findings, transparent results, a drawn style, an SVG content and
+batched cells.
 Parts built one at a time must also run together."""
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def everything(workdir: Path) -> dict:
             "cells": ["conv1_2=20,conv3_3=200"],
             "every": 2,
         },
+        "outline": {"enabled": True, "iterations": 2, "sweeps": ["own"]},
     }
 
 
@@ -112,6 +114,18 @@ def test_every_optional_part_at_once_runs_to_the_end_and_plans_nothing_after(tmp
         for sweep in ("tiny", "own"):
             with Image.open(tmp_path / f"results/sheets/{sweep}/{style}__{content}.vector.png") as sheet:
                 assert sheet.width > 128
+    # outline cells of the sweep the outline section names, under that sweep's own loss; the SVG
+    # content's text cannot be an outline, so it is traced as drawn (and run.json says so)
+    for style, content in PAIRS:
+        (cell,) = [p.name for p in (tmp_path / "results" / "outline" / style / content).iterdir()]
+        folder = tmp_path / "results" / "outline" / style / content / cell
+        assert cell == "conv3_3-20__tv_weight-0"
+        for name in (run_folder.SVG, run_folder.STYLIZED, run_folder.ALPHA, run_folder.METRICS):
+            assert (folder / name).is_file(), f"{folder}/{name}"
+        record = json.loads((folder / run_folder.RECORD).read_text())
+        assert record["settings"]["tv_weight"] == 0 and record["outline"]["iterations"] == 2
+        assert ("because" in record["content"]["source"]) == (content == "vectra")
+        assert (tmp_path / f"results/sheets/own/{style}__{content}.outline.png").is_file()
     # the drawn style and the rasterised SVG content at the working width
     for drawn in ("styles/grim.png", "contents/vectra.png"):
         with Image.open(tmp_path / "results" / drawn) as image:

@@ -35,7 +35,7 @@ from steel.transfer.weights import weights_file as weights_path
 check_config_size(config)
 
 # The optional parts of the experiment, each a config section with `enabled` (schema default off).
-OPTIONAL_PARTS = ("vector", "msgnet", "convergence")
+OPTIONAL_PARTS = ("vector", "msgnet", "convergence", "outline")
 # A --configfile of the user's replaces the demo's experiment lists instead of merging into them
 # (Snakemake merges nested keys); overwrite_config holds what --configfile and --config gave.
 # So does an optimizer section: the demo's schedule (a hot cosine for 300 steps) is the demo's, and

@@ -38,11 +38,9 @@ from steel.plan.run_folder import (
     SVG,
     snapshot,
 )
+from steel.result_version import OUTLINE_VERSION
 from steel.settings import BY_NAME, DEFAULT_RUN_OPTIONS, RunOptions, outline_problem
 from steel.transfer.snapshots import Snapshots
-
-#: the outline result's format: bump when the same settings would give other files
-OUTLINE_VERSION = 1
 
 
 def content_outlines(

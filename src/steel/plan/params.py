@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from steel.errors import SteelError
-from steel.result_version import RESULT_VERSION
-from steel.setting_row import RESULT_SECTIONS
+from steel.result_version import OUTLINE_VERSION, RESULT_VERSION
+from steel.setting_row import OUTLINE, RESULT_SECTIONS
 from steel.settings import SETTINGS
 
 
@@ -91,4 +91,28 @@ def stylize_params(config: Mapping, schema: Mapping) -> dict:
     # the top-level settings that shape a result (seed, weights)
     params |= {s.key: s.value(config[s.key]) for s in SETTINGS if s.result and s.section is None}
     params["result_version"] = RESULT_VERSION
+    return dict(sorted(params.items()))
+
+
+#: the ``image`` settings an outline cell reads (the canvas, the style's width, grey, the
+#: transparent picture); the others are the pixel method's
+OUTLINE_IMAGE_KEYS = ("width", "style_width", "colour", "alpha")
+
+
+def outline_params(config: Mapping, schema: Mapping) -> dict:
+    """Everything besides the images and the cell that shapes an outline cell's results: the
+    ``outline`` section (but its switch and its list of sweeps), the ``loss`` section, the image
+    settings it reads, how often it logs, ``seed``, ``weights`` and the outline result version.
+    Never a pixel cell's params, so that turning outlines on reruns no stylize job."""
+    properties = schema["properties"]
+    image = canonical(config["image"], properties["image"])
+    outline = canonical(config[OUTLINE], properties[OUTLINE])
+    params = {
+        OUTLINE: {key: value for key, value in outline.items() if key not in ("enabled", "sweeps")},
+        "loss": canonical(config["loss"], properties["loss"]),
+        "image": {key: image[key] for key in OUTLINE_IMAGE_KEYS},
+        "log_every": canonical(config["optimizer"], properties["optimizer"])["log_every"],
+    }
+    params |= {s.key: s.value(config[s.key]) for s in SETTINGS if s.result and s.section is None}
+    params["outline_version"] = OUTLINE_VERSION
     return dict(sorted(params.items()))

@@ -1,0 +1,86 @@
+"""The outline job: one cell of the workflow by the outline method
+(:func:`steel.cells.outline.stylize_outline`), settings from the outline params
+(:func:`steel.plan.params.outline_params`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from steel.config import run_options_from_config
+from steel.errors import SteelError
+from steel.setting_row import OUTLINE
+
+if TYPE_CHECKING:
+    from steel.transfer.progress import StepLog
+
+
+def outline_job(
+    style: str,
+    source: Mapping,
+    drawn: str,
+    image: str,
+    params: Mapping,
+    execution: Mapping,
+    threads: int = 1,
+) -> dict:
+    """Optimise the outlines of the cell whose ``stylized.png`` path is ``image`` (the cell id is its
+    folder's name), printing progress lines for the job's log.
+
+    ``source``: the content as the config gives it (``image``, ``text``, ``font``): a word drawn in
+    a font becomes its glyphs' outlines, an SVG its shapes, a raster its trace. An SVG that outlines
+    cannot say (text, strokes, gradients, ...) is traced from ``drawn``, the content as the workflow
+    drew it, rather than failing a long run; run.json says why. ``params``: the outline params;
+    ``execution`` says where it runs (outline runs take no checkpoints).
+    """
+    import torch
+
+    from steel.cells.outline import content_outlines, stylize_outline
+    from steel.layers import split_cell_id
+
+    torch.set_num_threads(max(1, int(threads)))
+    out = Path(image).parent
+    coefficients, _ = split_cell_id(out.name)  # the cell's own loss is its params' (planning)
+    config = {
+        "image": params["image"],
+        "loss": params["loss"],
+        "optimizer": {"log_every": params["log_every"]},
+        "seed": params["seed"],
+        "weights": params["weights"],
+        OUTLINE: params[OUTLINE],
+        "execution": {key: value for key, value in execution.items() if key != "checkpoint_every"},
+    }
+
+    def progress(event: StepLog) -> None:
+        print(
+            f"iteration {event.step:>7}  total {event.total_loss:.6g}  style {event.style_loss:.6g}  "
+            f"content {event.content_loss:.6g}",
+            flush=True,
+        )
+
+    options = dataclasses.replace(
+        run_options_from_config(config), progress=False, on_log=progress, checkpoint_every=0
+    )
+    print(
+        f"outline {out.name}: {source.get('text') or source.get('image')} with {Path(style).name}", flush=True
+    )
+    if source.get("image") is None:
+        content = content_outlines(text=source["text"], font=source.get("font"), width=options.width)
+    else:
+        try:
+            content = content_outlines(source["image"], width=options.width)
+        except SteelError as why:  # an SVG of what outlines cannot say
+            print(f"{source['image']}: {why}; tracing it as drawn instead", flush=True)
+            content = content_outlines(drawn, width=options.width)
+            content = dataclasses.replace(
+                content, source={**content.source, "instead_of": source["image"], "because": str(why)}
+            )
+    (record,) = stylize_outline(style, content, {out.name: coefficients}, [out], options)
+    print(
+        f"done on {record['device']}: {record['seconds_per_iteration']:.4f} s/step, "
+        f"{record['wall_seconds']:.1f} s in all, {record['svg_bytes']} bytes of SVG",
+        flush=True,
+    )
+    return record
