@@ -162,9 +162,26 @@ def test_metrics_table_job_writes_rows_and_asks_the_plot_for_the_choice(tmp_path
         "best": "conv4_3-200",
         "rule": limits["rule"],
         "others": [("MSG-Net", MSGNET)],
+        "outlines": [],
     }
     assert captured_plot["save"] == ("figure", plot, {})
     assert _files(tmp_path / "out") == ["sweep.png", "sweep.tsv"]  # no partial file left
+
+
+def test_metrics_table_job_lists_the_outline_cells_as_rows_of_their_method(tmp_path, captured_plot):
+    metrics = _metrics_files(tmp_path)
+    outline = dict(ROWS[0], style_strength=0.99)  # strongest, yet never the sweep's choice
+    outlines = [str(_json(tmp_path / "outline" / outline["cell"] / "metrics.json", outline))]
+    _json(tmp_path / "outline" / outline["cell"] / "run.json", {"method": "outline"})
+    reference = str(_json(tmp_path / "reference.json", dict(REFERENCE, cer=0.25, artefacts=0.5)))
+    table = tmp_path / "sweep.tsv"
+    best = metrics_table_job(metrics, reference, "t", 0.0, table, tmp_path / "p.png", 0.0, outlines=outlines)
+    assert best == "conv4_3-200"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    assert lines[-1].split("\t")[:2] == [outline["cell"], "Network of Steel, outlines"]
+    assert captured_plot["plot"][2]["outlines"] == [outline]
+    # the pair's choice reads outline cells from their own metrics, never from a table's rows
+    assert [row["cell"] for row in candidates(read_table(table))] == [row["cell"] for row in ROWS]
 
 
 def test_metrics_table_job_without_an_artefact_limit(tmp_path, captured_plot):
@@ -214,6 +231,7 @@ def test_best_job_writes_the_choice_and_a_copy_of_its_image(tmp_path):
     # MSG-Net is the strongest and clean, but never a candidate; CER limit 0.5, artefacts 0.02
     assert choice == {
         "cell": "conv4_3-2000",
+        "method": "pixel",
         "source": f"sweep {tmp_path.name}",  # the folder of its metrics table: its sweep in the workflow
         "rule": selection_limits(REFERENCE | {"cer": 0.25}, 0.25, 0.02)["rule"],
         "max_cer": 0.25,
@@ -226,11 +244,38 @@ def test_best_job_writes_the_choice_and_a_copy_of_its_image(tmp_path):
         "clean": True,
         "metrics": {"method": "Network of Steel", **ROWS[2], "extra": None},  # the tables' columns
         "image": str(run_root / "conv4_3-2000" / "stylized.png"),
+        "svg": str(run_root / "conv4_3-2000" / "stylized.svg"),
         "candidates": 3,
     }
     assert json.loads(out_json.read_text(encoding="utf-8")) == choice
     assert out_png.read_bytes() == (run_root / "conv4_3-2000" / "stylized.png").read_bytes()
     assert _files(tmp_path / "best") == ["pair.json", "pair.png"]
+
+
+def test_outline_cells_compete_with_their_pixel_twins_as_a_method_of_their_own(tmp_path):
+    tables, run_root = _tables(tmp_path, ROWS[:3])
+    outline_root = tmp_path / "outline"
+    outlines = []
+    for row, strength in ((ROWS[2], 0.99), (ROWS[0], 0.01)):  # the same cell ids as pixel cells
+        folder = outline_root / row["cell"]
+        folder.mkdir(parents=True)
+        Image.new("RGB", (8, 4), "black").save(folder / "stylized.png")
+        outlines.append(str(_json(folder / "metrics.json", dict(row, style_strength=strength))))
+    reference = str(_json(tmp_path / "reference.json", dict(REFERENCE, cer=0.25, style_strength=0.0)))
+    out_json, out_png = tmp_path / "best" / "pair.json", tmp_path / "best" / "pair.png"
+    choice = best_job(tables, str(run_root), 0.25, out_json, out_png, reference, 0.02, outlines=outlines)
+    assert (choice["method"], choice["cell"], choice["source"]) == (
+        "outline",
+        ROWS[2]["cell"],
+        "outline cells",
+    )
+    assert choice["candidates"] == 5  # three pixel cells, two outline cells
+    assert choice["image"] == str(outline_root / ROWS[2]["cell"] / "stylized.png")
+    assert choice["svg"] == str(outline_root / ROWS[2]["cell"] / "stylized.svg")
+    assert out_png.read_bytes() == (outline_root / ROWS[2]["cell"] / "stylized.png").read_bytes()
+    # a weaker outline cell loses to its pixel twin under the same rule
+    choice = best_job(tables, str(run_root), 0.25, out_json, out_png, reference, 0.02, outlines=outlines[1:])
+    assert (choice["method"], choice["cell"]) == ("pixel", ROWS[2]["cell"])
 
 
 def test_best_job_takes_a_cells_last_row_and_reports_why_nothing_qualifies(tmp_path):

@@ -232,6 +232,18 @@ def test_tradeoff_plot_marks_another_method_outside_the_front_and_the_choice():
     assert not [c for c in bare.axes[0].collections if c.get_gid() == "other:MSG-Net"]
 
 
+def test_tradeoff_plot_draws_the_outline_cells_as_hollow_squares_beside_the_front():
+    outlines = [dict(row, style_strength=0.95, cer=0.0) for row in TRADEOFF_ROWS[:2]]
+    figure = tradeoff_plot(TRADEOFF_ROWS, "t", best=TRADEOFF_ROWS[1]["cell"], outlines=outlines)
+    ax = figure.axes[0]
+    squares = _collection(ax, "outlines")
+    assert np.allclose(squares.get_offsets(), [(0.95, 0.0), (0.95, 0.0)])
+    assert squares.get_label() == "the same cells as outlines"
+    assert np.allclose(squares.get_facecolors()[:, 3], 0)  # hollow
+    front = next(line for line in ax.lines if line.get_label() == "Pareto front")
+    assert 0.95 not in list(front.get_xdata())
+
+
 def _study(schedule: str, scale: float, settings: str | None = None) -> list[dict]:
     """Rows of one schedule of a convergence study: the start (0 FLOPs) and three logged steps."""
     rows = []

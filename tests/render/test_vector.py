@@ -145,6 +145,13 @@ def test_the_best_svg_job_copies_the_recommended_cells_svg_or_says_it_is_missing
     with pytest.raises(SteelError, match=r"^the recommended cell conv4_3-200 has no stylized\.svg"):
         best_svg_job(tmp_path / "best.json", svgs[:1], tmp_path / "other.svg")
     assert not (tmp_path / "other.svg").exists()
+    # best.json names the chosen SVG: an outline cell's own, beside a pixel cell of the same id
+    (tmp_path / "outline" / "conv4_3-20").mkdir(parents=True)
+    (tmp_path / "outline" / "conv4_3-20" / "stylized.svg").write_text("<svg id='outline'/>")
+    outline = str(tmp_path / "outline" / "conv4_3-20" / "stylized.svg")
+    (tmp_path / "best.json").write_text(json.dumps({"cell": "conv4_3-20", "svg": outline}))
+    out = best_svg_job(tmp_path / "best.json", [*svgs, outline], tmp_path / "best" / "pair.svg")
+    assert out.read_text() == "<svg id='outline'/>"
 
 
 def on_ground(ground, glyphs) -> Image.Image:

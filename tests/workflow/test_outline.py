@@ -73,4 +73,7 @@ def test_an_unknown_sweep_in_the_outline_section_is_one_line(tmp_path):
     bad = write_config(tmp_path / "bad.yaml", config(enabled=True, sweeps=["nope"]))
     result = snakemake(tmp_path, bad, "-n")
     assert result.returncode != 0
-    assert "outline.sweeps names 'nope', which is no sweep of the config; use one of tiny" in result.stdout + result.stderr
+    assert (
+        "outline.sweeps names 'nope', which is no sweep of the config; use one of tiny"
+        in result.stdout + result.stderr
+    )

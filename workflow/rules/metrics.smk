@@ -50,6 +50,8 @@ rule metrics_table:
         comparisons=lambda wildcards: comparison_files(wildcards, run_folder.METRICS),
         # each cell's trace measures as vector_* columns (vector.enabled)
         vectors=branch(is_enabled("vector"), then=sweep_files(run_folder.VECTOR_RECORD)),
+        # the sweep's cells by the outline method, when outline.enabled names the sweep
+        outlines=lambda wildcards: outline_sweep_metrics(wildcards),
     output:
         table=report(
             f"results/metrics/{{sweep}}/{PAIR}.tsv",
@@ -92,6 +94,8 @@ rule best:
             f"results/search/{name}/{PAIR}.json".format(**wildcards)
             for name in SEARCHES
         ],
+        # outline cells (outline.enabled) compete under the same rule, as a method of their own
+        outlines=lambda wildcards: pair_outline_files(run_folder.METRICS)(wildcards),
     output:
         choice=report(
             f"results/best/{PAIR}.json",

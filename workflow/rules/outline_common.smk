@@ -42,6 +42,29 @@ def content_source_files(wildcards):
     return [path for path in (entry["image"], entry["font"]) if path is not None]
 
 
+def pair_outline_files(name):
+    """Input function: one file of every outline cell of the job's pair (none when outlines are
+    off): the best rule's candidates of the outline method."""
+    return lambda wildcards: [
+        os.path.join(
+            OUTLINE_RUN_DIR.format(
+                style=wildcards.style, content=wildcards.content, cell=cell
+            ),
+            name,
+        )
+        for cell in (OUTLINE_CELLS if is_enabled("outline") else [])
+    ]
+
+
+def outline_sweep_metrics(wildcards):
+    """The metrics of a sweep's outline cells for one pair: rows of their own method in the sweep's
+    metrics table (none when outlines are off or the sweep is not among outline.sweeps).
+    """
+    if not is_enabled("outline") or wildcards.sweep not in OUTLINE_SWEEPS:
+        return []
+    return outline_sweep_files(run_folder.METRICS)(wildcards)
+
+
 def outline_run_dirs(wildcards):
     """cell id -> outline folder of every cell of a sweep, for one pair."""
     return {

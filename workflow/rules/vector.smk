@@ -31,6 +31,8 @@ rule best_svg:
         # the pair's every cell, a searched cell too: any of them can be the recommendation
         svgs=pair_cell_files(run_folder.SVG),
         searched=pair_cell_files(run_folder.SVG, searched=True),
+        # an outline cell's own SVG, when one is recommended (outline.enabled)
+        outlines=lambda wildcards: pair_outline_files(run_folder.SVG)(wildcards),
     output:
         report(
             f"results/best/{PAIR}.svg",

@@ -11,4 +11,5 @@ with job_log(snakemake.log[0]):
         reference=snakemake.input.reference,
         max_artefacts=snakemake.params.max_artefacts,
         searches=list(snakemake.input.searches),
+        outlines=list(snakemake.input.outlines),
     )

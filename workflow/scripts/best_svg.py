@@ -3,5 +3,7 @@ from steel.jobs.vector import best_svg_job
 
 with job_log(snakemake.log[0]):
     best_svg_job(
-        snakemake.input.choice, [*snakemake.input.svgs, *snakemake.input.searched], snakemake.output[0]
+        snakemake.input.choice,
+        [*snakemake.input.svgs, *snakemake.input.searched, *snakemake.input.outlines],
+        snakemake.output[0],
     )

@@ -12,4 +12,5 @@ with job_log(snakemake.log[0]):
         max_artefacts=snakemake.params.max_artefacts,
         comparisons=list(snakemake.input.comparisons),
         vectors=list(snakemake.input.vectors),
+        outlines=list(snakemake.input.outlines),
     )

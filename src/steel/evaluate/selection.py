@@ -154,17 +154,25 @@ COMPARISON_CELLS = {"msgnet": "MSG-Net"}
 
 #: the method of every other cell
 METHOD = "Network of Steel"
+#: the same cells by the outline method (a run.json that says ``"method": "outline"``): candidates
+#: like the pixel cells, from a folder of their own
+OUTLINE_METHOD = "Network of Steel, outlines"
 
 
 def candidates(rows: Sequence[Mapping]) -> list[Mapping]:
-    """The Network of Steel cells among metrics rows (a comparison method's row left out)."""
-    return [row for row in rows if row.get("cell") not in COMPARISON_CELLS]
+    """The Network of Steel pixel cells among metrics rows (a comparison method's row and an outline
+    cell's row left out: outline cells enter a choice from their own metrics)."""
+    return [
+        row for row in rows if row.get("cell") not in COMPARISON_CELLS and row.get("method") != OUTLINE_METHOD
+    ]
 
 
 def method_label(cell: str | None, record: Mapping | None = None) -> str:
     """The method of a cell, for tables, plots and sheets: a comparison method's name with its
     training budget (steps, width, weights) where its ``run.json`` records one, so that a tiny
     model is never read as the baseline; :data:`METHOD` for every other cell."""
+    if (record or {}).get("method") == "outline":
+        return OUTLINE_METHOD
     name = COMPARISON_CELLS.get(cell, METHOD)
     training = (record or {}).get("training") or {}
     if cell not in COMPARISON_CELLS or not training:

@@ -70,6 +70,7 @@ def metrics_table_job(
     max_artefacts: float | None = None,
     comparisons: Sequence[str] = (),
     vectors: Sequence[str] = (),
+    outlines: Sequence[str] = (),
 ) -> str:
     """A sweep's metrics as one TSV row per cell, and its trade-off plot with the sweep's own choice
     (:func:`steel.evaluate.selection.choose_best` within the limits of
@@ -78,8 +79,9 @@ def metrics_table_job(
     ``comparisons``: the ``metrics.json`` of other methods' cells (:data:`COMPARISON_CELLS`, e.g.
     MSG-Net) for the pair, added as rows after the sweep's cells and as marked points on the plot,
     never chosen. Every row names its ``method``. ``vectors``: the cells' ``vector.json`` (when the
-    workflow traces them), whose measures join their rows as ``vector_*`` columns. Returns the
-    chosen cell id.
+    workflow traces them), whose measures join their rows as ``vector_*`` columns. ``outlines``:
+    the ``metrics.json`` of the sweep's cells by the outline method (``outline.enabled``), rows of
+    their own method after the cells and hollow squares on the plot. Returns the chosen cell id.
     """
     from steel.evaluate.selection import choose_best, selection_limits
     from steel.io.outputs import StagedFiles, write_table
@@ -108,14 +110,20 @@ def metrics_table_job(
         others=[
             (method_label(row["cell"], rec), row) for row, rec in zip(others, other_records, strict=True)
         ],
+        outlines=[read_json(path) for path in outlines],
     )
     traced = {Path(path).parent.name: read_json(path) for path in vectors}
     table_rows = [_with_method(row) | _vector_columns(traced.get(row.get("cell"))) for row in rows]
+    table_rows += [_with_method(read_json(path), _record_beside(path)) for path in outlines]
     table_rows += [_with_method(row, rec) for row, rec in zip(others, other_records, strict=True)]
     with StagedFiles() as staged:
         staged.stage(Path(table), write_table(table_rows))
     save_figure(figure, plot)
     return best
+
+
+#: the methods a pair's recommendation names (best.json's ``method``)
+PIXEL, OUTLINE = "pixel", "outline"
 
 
 def best_job(
@@ -127,9 +135,11 @@ def best_job(
     reference: str | None = None,
     max_artefacts: float | None = None,
     searches: Sequence[str] = (),
+    outlines: Sequence[str] = (),
 ) -> dict:
     """The recommended cell of a pair across all its sweeps (and ``searches``: the pair's search
-    results, whose evaluated cells compete under the same rule), by
+    results, whose evaluated cells compete under the same rule; ``outlines``: the ``metrics.json``
+    of the pair's outline cells, which compete as cells of their own method), by
     :func:`steel.evaluate.selection.choose_best` within the limits
     :func:`steel.evaluate.selection.selection_limits` sets from the unstyled ``reference`` (its
     metrics JSON); ``source`` says where the chosen cell came from. Writes ``best.json`` (the
@@ -140,25 +150,35 @@ def best_job(
     from steel.evaluate.selection import choose_best, limits_met, selection_limits
     from steel.io.outputs import StagedFiles, write_json
 
-    rows, sources = {}, {}
+    # keyed by (method, cell): an outline cell and its pixel twin are two candidates
+    rows, sources, folders = {}, {}, {}
     for table in tables:
         for row in candidates(read_table(table)):  # never a comparison method's row
-            rows[row["cell"]] = row
-            sources.setdefault(row["cell"], f"sweep {Path(table).parent.name}")
+            rows[PIXEL, row["cell"]] = row
+            sources.setdefault((PIXEL, row["cell"]), f"sweep {Path(table).parent.name}")
     for path in searches:
         result = read_json(path)
         for point in result["evaluated"]:
             metrics = {k: v for k, v in point.items() if k not in ("round", "index", "ratio")}
-            rows.setdefault(point["cell"], metrics)
-            sources.setdefault(point["cell"], f"search {result['search']}")
+            rows.setdefault((PIXEL, point["cell"]), metrics)
+            sources.setdefault((PIXEL, point["cell"]), f"search {result['search']}")
+    for path in outlines:
+        row = read_json(path)
+        rows[OUTLINE, row["cell"]] = row
+        sources[OUTLINE, row["cell"]] = "outline cells"
+        folders[OUTLINE, row["cell"]] = Path(path).parent
     reference_row = read_json(reference) if reference is not None else None
     limits = selection_limits(reference_row, max_cer, max_artefacts)
     pool = list(rows.values())
-    best = dict(choose_best(pool, limits["cer_limit"], limits["artefact_limit"]))
+    chosen = choose_best(pool, limits["cer_limit"], limits["artefact_limit"])
+    key = next(key for key, row in rows.items() if row is chosen)
+    best = dict(chosen)
     readable, clean = limits_met(best, pool, limits["cer_limit"], limits["artefact_limit"])
+    folder = folders.get(key, Path(run_root) / best["cell"])
     choice = {
         "cell": best["cell"],
-        "source": sources[best["cell"]],
+        "method": key[0],
+        "source": sources[key],
         "rule": limits["rule"],
         "max_cer": max_cer,
         "max_artefacts": max_artefacts,
@@ -171,7 +191,9 @@ def best_job(
         "readable": readable,
         "clean": clean,
         "metrics": best,
-        "image": str(Path(run_root) / best["cell"] / run_folder.STYLIZED),
+        "image": str(folder / run_folder.STYLIZED),
+        # the chosen cell's vector logo: an outline cell's own, a pixel cell's trace (vector.enabled)
+        "svg": str(folder / run_folder.SVG),
         "candidates": len(rows),
     }
     with StagedFiles() as staged:

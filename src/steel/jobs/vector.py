@@ -29,11 +29,15 @@ def trace_job(run_dir: str | Path, section: Mapping, text: str | None) -> dict:
 
 
 def best_svg_job(choice: str | Path, svgs: Sequence[str], out: str | Path) -> Path:
-    """A copy of the recommended cell's SVG (``choice``: the pair's ``best.json``)."""
-    cell = read_json(choice)["cell"]
-    found = [Path(svg) for svg in svgs if Path(svg).parent.name == cell]
+    """A copy of the recommended cell's SVG (``choice``: the pair's ``best.json``, which names it:
+    a pixel cell's trace or an outline cell's own), which must be among ``svgs``."""
+    chosen = read_json(choice)
+    if "svg" in chosen:
+        found = [Path(svg) for svg in svgs if Path(svg) == Path(chosen["svg"])]
+    else:  # a best.json from before outline cells: a pixel cell, named by its folder
+        found = [Path(svg) for svg in svgs if Path(svg).parent.name == chosen["cell"]]
     if not found:
-        raise SteelError(f"the recommended cell {cell} has no {SVG} among the traced cells")
+        raise SteelError(f"the recommended cell {chosen['cell']} has no {SVG} among the traced cells")
     with StagedFiles() as staged:
         staged.stage(Path(out), lambda tmp: shutil.copyfile(found[0], tmp))
     return Path(out)

@@ -69,6 +69,7 @@ def tradeoff_plot(
     best: str | None = None,
     rule: str | None = None,
     others: Sequence[tuple[str, Mapping]] = (),
+    outlines: Sequence[Mapping] = (),
 ) -> Figure:
     """Readability (CER, axis inverted so that up = more readable) against style strength.
 
@@ -81,8 +82,9 @@ def tradeoff_plot(
     words under the plot (limits as made by :func:`steel.evaluate.selection.selection_limits`), and
     ``others``,
     (label, metrics) of other methods (MSG-Net), each a black diamond named in the legend, outside
-    the front and the choice. Without any CER (content without text) the y axis shows artefacts
-    instead and the colour ``colour_share``.
+    the front and the choice; ``outlines``, the same sweep's cells by the outline method, hollow
+    squares (candidates of the pair's recommendation, not of this sweep's choice). Without any CER
+    (content without text) the y axis shows artefacts instead and the colour ``colour_share``.
     """
     rows = [row for row in rows if _number(row.get("style_strength")) is not None]
     has_cer = any(_number(row.get("cer")) is not None for row in rows)
@@ -185,6 +187,18 @@ def tradeoff_plot(
             )
             point.set_gid(f"other:{label}")
             ys = np.append(ys, oy)
+    drawn = [
+        (_number(row.get("style_strength")), _number(row.get(y_key)))
+        for row in outlines
+        if _number(row.get("style_strength")) is not None and _number(row.get(y_key)) is not None
+    ]
+    if drawn:
+        squares = ax.scatter(
+            *zip(*drawn, strict=True), marker="s", s=60, facecolors="none", edgecolors="black",
+            linewidths=1.2, zorder=4, label="the same cells as outlines",
+        )  # fmt: skip
+        squares.set_gid("outlines")
+        ys = np.append(ys, [y for _, y in drawn])
     if max_cer is not None and has_cer:
         ax.axhline(max_cer, color="0.35", linestyle=":", linewidth=1.2, label=f"CER limit {max_cer:g}")
         ys = np.append(ys, max_cer)
@@ -195,7 +209,7 @@ def tradeoff_plot(
     ax.set_xlim(-0.04, 1.08)
     # the lower left (little style, misread) is where the cells rarely are, and where MSG-Net is:
     # with other methods drawn, the legend goes where it hides the fewest points
-    ax.legend(loc="best" if others else "lower left", fontsize=8, framealpha=0.9, markerscale=0.7)
+    ax.legend(loc="best" if others or drawn else "lower left", fontsize=8, framealpha=0.9, markerscale=0.7)
     if key:
         footer.insert(0, f"labels: {key}")
     add_footer(figure, footer)
