@@ -142,7 +142,7 @@ def test_a_searched_cell_that_wins_gives_the_pairs_svg(tmp_path):
     strength 0.004 against 0.108 at these settings); both stay readable and no artefact limit applies.
     So the recommendation is a searched cell, and its trace becomes results/best/{pair}.svg."""
     config = everything(tmp_path)
-    for part in ("msgnet", "convergence"):
+    for part in ("msgnet", "convergence", "outline"):  # the searched cell's rivals: the sweep's alone
         config.pop(part)
     config["figures"] = {}
     config["pairs"] = [PAIRS[1]]

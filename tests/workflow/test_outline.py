@@ -51,6 +51,8 @@ def test_outline_cells_are_planned_only_when_on_and_never_rerun_a_pixel_cell(tmp
     result = snakemake(tmp_path, on)
     assert result.returncode == 0, result.stderr[-5000:]
     assert rules_planned(snakemake(tmp_path, on, "-n")) == []
+    best = json.loads((tmp_path / "results" / "best" / "ironwrath__acme.json").read_text())
+    assert best["candidates"] == 4 and best["method"] in ("pixel", "outline")  # two cells, two methods
 
     for cell in CELLS:
         folder = tmp_path / "results" / "outline" / "ironwrath" / "acme" / cell
@@ -66,7 +68,11 @@ def test_outline_cells_are_planned_only_when_on_and_never_rerun_a_pixel_cell(tmp
     changed = write_config(tmp_path / "changed.yaml", config(enabled=True, iterations=2, smoothness=1.0))
     planned = rules_planned(snakemake(tmp_path, changed, "-n"))
     assert planned.count("stylize_outline") == 2 and "stylize" not in planned
-    assert rules_planned(snakemake(tmp_path, off, "-n")) == []  # off again: nothing to do
+    # off again: no cell runs; the tables and the recommendation (and what reads it) lose the
+    # outline candidates
+    planned = set(rules_planned(snakemake(tmp_path, off, "-n")))
+    assert {"best", "metrics_table"} <= planned
+    assert not planned & {"stylize", "stylize_outline", "cell_metrics", "outline_metrics", "draw_content"}
 
 
 def test_an_unknown_sweep_in_the_outline_section_is_one_line(tmp_path):
