@@ -83,3 +83,13 @@ def test_an_unknown_sweep_in_the_outline_section_is_one_line(tmp_path):
         "outline.sweeps names 'nope', which is no sweep of the config; use one of tiny"
         in result.stdout + result.stderr
     )
+
+
+def test_outline_cells_batch_like_pixel_cells(tmp_path):
+    batched = config(enabled=True)
+    batched["execution"]["cells_per_job"] = 2
+    jobs = planned_jobs(snakemake(tmp_path, write_config(tmp_path / "b.yaml", batched), "-n"))
+    outline_jobs = [job for job in jobs if job["rule"].startswith("stylize_outline")]
+    assert [job["rule"] for job in outline_jobs] == ["stylize_outline_conv4_2_1"]  # one job, two cells
+    images = [path for path in outline_jobs[0]["output"] if path.endswith(run_folder.STYLIZED)]
+    assert sorted(path.split("/")[-2] for path in images) == sorted(CELLS)
