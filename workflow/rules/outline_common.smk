@@ -132,4 +132,6 @@ def outline_targets():
             for style, content in PAIRS
             for sweep in OUTLINE_SWEEPS
         ),
+        # the recommendation as a vector logo, whichever method wins, vector on or off
+        *pair_targets(rules.best_svg.output[0], sweeps=False),
     ]
