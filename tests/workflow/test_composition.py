@@ -107,7 +107,12 @@ def test_every_optional_part_at_once_runs_to_the_end_and_plans_nothing_after(tmp
                 assert (runs / cell / name).is_file(), f"{cell}/{name}"
         best = json.loads((tmp_path / f"results/best/{style}__{content}.json").read_text())
         svg = (tmp_path / f"results/best/{style}__{content}.svg").read_bytes()
-        assert svg == (runs / best["cell"] / run_folder.SVG).read_bytes()
+        # the recommendation's own vector logo: a pixel cell's trace or an outline cell's SVG
+        method_root = {"pixel": runs, "outline": tmp_path / "results" / "outline" / style / content}
+        assert best["svg"] == str(
+            Path(method_root[best["method"]].relative_to(tmp_path)) / best["cell"] / run_folder.SVG
+        )
+        assert svg == (tmp_path / best["svg"]).read_bytes()
         assert (runs / "msgnet" / run_folder.METRICS).is_file()
         assert (tmp_path / f"results/convergence/{style}__{content}.png").is_file()
         assert (tmp_path / f"results/plots/figures/fig/{style}__{content}.png").is_file()

@@ -53,6 +53,11 @@ def test_outline_cells_are_planned_only_when_on_and_never_rerun_a_pixel_cell(tmp
     assert rules_planned(snakemake(tmp_path, on, "-n")) == []
     best = json.loads((tmp_path / "results" / "best" / "ironwrath__acme.json").read_text())
     assert best["candidates"] == 4 and best["method"] in ("pixel", "outline")  # two cells, two methods
+    # vector is off, yet the recommendation is a vector logo: an outline cell's own or a trace
+    svg = (tmp_path / "results" / "best" / "ironwrath__acme.svg").read_text()
+    if best["method"] == "outline":
+        assert svg == (tmp_path / best["svg"]).read_text()
+    assert svg.count("<path") >= 4
 
     for cell in CELLS:
         folder = tmp_path / "results" / "outline" / "ironwrath" / "acme" / cell
