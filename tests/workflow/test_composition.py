@@ -135,6 +135,8 @@ def test_every_optional_part_at_once_runs_to_the_end_and_plans_nothing_after(tmp
             assert ("because" in record["content"]["source"]) == (content == "vectra")
         for sweep in ("tiny", "own"):
             assert (tmp_path / f"results/sheets/{sweep}/{style}__{content}.outline.png").is_file()
+        methods = (tmp_path / f"results/sheets/methods/{style}__{content}.tsv").read_text()
+        assert "\nNetwork of Steel, outlines\t" in methods and "\nMSG-Net" in methods
     # the drawn style and the rasterised SVG content at the working width
     for drawn in ("styles/grim.png", "contents/vectra.png"):
         with Image.open(tmp_path / "results" / drawn) as image:

@@ -134,4 +134,6 @@ def outline_targets():
         ),
         # the recommendation as a vector logo, whichever method wins, vector on or off
         *pair_targets(rules.best_svg.output[0], sweeps=False),
+        # the methods side by side (with MSG-Net when it is on)
+        *pair_targets(rules.methods_sheet.output.sheet, sweeps=False),
     ]
