@@ -237,6 +237,59 @@ def test_methods_sheet_job_without_metrics_names_the_recommended_cell(tmp_path, 
     assert [row["method"] for row in rows] == ["MSG-Net"]
 
 
+def test_methods_sheet_job_sets_the_outline_method_beside_the_pixel_method(tmp_path, monkeypatch):
+    """With outline cells, each method shows the cell the pair's rule picks among its own cells
+    (under best.json's limits), and the recommended one says so; without MSG-Net, no panel of it."""
+    import steel.render.methods
+
+    runs, _, reference = _methods_files(tmp_path)
+    outline_root = tmp_path / "outline"
+    outlines = []
+    for cell, strength in (("conv4_3-20", 0.5), ("relu1_2-200", 0.9)):
+        _png(outline_root / cell / "stylized.png")
+        row = {"cell": cell, "cer": 0.0, "ocr_text": "Quorix", "artefacts": 0.0, "style_strength": strength}
+        outlines.append(str(_json(outline_root / cell / "metrics.json", row)))
+    pixels = [str(runs / cell / "metrics.json") for cell in ("relu1_2-200", "conv4_3-20")]
+    panels = []
+    monkeypatch.setattr(
+        steel.render.methods, "methods_sheet", lambda p, title: panels.extend(p) or Image.new("RGB", (1, 1))
+    )
+
+    def sheet(choice: dict) -> dict[str, tuple[str, str]]:
+        panels.clear()
+        limits = {"cer_limit": 0.25, "artefact_limit": 0.1}
+        methods_sheet_job(
+            runs, _json(tmp_path / "best.json", choice | limits), "c.png", "s.png", reference,
+            gatys=None, msgnet=None, title="t", sheet_out=tmp_path / "m.png", table_out=tmp_path / "m.tsv",
+            outlines=outlines, pixels=pixels,
+        )  # fmt: skip
+        return {label: (image, note) for label, image, note in panels}
+
+    # an outline cell recommended: the pixel method's own pick is the strongest readable pixel cell
+    found = sheet(
+        {
+            "cell": "relu1_2-200",
+            "method": "outline",
+            "image": str(outline_root / "relu1_2-200" / "stylized.png"),
+        }
+    )
+    assert list(found) == ["content", "style", "Network of Steel", "Network of Steel, outlines"]
+    assert found["Network of Steel"] == (
+        str(runs / "relu1_2-200" / "stylized.png"),
+        "CER 0.00 · art 0.01 · style 0.40 · relu1_2-200",
+    )
+    assert found["Network of Steel, outlines"][1].endswith("· relu1_2-200 · recommended")
+    # a pixel cell recommended: the outline method's pick is its strongest cell, not recommended
+    found = sheet(
+        {"cell": "conv4_3-20", "method": "pixel", "image": str(runs / "conv4_3-20" / "stylized.png")}
+    )
+    assert found["Network of Steel"][1].endswith("· conv4_3-20 · recommended")
+    assert found["Network of Steel, outlines"] == (
+        str(outline_root / "relu1_2-200" / "stylized.png"),
+        "CER 0.00 · art 0.00 · style 0.90 · relu1_2-200",
+    )
+
+
 # ---- overview ----------------------------------------------------------------------------------
 
 

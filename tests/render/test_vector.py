@@ -154,6 +154,29 @@ def test_the_best_svg_job_copies_the_recommended_cells_svg_or_says_it_is_missing
     assert out.read_text() == "<svg id='outline'/>"
 
 
+def test_the_best_svg_job_traces_a_recommended_pixel_cell_that_was_not_traced(tmp_path):
+    """Outlines on, vector off: a pixel cell that wins has no stylized.svg, so the job traces its
+    picture now, with the vector section's settings, as trace_cell would."""
+    from steel.cells.trace import traced_svg
+    from steel.jobs.vector import best_svg_job
+
+    cell = tmp_path / "runs" / "conv4_3-20"
+    cell.mkdir(parents=True)
+    word().save(cell / "stylized.png")
+    (cell / "run.json").write_text(json.dumps({"settings": {"colour": "rgb"}}))
+    image = str(cell / "stylized.png")
+    choice = {"cell": cell.name, "method": "pixel", "image": image, "svg": str(cell / "stylized.svg")}
+    (tmp_path / "best.json").write_text(json.dumps(choice))
+    out = best_svg_job(
+        tmp_path / "best.json", [], tmp_path / "best" / "pair.svg", rasters=[image], section={}
+    )
+    assert out.read_text() == traced_svg(cell, TraceSettings())
+    assert out.read_text().count("<path") >= 3  # the word's glyphs
+    assert not (cell / "stylized.svg").exists()  # written nowhere else
+    coarse = best_svg_job(tmp_path / "best.json", [], tmp_path / "c.svg", [image], {"filter_speckle": 40})
+    assert coarse.read_text() != out.read_text()  # the section's settings apply
+
+
 def on_ground(ground, glyphs) -> Image.Image:
     """The word as two flat colours: its glyphs on its ground."""
     mask = np.asarray(word(256).convert("L")) < 128

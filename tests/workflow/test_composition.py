@@ -67,7 +67,7 @@ def everything(workdir: Path) -> dict:
             "cells": ["conv1_2=20,conv3_3=200"],
             "every": 2,
         },
-        "outline": {"enabled": True, "iterations": 2, "sweeps": ["own"]},
+        "outline": {"enabled": True, "iterations": 2},
     }
 
 
@@ -107,25 +107,36 @@ def test_every_optional_part_at_once_runs_to_the_end_and_plans_nothing_after(tmp
                 assert (runs / cell / name).is_file(), f"{cell}/{name}"
         best = json.loads((tmp_path / f"results/best/{style}__{content}.json").read_text())
         svg = (tmp_path / f"results/best/{style}__{content}.svg").read_bytes()
-        assert svg == (runs / best["cell"] / run_folder.SVG).read_bytes()
+        # the recommendation's own vector logo: a pixel cell's trace or an outline cell's SVG
+        method_root = {"pixel": runs, "outline": tmp_path / "results" / "outline" / style / content}
+        assert best["svg"] == str(
+            Path(method_root[best["method"]].relative_to(tmp_path)) / best["cell"] / run_folder.SVG
+        )
+        assert svg == (tmp_path / best["svg"]).read_bytes()
         assert (runs / "msgnet" / run_folder.METRICS).is_file()
         assert (tmp_path / f"results/convergence/{style}__{content}.png").is_file()
         assert (tmp_path / f"results/plots/figures/fig/{style}__{content}.png").is_file()
         for sweep in ("tiny", "own"):
             with Image.open(tmp_path / f"results/sheets/{sweep}/{style}__{content}.vector.png") as sheet:
                 assert sheet.width > 128
-    # outline cells of the sweep the outline section names, under that sweep's own loss; the SVG
-    # content's text cannot be an outline, so it is traced as drawn (and run.json says so)
+    # outline cells of every sweep, batched as the pixel cells are (the sweep with a loss of its own
+    # in a job of its own); the SVG content's text cannot be an outline, so it is traced as drawn
+    # (and run.json says so)
+    own, tiny = "conv3_3-20__tv_weight-0", {"conv1_2-20__conv3_3-20", "conv1_2-20__conv3_3-200"}
     for style, content in PAIRS:
-        (cell,) = [p.name for p in (tmp_path / "results" / "outline" / style / content).iterdir()]
-        folder = tmp_path / "results" / "outline" / style / content / cell
-        assert cell == "conv3_3-20__tv_weight-0"
-        for name in (run_folder.SVG, run_folder.STYLIZED, run_folder.ALPHA, run_folder.METRICS):
-            assert (folder / name).is_file(), f"{folder}/{name}"
-        record = json.loads((folder / run_folder.RECORD).read_text())
-        assert record["settings"]["tv_weight"] == 0 and record["outline"]["iterations"] == 2
-        assert ("because" in record["content"]["source"]) == (content == "vectra")
-        assert (tmp_path / f"results/sheets/own/{style}__{content}.outline.png").is_file()
+        root = tmp_path / "results" / "outline" / style / content
+        assert {p.name for p in root.iterdir() if p.name != "batches"} == {own, *tiny}
+        for cell in (own, *tiny):
+            for name in (run_folder.SVG, run_folder.STYLIZED, run_folder.ALPHA, run_folder.METRICS):
+                assert (root / cell / name).is_file(), f"{root / cell}/{name}"
+            record = json.loads((root / cell / run_folder.RECORD).read_text())
+            assert record["batch_size"] == (1 if cell == own else 2)
+            assert record["settings"]["tv_weight"] == (0 if cell == own else 0.001)
+            assert ("because" in record["content"]["source"]) == (content == "vectra")
+        for sweep in ("tiny", "own"):
+            assert (tmp_path / f"results/sheets/{sweep}/{style}__{content}.outline.png").is_file()
+        methods = (tmp_path / f"results/sheets/methods/{style}__{content}.tsv").read_text()
+        assert "\nNetwork of Steel, outlines\t" in methods and "\nMSG-Net" in methods
     # the drawn style and the rasterised SVG content at the working width
     for drawn in ("styles/grim.png", "contents/vectra.png"):
         with Image.open(tmp_path / "results" / drawn) as image:

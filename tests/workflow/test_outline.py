@@ -53,6 +53,11 @@ def test_outline_cells_are_planned_only_when_on_and_never_rerun_a_pixel_cell(tmp
     assert rules_planned(snakemake(tmp_path, on, "-n")) == []
     best = json.loads((tmp_path / "results" / "best" / "ironwrath__acme.json").read_text())
     assert best["candidates"] == 4 and best["method"] in ("pixel", "outline")  # two cells, two methods
+    # vector is off, yet the recommendation is a vector logo: an outline cell's own or a trace
+    svg = (tmp_path / "results" / "best" / "ironwrath__acme.svg").read_text()
+    if best["method"] == "outline":
+        assert svg == (tmp_path / best["svg"]).read_text()
+    assert svg.count("<path") >= 4
 
     for cell in CELLS:
         folder = tmp_path / "results" / "outline" / "ironwrath" / "acme" / cell
@@ -83,3 +88,13 @@ def test_an_unknown_sweep_in_the_outline_section_is_one_line(tmp_path):
         "outline.sweeps names 'nope', which is no sweep of the config; use one of tiny"
         in result.stdout + result.stderr
     )
+
+
+def test_outline_cells_batch_like_pixel_cells(tmp_path):
+    batched = config(enabled=True)
+    batched["execution"]["cells_per_job"] = 2
+    jobs = planned_jobs(snakemake(tmp_path, write_config(tmp_path / "b.yaml", batched), "-n"))
+    outline_jobs = [job for job in jobs if job["rule"].startswith("stylize_outline")]
+    assert [job["rule"] for job in outline_jobs] == ["stylize_outline_conv4_2_1"]  # one job, two cells
+    images = [path for path in outline_jobs[0]["output"] if path.endswith(run_folder.STYLIZED)]
+    assert sorted(path.split("/")[-2] for path in images) == sorted(CELLS)

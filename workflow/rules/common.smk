@@ -217,8 +217,9 @@ def damage_notes_of(record, cells=None):
     return notes
 
 
-def batch_file(batch, suffix):
-    return f"{BATCH_DIR}.{suffix}".replace("{batch}", batch)
+def batch_file(batch, suffix, folder=BATCH_DIR):
+    """A batch job's own file (its benchmark): beside the folders of its cells."""
+    return f"{folder}.{suffix}".replace("{batch}", batch)
 
 
 # Logos drawn from a word in a font, or rasterised from an SVG, at the working width

@@ -67,6 +67,16 @@ rule methods_sheet:
     input:
         images=methods_inputs(run_folder.STYLIZED),
         metrics=methods_inputs(run_folder.METRICS),
+        # the outline method's cells (outline.enabled), and the pixel cells it is set against
+        outline_images=lambda wildcards: pair_outline_files(run_folder.STYLIZED)(
+            wildcards
+        ),
+        outline_metrics=lambda wildcards: pair_outline_files(run_folder.METRICS)(
+            wildcards
+        ),
+        pixel_metrics=branch(
+            is_enabled("outline"), then=pair_cell_files(run_folder.METRICS)
+        ),
         best=rules.best.output.choice,
         reference=rules.reference_metrics.output[0],
         style=style_image,
@@ -89,7 +99,7 @@ rule methods_sheet:
             style=wildcards.style, content=wildcards.content, cell=""
         ),
         gatys=gatys_cell(),
-        msgnet=MSGNET_CELL,
+        msgnet=MSGNET_CELL if is_enabled("msgnet") else None,
         title=pair_label,
     script:
         "../scripts/methods_sheet.py"

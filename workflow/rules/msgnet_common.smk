@@ -29,10 +29,12 @@ def gatys_cell():
 
 
 def methods_inputs(name):
-    """Input function: ``name`` of the Gatys cell (if any) and of MSG-Net's cell, for one pair."""
+    """Input function: ``name`` of the Gatys cell (if any) and of MSG-Net's cell (msgnet.enabled),
+    for one pair."""
 
     def files(wildcards):
-        cells = [cell for cell in (gatys_cell(), MSGNET_CELL) if cell is not None]
+        msgnet = MSGNET_CELL if is_enabled("msgnet") else None
+        cells = [cell for cell in (gatys_cell(), msgnet) if cell is not None]
         return [
             os.path.join(
                 RUN_DIR.format(

@@ -26,6 +26,8 @@ rule stylize_outline:
         f"{OUTLINE_RUN_DIR}/{run_folder.JOB_LOG}",
     benchmark:
         f"{OUTLINE_RUN_DIR}/{run_folder.BENCHMARK}"
+    wildcard_constraints:
+        cell=OUTLINE_UNBATCHED_CELL,
     conda:
         "../../envs/steel.yaml"
     threads: STYLIZE_THREADS
@@ -37,6 +39,45 @@ rule stylize_outline:
         source=content_source,
     script:
         "../scripts/stylize_outline.py"
+
+
+if config["execution"]["cells_per_job"] > 1:
+
+    for batch, batch_cells in OUTLINE_BATCHES.items():
+
+        rule:
+            name:
+                outline_rule(batch)
+            input:
+                style=style_image,
+                content=content_source_files,
+                drawn=content_image,
+                weights=weights_file,
+            output:
+                **(
+                    {"alpha": outline_cell_files(batch_cells, run_folder.ALPHA)}
+                    if STYLIZE_ALPHA
+                    else {}
+                ),
+                svg=outline_cell_files(batch_cells, run_folder.SVG),
+                image=outline_cell_files(batch_cells, run_folder.STYLIZED),
+                content=outline_cell_files(batch_cells, run_folder.DRAWN_CONTENT),
+                losses=outline_cell_files(batch_cells, run_folder.LOSSES),
+                record=outline_cell_files(batch_cells, run_folder.RECORD),
+            log:
+                outline_cell_files(batch_cells, run_folder.JOB_LOG),
+            benchmark:
+                batch_file(batch, run_folder.BENCHMARK, OUTLINE_BATCH_DIR)
+            conda:
+                "../../envs/steel.yaml"
+            threads: STYLIZE_THREADS
+            resources:
+                **STYLIZE_RESOURCES,
+            params:
+                settings=cell_outline_params(batch_cells[0]),
+                source=content_source,
+            script:
+                "../scripts/stylize_outline.py"
 
 
 rule outline_metrics:

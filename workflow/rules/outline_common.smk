@@ -1,7 +1,7 @@
 # Settings, paths and input functions of workflow/rules/outline.smk (the outline method), apart
 # from its rules as the linter asks.
 from steel.plan.params import outline_params
-from steel.plan.sweeps import OUTLINE_RUN_DIR
+from steel.plan.sweeps import OUTLINE_BATCH_DIR, OUTLINE_RUN_DIR
 
 # the sweeps whose cells get outline results (none listed: every sweep), checked now
 OUTLINE_SWEEPS = config["outline"]["sweeps"] or list(SWEEPS)
@@ -14,6 +14,36 @@ for _sweep in OUTLINE_SWEEPS:
 OUTLINE_CELLS = list(
     dict.fromkeys(cell for name in OUTLINE_SWEEPS for cell in SWEEPS[name].cell_ids)
 )
+# batch id -> outline cells moved together by one job (execution.cells_per_job > 1), as the
+# pixel cells are batched: only cells under one loss share a job
+OUTLINE_BATCHES = plan_batches(
+    OUTLINE_CELLS, config["execution"]["cells_per_job"], config["loss"]["content_layer"]
+)
+# the cells that the single-cell outline rule may make (all; with batches, those no batch holds)
+OUTLINE_UNBATCHED_CELL = (
+    "[^/]+"
+    if config["execution"]["cells_per_job"] == 1
+    else "(?!(?:"
+    + "|".join(re.escape(cell) for cell in OUTLINE_CELLS)
+    + ")(?:/|$))[^/]+"
+)
+
+
+def outline_rule(batch):
+    """Name of the outline rule of a batch; a profile's settings for `stylize_outline` apply to it
+    (as stylize_rule does for `stylize`)."""
+    name = f"stylize_outline_{batch}"
+    extend_overrides(workflow.resource_settings, "stylize_outline", name)
+    return name
+
+
+def outline_cell_files(cells, name):
+    """One file of each of the given outline cells' folders, for the job's pair."""
+    return [
+        os.path.join(OUTLINE_RUN_DIR.replace("{cell}", cell), name) for cell in cells
+    ]
+
+
 # an outline cell's folder holds what the stylize rule's holds, drawn from its outlines
 OUTLINE_FILES = (
     run_folder.SVG,
@@ -102,4 +132,8 @@ def outline_targets():
             for style, content in PAIRS
             for sweep in OUTLINE_SWEEPS
         ),
+        # the recommendation as a vector logo, whichever method wins, vector on or off
+        *pair_targets(rules.best_svg.output[0], sweeps=False),
+        # the methods side by side (with MSG-Net when it is on)
+        *pair_targets(rules.methods_sheet.output.sheet, sweeps=False),
     ]

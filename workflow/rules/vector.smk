@@ -29,10 +29,20 @@ rule best_svg:
     input:
         choice=rules.best.output.choice,
         # the pair's every cell, a searched cell too: any of them can be the recommendation
-        svgs=pair_cell_files(run_folder.SVG),
-        searched=pair_cell_files(run_folder.SVG, searched=True),
+        svgs=branch(is_enabled("vector"), then=pair_cell_files(run_folder.SVG)),
+        searched=branch(
+            is_enabled("vector"), then=pair_cell_files(run_folder.SVG, searched=True)
+        ),
         # an outline cell's own SVG, when one is recommended (outline.enabled)
         outlines=lambda wildcards: pair_outline_files(run_folder.SVG)(wildcards),
+        # with outlines on and vector off, a recommended pixel cell is traced here
+        rasters=branch(
+            not is_enabled("vector"), then=pair_cell_files(run_folder.STYLIZED)
+        ),
+        searched_rasters=branch(
+            not is_enabled("vector"),
+            then=pair_cell_files(run_folder.STYLIZED, searched=True),
+        ),
     output:
         report(
             f"results/best/{PAIR}.svg",
@@ -45,6 +55,8 @@ rule best_svg:
     localrule: True
     conda:
         "../../envs/steel.yaml"
+    params:
+        trace=TRACE_PARAMS,
     script:
         "../scripts/best_svg.py"
 

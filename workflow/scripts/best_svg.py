@@ -6,4 +6,6 @@ with job_log(snakemake.log[0]):
         snakemake.input.choice,
         [*snakemake.input.svgs, *snakemake.input.searched, *snakemake.input.outlines],
         snakemake.output[0],
+        rasters=[*snakemake.input.rasters, *snakemake.input.searched_rasters],
+        section=snakemake.params.trace,
     )

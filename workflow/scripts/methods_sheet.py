@@ -13,4 +13,6 @@ with job_log(snakemake.log[0]):
         title=snakemake.params.title,
         sheet_out=snakemake.output.sheet,
         table_out=snakemake.output.table,
+        outlines=list(snakemake.input.outline_metrics),
+        pixels=list(snakemake.input.pixel_metrics),
     )

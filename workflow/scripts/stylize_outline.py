@@ -1,7 +1,7 @@
 from steel.jobs.log import job_log
 from steel.jobs.outline import outline_job
 
-with job_log(snakemake.log[0]):
+with job_log(*snakemake.log):
     outline_job(
         snakemake.input.style,
         dict(snakemake.params.source),

@@ -13,6 +13,20 @@ from steel.plan import run_folder
 from steel.render.vector import TraceSettings, settings_record, trace, trace_mode
 
 
+def _traced(run_dir: Path, settings: TraceSettings) -> tuple[object, dict, str, str]:
+    """(raster, run record, SVG text, trace mode) of a run folder's result."""
+    raster = read_image(run_dir / run_folder.STYLIZED)
+    run = read_json(run_dir / run_folder.RECORD)
+    grey_run = (run.get("settings") or {}).get("colour") == "grey"
+    svg, mode = trace(raster, settings, trace_mode(raster, grey_run))
+    return raster, run, svg, mode
+
+
+def traced_svg(run_dir: str | Path, settings: TraceSettings) -> str:
+    """A run folder's result traced as an SVG, as :func:`trace_cell` traces it, written nowhere."""
+    return _traced(Path(run_dir), settings)[2]
+
+
 def trace_cell(
     run_dir: str | Path, settings: TraceSettings, text: str | None = None, staged: StagedFiles | None = None
 ) -> dict:
@@ -22,10 +36,7 @@ def trace_cell(
     ``vector_preview.png`` (the SVG drawn back on white), all together or none (``staged``: staged
     there, for the caller to commit). Returns the record."""
     run_dir = Path(run_dir)
-    raster = read_image(run_dir / run_folder.STYLIZED)
-    run = read_json(run_dir / run_folder.RECORD)
-    grey_run = (run.get("settings") or {}).get("colour") == "grey"
-    svg, mode = trace(raster, settings, trace_mode(raster, grey_run))
+    raster, run, svg, mode = _traced(run_dir, settings)
     content_path = (run.get("content") or {}).get("path")
     content = None
     if text and content_path and Path(content_path).is_file():

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,13 +21,14 @@ def outline_job(
     style: str,
     source: Mapping,
     drawn: str,
-    image: str,
+    images: str | Sequence[str],
     params: Mapping,
     execution: Mapping,
     threads: int = 1,
-) -> dict:
-    """Optimise the outlines of the cell whose ``stylized.png`` path is ``image`` (the cell id is its
-    folder's name), printing progress lines for the job's log.
+) -> list[dict]:
+    """Optimise the outlines of the cells whose ``stylized.png`` paths are ``images`` (the cell ids
+    are their folders' names; several: one batch, under one loss), printing progress lines for the
+    job's log(s).
 
     ``source``: the content as the config gives it (``image``, ``text``, ``font``): a word drawn in
     a font becomes its glyphs' outlines, an SVG its shapes, a raster its trace. An SVG that outlines
@@ -41,8 +42,9 @@ def outline_job(
     from steel.layers import split_cell_id
 
     torch.set_num_threads(max(1, int(threads)))
-    out = Path(image).parent
-    coefficients, _ = split_cell_id(out.name)  # the cell's own loss is its params' (planning)
+    out_dirs = [Path(image).parent for image in ([images] if isinstance(images, str) else images)]
+    # a cell's own loss is its params' (planning batches only cells under one loss)
+    cells = {out.name: split_cell_id(out.name)[0] for out in out_dirs}
     config = {
         "image": params["image"],
         "loss": params["loss"],
@@ -63,9 +65,8 @@ def outline_job(
     options = dataclasses.replace(
         run_options_from_config(config), progress=False, on_log=progress, checkpoint_every=0
     )
-    print(
-        f"outline {out.name}: {source.get('text') or source.get('image')} with {Path(style).name}", flush=True
-    )
+    what = source.get("text") or source.get("image")
+    print(f"outline {', '.join(cells)}: {what} with {Path(style).name}", flush=True)
     if source.get("image") is None:
         content = content_outlines(text=source["text"], font=source.get("font"), width=options.width)
     else:
@@ -77,10 +78,11 @@ def outline_job(
             content = dataclasses.replace(
                 content, source={**content.source, "instead_of": source["image"], "because": str(why)}
             )
-    (record,) = stylize_outline(style, content, {out.name: coefficients}, [out], options)
+    records = stylize_outline(style, content, cells, out_dirs, options)
+    record = records[0]
     print(
-        f"done on {record['device']}: {record['seconds_per_iteration']:.4f} s/step, "
-        f"{record['wall_seconds']:.1f} s in all, {record['svg_bytes']} bytes of SVG",
+        f"done on {record['device']}: {record['seconds_per_iteration']:.4f} s/step for {len(cells)} "
+        f"cell(s), {record['wall_seconds']:.1f} s in all",
         flush=True,
     )
-    return record
+    return records

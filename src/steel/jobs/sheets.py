@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from steel.evaluate.selection import method_label
+from steel.evaluate.selection import OUTLINE_METHOD, method_label
 from steel.io.outputs import read_json, save_png
 from steel.layers import format_value
 from steel.plan import run_folder
@@ -91,6 +91,18 @@ def metrics_note(m: Mapping) -> str:
 METHODS_COLUMNS = ("cer", "ocr_text", "artefacts", "colour_share", "style_strength")
 
 
+def _best_of(metrics: Sequence[str], choice: Mapping) -> Path | None:
+    """The folder of the cell among ``metrics`` (``metrics.json`` paths) that the pair's choice rule
+    picks, under the limits of ``choice`` (the pair's ``best.json``); None without any."""
+    from steel.evaluate.selection import choose_best
+
+    rows = {Path(path).parent: read_json(path) for path in metrics}
+    if not rows:
+        return None
+    chosen = choose_best(list(rows.values()), choice.get("cer_limit", 0.0), choice.get("artefact_limit"))
+    return next(folder for folder, row in rows.items() if row is chosen)
+
+
 def methods_sheet_job(
     run_root: str | Path,
     best: str | Path,
@@ -99,42 +111,57 @@ def methods_sheet_job(
     reference: str | Path,
     *,
     gatys: str | None,
-    msgnet: str,
+    msgnet: str | None,
     title: str,
     sheet_out: str | Path,
     table_out: str | Path,
+    outlines: Sequence[str] = (),
+    pixels: Sequence[str] = (),
 ) -> list[dict]:
     """A pair's methods side by side (:func:`steel.render.methods.methods_sheet`): the content (its note the
     unstyled ``reference`` metrics), the style, the Gatys baseline cell ``gatys`` (table 1's middle
     cell; None: not in the config), Network of Steel's recommended cell (from ``best``, the pair's
-    ``best.json``) and MSG-Net's cell ``msgnet``, cells read from ``run_root/<cell>/``. Writes the
-    sheet and a TSV of the same numbers (one row per method with metrics); returns the rows."""
+    ``best.json``), with ``outlines`` (the ``metrics.json`` of the pair's outline cells) the outline
+    method's cell under the same rule, and MSG-Net's cell ``msgnet`` (None: not run), cells read from
+    ``run_root/<cell>/``. Where the recommendation is an outline cell, the pixel cell shown is the
+    one the rule picks among ``pixels`` (the pair's pixel cells' ``metrics.json``). Writes the sheet
+    and a TSV of the same numbers (one row per method with metrics); returns the rows."""
     from steel.io.outputs import StagedFiles, write_png, write_table
     from steel.render.methods import methods_sheet
 
     run_root = Path(run_root)
-    recommended = read_json(best)["cell"]
+    choice = read_json(best)
+    recommended = Path(choice.get("image", run_root / choice["cell"] / run_folder.STYLIZED)).parent
+    by_outline = choice.get("method") == "outline"
+    pixel = _best_of(pixels, choice) if by_outline else recommended
+    # (label, folder or None, image, metrics)
     methods = [("content", None, content, Path(reference)), ("style", None, style, None)]
     if gatys:
-        methods.append(("Gatys (table 1)", gatys, None, None))
-    methods.append(("Network of Steel", recommended, None, None))
-    msgnet_record = run_root / msgnet / run_folder.RECORD
-    methods.append(
-        (
-            method_label(msgnet, read_json(msgnet_record) if msgnet_record.is_file() else None),
-            msgnet,
-            None,
-            None,
+        methods.append(("Gatys (table 1)", run_root / gatys, None, None))
+    if pixel is not None:
+        methods.append(("Network of Steel", pixel, None, None))
+    if outlines:
+        methods.append(
+            (OUTLINE_METHOD, recommended if by_outline else _best_of(outlines, choice), None, None)
         )
-    )
+    if msgnet:
+        msgnet_record = run_root / msgnet / run_folder.RECORD
+        label = method_label(msgnet, read_json(msgnet_record) if msgnet_record.is_file() else None)
+        methods.append((label, run_root / msgnet, None, None))
     panels, rows = [], []
-    for label, cell, image, metrics in methods:
-        if cell is not None:
-            image, metrics = run_root / cell / run_folder.STYLIZED, run_root / cell / run_folder.METRICS
+    for label, folder, image, metrics in methods:
+        cell = None if folder is None else folder.name
+        if folder is not None:
+            image, metrics = folder / run_folder.STYLIZED, folder / run_folder.METRICS
         values = read_json(metrics) if metrics is not None and metrics.is_file() else None
         note = None if values is None else metrics_note(values)
-        if label == "Network of Steel":  # which cell: after the numbers, which a long id would cut off
+        if label in (
+            "Network of Steel",
+            OUTLINE_METHOD,
+        ):  # which cell: after the numbers, which a long id would cut off
             note = f"{note} · {cell}" if note else cell
+            if outlines and folder == recommended:
+                note = f"{note} · recommended"
         panels.append((label, str(image), note))
         if values is not None:
             rows.append({"method": label, "cell": cell or "", **{k: values.get(k) for k in METHODS_COLUMNS}})

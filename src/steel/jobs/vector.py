@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from steel.cells.trace import trace_cell
+from steel.cells.trace import trace_cell, traced_svg
 from steel.config import vector_options
 from steel.errors import SteelError
 from steel.io.outputs import StagedFiles, read_json
@@ -28,16 +28,30 @@ def trace_job(run_dir: str | Path, section: Mapping, text: str | None) -> dict:
     return record
 
 
-def best_svg_job(choice: str | Path, svgs: Sequence[str], out: str | Path) -> Path:
-    """A copy of the recommended cell's SVG (``choice``: the pair's ``best.json``, which names it:
-    a pixel cell's trace or an outline cell's own), which must be among ``svgs``."""
+def best_svg_job(
+    choice: str | Path,
+    svgs: Sequence[str],
+    out: str | Path,
+    rasters: Sequence[str] = (),
+    section: Mapping | None = None,
+) -> Path:
+    """The recommended cell's SVG (``choice``: the pair's ``best.json``, which names it: a pixel
+    cell's trace or an outline cell's own), copied from among ``svgs``; a pixel cell that was not
+    traced (``vector`` off, outlines on) is traced now from its ``stylized.png``, which must be
+    among ``rasters``, with the ``vector`` section's settings."""
     chosen = read_json(choice)
     if "svg" in chosen:
         found = [Path(svg) for svg in svgs if Path(svg) == Path(chosen["svg"])]
     else:  # a best.json from before outline cells: a pixel cell, named by its folder
         found = [Path(svg) for svg in svgs if Path(svg).parent.name == chosen["cell"]]
-    if not found:
+    untraced = [Path(r).parent for r in rasters if Path(r) == Path(chosen.get("image", ""))]
+    if not found and not untraced:
         raise SteelError(f"the recommended cell {chosen['cell']} has no {SVG} among the traced cells")
     with StagedFiles() as staged:
-        staged.stage(Path(out), lambda tmp: shutil.copyfile(found[0], tmp))
+        if found:
+            staged.stage(Path(out), lambda tmp: shutil.copyfile(found[0], tmp))
+        else:
+            settings = TraceSettings.from_options(vector_options({VECTOR: section or {}}))
+            svg = traced_svg(untraced[0], settings)
+            staged.stage(Path(out), lambda tmp: Path(tmp).write_text(svg, encoding="utf-8"))
     return Path(out)

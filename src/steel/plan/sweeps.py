@@ -35,6 +35,8 @@ MAX_CELLS = 100_000
 RUN_DIR = "results/runs/{style}/{content}/{cell}"
 #: a cell's folder by the outline method (the ``outline`` section): the same cell, its own folder
 OUTLINE_RUN_DIR = "results/outline/{style}/{content}/{cell}"
+#: log and benchmark of an outline job that moves several cells' outlines (cells_per_job > 1)
+OUTLINE_BATCH_DIR = "results/outline/{style}/{content}/batches/{batch}"
 #: log and benchmark of a stylize job that optimises several cells (execution.cells_per_job > 1)
 BATCH_DIR = "results/runs/{style}/{content}/batches/{batch}"
 
