@@ -28,7 +28,7 @@ from steel.cells.outline import content_outlines, drawn, stylize_outline
 from steel.cells.stylize import run as pixel_run
 from steel.layers import cell_id, parse_layer_spec
 from steel.presets import PRESETS
-from steel.settings import DEFAULT_SETTINGS, OutlineOptions, RunOptions
+from steel.settings import DEFAULT_OUTLINE_OPTIONS, DEFAULT_SETTINGS, OutlineOptions, RunOptions
 from steel.transfer.weights import load_weights
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ PAIRS = {
 }
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 COLUMNS = (
-    "pair", "cell", "method", "smoothness", "subdivide", "shape_weight", "cer", "ocr_text", "artefacts",
+    "pair", "cell", "method", "smoothness", "subdivide", "growth", "cer", "ocr_text", "artefacts",
     "style_strength", "svg_bytes", "paths", "seconds_per_iteration",
 )  # fmt: skip
 
@@ -72,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=PRESETS["quick"]["width"])
     parser.add_argument("--weights", default="hed")
     parser.add_argument("--no-pixel", action="store_true", help="outline results only")
-    parser.add_argument("--shape-weight", type=float, nargs="+", default=[0.0],
-                        help="loss.shape_weight of the outline runs (each in turn)")  # fmt: skip
-    parser.add_argument("--shape-reach", type=float, default=DEFAULT_SETTINGS.shape_reach,
-                        help="loss.shape_reach of the outline runs, px")  # fmt: skip
+    parser.add_argument("--growth", type=float, nargs="+", default=[DEFAULT_OUTLINE_OPTIONS.growth],
+                        help="outline.growth of the outline runs (each in turn)")  # fmt: skip
+    parser.add_argument("--reach", type=float, default=DEFAULT_OUTLINE_OPTIONS.reach,
+                        help="outline.reach of the outline runs, px")  # fmt: skip
     args = parser.parse_args(argv)
 
     quick = {k: v for k, v in PRESETS["quick"].items() if k not in ("width", "weights")}
@@ -99,22 +99,26 @@ def main(argv: list[str] | None = None) -> int:
                 measured = measure_cell(folder, word, weights)
                 _row(args.out, {"pair": pair, "cell": cell_id(cell), "method": "pixel", **measured,
                                 "seconds_per_iteration": record["seconds_per_iteration"]})  # fmt: skip
-        for smoothness, parts, shape in itertools.product(args.smoothness, args.subdivide, args.shape_weight):
+        for smoothness, parts, growth in itertools.product(args.smoothness, args.subdivide, args.growth):
             options = OutlineOptions(
-                iterations=args.iterations, lr=args.lr, smoothness=smoothness, subdivide=parts
+                iterations=args.iterations,
+                lr=args.lr,
+                smoothness=smoothness,
+                subdivide=parts,
+                growth=growth,
+                reach=args.reach,
             )
-            shaped = dataclasses.replace(settings, shape_weight=shape, shape_reach=args.shape_reach)
-            tag = f"s{smoothness:g}-n{parts}" + (f"-shape{shape:g}-r{args.shape_reach:g}" if shape else "")
+            tag = f"s{smoothness:g}-n{parts}-g{growth:g}-r{args.reach:g}"
             folders = [root / "outline" / tag / cell_id(c) for c in cells]
             began = time.perf_counter()
-            run_options = RunOptions(settings=shaped, outline=options, weights=args.weights, progress=False)
+            run_options = RunOptions(settings=settings, outline=options, weights=args.weights, progress=False)
             records = stylize_outline(style, content, cells, folders, run_options)
             print(f"{pair} outline {tag} {time.perf_counter() - began:.0f} s", flush=True)
             for cell, folder, record in zip(cells, folders, records, strict=True):
                 measured = measure_cell(folder, word, weights)
                 svg = (folder / "stylized.svg").read_text()
                 _row(args.out, {"pair": pair, "cell": cell_id(cell), "method": "outline",
-                                "smoothness": smoothness, "subdivide": parts, "shape_weight": shape,
+                                "smoothness": smoothness, "subdivide": parts, "growth": growth,
                                 **measured,
                                 "svg_bytes": len(svg.encode()), "paths": svg.count("<path"),
                                 "seconds_per_iteration": record["seconds_per_iteration"]})  # fmt: skip

@@ -85,6 +85,8 @@ DEFAULTS = {
     "outline_lr_final": (0.01, 0.01, 0.01),
     "outline_subdivide": (2, 2, 2),
     "outline_smoothness": (0.1, 0.1, 0.1),
+    "outline_growth": (3.0, 3.0, 3.0),
+    "outline_reach": (2.0, 2.0, 2.0),
     "outline_softness": (1.0, 1.0, 1.0),
 }
 
@@ -249,6 +251,8 @@ FLAGS = {
     "outline_lr_final": (["--outline", "--outline-lr-final", "0.2"], 0.2),
     "outline_subdivide": (["--outline", "--outline-subdivide", "1"], 1),
     "outline_smoothness": (["--outline", "--outline-smoothness", "0.5"], 0.5),
+    "outline_growth": (["--outline", "--outline-growth", "0.5"], 0.5),
+    "outline_reach": (["--outline", "--outline-reach", "4"], 4.0),
     "outline_softness": (["--outline", "--outline-softness", "1.5"], 1.5),
 }
 

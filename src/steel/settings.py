@@ -198,6 +198,13 @@ SETTINGS: tuple[Setting, ...] = (
          "readability: weight of the control polygon's bends (its Laplacian's change), relative "
          "to the starting loss; higher keeps the glyphs' own shapes",
          "outline.smoothness", to_value=float, flag="--outline-smoothness", minimum=0, target=OUTLINE),
+    _row("outline_growth", float, 3.0,
+         "footprint: weight of ink beyond --outline-reach px of the content's own glyphs (times its "
+         "distance beyond), relative to the starting loss; 0 lets the glyphs grow freely. Outlines "
+         "take it in place of --shape-weight",
+         "outline.growth", to_value=float, flag="--outline-growth", minimum=0, target=OUTLINE),
+    _row("outline_reach", float, 2.0, "px around the content's glyphs where ink costs no growth",
+         "outline.reach", to_value=float, flag="--outline-reach", minimum=0, metavar="PX", target=OUTLINE),
     _row("outline_softness", float, 1.0, "px of the coverage ramp across an edge (anti-aliasing)",
          "outline.softness", to_value=float,
          flag="--outline-softness", exclusive_minimum=0, metavar="PX", target=OUTLINE),
@@ -373,8 +380,13 @@ DEFAULT_RUN_OPTIONS = RunOptions()
 
 
 #: the pixel method's settings that outlines cannot honour: they take only their defaults there
+#: the loss settings that the outline method's growth term (outline.growth, outline.reach) stands for
+OUTLINE_REPLACED_LOSS = ("shape_weight", "shape_reach")
 OUTLINE_FIXED = {
     "optimizer": "Adam moves the control points",
+    **dict.fromkeys(
+        OUTLINE_REPLACED_LOSS, "outlines bound their growth with outline.growth and outline.reach"
+    ),
     "init": "the outlines start as the content's",
     "scales": "an outline has no resolution to go coarse to fine in",
     "coarse_iterations": "an outline has no resolution to go coarse to fine in",

@@ -64,7 +64,7 @@ def test_an_outline_run_writes_its_svg_its_picture_and_its_records(logos, tmp_pa
 
 
 def test_every_optional_part_at_once(logos, tmp_path, capsys):
-    """Two cells, a drawn style, grey, the shape term, snapshots with a GIF, --svg, no alpha."""
+    """Two cells, a drawn style, grey, the growth term, snapshots with a GIF, --svg, no alpha."""
     out = tmp_path / "out"
     argv = outline_args(logos, out, "--layers", "conv1_1=2000", "--snapshot-every", "1", "--gif", "--svg")
     argv[argv.index("--style") : argv.index("--style") + 2] = [
@@ -75,10 +75,10 @@ def test_every_optional_part_at_once(logos, tmp_path, capsys):
     ]
     argv += [
         "--grey",
-        "--shape-weight",
-        "1e6",
-        "--shape-reach",
-        "2",
+        "--outline-growth",
+        "5",
+        "--outline-reach",
+        "1",
         "--no-alpha",
         "--outline-subdivide",
         "3",
@@ -95,9 +95,9 @@ def test_every_optional_part_at_once(logos, tmp_path, capsys):
                          "optimisation.gif", *steps}  # fmt: skip
         assert len(iio.imread(folder / "optimisation.gif", index=None)) == 4
         record = json.loads((folder / "run.json").read_text())
-        assert record["settings"]["colour"] == "grey" and record["settings"]["shape_weight"] == 1e6
+        assert record["settings"]["colour"] == "grey" and record["outline"]["growth"] == 5
         assert record["outline"]["subdivide"] == 3 and record["batch_size"] == 2
-        assert "shape" in read_losses(folder / "losses.tsv")
+        assert "growth" in read_losses(folder / "losses.tsv")
         assert not (folder / "vector.json").exists()  # the outline's own SVG, no trace
     assert (out / "style.png").is_file() and "snapshots.partial" not in str(listed(out))
     assert not any(p.name == "snapshots.partial" for p in out.rglob("*"))
@@ -143,6 +143,10 @@ REFUSED = {
     "invert": (["--invert", "true"], "--invert does not apply to outlines"),
     "trace": (["--svg-speckle", "3"], "--svg-speckle does nothing with --outline; leave it out"),
     "eager": (["--eager"], "--eager does nothing with --outline"),
+    "shape": (
+        ["--shape-weight", "5"],
+        "--shape-weight 5.0 does not apply to outlines (outlines bound their growth",
+    ),
     "schedule": (["--outline-lr", "0.1", "--outline-lr-final", "0.5"], "outline.lr_final 0.5 is above"),
     "bound": (["--outline-subdivide", "17"], "argument --outline-subdivide: 17 must be at most 16"),
 }

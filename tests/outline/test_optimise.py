@@ -154,6 +154,26 @@ def test_a_raster_content_is_traced_once_into_outlines_that_cover_its_ink(tmp_pa
     assert (ours & drawn).sum() / (ours | drawn).sum() > 0.97
 
 
+def test_the_growth_term_holds_the_glyphs_to_their_footprint(tmp_path, logos):
+    """Ink beyond the reach costs: at a high growth weight the outlines spread less ink beyond the
+    content's glyphs than with the term off; at the start there is none."""
+    content = content_outlines(text="oa", width=64)
+    grown = {}
+    for weight in (0.0, 100.0):
+        options = RunOptions(
+            settings=Settings(log_every=1),
+            outline=OutlineOptions(iterations=6, lr=2.0, lr_final=2.0, growth=weight, reach=1.0),
+            weights="random",
+            progress=False,
+        )
+        folder = tmp_path / f"g{weight:g}"
+        stylize_outline(logos["style"], content, [CELL], [folder], options)
+        growth = read_losses(folder / "losses.tsv")["growth"]
+        assert growth[0] == 0
+        grown[weight] = growth[-1]
+    assert grown[100.0] < 0.5 * grown[0.0]
+
+
 def test_bad_options_are_one_line():
     with pytest.raises(SteelError, match=r"outline\.lr"):
         OutlineOptions(lr=0)

@@ -11,7 +11,14 @@ RULE_FILES = [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.
 
 #: the rules whose jobs a cluster runs (the GPU's): every other rule takes seconds on one CPU thread
 #: and runs where Snakemake runs. The batched stylize rules are named while planning.
-CLUSTER_RULES = {"stylize", "stylize_rule(batch)", "train_msgnet", "convergence_run", "stylize_outline"}
+CLUSTER_RULES = {
+    "stylize",
+    "stylize_rule(batch)",
+    "train_msgnet",
+    "convergence_run",
+    "stylize_outline",
+    "outline_rule(batch)",
+}
 
 
 def rules() -> dict[str, list[str]]:

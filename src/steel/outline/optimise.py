@@ -7,17 +7,21 @@ the style raster, the content loss against the content as drawn from its own out
 ``loss`` settings' normalisation and weights). The result is, by construction, the content's
 shapes in one colour: no pixel off the outlines can take ink.
 
-One term of its own keeps the word readable: the *Laplacian* of each contour's control polygon
-(each control point less the mean of its two neighbours) held near the content's. It lets a glyph
-move, grow and lean as a whole but charges every local bend the style's Grams pull into it, so
-that a letter grows spikes only where the style pays for them. It is weighed against the content's
-own loss at the start (:attr:`OutlineOptions.smoothness`: a mean squared change of 1 px^2 costs
-``smoothness`` times the starting loss), so one weight means the same under every normalisation
-and cell.
+Two terms of its own keep the word a readable logo of the content's footprint. *Growth*: ink
+beyond :attr:`OutlineOptions.reach` px of the content's own glyphs costs its distance beyond (the
+pixel method's shape term, :func:`steel.transfer.losses.shape_weights`, which it replaces for
+outlines). *Smoothness*: the *Laplacian* of each contour's control polygon (each control point
+less the mean of its two neighbours) held near the content's; it lets a glyph move, grow and lean
+as a whole but charges every local bend the style's Grams pull into it, so that a letter grows
+spikes only where the style pays for them. Both are weighed against the loss at the start (a mean
+squared bend of 1 px^2 costs :attr:`OutlineOptions.smoothness` times it; ink over the whole canvas
+one px beyond the reach, :attr:`OutlineOptions.growth` times it), so one weight means the same
+under every normalisation and cell.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -30,14 +34,14 @@ from steel.layers import check_coefficients, ordered
 from steel.outline.raster import Outlines, coverage
 from steel.settings import DEFAULT_OUTLINE_OPTIONS, DEFAULT_SETTINGS, OutlineOptions, Settings
 from steel.transfer.features import VGGFeatures
-from steel.transfer.losses import luminance
+from steel.transfer.losses import luminance, shape_weights
 from steel.transfer.progress import OnLog, ProgressBar, StepLog
 from steel.transfer.snapshots import Snapshots
 from steel.transfer.stages import network_targets, target_loss
 from steel.transfer.weights import Weights
 
 #: losses.tsv's columns besides each active layer's weighted style loss
-SUMMARY = ("total", "content", "style", "tv", "shape", "smoothness")
+SUMMARY = ("total", "content", "style", "tv", "smoothness", "growth")
 
 
 @dataclass
@@ -103,7 +107,7 @@ def optimised_outlines(
     set per cell, optimised together as one batch (each gets exactly its own gradients).
 
     From ``settings`` the loss applies (``content_layer``, ``content_weight``, ``tv_weight``,
-    ``normalise``, ``style_weight``, ``shape_weight``, ``shape_reach``) and ``colour`` (grey: the
+    ``normalise``, ``style_weight``; the growth term replaces the shape term) and ``colour`` (grey: the
     targets are grey logos), ``log_every`` (a row of the logs) and ``snapshot_every`` (the drawn
     batch into ``snapshots``, when given); the pixel optimiser's keys do not (``options`` replaces
     them). ``progress``: a bar (None: on a terminal only); ``on_log`` sees each logged step."""
@@ -116,7 +120,11 @@ def optimised_outlines(
     style_layers = ordered({name for c in cells for name in c})
     extractor = VGGFeatures(weights, [*style_layers, settings.content_layer]).to(device)
     with torch.no_grad():
-        drawn = painted(coverage(start, height, width, softness=options.softness), ink_colour, ground_colour)
+        start_ink = coverage(start, height, width, softness=options.softness)
+        drawn = painted(start_ink, ink_colour, ground_colour)
+        # ink beyond the reach costs its distance: black on white whatever the content's colours
+        footprint = shape_weights(painted(start_ink, (0.0, 0.0, 0.0), (255.0, 255.0, 255.0)), options.reach)
+    settings = dataclasses.replace(settings, shape_weight=0.0)  # the growth term stands for it
     style_image, content_image = network_targets(style.to(device).float(), drawn, settings)
     loss = target_loss(extractor, style_image, content_image, cells, settings).to(device)
     previous, following = contour_neighbours(start)
@@ -135,9 +143,8 @@ def optimised_outlines(
     try:
         for step in range(last + 1):
             outlines = start.with_points(points)
-            image = painted(
-                coverage(outlines, height, width, softness=options.softness), ink_colour, ground_colour
-            )
+            ink = coverage(outlines, height, width, softness=options.softness)
+            image = painted(ink, ink_colour, ground_colour)
             if snapshots is not None and every and (step % every == 0 or step == last):
                 snapshots.add(step, image.detach().round().clamp(0, 255).to(torch.uint8).cpu())
             if settings.colour == "grey":
@@ -148,8 +155,11 @@ def optimised_outlines(
             )
             if scale is None:
                 scale = parts["total"].detach().clamp(min=1e-12)
-            parts["smoothness"] = bend
-            parts["total"] = total = parts["total"] + options.smoothness * scale * bend
+            growth = (ink * footprint).mean((1, 2, 3))
+            parts["smoothness"], parts["growth"] = bend, growth
+            parts["total"] = total = parts["total"] + scale * (
+                options.smoothness * bend + options.growth * growth
+            )
             if step % settings.log_every == 0 or step == last:
                 event = StepLog(step, last, tuple(_record(logs, step, parts, cells)))
                 for listener in listeners:

@@ -15,7 +15,7 @@ from typing import Any
 from steel.errors import SteelError
 from steel.result_version import OUTLINE_VERSION, RESULT_VERSION
 from steel.setting_row import OUTLINE, RESULT_SECTIONS
-from steel.settings import SETTINGS
+from steel.settings import OUTLINE_REPLACED_LOSS, SETTINGS
 
 
 def _types(schema: Mapping) -> set[str]:
@@ -109,7 +109,12 @@ def outline_params(config: Mapping, schema: Mapping) -> dict:
     outline = canonical(config[OUTLINE], properties[OUTLINE])
     params = {
         OUTLINE: {key: value for key, value in outline.items() if key not in ("enabled", "sweeps")},
-        "loss": canonical(config["loss"], properties["loss"]),
+        # the growth term stands for the shape term: a new shape_weight reruns no outline cell
+        "loss": {
+            key: value
+            for key, value in canonical(config["loss"], properties["loss"]).items()
+            if key not in OUTLINE_REPLACED_LOSS
+        },
         "image": {key: image[key] for key in OUTLINE_IMAGE_KEYS},
         "log_every": canonical(config["optimizer"], properties["optimizer"])["log_every"],
     }
