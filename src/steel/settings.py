@@ -197,12 +197,14 @@ SETTINGS: tuple[Setting, ...] = (
     _row("outline_smoothness", float, 0.1,
          "readability: weight of the control polygon's bends (its Laplacian's change), relative "
          "to the starting loss; higher keeps the glyphs' own shapes",
-         "outline.smoothness", to_value=float, flag="--outline-smoothness", minimum=0, target=OUTLINE),
+         "outline.smoothness", to_value=float, flag="--outline-smoothness", minimum=0, metavar="W",
+         target=OUTLINE),
     _row("outline_growth", float, 3.0,
          "footprint: weight of ink beyond --outline-reach px of the content's own glyphs (times its "
          "distance beyond), relative to the starting loss; 0 lets the glyphs grow freely. Outlines "
          "take it in place of --shape-weight",
-         "outline.growth", to_value=float, flag="--outline-growth", minimum=0, target=OUTLINE),
+         "outline.growth", to_value=float, flag="--outline-growth", minimum=0, metavar="W",
+         target=OUTLINE),
     _row("outline_reach", float, 2.0, "px around the content's glyphs where ink costs no growth",
          "outline.reach", to_value=float, flag="--outline-reach", minimum=0, metavar="PX", target=OUTLINE),
     _row("outline_softness", float, 1.0, "px of the coverage ramp across an edge (anti-aliasing)",
