@@ -146,6 +146,8 @@ def test_a_raster_content_is_traced_once_into_outlines_that_cover_its_ink(tmp_pa
     render_text("Quorix", None, 256).save(path)
     read = outlines_of_raster(path, 256)
     assert read.source == {"kind": "traced", "path": str(path), "trace": "binary"}
+    # the ink is the glyphs' own colour (black), not an average with their edges or the ground
+    assert read.ink == (0.0, 0.0, 0.0) and read.ground == (255.0, 255.0, 255.0)
     ours = coverage(read.outlines, read.size[1], read.size[0])[0, 0].numpy() >= 0.5
     raster = np.asarray(Image.open(path).convert("L")) < 128
     assert (ours & raster).sum() / (ours | raster).sum() > 0.9

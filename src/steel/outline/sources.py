@@ -84,11 +84,10 @@ def outlines_of_svg_text(text: str, width: int | None, where) -> ContentOutlines
 def outlines_of_raster(path: str | Path, width: int | None = None) -> ContentOutlines:
     """A raster logo traced once in binary mode (as :mod:`steel.render.vector` traces results) at
     ``width`` px: its dark shapes (light ones on a dark ground) become outlines in the logo's ink
-    colour (the mean of its glyph pixels) on its ground colour (its border's)."""
+    colour (the median of its glyph cores' pixels) on its ground colour (its border's)."""
     import numpy as np
     from PIL import ImageOps
 
-    from steel.evaluate.metrics import glyph_mask
     from steel.io.images import background_colour, has_dark_background, read_logo
     from steel.render.vector import trace
 
@@ -98,11 +97,14 @@ def outlines_of_raster(path: str | Path, width: int | None = None) -> ContentOut
     dark_ground = has_dark_background(image)
     grey = image.convert("L")
     svg, mode = trace(ImageOps.invert(grey) if dark_ground else grey, mode="binary")
-    mask = glyph_mask(image)
-    if not mask.any():
+    ground = background_colour(array.astype(np.int16))
+    # the ink: the pixels at least half as far from the ground as the furthest (the glyphs' cores,
+    # not their anti-aliased edges, and no ground around them), their median colour
+    distance = np.abs(array - ground).max(axis=2)
+    if distance.max() < 32:
         raise SteelError(f"content image {path} has no glyphs to trace; give a logo with dark ink on light")
-    ink = tuple(float(c) for c in array[mask].mean(axis=0))
-    ground = tuple(float(c) for c in background_colour(array.astype(np.int16)))
+    ink = tuple(float(c) for c in np.median(array[distance >= 0.5 * distance.max()], axis=0))
+    ground = tuple(float(c) for c in ground)
     traced = _svg_outlines(
         ElementTree.fromstring(svg), None, path, {"kind": "traced", "path": str(path), "trace": mode}
     )
