@@ -11,15 +11,13 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 from PIL import Image
+from test_cli import CHEAP, steel_main
 from workflow_helpers import METAL_FONT
 
-from steel.cli import main
 from steel.io.outputs import read_losses
 from steel.plan.run_folder import MANIFEST
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
-#: block-1 layers only (content at conv1_2): the cheapest network
-CHEAP = ["--content-layer", "conv1_2", "--layers", "conv1_1=20,relu1_2=2000"]
 
 
 def outline_args(logos, out: Path, *extra: str) -> list[str]:
@@ -28,15 +26,6 @@ def outline_args(logos, out: Path, *extra: str) -> list[str]:
         "--weights", "random", "--width", "64", "--device", "cpu", "--quiet", "--outline-iterations", "3",
         *CHEAP, *extra,
     ]  # fmt: skip
-
-
-def steel_main(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def listed(out: Path) -> list[str]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from steel.errors import SteelError
+
+if TYPE_CHECKING:
+    from steel.transfer.progress import StepLog
 
 
 class _Tee:
@@ -37,3 +41,12 @@ def job_log(*paths: str | Path) -> Iterator[None]:
         except SteelError as error:
             print(f"steel: error: {error}", file=log)
             raise SystemExit(f"steel: error: {error}") from None
+
+
+def print_step(event: StepLog) -> None:
+    """A job log's line for one logged step of a run (the first cell's losses)."""
+    print(
+        f"iteration {event.step:>7}  total {event.total_loss:.6g}  style {event.style_loss:.6g}  "
+        f"content {event.content_loss:.6g}",
+        flush=True,
+    )

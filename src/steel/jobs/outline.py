@@ -7,14 +7,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from steel.config import run_options_from_config
 from steel.errors import SteelError
+from steel.jobs.log import print_step
 from steel.setting_row import OUTLINE
-
-if TYPE_CHECKING:
-    from steel.transfer.progress import StepLog
 
 
 def outline_job(
@@ -55,15 +52,8 @@ def outline_job(
         "execution": {key: value for key, value in execution.items() if key != "checkpoint_every"},
     }
 
-    def progress(event: StepLog) -> None:
-        print(
-            f"iteration {event.step:>7}  total {event.total_loss:.6g}  style {event.style_loss:.6g}  "
-            f"content {event.content_loss:.6g}",
-            flush=True,
-        )
-
     options = dataclasses.replace(
-        run_options_from_config(config), progress=False, on_log=progress, checkpoint_every=0
+        run_options_from_config(config), progress=False, on_log=print_step, checkpoint_every=0
     )
     what = source.get("text") or source.get("image")
     print(f"outline {', '.join(cells)}: {what} with {Path(style).name}", flush=True)

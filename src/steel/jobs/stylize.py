@@ -7,13 +7,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from steel.config import run_options_from_config
 from steel.errors import SteelError
-
-if TYPE_CHECKING:
-    from steel.transfer.progress import StepLog
+from steel.jobs.log import print_step
 
 
 def stylize_job(
@@ -51,17 +48,10 @@ def stylize_job(
                 )
         cells[out.name] = coefficients
 
-    def progress(event: StepLog) -> None:
-        print(
-            f"iteration {event.step:>7}  total {event.total_loss:.6g}  style {event.style_loss:.6g}  "
-            f"content {event.content_loss:.6g}",
-            flush=True,
-        )
-
     names = ", ".join(out.name for out in out_dirs)
     print(f"stylize {Path(content).name} with {Path(style).name}: {names}", flush=True)
     try:
-        options = dataclasses.replace(run_options_from_config(config), progress=False, on_log=progress)
+        options = dataclasses.replace(run_options_from_config(config), progress=False, on_log=print_step)
         records = run(style, content, cells, out_dirs, options)
     except SteelError as error:
         if len(cells) > 1:  # the cells' logs say which batch failed
