@@ -7,7 +7,7 @@ import json
 import time
 from pathlib import Path
 
-from steel.cells.pair import load_pair
+from steel.cells.pair import load_pair, recorded_style, style_pictures
 from steel.errors import SteelError
 from steel.evaluate.metrics import cell_metrics
 from steel.io.images import read_image, to_pil
@@ -22,22 +22,24 @@ def measure_cell(
     counts the reading of the images too.
 
     Reads ``stylized.png`` and ``run.json``, whose content and style records give the paths and the
-    widths the run used (the pair read as the run read it, :func:`steel.cells.pair.load_pair`).
+    widths the run used, a blend's members and weights too (the pair read as the run read it,
+    :func:`steel.cells.pair.load_pair`).
     """
     started = time.perf_counter()
     run_dir = Path(run_dir)
     record_path = run_dir / run_folder.RECORD
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
-        content, style = record["content"], record["style"]
-        widths = content["width"], style["width"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        content = record["content"]
+        style, style_width = recorded_style(record["style"])
+        widths = content["width"], style_width
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         raise SteelError(f"cannot read the run record {record_path} ({error}); rerun the cell") from None
-    pair = load_pair(style["path"], content["path"], *widths)
+    pair = load_pair(style, content["path"], *widths)
     metrics = cell_metrics(
         read_image(run_dir / run_folder.STYLIZED),
         to_pil(pair.content),
-        to_pil(pair.style),
+        style_pictures(pair.style),
         text,
         weights,
         threads=threads,

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from steel.cells.pair import load_style
-from steel.cells.stylize import file_record, memory_is_one_line, named_cells, versions
+from steel.cells.pair import StyleSource, load_style
+from steel.cells.stylize import memory_is_one_line, named_cells, style_record, versions
 from steel.errors import SteelError
 from steel.io.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
 from steel.outline.optimise import OutlineResult, optimised_outlines
@@ -78,14 +78,15 @@ def drawn(
 
 
 def stylize_outline(
-    style: str | Path,
+    style: StyleSource,
     content: str | Path | ContentOutlines,
     cells: Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]],
     out_dirs: Sequence[str | Path],
     options: RunOptions = DEFAULT_RUN_OPTIONS,
     staged: StagedFiles | None = None,
 ) -> list[dict]:
-    """Stylize ``content`` with the ``style`` raster once per cell by moving the content's outlines,
+    """Stylize ``content`` with the ``style`` raster (or a blend of rasters, as
+    :func:`steel.cells.stylize.run` takes it) once per cell by moving the content's outlines,
     the cells optimised as one batch; write cell ``i``'s files to ``out_dirs[i]``.
 
     ``content``: outlines (:func:`content_outlines`, for a text) or an SVG or raster file, laid out
@@ -163,7 +164,7 @@ def _write_cell(
         "cell": ids[i],
         "layers": cell,
         "style": {
-            **file_record(Path(style), style_image, staged),
+            **style_record(style, style_image, staged),
             "inverted": style_inverted,
         },
         # the content loss and the metrics compare against the content as drawn from its outlines

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from steel import DISTRIBUTION
-from steel.cells.pair import load_pair
+from steel.cells.pair import StyleSource, blend_members, load_pair
 from steel.errors import Interrupted, SteelError
 from steel.io.hashes import file_sha256
 from steel.io.images import to_pil, with_alpha
@@ -71,6 +71,20 @@ def file_record(path: Path, image: torch.Tensor, staged: StagedFiles) -> dict:
     }
 
 
+def style_record(style: StyleSource, image, staged: StagedFiles) -> dict:
+    """The style as run.json names it: one file's record (:func:`file_record`), or a blend's
+    ``{"blend": [record + weight, ...]}`` (weights normalised, members in the order given)."""
+    members = blend_members(style)
+    if members is None:
+        return file_record(Path(style), image, staged)
+    return {
+        "blend": [
+            file_record(path, member, staged) | {"weight": weight}
+            for (path, weight), member in zip(members, image.images, strict=True)
+        ]
+    }
+
+
 def named_cells(
     cells: Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]], out_dirs: Sequence[str | Path]
 ) -> tuple[list[str], list[dict[str, float]], list[Path]]:
@@ -92,7 +106,7 @@ def named_cells(
 
 
 def run(
-    style: str | Path,
+    style: StyleSource,
     content: str | Path,
     cells: Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]],
     out_dirs: Sequence[str | Path],
@@ -100,6 +114,9 @@ def run(
     staged: StagedFiles | None = None,
 ) -> list[dict]:
     """Stylize ``content`` with ``style`` once per cell; write cell ``i`` to ``out_dirs[i]``.
+
+    ``style``: an image file, or a blend of several, ``{file: weight}`` (each layer's Gram target
+    the weighted mean of the files'; :data:`steel.cells.pair.StyleSource`).
 
     ``cells``: each cell's layer coefficients, named in ``run.json`` by
     :func:`steel.layers.cell_id`, or a mapping of names to them (the workflow's cell ids, which
@@ -155,7 +172,7 @@ def run(
             record = {
                 "cell": ids[i],
                 "layers": cell,
-                "style": file_record(Path(style), style_image, staged),
+                "style": style_record(style, style_image, staged),
                 "content": file_record(Path(content), content_image, staged),
                 "weights": {
                     "spec": loaded.spec,

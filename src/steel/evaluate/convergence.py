@@ -181,11 +181,13 @@ class FullSizeLoss:
 
         from steel.transfer.features import VGGFeatures
         from steel.transfer.stages import network_targets, target_loss
+        from steel.transfer.styles import as_blend
 
         self.device = torch.device(device)
         style_layers = ordered({name for cell in cells for name in cell})
         self.extractor = VGGFeatures(weights, [*style_layers, settings.content_layer]).to(self.device)
-        style, content = network_targets(style.to(self.device), content.to(self.device), settings)
+        style = as_blend(style).map(lambda image: image.to(self.device))
+        style, content = network_targets(style, content.to(self.device), settings)
         self.loss = target_loss(self.extractor, style, content, cells, settings).to(self.device)
         self.size = tuple(content.shape[2:])
         self.cells = len(cells)

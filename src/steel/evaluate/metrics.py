@@ -114,6 +114,9 @@ COLOUR_SPREAD = 32
 NO_TEXT = "no reference text"
 
 ImageInput = str | Path | Image.Image
+#: a style: one image, or a blend's ``[(image, weight), ...]`` (weights summing to 1), measured
+#: against the weighted mean of its images' Gram matrices, as the run's targets are made
+StyleInput = ImageInput | Sequence[tuple[ImageInput, float]]
 
 
 # --- readability -----------------------------------------------------------------------------
@@ -331,12 +334,29 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return round(float(np.mean(present)), 6) if present else None
 
 
-def style_strength(stylized: ImageInput, content: ImageInput, style: ImageInput, weights: Weights) -> dict:
+def style_grams(style: StyleInput, weights: Weights) -> dict[str, torch.Tensor]:
+    """:func:`normalised_grams` of a style; of a blend, the weighted mean of its images' (those of
+    weight 0 left out, so that a blend at 1/0 measures as its first image exactly)."""
+    if isinstance(style, str | Path | Image.Image):
+        return normalised_grams(style, weights)
+    blended: dict[str, torch.Tensor] = {}
+    for image, weight in style:
+        if weight == 0:
+            continue
+        for name, matrix in normalised_grams(image, weights).items():
+            term = matrix if weight == 1 else matrix * weight
+            blended[name] = blended[name] + term if name in blended else term
+    return blended
+
+
+def style_strength(stylized: ImageInput, content: ImageInput, style: StyleInput, weights: Weights) -> dict:
     """``style_strength`` in [0, 1], ``style_strength_<layer>`` per layer of
     :data:`STYLE_STRENGTH_LAYERS`, and ``style_strength_relu`` (the mean over
-    :data:`RELU_STRENGTH_LAYERS`, for comparison; module docstring)."""
+    :data:`RELU_STRENGTH_LAYERS`, for comparison; module docstring). ``style``: an image, or a
+    blend's images and weights (:func:`style_grams`)."""
     stylized_image, content_image = _pair(stylized, content)
-    grams = [normalised_grams(image, weights) for image in (stylized_image, content_image, style)]
+    grams = [normalised_grams(image, weights) for image in (stylized_image, content_image)]
+    grams.append(style_grams(style, weights))
     main = _strengths(*grams, STYLE_STRENGTH_LAYERS)
     relu = _strengths(*grams, RELU_STRENGTH_LAYERS)
     return {
@@ -352,7 +372,7 @@ def style_strength(stylized: ImageInput, content: ImageInput, style: ImageInput,
 def cell_metrics(
     stylized: ImageInput,
     content: ImageInput,
-    style: ImageInput,
+    style: StyleInput,
     text: str | None,
     weights: Weights,
     *,
@@ -368,7 +388,7 @@ def cell_metrics(
     """
     started = time.perf_counter()
     stylized_image, content_image = _pair(stylized, content)
-    style_image = _open(style)
+    style_image = _open(style) if isinstance(style, str | Path | Image.Image) else style
     metrics: dict = {"width": stylized_image.width, "height": stylized_image.height}
     metrics.update(readability(stylized_image, content_image, text, threads=threads))
     clock = time.perf_counter()
@@ -383,7 +403,7 @@ def cell_metrics(
 
 def reference_metrics(
     content: ImageInput,
-    style: ImageInput,
+    style: StyleInput,
     text: str | None,
     weights: Weights,
     *,
@@ -434,5 +454,6 @@ __all__ = [
     "on_light",
     "readability",
     "reference_metrics",
+    "style_grams",
     "style_strength",
 ]

@@ -38,6 +38,7 @@ from steel.transfer.losses import luminance, shape_weights
 from steel.transfer.progress import OnLog, ProgressBar, StepLog
 from steel.transfer.snapshots import Snapshots
 from steel.transfer.stages import network_targets, target_loss
+from steel.transfer.styles import StyleBlend, as_blend
 from steel.transfer.weights import Weights
 
 #: losses.tsv's columns besides each active layer's weighted style loss
@@ -88,7 +89,7 @@ def polygon_laplacian(points: torch.Tensor, previous: torch.Tensor, following: t
 
 def optimised_outlines(
     weights: Weights,
-    style: torch.Tensor,
+    style: torch.Tensor | StyleBlend,
     content: Outlines,
     size: tuple[int, int],
     cells: Sequence[Mapping[str, float]],
@@ -103,8 +104,9 @@ def optimised_outlines(
     snapshots: Snapshots | None = None,
 ) -> OutlineResult:
     """The content's outlines (pixels of a ``size`` (width, height) canvas) optimised under each
-    cell's loss against the ``style`` raster (1, 3, H, W) 0-255 at the working width: one outline
-    set per cell, optimised together as one batch (each gets exactly its own gradients).
+    cell's loss against the ``style`` raster (1, 3, H, W) 0-255 at the working width (or a blend of
+    such rasters): one outline set per cell, optimised together as one batch (each gets exactly
+    its own gradients).
 
     From ``settings`` the loss applies (``content_layer``, ``content_weight``, ``tv_weight``,
     ``normalise``, ``style_weight``; the growth term replaces the shape term) and ``colour`` (grey: the
@@ -125,7 +127,8 @@ def optimised_outlines(
         # ink beyond the reach costs its distance: black on white whatever the content's colours
         footprint = shape_weights(painted(start_ink, (0.0, 0.0, 0.0), (255.0, 255.0, 255.0)), options.reach)
     settings = dataclasses.replace(settings, shape_weight=0.0)  # the growth term stands for it
-    style_image, content_image = network_targets(style.to(device).float(), drawn, settings)
+    style = as_blend(style).map(lambda image: image.to(device).float())
+    style_image, content_image = network_targets(style, drawn, settings)
     loss = target_loss(extractor, style_image, content_image, cells, settings).to(device)
     previous, following = contour_neighbours(start)
     previous, following = previous.to(device), following.to(device)

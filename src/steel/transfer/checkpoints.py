@@ -13,6 +13,7 @@ import torch
 from steel.io.outputs import StagedFiles
 from steel.result_version import RESULT_VERSION
 from steel.settings import Settings, fingerprint_fields
+from steel.transfer.styles import StyleBlend, as_blend
 from steel.transfer.weights import Weights
 
 #: a checkpoint file's first line: this and the sha256 of the rest of the file, the state as
@@ -29,7 +30,9 @@ class Unusable(Exception):
     """A checkpoint that cannot be resumed, and why."""
 
 
-def fingerprint(weights: Weights, style, content, cells, settings: Settings) -> str:
+def fingerprint(
+    weights: Weights, style: torch.Tensor | StyleBlend, content, cells, settings: Settings
+) -> str:
     """What a checkpoint must match to be resumed: code version, weights, cells, settings, images."""
     digest = hashlib.sha256()
     digest.update(
@@ -38,7 +41,10 @@ def fingerprint(weights: Weights, style, content, cells, settings: Settings) -> 
             sort_keys=True,
         ).encode()
     )
-    for image in (style, content):
+    style = as_blend(style)
+    if len(style.images) > 1:  # a plain style's fingerprint is what it always was
+        digest.update(json.dumps(style.weights).encode())
+    for image in (*style.images, content):
         digest.update(image.detach().cpu().numpy().tobytes())
     return digest.hexdigest()
 

@@ -158,6 +158,12 @@ class StyleTransferLoss(nn.Module):
 
     ``coefficients`` holds one mapping ``layer -> c_l`` per batch element; a layer that is zero
     for every element is never computed. Targets are computed once, outside the loop.
+    ``style_features``: one style's features, or ``(features, weight)`` of each style of a blend
+    (weights summing to 1): each layer's target is then the weighted mean of the styles' Gram
+    matrices (each rescaled to the synthesized size), the statistics of a style between them. The
+    mean of Grams, not the Gram of a collage: a collage's Gram holds each style's statistics too,
+    but weighted by the area it gives each, and it matches the synthesized image only at the
+    collage's size; the mean weighs the styles as asked at any size.
     ``normalise`` picks E_l (:func:`style_layer_loss`); ``style_weight`` w_s (``None``: the
     normalisation's default, :data:`DEFAULT_STYLE_WEIGHTS`) multiplies every c_l; the paper has
     none (w_s = 1, which leaves its results bit for bit as they were).
@@ -165,7 +171,7 @@ class StyleTransferLoss(nn.Module):
 
     def __init__(
         self,
-        style_features: Mapping[str, torch.Tensor],
+        style_features: Mapping[str, torch.Tensor] | Sequence[tuple[Mapping[str, torch.Tensor], float]],
         content_features: Mapping[str, torch.Tensor],
         coefficients: Sequence[Mapping[str, float]],
         *,
@@ -189,17 +195,24 @@ class StyleTransferLoss(nn.Module):
         # the formula looked up once, not at every step
         self.layer_loss = normalisation(normalise).layer_loss
         self.style_weight = DEFAULT_STYLE_WEIGHTS[normalise] if style_weight is None else float(style_weight)
-        self.style_layers = [name for name in style_features if any(c.get(name, 0) for c in coefficients)]
+        members = [(style_features, 1.0)] if isinstance(style_features, Mapping) else list(style_features)
+        self.style_layers = [name for name in members[0][0] if any(c.get(name, 0) for c in coefficients)]
         self.content_layer = content_layer
         self.content_weight = content_weight
         self.tv_weight = tv_weight
         # the style image may differ in size from the synthesized one: rescale its Gram matrix to
         # the synthesized image's H*W so that eq. 3 compares like with like (exact when equal)
         for name in self.style_layers:
-            features = style_features[name]
             height, width = target_size[name]
-            scale = (height * width) / (features.shape[2] * features.shape[3])
-            self.register_buffer(f"gram_{name}", gram(features) * scale)
+            target = None
+            for member, weight in members:
+                if weight == 0:  # adds nothing: a blend at 1/0 is its first style's target exactly
+                    continue
+                features = member[name]
+                term = gram(features) * ((height * width) / (features.shape[2] * features.shape[3]))
+                term = term if weight == 1 else term * weight
+                target = term if target is None else target + term
+            self.register_buffer(f"gram_{name}", target)
         self.register_buffer("content_target", content_features[content_layer])
         self.register_buffer(
             "coefficients",

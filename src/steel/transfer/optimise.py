@@ -40,11 +40,13 @@ from steel.transfer.snapshots import JoinedSnapshots, Snapshots
 from steel.transfer.stage_step import StageOptimiser, luminance_or_channel
 from steel.transfer.stages import (
     Stage,
+    at_scale,
     initial_image,
     network_targets,
     resized,
     stages,
 )
+from steel.transfer.styles import StyleBlend, as_blend
 from steel.transfer.weights import Weights
 
 _SUMMARY = ("total", "content", "style", "tv", "shape")
@@ -73,7 +75,7 @@ def step_loop(step: Callable[[], None], steps: range, after_step: Callable[[int]
 
 def stylize(
     weights: Weights,
-    style: torch.Tensor,
+    style: torch.Tensor | StyleBlend,
     content: torch.Tensor,
     cells: Sequence[Mapping[str, float]],
     *,
@@ -86,7 +88,8 @@ def stylize(
     fast: bool | None = None,
     snapshots: Path | None = None,
 ) -> Result:
-    """Optimise one image per cell, all from one style and one content image.
+    """Optimise one image per cell, all from one style (an image, or a blend of several:
+    :class:`steel.transfer.styles.StyleBlend`) and one content image.
 
     ``cells`` are layer -> coefficient mappings. With Adam they are optimised together as one
     batch (Adam is element-wise and the network frozen, so each image is what a run of its own
@@ -183,7 +186,7 @@ class Run:
             torch.channels_last if settings.channels_last and self.cuda else torch.contiguous_format
         )
         self.extractor.to(memory_format=self.memory_format)
-        style, content = style.to(device), content.to(device)
+        style, content = as_blend(style).map(lambda image: image.to(device)), content.to(device)
         self.grey = settings.colour == "grey"
         self.full_style, self.full_content = network_targets(style, content, settings)
         self.logs: list[list[dict[str, float]]] = [[] for _ in cells]
@@ -196,11 +199,7 @@ class Run:
     def enter(self, stage: Stage, previous: StageOptimiser | None) -> StageOptimiser:
         """``stage``'s optimiser; its pixels carry ``previous``'s change (none: the start image)."""
         if previous is None:
-            style = self.full_style
-            if stage.scale != 1.0:
-                style = resized(
-                    style, round(style.shape[2] * stage.scale), round(style.shape[3] * stage.scale)
-                )
+            style = at_scale(self.full_style.leading, stage.scale)
             content = resized(self.full_content, stage.height, stage.width)
             start = initial_image(self.settings.init, content, style, self.settings.seed)
             if self.grey:

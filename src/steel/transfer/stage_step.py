@@ -17,7 +17,7 @@ class StageOptimiser:
         """``run``: the run this stage is part of (its network, full-size targets, cells, device)."""
         s = self.settings = run.settings
         self.run, self.stage, self.device = run, stage, run.device
-        style = at_scale(run.full_style, stage.scale)
+        style = run.full_style.map(lambda image: at_scale(image, stage.scale))
         self.content = resized(run.full_content, stage.height, stage.width)
         self.loss = target_loss(run.extractor, style, self.content, run.cells, s, stage.scale)
         self.loss.to(self.device)

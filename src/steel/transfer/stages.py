@@ -15,6 +15,7 @@ from steel.layers import ordered
 from steel.settings import Settings
 from steel.transfer.features import VGGFeatures
 from steel.transfer.losses import StyleTransferLoss, luminance
+from steel.transfer.styles import StyleBlend, as_blend
 
 #: a coarse stage's shorter side may not fall below this (four poolings of the network)
 MIN_STAGE_SIDE = 16
@@ -64,27 +65,37 @@ def at_scale(image: torch.Tensor, scale: float) -> torch.Tensor:
     return resized(image, round(image.shape[2] * scale), round(image.shape[3] * scale))
 
 
-def network_targets(style: torch.Tensor, content: torch.Tensor, settings: Settings) -> tuple:
-    """The style and content images as the targets are computed from: grey logos for a grey run
-    (a grey image cannot match colour Grams), else as they are."""
+def network_targets(
+    style: torch.Tensor | StyleBlend, content: torch.Tensor, settings: Settings
+) -> tuple[StyleBlend, torch.Tensor]:
+    """The style (as a blend, :func:`steel.transfer.styles.as_blend`) and content images as the
+    targets are computed from: grey logos for a grey run (a grey image cannot match colour Grams),
+    else as they are."""
+    style = as_blend(style)
     if settings.colour == "grey":
-        return luminance(style).expand(-1, 3, -1, -1), luminance(content).expand(-1, 3, -1, -1)
+        return style.map(lambda image: luminance(image).expand(-1, 3, -1, -1)), luminance(content).expand(
+            -1, 3, -1, -1
+        )
     return style, content
 
 
 def target_loss(
     extractor: VGGFeatures,
-    style: torch.Tensor,
+    style: torch.Tensor | StyleBlend,
     content: torch.Tensor,
     cells: Sequence[Mapping[str, float]],
     settings: Settings,
     scale: float = 1.0,
 ) -> StyleTransferLoss:
-    """The loss of ``cells`` against the targets of ``style`` and ``content`` (already at a stage's
-    size, as :func:`network_targets` gives them); ``scale``: the stage's fraction of the width."""
+    """The loss of ``cells`` against the targets of ``style`` (an image or a blend) and ``content``
+    (already at a stage's size, as :func:`network_targets` gives them); ``scale``: the stage's
+    fraction of the width."""
     style_layers = ordered({name for c in cells for name in c})
     with torch.no_grad():
-        style_features = {k: v for k, v in extractor(style).items() if k in style_layers}
+        style_features = [
+            ({k: v for k, v in extractor(image).items() if k in style_layers}, weight)
+            for image, weight in as_blend(style).weighted()
+        ]
         content_features = extractor(content)
     return StyleTransferLoss(
         style_features,
