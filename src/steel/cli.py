@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from steel.blend import blend_weights
 from steel.config import vector_options, working_style_width
 from steel.errors import Interrupted, SteelError
 from steel.layers import cell_id, parse_layer_spec
@@ -22,6 +26,7 @@ from steel.plan.run_folder import (
     RECORD,
     STYLIZED,
     SVG,
+    drawn_style,
 )
 from steel.presets import COMMAND_PRESET, PRESET_SETTINGS, PRESETS, preset_values
 from steel.setting_row import Setting
@@ -38,6 +43,9 @@ from steel.settings import (
     outline_field,
     outline_problem,
 )
+
+if TYPE_CHECKING:
+    from steel.cells.pair import StyleSource
 
 BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 
@@ -60,6 +68,10 @@ names that the list does not name (it may be yours) is never overwritten: the ru
 No logo image yet? Draw a word instead: --content-text Acme [--font FONT.ttf] (default font: the
 bundled Inter Bold), --style-text NAME --style-font METAL.ttf; the drawn logos are kept as
 OUT/{DRAWN_CONTENT} and OUT/{DRAWN_STYLE}. SVG files are rasterised at the working width.
+
+Several bands in one logo: --style a.png --style b.png --blend 0.7,0.3 (or --style-text words,
+one --style-font each): each layer's Gram target is the styles' weighted mean; drawn styles of a
+blend are kept as OUT/{drawn_style(1)}, OUT/{drawn_style(2)}, ...
 """
 
 #: the command's argument groups: the settings of each config section, then the rest
@@ -171,10 +183,30 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_HelpFormatter,
     )
     logos = s.add_argument_group("logos")
-    style = logos.add_mutually_exclusive_group(required=True)
-    style.add_argument("--style", type=Path, help="style image (a metal logo): PNG, JPEG, WebP, BMP or SVG")
-    style.add_argument(
-        "--style-text", metavar="WORD", help="draw this word in --style-font as the style (e.g. a band name)"
+    # one list in the order given, so that --blend's weights follow the styles however they mix
+    logos.add_argument(
+        "--style",
+        dest="styles",
+        action="append",
+        type=lambda path: StyleArg(path=Path(path)),
+        metavar="STYLE",
+        help="style image (a metal logo): PNG, JPEG, WebP, BMP or SVG; repeat it (or --style-text) "
+        "with --blend to blend several styles",
+    )
+    logos.add_argument(
+        "--style-text",
+        dest="styles",
+        action="append",
+        type=lambda word: StyleArg(text=word),
+        metavar="WORD",
+        help="draw this word in --style-font as the style (e.g. a band name); repeatable",
+    )
+    logos.add_argument(
+        "--blend",
+        type=_argparse_type(parse_blend),
+        metavar="W,W,...",
+        help="the weights of two or more styles, in the order given (e.g. 0.7,0.3: normalised to "
+        "sum 1): each layer's Gram target is their weighted mean",
     )
     content = logos.add_mutually_exclusive_group(required=True)
     content.add_argument(
@@ -187,7 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--font", type=Path, help="font of --content-text, .ttf or .otf (none: the bundled Inter Bold)"
     )
     logos.add_argument(
-        "--style-font", type=Path, help="font of --style-text, .ttf or .otf (e.g. a metal font)"
+        "--style-font",
+        type=Path,
+        action="append",
+        help="font of --style-text, .ttf or .otf (e.g. a metal font); one for every --style-text, or "
+        "one each, in their order",
     )
     logos.add_argument("-o", "--out", required=True, help="output folder")
     logos.add_argument(
@@ -298,34 +334,92 @@ def _out_folder(text: str) -> Path:
     return Path(text)
 
 
+@dataclass(frozen=True)
+class StyleArg:
+    """A --style file or a --style-text word, in the order given; ``font``: the word's, once known."""
+
+    path: Path | None = None
+    text: str | None = None
+    font: Path | None = None
+
+
+def parse_blend(text: str) -> tuple[float, ...]:
+    """--blend's weights: numbers separated by commas (checked against the styles later)."""
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise SteelError(f"{text!r} is not numbers separated by commas; e.g. --blend 0.7,0.3") from None
+
+
 def _check_logo_options(args: argparse.Namespace) -> None:
     if args.font and args.content_text is None:
         raise SteelError("--font is the font of --content-text; give --content-text WORD too")
-    if args.style_font and args.style_text is None:
+    styles = args.styles or []
+    if not styles:
+        raise SteelError("no style: give --style FILE (a metal logo) or --style-text WORD --style-font FONT")
+    words = [i for i, style in enumerate(styles) if style.text is not None]
+    fonts = args.style_font or []
+    if fonts and not words:
         raise SteelError("--style-font is the font of --style-text; give --style-text WORD too")
-    if args.style_text is not None and args.style_font is None:
+    if words and not fonts:
         raise SteelError(
             "--style-text needs --style-font (a metal font, e.g. resources/fonts/MetalMania-Regular.ttf)"
         )
+    if len(fonts) not in (1, len(words)):
+        raise SteelError(
+            f"{len(words)} --style-text but {len(fonts)} --style-font; give one font for all the words or "
+            "one for each"
+        )
+    for n, i in enumerate(words):
+        styles[i] = dataclasses.replace(styles[i], font=fonts[n if len(fonts) > 1 else 0])
+    if len(styles) == 1:
+        if args.blend is not None:
+            raise SteelError("--blend weighs two styles or more; give a second --style (or --style-text)")
+        return
+    if args.blend is None:
+        raise SteelError(
+            f"{len(styles)} styles but no --blend; give their weights in order, e.g. --blend "
+            + ",".join(["1"] * len(styles))
+        )
+    if len(args.blend) != len(styles):
+        raise SteelError(
+            f"--blend has {len(args.blend)} weight(s) for {len(styles)} styles; give one weight per "
+            "--style/--style-text, in their order"
+        )
+    blend_weights(list(args.blend), "--blend")
 
 
-def _drawn_logos(args: argparse.Namespace, staged, content: bool = True) -> tuple[Path, Path]:
-    """The style and content files: given, or drawn from --style-text/--content-text (the content
-    only with ``content``) and staged as OUT/style.png and OUT/content.png with the run's files
-    (read from their staged copies until then), so that a failed run leaves none and a rerun
-    replaces them with the rest."""
+def _drawn_logos(args: argparse.Namespace, staged, content: bool = True) -> tuple[StyleSource, Path]:
+    """The style (a file, or a blend's files and weights) and content files: given, or drawn from
+    --style-text/--content-text (the content only with ``content``) and staged as OUT/style.png
+    (a blend's: OUT/style-N.png, N its place among the styles) and OUT/content.png with the run's
+    files (read from their staged copies until then), so that a failed run leaves none and a
+    rerun replaces them with the rest."""
     from steel.io.logo_text import render_text
     from steel.io.outputs import write_png
 
     drawn = {}  # every word is drawn before anything is written
-    if args.style_text is not None:
-        drawn[DRAWN_STYLE] = render_text(
-            args.style_text, args.style_font, working_style_width(args.width, args.style_width)
-        )
+    names = drawn_style_names(args)
+    style_width = working_style_width(args.width, args.style_width)
+    for style, name in zip(args.styles, names, strict=True):
+        if style.text is not None:
+            drawn[name] = render_text(style.text, style.font, style_width)
     if args.content_text is not None and content:
         drawn[DRAWN_CONTENT] = render_text(args.content_text, args.font, args.width)
     paths = {name: staged.stage(args.out / name, write_png(image)) for name, image in drawn.items()}
-    return paths.get(DRAWN_STYLE, args.style), paths.get(DRAWN_CONTENT, args.content)
+    files = [paths.get(name, style.path) for style, name in zip(args.styles, names, strict=True)]
+    style = files[0] if len(files) == 1 else list(zip(files, args.blend, strict=True))
+    return style, paths.get(DRAWN_CONTENT, args.content)
+
+
+def _nth(flag: str, i: int, given: list) -> str:
+    """A repeated flag's name in a message: ``--style`` alone, ``--style (2 of 3)`` among several."""
+    return flag if len(given) == 1 else f"{flag} ({i} of {len(given)})"
+
+
+def drawn_style_names(args: argparse.Namespace) -> list[str]:
+    """The name each style would be drawn under in --out (one style: style.png)."""
+    return [drawn_style(None if len(args.styles) == 1 else i) for i in range(1, len(args.styles) + 1)]
 
 
 @contextlib.contextmanager
@@ -349,14 +443,15 @@ def stylize_command(args: argparse.Namespace) -> None:
     cells = args.layers or [parse_layer_spec(BEST)]
     out_dirs = [args.out] if len(cells) == 1 else [args.out / cell_id(c) for c in cells]
     options = run_options_from_args(args)
+    fonts = args.style_font or []
     inputs = {
-        "--style": args.style,
+        **{_nth("--style", i, args.styles): style.path for i, style in enumerate(args.styles, 1)},
         "--content": args.content,
         "--font": args.font,
-        "--style-font": args.style_font,
+        **{_nth("--style-font", i, fonts): font for i, font in enumerate(fonts, 1)},
     }
-    texts = {DRAWN_STYLE: args.style_text, DRAWN_CONTENT: args.content_text}
-    drawn = [name for name, text in texts.items() if text is not None]
+    drawn = [name for style, name in zip(args.styles, drawn_style_names(args), strict=True) if style.text]
+    drawn += [DRAWN_CONTENT] if args.content_text is not None else []
     if args.outline:  # every cell's folder holds the content as its outlines were drawn
         drawn = [*{*drawn, DRAWN_CONTENT}]
         _check_outline_run(options)

@@ -77,7 +77,8 @@ def test_a_half_blend_differs_from_both_ends_and_measures_against_the_blend(
     saved["style"] = saved["style"]["blend"][0] | {}
     saved["style"].pop("weight")
     (tmp_path / "half/run.json").write_text(json.dumps(saved))
-    assert measure_cell(tmp_path / "half", None, random_weights)["style_strength"] != metrics["style_strength"]
+    against_first = measure_cell(tmp_path / "half", None, random_weights)
+    assert against_first["style_strength"] != metrics["style_strength"]
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from snakemake.utils import validate
 from steel.plan import run_folder
 from steel.plan.run_folder import damage_notes
 from steel.plan.batches import plan_batches
+from steel.plan.blends import blends_from_config
 from steel.errors import SteelError
 from steel.io.svg import is_svg
 from steel.layers import split_cell_id
@@ -80,6 +81,8 @@ SEARCHES = searches_from_config(config)
 # a sweep's own loss settings are checked against the loss section's schema
 SWEEPS = sweeps_from_config(config, SCHEMA_DOC["properties"]["loss"])
 PAIRS = pairs_from_config(config)
+# blended styles: name -> {member style: weight}, checked now (steel.plan.blends)
+BLENDS = blends_from_config(config)
 CELLS = list(
     dict.fromkeys(cell for sweep in SWEEPS.values() for cell in sweep.cell_ids)
 )
@@ -151,11 +154,15 @@ STYLIZE_THREADS = (os.cpu_count() or 1) if workflow.local_exec else 2
 STYLIZE_RESOURCES = {"gpu": 1, "mem_mb": 4000, "runtime": 60}
 
 
-def stylize_rule(batch):
-    """Name of the stylize rule of a batch. A profile's set-resources and set-threads for
-    `stylize` apply to it too (Snakemake matches them by rule name, and these names are made
-    here)."""
-    name = f"stylize_{batch}"
+def stylize_rule(batch=None, blended=False):
+    """Name of the stylize rule of a batch (none: of single cells), of blends when ``blended``. A
+    profile's set-resources and set-threads for `stylize` apply to it too (Snakemake matches them
+    by rule name, and these names are made here)."""
+    name = "_".join(
+        ["stylize", *([batch] if batch else []), *(["blend"] if blended else [])]
+    )
+    if name == "stylize":
+        return name
     extend_overrides(workflow.resource_settings, "stylize", name)
     return name
 
@@ -243,12 +250,17 @@ def logo_entry_of(kind, name):
 # a content or style without image or text, an empty text or an unreadable font: one line now
 for _kind, _key in (("content", "contents"), ("style", "styles")):
     for _name in config[_key]:
-        check_logo(logo_entry_of(_kind, _name), f"{_kind} {_name}")
+        if _kind == "content" or _name not in BLENDS:
+            check_logo(logo_entry_of(_kind, _name), f"{_kind} {_name}")
 
 
-#: the styles and the contents of the pairs
+#: the styles (a blend's: its members) and the contents the pairs read
 LOGO_NAMES = {
-    "style": list(dict.fromkeys(style for style, _ in PAIRS)),
+    "style": list(
+        dict.fromkeys(
+            member for style, _ in PAIRS for member in BLENDS.get(style) or [style]
+        )
+    ),
     "content": list(dict.fromkeys(content for _, content in PAIRS)),
 }
 
@@ -265,7 +277,36 @@ def logo_image(kind, name):
 
 
 def style_image(wildcards):
-    return logo_image("style", wildcards.style)
+    """The style's image file; a blend's members' files, in the blend's order."""
+    members = BLENDS.get(wildcards.style)
+    if members is None:
+        return logo_image("style", wildcards.style)
+    return [logo_image("style", member) for member in members]
+
+
+def blend_param(wildcards):
+    """The `style` param of a blend's jobs: its members and normalised weights."""
+    return BLENDS[wildcards.style]
+
+
+def blend_setting(wildcards):
+    """The `style` entry a blend adds to a job's settings param (none for a plain style, whose
+    params stay as they were)."""
+    return {"style": BLENDS[wildcards.style]} if wildcards.style in BLENDS else {}
+
+
+def style_names(blended):
+    """Wildcard constraint of the style in the rules of plain styles (blended False) or of blends."""
+    if not BLENDS:
+        return NAME_REGEX
+    names = "|".join(re.escape(name) for name in BLENDS)
+    # the name must not be followed by more of a name: the pattern sits inside a path's regex
+    return f"(?:{names})" if blended else f"(?!(?:{names})(?:/|$)){NAME_REGEX}"
+
+
+# the stylize rules of plain styles, and (when the config has blends) of blends: their own rules,
+# whose params add the blend (`style`), so that a plain style's params stay as they were
+STYLE_KINDS = (False, True) if BLENDS else (False,)
 
 
 def content_image(wildcards):

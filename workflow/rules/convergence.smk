@@ -26,7 +26,9 @@ rule convergence_run:
         **STYLIZE_RESOURCES,
     params:
         text=content_text,
-        settings=lambda wildcards: CONVERGENCE_PARAMS[wildcards.schedule],
+        # a blend's: with its members' weights (`style`), as its cells' params have them
+        settings=lambda wildcards: CONVERGENCE_PARAMS[wildcards.schedule]
+        | blend_setting(wildcards),
     script:
         "../scripts/convergence_run.py"
 

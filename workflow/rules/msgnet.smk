@@ -13,8 +13,14 @@ ruleorder: stylize_msgnet > stylize
 
 rule train_msgnet:
     input:
-        styles=[logo_image("style", name) for name in LOGO_NAMES["style"]],
-        contents=[logo_image("content", name) for name in LOGO_NAMES["content"]],
+        styles=[
+            logo_image("style", name)
+            for name in dict.fromkeys(style for style, _ in MSGNET_PAIRS)
+        ],
+        contents=[
+            logo_image("content", name)
+            for name in dict.fromkeys(content for _, content in MSGNET_PAIRS)
+        ],
         weights=weights_file,
         init=[MSGNET["init"]] if MSGNET["init"] else [],
     output:
@@ -99,7 +105,7 @@ rule methods_sheet:
             style=wildcards.style, content=wildcards.content, cell=""
         ),
         gatys=gatys_cell(),
-        msgnet=MSGNET_CELL if is_enabled("msgnet") else None,
+        msgnet=lambda wildcards: MSGNET_CELL if has_msgnet(wildcards.style) else None,
         title=pair_label,
     script:
         "../scripts/methods_sheet.py"

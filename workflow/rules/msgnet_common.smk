@@ -18,6 +18,22 @@ MSGNET_PARAMS = canonical(
 )
 
 
+# MSG-Net learns one style image per style: a blend's pairs get no MSG-Net cell (said once here)
+MSGNET_PAIRS = [(style, content) for style, content in PAIRS if style not in BLENDS]
+if is_enabled("msgnet") and len(MSGNET_PAIRS) < len(PAIRS):
+    print(
+        "msgnet: the blends "
+        + ", ".join(sorted({s for s, _ in PAIRS if s in BLENDS}))
+        + " get no MSG-Net cell (it learns each style from one image); their other methods run",
+        file=sys.stderr,
+    )
+
+
+def has_msgnet(style):
+    """Whether the pairs of ``style`` get an MSG-Net cell (msgnet.enabled, a plain style)."""
+    return is_enabled("msgnet") and style not in BLENDS
+
+
 def gatys_cell():
     """Table 1's middle cell (the Gatys baseline) when the config has a sweep table1, else None."""
     sweep = SWEEPS.get("table1")
@@ -33,7 +49,7 @@ def methods_inputs(name):
     for one pair."""
 
     def files(wildcards):
-        msgnet = MSGNET_CELL if is_enabled("msgnet") else None
+        msgnet = MSGNET_CELL if has_msgnet(wildcards.style) else None
         cells = [cell for cell in (gatys_cell(), msgnet) if cell is not None]
         return [
             os.path.join(
@@ -49,8 +65,8 @@ def methods_inputs(name):
 
 
 def comparison_files(wildcards, name):
-    """``name`` of MSG-Net's cell for the pair when msgnet.enabled (the metrics tables' extra row)."""
-    if not is_enabled("msgnet"):
+    """``name`` of MSG-Net's cell for the pair when it has one (the metrics tables' extra row)."""
+    if not has_msgnet(wildcards.style):
         return []
     return [
         os.path.join(
@@ -67,6 +83,12 @@ def msgnet_targets():
         return []
     return [
         rules.train_msgnet.output.plot,
-        *pair_targets(f"{MSGNET_RUN_DIR}/{run_folder.METRICS}", sweeps=False),
-        *pair_targets(rules.methods_sheet.output.sheet, sweeps=False),
+        *(
+            path.format(style=style, content=content)
+            for style, content in MSGNET_PAIRS
+            for path in (
+                f"{MSGNET_RUN_DIR}/{run_folder.METRICS}",
+                rules.methods_sheet.output.sheet,
+            )
+        ),
     ]

@@ -35,7 +35,8 @@ rule stylize_outline:
         **STYLIZE_RESOURCES,
     params:
         # the cell's loss (a sweep's own loss settings) over the config's, as for its pixel twin
-        settings=lambda wildcards: cell_outline_params(wildcards.cell),
+        # a blend's with its members' weights (`style`)
+        settings=outline_settings(),
         source=content_source,
     script:
         "../scripts/stylize_outline.py"
@@ -74,7 +75,7 @@ if config["execution"]["cells_per_job"] > 1:
             resources:
                 **STYLIZE_RESOURCES,
             params:
-                settings=cell_outline_params(batch_cells[0]),
+                settings=outline_settings(batch_cells[0]),
                 source=content_source,
             script:
                 "../scripts/stylize_outline.py"

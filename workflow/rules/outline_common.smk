@@ -61,6 +61,14 @@ def cell_outline_params(cell):
     return outline_params(config | {"loss": config["loss"] | own}, SCHEMA_DOC)
 
 
+def outline_settings(cell=None):
+    """Param function: the outline params of ``cell`` (none: the job's cell), with a blend's
+    members' weights (`style`, blend_setting) for a blend's jobs."""
+    return lambda wildcards: cell_outline_params(
+        cell or wildcards.cell
+    ) | blend_setting(wildcards)
+
+
 def content_source(wildcards):
     """The content as the config gives it (image, text, font): its outlines are made from it."""
     return content_entry(config, wildcards.content)

@@ -10,68 +10,80 @@ STYLIZE_ALPHA = config["image"]["alpha"]
 
 # One cell per job: every cell when cells_per_job is 1; else the cells no batch holds (those a
 # search's checkpoint proposes after the batch rules were written), kept apart by the constraint.
-rule stylize:
-    input:
-        style=style_image,
-        content=content_image,
-        weights=weights_file,
-        # a damaged run.json reruns its cell (workflow/rules/damage.smk)
-        damaged=damage_notes_of(run_folder.RECORD),
-    output:
-        **({"alpha": f"{RUN_DIR}/{run_folder.ALPHA}"} if STYLIZE_ALPHA else {}),
-        image=f"{RUN_DIR}/{run_folder.STYLIZED}",
-        losses=f"{RUN_DIR}/{run_folder.LOSSES}",
-        record=f"{RUN_DIR}/{run_folder.RECORD}",
-    log:
-        f"{RUN_DIR}/{run_folder.JOB_LOG}",
-    benchmark:
-        f"{RUN_DIR}/{run_folder.BENCHMARK}"
-    wildcard_constraints:
-        cell=UNBATCHED_CELL,
-    conda:
-        "../../envs/steel.yaml"
-    threads: STYLIZE_THREADS
-    resources:
-        **STYLIZE_RESOURCES,
-    params:
-        # only the loss can differ between cells (a sweep's own loss settings)
-        **STYLIZE_PARAMS
-        | {"loss": lambda wildcards: cell_stylize_params(wildcards.cell)["loss"]},
-    script:
-        "../scripts/stylize.py"
+# A blend's cells have rules of their own (STYLE_KINDS), with the blend as the `style` param.
+for blended in STYLE_KINDS:
+
+    rule:
+        name:
+            stylize_rule(blended=blended)
+        input:
+            # a blend's: every member's file, in its order
+            style=style_image,
+            content=content_image,
+            weights=weights_file,
+            # a damaged run.json reruns its cell (workflow/rules/damage.smk)
+            damaged=damage_notes_of(run_folder.RECORD),
+        output:
+            **({"alpha": f"{RUN_DIR}/{run_folder.ALPHA}"} if STYLIZE_ALPHA else {}),
+            image=f"{RUN_DIR}/{run_folder.STYLIZED}",
+            losses=f"{RUN_DIR}/{run_folder.LOSSES}",
+            record=f"{RUN_DIR}/{run_folder.RECORD}",
+        log:
+            f"{RUN_DIR}/{run_folder.JOB_LOG}",
+        benchmark:
+            f"{RUN_DIR}/{run_folder.BENCHMARK}"
+        wildcard_constraints:
+            cell=UNBATCHED_CELL,
+            style=style_names(blended),
+        conda:
+            "../../envs/steel.yaml"
+        threads: STYLIZE_THREADS
+        resources:
+            **STYLIZE_RESOURCES,
+        params:
+            # only the loss can differ between cells (a sweep's own loss settings)
+            **STYLIZE_PARAMS
+            | {"loss": lambda wildcards: cell_stylize_params(wildcards.cell)["loss"]}
+            | ({"style": blend_param} if blended else {}),
+        script:
+            "../scripts/stylize.py"
 
 
 if config["execution"]["cells_per_job"] > 1:
 
     for batch, batch_cells in BATCHES.items():
+        for blended in STYLE_KINDS:
 
-        rule:
-            name:
-                stylize_rule(batch)
-            input:
-                style=style_image,
-                content=content_image,
-                weights=weights_file,
-                damaged=damage_notes_of(run_folder.RECORD, batch_cells),
-            output:
-                **(
-                    {"alpha": cell_files(batch_cells, run_folder.ALPHA)}
-                    if STYLIZE_ALPHA
-                    else {}
-                ),
-                image=cell_files(batch_cells, run_folder.STYLIZED),
-                losses=cell_files(batch_cells, run_folder.LOSSES),
-                record=cell_files(batch_cells, run_folder.RECORD),
-            log:
-                cell_files(batch_cells, run_folder.JOB_LOG),
-            benchmark:
-                batch_file(batch, run_folder.BENCHMARK)
-            conda:
-                "../../envs/steel.yaml"
-            threads: STYLIZE_THREADS
-            resources:
-                **STYLIZE_RESOURCES,
-            params:
-                **cell_stylize_params(batch_cells[0]),
-            script:
-                "../scripts/stylize.py"
+            rule:
+                name:
+                    stylize_rule(batch, blended)
+                input:
+                    style=style_image,
+                    content=content_image,
+                    weights=weights_file,
+                    damaged=damage_notes_of(run_folder.RECORD, batch_cells),
+                output:
+                    **(
+                        {"alpha": cell_files(batch_cells, run_folder.ALPHA)}
+                        if STYLIZE_ALPHA
+                        else {}
+                    ),
+                    image=cell_files(batch_cells, run_folder.STYLIZED),
+                    losses=cell_files(batch_cells, run_folder.LOSSES),
+                    record=cell_files(batch_cells, run_folder.RECORD),
+                log:
+                    cell_files(batch_cells, run_folder.JOB_LOG),
+                benchmark:
+                    batch_file(batch, run_folder.BENCHMARK)
+                wildcard_constraints:
+                    style=style_names(blended),
+                conda:
+                    "../../envs/steel.yaml"
+                threads: STYLIZE_THREADS
+                resources:
+                    **STYLIZE_RESOURCES,
+                params:
+                    **cell_stylize_params(batch_cells[0])
+                    | ({"style": blend_param} if blended else {}),
+                script:
+                    "../scripts/stylize.py"

@@ -1,5 +1,6 @@
 from steel.jobs.log import job_log
 from steel.jobs.sheets import methods_sheet_job
+from steel.plan.blends import members_of
 
 with job_log(snakemake.log[0]):
     methods_sheet_job(
@@ -15,4 +16,5 @@ with job_log(snakemake.log[0]):
         table_out=snakemake.output.table,
         outlines=list(snakemake.input.outline_metrics),
         pixels=list(snakemake.input.pixel_metrics),
+        blend=members_of(snakemake.config, snakemake.wildcards.style),
     )

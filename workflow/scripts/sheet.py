@@ -1,5 +1,6 @@
 from steel.jobs.log import job_log
 from steel.jobs.sheets import sheet_job
+from steel.plan.blends import members_of
 from steel.plan.sweeps import Sweep
 
 with job_log(snakemake.log[0]):
@@ -18,4 +19,5 @@ with job_log(snakemake.log[0]):
         title=snakemake.params.title,
         alpha=snakemake.params.get("alpha", False),
         vector=snakemake.params.get("vector", False),
+        blend=members_of(snakemake.config, snakemake.wildcards.style),
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from steel.cells.pair import load_pair
+from steel.cells.pair import job_style, load_pair, style_label
 from steel.config import settings_from_config
 from steel.evaluate.convergence import trace
 from steel.io.outputs import StagedFiles, write_table
@@ -20,7 +20,7 @@ from steel.transfer.weights import load_weights
 
 
 def trace_schedule(
-    style: str,
+    style: str | list[str],
     content: str,
     text: str | None,
     params: Mapping,
@@ -31,16 +31,19 @@ def trace_schedule(
 ) -> list[dict]:
     """One schedule of one pair, every cell of ``params["cells"]`` (ids) in one run, its rows
     written to ``out``. ``params`` are the canonical settings of
-    :func:`steel.plan.schedules.schedule_params`."""
+    :func:`steel.plan.schedules.schedule_params`, a blend's with ``style`` (its members' weights, in
+    the order of the ``style`` files)."""
     torch.set_num_threads(max(1, int(threads)))
     image = params["image"]
-    settings = settings_from_config(dict(params) | {"execution": execution})
+    params = dict(params)
+    style = job_style(style, params.pop("style", None))
+    settings = settings_from_config(params | {"execution": execution})
     pair = load_pair(
         style, content, image.get("width"), image.get("style_width"), image.get("invert", "auto")
     )
     cells = [parse_cell_id(cell) for cell in params["cells"]]
     device = resolve_device(execution["device"])
-    print(f"convergence {schedule}: {Path(content).name} with {Path(style).name} on {device}", flush=True)
+    print(f"convergence {schedule}: {Path(content).name} with {style_label(style)} on {device}", flush=True)
 
     def progress(event: StepLog) -> None:
         print(f"iteration {event.step:>7}  style {event.style_loss:.6g}", flush=True)

@@ -7,11 +7,12 @@ import json
 import time
 from pathlib import Path
 
-from steel.cells.pair import load_pair, recorded_style, style_pictures
+from steel.cells.pair import load_pair, recorded_style
 from steel.errors import SteelError
 from steel.evaluate.metrics import cell_metrics
 from steel.io.images import read_image, to_pil
 from steel.plan import run_folder
+from steel.transfer.styles import as_pictures
 from steel.transfer.weights import Weights
 
 
@@ -39,7 +40,7 @@ def measure_cell(
     metrics = cell_metrics(
         read_image(run_dir / run_folder.STYLIZED),
         to_pil(pair.content),
-        style_pictures(pair.style),
+        as_pictures(pair.style),
         text,
         weights,
         threads=threads,

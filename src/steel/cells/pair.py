@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from steel.blend import blend_weights
 from steel.config import working_style_width
+from steel.errors import SteelError
 from steel.io.images import has_dark_background, load_image, parse_invert, should_invert
 
 if TYPE_CHECKING:
@@ -85,17 +86,6 @@ def _load_one_style(
     return (255.0 - image if inverted else image), inverted
 
 
-def style_pictures(style: torch.Tensor | StyleBlend):
-    """The style as the metrics take it (:data:`steel.evaluate.metrics.StyleInput`): a picture, or
-    a blend's ``[(picture, weight), ...]``."""
-    from steel.io.images import to_pil
-    from steel.transfer.styles import StyleBlend
-
-    if isinstance(style, StyleBlend):
-        return [(to_pil(image), weight) for image, weight in zip(style.images, style.weights, strict=True)]
-    return to_pil(style)
-
-
 def recorded_style(record: Mapping) -> tuple[StyleSource, int]:
     """The style source and width a run read, from its run.json ``style`` record (a file's, or a
     blend's members with their weights)."""
@@ -103,3 +93,23 @@ def recorded_style(record: Mapping) -> tuple[StyleSource, int]:
         members = record["blend"]
         return [(member["path"], member["weight"]) for member in members], members[0]["width"]
     return record["path"], record["width"]
+
+
+def job_style(files: str | Sequence[str], blend: Mapping[str, float] | None) -> StyleSource:
+    """The style a job reads: its file, or a blend's ``[(file, weight), ...]`` from its members'
+    files and its ``style`` param (member -> weight, in the files' order)."""
+    if blend is None:
+        return files if isinstance(files, str) else files[0]
+    files = [files] if isinstance(files, str) else list(files)
+    if len(files) != len(blend):
+        raise SteelError(
+            f"the blend has {len(blend)} members but the job read {len(files)} files; plan it again"
+        )
+    return list(zip(files, blend.values(), strict=True))
+
+
+def style_label(style) -> str:
+    """A style in a job's log: its file's name, or a blend's names and weights."""
+    if isinstance(style, str | Path):
+        return Path(style).name
+    return " + ".join(f"{Path(path).name} x {weight:.3g}" for path, weight in style)

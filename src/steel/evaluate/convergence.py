@@ -230,11 +230,13 @@ def trace(
     content and total loss, style strength, CER, artefacts, colour share, the run's wall time).
 
     ``style`` and ``content`` are (1, 3, H, W) on 0-255 as the optimiser takes them (inverted
-    already where the logo is light on dark); the snapshots are scored in that space.
+    already where the logo is light on dark; the style may be a blend of such,
+    :class:`steel.transfer.styles.StyleBlend`); the snapshots are scored in that space.
     """
     from steel.evaluate.metrics import cell_metrics
     from steel.io.images import to_pil
     from steel.transfer.optimise import stylize
+    from steel.transfer.styles import as_pictures
 
     if int(every) < 1:
         raise SteelError(f"convergence.every must be at least 1, not {every}")
@@ -247,7 +249,7 @@ def trace(
     height, width = content.shape[2:]
     stages = run_stages(settings, height, width)
     evaluate = FullSizeLoss(weights, style, content, cells, settings, device)
-    content_image, style_image = to_pil(content), to_pil(style)
+    content_image, style_image = to_pil(content), as_pictures(style)
     description = describe(settings)
     ids = [cell_id(cell) for cell in cells]
     layers = [cell_layers(cell, settings.content_layer) for cell in cells]

@@ -43,7 +43,12 @@ LOGOS = ("style", "content")
 
 
 def _logos_of(record: Mapping) -> list[Mapping]:
-    return [record[role] for role in LOGOS if "path" in record.get(role, {})]
+    """The file records of the logos a run read (a blended style's: each member's)."""
+    logos = []
+    for role in LOGOS:
+        logo = record.get(role, {})
+        logos += logo.get("blend", []) if "blend" in logo else [logo] if "path" in logo else []
+    return logos
 
 
 def logo_paths(records: Sequence[Mapping]) -> list[str]:

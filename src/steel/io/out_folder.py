@@ -82,7 +82,7 @@ class OutFolder:
         cells = [
             d / name for d in self.cell_dirs for name in command_cell_names(len(self.cell_dirs), self.outline)
         ]
-        return [*cells, *(self.out / name for name in DRAWN)]
+        return [*cells, *(self.out / name for name in dict.fromkeys((*DRAWN, *self.drawn)))]
 
     def check(self) -> None:
         """Refuse, before any work, a file of the user's where the command writes, and an input

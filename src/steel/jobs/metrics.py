@@ -25,17 +25,25 @@ def cell_metrics_job(run_dir: str | Path, text: str | None, weights: str, out: s
 
 
 def reference_metrics_job(
-    content: str, style: str, text: str | None, weights: str, image: Mapping, out: str | Path
+    content: str,
+    style: str | Sequence[str],
+    text: str | None,
+    weights: str,
+    image: Mapping,
+    out: str | Path,
+    blend: Mapping[str, float] | None = None,
 ) -> dict:
-    """The same measures for the unstyled content at the runs' size: every number's reference."""
-    from steel.cells.pair import load_pair
+    """The same measures for the unstyled content at the runs' size: every number's reference.
+    ``blend``: a blended style's members and weights (``style`` their files)."""
+    from steel.cells.pair import job_style, load_pair
     from steel.evaluate.metrics import reference_metrics
     from steel.io.images import to_pil
+    from steel.transfer.styles import as_pictures
     from steel.transfer.weights import load_weights
 
-    pair = load_pair(style, content, image.get("width"), image.get("style_width"))
+    pair = load_pair(job_style(style, blend), content, image.get("width"), image.get("style_width"))
     metrics = reference_metrics(
-        to_pil(pair.content), to_pil(pair.style), text, load_weights(weights), threads=1
+        to_pil(pair.content), as_pictures(pair.style), text, load_weights(weights), threads=1
     )
     save_json(metrics, out)
     return metrics

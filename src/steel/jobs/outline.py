@@ -15,7 +15,7 @@ from steel.setting_row import OUTLINE
 
 
 def outline_job(
-    style: str,
+    style: str | Sequence[str],
     source: Mapping,
     drawn: str,
     images: str | Sequence[str],
@@ -30,15 +30,19 @@ def outline_job(
     ``source``: the content as the config gives it (``image``, ``text``, ``font``): a word drawn in
     a font becomes its glyphs' outlines, an SVG its shapes, a raster its trace. An SVG that outlines
     cannot say (text, strokes, gradients, ...) is traced from ``drawn``, the content as the workflow
-    drew it, rather than failing a long run; run.json says why. ``params``: the outline params;
+    drew it, rather than failing a long run; run.json says why. ``params``: the outline params (a
+    blend's with ``style``: its members' weights, in the order of the ``style`` files);
     ``execution`` says where it runs (outline runs take no checkpoints).
     """
     import torch
 
     from steel.cells.outline import content_outlines, stylize_outline
+    from steel.cells.pair import job_style, style_label
     from steel.layers import split_cell_id
 
     torch.set_num_threads(max(1, int(threads)))
+    params = dict(params)
+    style = job_style(style, params.pop("style", None))
     out_dirs = [Path(image).parent for image in ([images] if isinstance(images, str) else images)]
     # a cell's own loss is its params' (planning batches only cells under one loss)
     cells = {out.name: split_cell_id(out.name)[0] for out in out_dirs}
@@ -56,7 +60,7 @@ def outline_job(
         run_options_from_config(config), progress=False, on_log=print_step, checkpoint_every=0
     )
     what = source.get("text") or source.get("image")
-    print(f"outline {', '.join(cells)}: {what} with {Path(style).name}", flush=True)
+    print(f"outline {', '.join(cells)}: {what} with {style_label(style)}", flush=True)
     if source.get("image") is None:
         content = content_outlines(text=source["text"], font=source.get("font"), width=options.width)
     else:

@@ -12,10 +12,23 @@ from steel.plan import run_folder
 from steel.plan.sweeps import loss_difference
 
 
+def style_source(files: str | Sequence[str], blend: Mapping[str, float] | None = None):
+    """The style a sheet shows: its file, or a blend's (``blend``: member -> weight, in the order
+    of ``files``) members side by side, each captioned with its name and weight."""
+    if blend is None:
+        return files if isinstance(files, str) else files[0]
+    from steel.render.sheets import blend_picture
+
+    files = [files] if isinstance(files, str) else list(files)
+    return blend_picture(
+        [(file, f"{name} {weight:.2f}") for file, (name, weight) in zip(files, blend.items(), strict=True)]
+    )
+
+
 def sheet_job(
     sweep,
     run_dirs: Mapping[str, str],
-    style: str,
+    style: str | Sequence[str],
     content: str,
     out: str | Path,
     labels: tuple[str, str],
@@ -23,6 +36,7 @@ def sheet_job(
     title: str | None = None,
     alpha: bool = False,
     vector: bool = False,
+    blend: Mapping[str, float] | None = None,
 ):
     """The contact sheet of one sweep and pair; ``run_dirs`` maps cell id -> run folder.
 
@@ -30,7 +44,8 @@ def sheet_job(
     else its name. ``alpha`` (the cells were made with ``image.alpha``): each cell's
     ``stylized_alpha.png`` under it on a mid-grey band. ``vector``: the traced cells instead
     (``vector_preview.png``, each with its trace's numbers). Returns the sheet's
-    :class:`steel.render.sheet_layout.SheetLayout`.
+    :class:`steel.render.sheet_layout.SheetLayout`. ``blend``: the style's members and weights
+    when it is a blend (``style`` its members' files), shown side by side (:func:`style_source`).
     """
     from steel.render.sheets import contact_sheet_with_layout
 
@@ -50,7 +65,7 @@ def sheet_job(
         sweep.col_values,
         sweep.row_names,
         sweep.col_names,
-        style,
+        style_source(style, blend),
         content,
         title=title,
         notes=notes,
@@ -107,7 +122,7 @@ def methods_sheet_job(
     run_root: str | Path,
     best: str | Path,
     content: str,
-    style: str,
+    style: str | Sequence[str],
     reference: str | Path,
     *,
     gatys: str | None,
@@ -117,6 +132,7 @@ def methods_sheet_job(
     table_out: str | Path,
     outlines: Sequence[str] = (),
     pixels: Sequence[str] = (),
+    blend: Mapping[str, float] | None = None,
 ) -> list[dict]:
     """A pair's methods side by side (:func:`steel.render.methods.methods_sheet`): the content (its note the
     unstyled ``reference`` metrics), the style, the Gatys baseline cell ``gatys`` (table 1's middle
@@ -125,7 +141,8 @@ def methods_sheet_job(
     method's cell under the same rule, and MSG-Net's cell ``msgnet`` (None: not run), cells read from
     ``run_root/<cell>/``. Where the recommendation is an outline cell, the pixel cell shown is the
     one the rule picks among ``pixels`` (the pair's pixel cells' ``metrics.json``). Writes the sheet
-    and a TSV of the same numbers (one row per method with metrics); returns the rows."""
+    and a TSV of the same numbers (one row per method with metrics); returns the rows. ``blend``:
+    as for :func:`sheet_job`."""
     from steel.io.outputs import StagedFiles, write_png, write_table
     from steel.render.methods import methods_sheet
 
@@ -135,7 +152,7 @@ def methods_sheet_job(
     by_outline = choice.get("method") == "outline"
     pixel = _best_of(pixels, choice) if by_outline else recommended
     # (label, folder or None, image, metrics)
-    methods = [("content", None, content, Path(reference)), ("style", None, style, None)]
+    methods = [("content", None, content, Path(reference)), ("style", None, style_source(style, blend), None)]
     if gatys:
         methods.append(("Gatys (table 1)", run_root / gatys, None, None))
     if pixel is not None:
@@ -162,7 +179,7 @@ def methods_sheet_job(
             note = f"{note} · {cell}" if note else cell
             if outlines and folder == recommended:
                 note = f"{note} · recommended"
-        panels.append((label, str(image), note))
+        panels.append((label, str(image) if isinstance(image, str | Path) else image, note))
         if values is not None:
             rows.append({"method": label, "cell": cell or "", **{k: values.get(k) for k in METHODS_COLUMNS}})
     sheet = methods_sheet(panels, title=f"Methods: {title}")

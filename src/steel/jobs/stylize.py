@@ -14,7 +14,7 @@ from steel.jobs.log import print_step
 
 
 def stylize_job(
-    style: str,
+    style: str | Sequence[str],
     content: str,
     images: str | Sequence[str],
     params: Mapping,
@@ -24,18 +24,21 @@ def stylize_job(
     """Optimise the cells whose ``stylized.png`` paths are ``images`` (the cell ids are their
     folders' names) as one batch, printing progress lines for the job's log(s).
 
-    ``params`` are the workflow's canonical result settings (:func:`steel.plan.params.stylize_params`);
+    ``params`` are the workflow's canonical result settings (:func:`steel.plan.params.stylize_params`),
+    a blend's with ``style`` (its members' weights, in the order of the ``style`` files);
     ``execution`` says where and how to run, which never changes what is computed.
     """
     import torch
 
+    from steel.cells.pair import job_style, style_label
     from steel.cells.stylize import run
     from steel.layers import split_cell_id
     from steel.plan.sweeps import same_value
 
     torch.set_num_threads(max(1, int(threads)))
-    config = dict(params) | {"execution": execution}
     params = dict(params)
+    style = job_style(style, params.pop("style", None))
+    config = params | {"execution": execution}
     out_dirs = [Path(image).parent for image in ([images] if isinstance(images, str) else images)]
     cells = {}
     for out in out_dirs:
@@ -49,7 +52,7 @@ def stylize_job(
         cells[out.name] = coefficients
 
     names = ", ".join(out.name for out in out_dirs)
-    print(f"stylize {Path(content).name} with {Path(style).name}: {names}", flush=True)
+    print(f"stylize {Path(content).name} with {style_label(style)}: {names}", flush=True)
     try:
         options = dataclasses.replace(run_options_from_config(config), progress=False, on_log=print_step)
         records = run(style, content, cells, out_dirs, options)

@@ -43,6 +43,14 @@ INTERRUPTED_RECORD = "run.interrupted.json"
 #: the logos the command draws from ``--style-text`` and ``--content-text``, in its output folder
 DRAWN_STYLE = "style.png"
 DRAWN_CONTENT = "content.png"
+
+
+def drawn_style(position: int | None = None) -> str:
+    """The name of a drawn style: :data:`DRAWN_STYLE`, or a blend's ``style-N.png`` (N its place
+    among the blend's styles, from 1)."""
+    return DRAWN_STYLE if position is None else f"style-{position}.png"
+
+
 #: the command's list of the files it wrote into its output folder (hidden: not a result); a file
 #: there with one of the command's names that it does not list is the user's, never overwritten
 MANIFEST = ".steel-run.json"

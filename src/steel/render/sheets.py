@@ -93,6 +93,43 @@ def _alpha_band(sheet: Image.Image, image: Image.Image, box: Box) -> None:
     sheet.paste(Image.alpha_composite(band, image).convert("RGB"), target[:2])
 
 
+#: the height a blend's styles are drawn at side by side (:func:`blend_picture`), at most
+BLEND_HEIGHT = 64
+
+
+def blend_picture(members: Sequence[tuple[ImageSource, str]]) -> Image.Image:
+    """A blended style's images side by side at one height, each under its caption (its name and
+    weight): one picture, drawn where a sheet shows its style."""
+    opened = [(*open_source(source), caption) for source, caption in members]
+    # at a logo's height on a sheet (a user's file may be far larger), so that the captions stay
+    # legible once the picture is fitted into the sheet's style box
+    height = min(
+        BLEND_HEIGHT, max((image.height for image, _, _ in opened if image is not None), default=100)
+    )
+    size = max(MIN_FONT_SIZE, min(MAX_FONT_SIZE, round(height * 0.4)))
+    face = font(size)
+    caption = line_height(face) + size // 4
+    tiles = [
+        (image.resize((max(1, round(image.width * height / image.height)), height), Image.Resampling.LANCZOS)
+         if image is not None and image.height != height else image, why, text)
+        for image, why, text in opened
+    ]  # fmt: skip
+    widths = [image.width if image is not None else 2 * height for image, _, _ in tiles]
+    gap = size
+    picture = Image.new("RGB", (sum(widths) + gap * (len(tiles) - 1), caption + height), WHITE)
+    draw = ImageDraw.Draw(picture)
+    left = 0
+    for (image, why, text), width in zip(tiles, widths, strict=True):
+        draw_text(draw, text, (left, 0, left + width, caption), face, INK, align="centre")
+        box = (left, caption, left + width, caption + height)
+        if image is None:
+            draw_missing(draw, box, why, face)
+        else:
+            picture.paste(image, box[:2])
+        left += width + gap
+    return picture
+
+
 def _cell_size(images: Sequence[Image.Image], fallback: tuple[int, int]) -> tuple[int, int]:
     """The most common image size (ties: the largest), or ``fallback`` when there is no image."""
     if not images:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
+from steel.io.images import to_pil
+
 
 @dataclass(frozen=True)
 class StyleBlend:
@@ -32,3 +34,11 @@ class StyleBlend:
 def as_blend(style: torch.Tensor | StyleBlend) -> StyleBlend:
     """A style image as a blend of one (weight 1), a blend as it is."""
     return style if isinstance(style, StyleBlend) else StyleBlend((style,), (1.0,))
+
+
+def as_pictures(style: torch.Tensor | StyleBlend):
+    """The style as the metrics take it (:data:`steel.evaluate.metrics.StyleInput`): a picture, or
+    a blend's ``[(picture, weight), ...]``."""
+    if isinstance(style, StyleBlend):
+        return [(to_pil(image), weight) for image, weight in zip(style.images, style.weights, strict=True)]
+    return to_pil(style)
