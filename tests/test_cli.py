@@ -23,6 +23,7 @@ import steel.cells.stylize
 import steel.io.outputs
 import steel.transfer.losses
 from steel.cli import main
+from steel.io.logo_text import DEFAULT_FONT
 from steel.io.outputs import StagedFiles, read_losses
 from steel.layers import cell_id
 from steel.plan.run_folder import MANIFEST
@@ -209,7 +210,7 @@ def test_a_command_and_a_style_are_required(logos, tmp_path, capsys):
     assert code == 2 and "the following arguments are required: COMMAND" in stderr
     argv = ["stylize", "--content", str(logos["content"]), "--out", str(tmp_path / "out")]
     code, _, stderr = steel_main(argv, capsys)
-    assert code == 2 and "one of the arguments --style --style-text is required" in stderr
+    assert code == 2 and "no style: give --style FILE (a metal logo) or --style-text WORD" in stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -223,12 +224,16 @@ def test_the_stylize_help_groups_the_logos_and_names_each_value(capsys):
 def test_each_logo_option_says_what_it_takes(capsys):
     _, stdout, _ = steel_main(["stylize", "--help"], capsys)
     said = {
-        "--style STYLE": "style image (a metal logo): PNG, JPEG, WebP, BMP or SVG",
+        "--style STYLE": "style image (a metal logo): PNG, JPEG, WebP, BMP or SVG; repeat it (or "
+        "--style-text) with --blend to blend several styles",
         "--content CONTENT": "content image (a plain logo): PNG, JPEG, WebP, BMP or SVG",
-        "--style-text WORD": "draw this word in --style-font as the style (e.g. a band name)",
+        "--style-text WORD": "draw this word in --style-font as the style (e.g. a band name); repeatable",
         "--content-text WORD": "draw this word in --font as the content (e.g. a company name)",
         "--font FONT": "font of --content-text, .ttf or .otf (none: the bundled Inter Bold)",
-        "--style-font STYLE_FONT": "font of --style-text, .ttf or .otf (e.g. a metal font)",
+        "--style-font STYLE_FONT": "font of --style-text, .ttf or .otf (e.g. a metal font); one for "
+        "every --style-text, or one each, in their order",
+        "--blend WEIGHTS": "the weights of two or more styles, in the order given (e.g. 0.7,0.3: "
+        "normalised to sum 1): each layer's Gram target is their weighted mean",
     }
     for flag, words in said.items():
         assert _option_help(stdout, flag) == f"{flag} {words}", flag
@@ -998,3 +1003,73 @@ def test_lbfgs_under_the_quick_preset_is_refused_unless_it_sets_its_own_schedule
     assert (mine.lr, mine.lr_schedule, mine.iterations) == (0.5, "constant", adam.iterations)
     paper = settings("--optimizer", "lbfgs", "--preset", "paper")
     assert (paper.lr, paper.lr_schedule, paper.iterations) == (1.0, "constant", 50_000)
+
+
+# --- blended styles ---------------------------------------------------------------------------
+
+
+def blend_args(logos, out: Path, *extra: str) -> list[str]:
+    """The base run with a second style, ``logos["content"]`` drawn through the style's colours."""
+    return base_args(logos, out, "--style", str(logos["content"]), *CHEAP, "--iterations", "2", *extra)
+
+
+BLEND_MISTAKES = {
+    "no blend": ([], "2 styles but no --blend; give their weights in order, e.g. --blend 1,1"),
+    "count": (["--blend", "1"], "--blend has 1 weight(s) for 2 styles"),
+    "negative": (["--blend", "1,-0.5"], "--blend has the negative weight -0.5"),
+    "all zero": (["--blend", "0,0"], "--blend has only zero weights"),
+    "not numbers": (["--blend", "a,b"], "argument --blend: 'a,b' is not numbers separated by commas"),
+    "infinite": (["--blend", "1,inf"], "--blend has the weight inf"),
+}
+
+
+@pytest.mark.parametrize("case", list(BLEND_MISTAKES))
+def test_blend_mistakes_are_one_line_and_leave_no_files(case, logos, tmp_path, capsys):
+    extra, words = BLEND_MISTAKES[case]
+    out = tmp_path / "out"
+    code, stdout, stderr = steel_main(blend_args(logos, out, *extra), capsys)
+    assert code == 2 and stdout == "" and "Traceback" not in stderr
+    assert words in stderr.strip().splitlines()[-1]
+    assert files_under(out) == []
+
+
+def test_one_style_refuses_a_blend(logos, tmp_path, capsys):
+    code, _, stderr = steel_main(base_args(logos, tmp_path / "out", "--blend", "1,1"), capsys)
+    assert code == 2 and "--blend weighs two styles or more; give a second --style" in stderr
+
+
+def test_a_blend_at_one_and_zero_is_the_first_style_and_records_both(logos, tmp_path, capsys):
+    plain, blended = tmp_path / "plain", tmp_path / "blend"
+    code, _, stderr = steel_main(base_args(logos, plain, *CHEAP, "--iterations", "2"), capsys)
+    assert code == 0, stderr
+    code, _, stderr = steel_main(blend_args(logos, blended, "--blend", "3,0"), capsys)
+    assert code == 0, stderr
+    assert (plain / "stylized.png").read_bytes() == (blended / "stylized.png").read_bytes()
+    record = json.loads((blended / "run.json").read_text())
+    assert [(m["path"], m["weight"]) for m in record["style"]["blend"]] == [
+        (str(logos["style"]), 1.0),
+        (str(logos["content"]), 0.0),
+    ]
+    # one style keeps today's record: a file's, no blend
+    assert set(json.loads((plain / "run.json").read_text())["style"]) == {"path", "sha256", "width", "height"}
+
+
+def test_drawn_styles_of_a_blend_are_kept_by_their_place_with_a_font_each(logos, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = [
+        *base_args(logos, out, *CHEAP, "--iterations", "1", "--width", "96"),
+        *("--style-text", "Grim", "--style-font", str(METAL_FONT)),
+        *("--style-text", "Acme", "--style-font", str(DEFAULT_FONT)),
+        *("--blend", "1,1,2"),
+    ]
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 0, stderr
+    assert {"style-2.png", "style-3.png"} <= set(files_under(out)) and "style.png" not in files_under(out)
+    members = json.loads((out / "run.json").read_text())["style"]["blend"]
+    assert [m["weight"] for m in members] == [0.25, 0.25, 0.5]
+    assert [Path(m["path"]).name for m in members[1:]] == ["style-2.png", "style-3.png"]
+    # two words need one font for both or one each
+    argv[argv.index(str(DEFAULT_FONT)) - 1 : argv.index(str(DEFAULT_FONT)) + 1] = []
+    argv += ["--style-font", str(METAL_FONT), "--style-font", str(METAL_FONT)]
+    code, _, stderr = steel_main(argv, capsys)
+    assert code == 2 and "2 --style-text but 3 --style-font" in stderr

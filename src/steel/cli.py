@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     logos.add_argument(
         "--blend",
         type=_argparse_type(parse_blend),
-        metavar="W,W,...",
+        metavar="WEIGHTS",
         help="the weights of two or more styles, in the order given (e.g. 0.7,0.3: normalised to "
         "sum 1): each layer's Gram target is their weighted mean",
     )

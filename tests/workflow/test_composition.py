@@ -1,7 +1,7 @@
 """Every optional part of the workflow on at once, for real (random weights, tiny logos, 4 steps):
 two sweeps (one under its own loss), a figure, a coefficient search, vector traces, MSG-Net, the
-convergence study, outline cells, findings, transparent results, a drawn style, an SVG content and
-batched cells.
+convergence study, outline cells, findings, transparent results, a drawn style, a blended style
+(MSG-Net skips it), an SVG content and batched cells.
 Parts built one at a time must also run together."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ SVG_WORD = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100">'
     '<text x="20" y="70" font-family="Inter" font-weight="bold" font-size="60">Vectra</text></svg>'
 )
-PAIRS = [["ironwrath", "vectra"], ["grim", "quorix"]]
+PAIRS = [["ironwrath", "vectra"], ["grimwrath", "quorix"]]
 SEARCH = "t"
 
 
@@ -36,6 +36,8 @@ def everything(workdir: Path) -> dict:
         "styles": {
             "ironwrath": str(STYLES / "ironwrath.png"),
             "grim": {"text": "Grim", "font": str(METAL_FONT)},
+            # a drawn style and a file blended
+            "grimwrath": {"blend": {"grim": 3, "ironwrath": 1}},
         },
         "contents": {
             "quorix": {"image": str(CONTENTS / "quorix.png"), "text": "Quorix"},
@@ -113,7 +115,8 @@ def test_every_optional_part_at_once_runs_to_the_end_and_plans_nothing_after(tmp
             Path(method_root[best["method"]].relative_to(tmp_path)) / best["cell"] / run_folder.SVG
         )
         assert svg == (tmp_path / best["svg"]).read_bytes()
-        assert (runs / "msgnet" / run_folder.METRICS).is_file()
+        # MSG-Net learns one image per style: the blend gets no MSG-Net cell
+        assert (runs / "msgnet" / run_folder.METRICS).is_file() == (style == "ironwrath")
         assert (tmp_path / f"results/convergence/{style}__{content}.png").is_file()
         assert (tmp_path / f"results/plots/figures/fig/{style}__{content}.png").is_file()
         for sweep in ("tiny", "own"):
@@ -136,11 +139,18 @@ def test_every_optional_part_at_once_runs_to_the_end_and_plans_nothing_after(tmp
         for sweep in ("tiny", "own"):
             assert (tmp_path / f"results/sheets/{sweep}/{style}__{content}.outline.png").is_file()
         methods = (tmp_path / f"results/sheets/methods/{style}__{content}.tsv").read_text()
-        assert "\nNetwork of Steel, outlines\t" in methods and "\nMSG-Net" in methods
+        assert "\nNetwork of Steel, outlines\t" in methods
+        assert ("\nMSG-Net" in methods) == (style == "ironwrath")
     # the drawn style and the rasterised SVG content at the working width
     for drawn in ("styles/grim.png", "contents/vectra.png"):
         with Image.open(tmp_path / "results" / drawn) as image:
             assert image.width == 128
+    # the blend's cells read both members at the working width, weighed 3:1
+    record = json.loads((tmp_path / "results/runs/grimwrath/quorix" / own / run_folder.RECORD).read_text())
+    assert [(Path(m["path"]).name, m["weight"], m["width"]) for m in record["style"]["blend"]] == [
+        ("grim.png", 0.75, 128),
+        ("ironwrath.png", 0.25, 128),
+    ]
     # the runs page lists every cell the workflow ran, searched cells too (MSG-Net is no cell)
     page = (tmp_path / "results" / "runs.html").read_text()
     records = (tmp_path / "results" / "runs").glob(f"*/*/*/{run_folder.RECORD}")
