@@ -177,7 +177,8 @@ def test_a_coarse_stage_takes_its_style_target_at_the_same_fraction_of_the_style
     real = steel.transfer.stage_step.target_loss
 
     def spy(extractor, style, content, *args, **kwargs):
-        seen.append((tuple(style.shape[2:]), tuple(content.shape[2:])))
+        (image,) = style.images  # one style: a blend of one
+        seen.append((tuple(image.shape[2:]), tuple(content.shape[2:])))
         return real(extractor, style, content, *args, **kwargs)
 
     monkeypatch.setattr(steel.transfer.stage_step, "target_loss", spy)

@@ -10,10 +10,10 @@ REPO = Path(__file__).resolve().parents[2]
 RULE_FILES = [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]
 
 #: the rules whose jobs a cluster runs (the GPU's): every other rule takes seconds on one CPU thread
-#: and runs where Snakemake runs. The batched stylize rules are named while planning.
+#: and runs where Snakemake runs. The stylize rules (batched, of blends) are named while planning.
 CLUSTER_RULES = {
-    "stylize",
-    "stylize_rule(batch)",
+    "stylize_rule(blended=blended)",
+    "stylize_rule(batch, blended)",
     "train_msgnet",
     "convergence_run",
     "stylize_outline",
