@@ -154,15 +154,11 @@ STYLIZE_THREADS = (os.cpu_count() or 1) if workflow.local_exec else 2
 STYLIZE_RESOURCES = {"gpu": 1, "mem_mb": 4000, "runtime": 60}
 
 
-def stylize_rule(batch=None, blended=False):
-    """Name of the stylize rule of a batch (none: of single cells), of blends when ``blended``. A
-    profile's set-resources and set-threads for `stylize` apply to it too (Snakemake matches them
-    by rule name, and these names are made here)."""
-    name = "_".join(
-        ["stylize", *([batch] if batch else []), *(["blend"] if blended else [])]
-    )
-    if name == "stylize":
-        return name
+def stylize_rule(batch, blended=False):
+    """Name of the stylize rule of a batch of cells (a blend's when ``blended``). A profile's
+    set-resources and set-threads for `stylize` apply to it too (Snakemake matches them by rule
+    name, and these names are made here)."""
+    name = "_".join(["stylize", batch, *(["blend"] if blended else [])])
     extend_overrides(workflow.resource_settings, "stylize", name)
     return name
 
@@ -307,6 +303,10 @@ def style_names(blended):
 # the stylize rules of plain styles, and (when the config has blends) of blends: their own rules,
 # whose params add the blend (`style`), so that a plain style's params stay as they were
 STYLE_KINDS = (False, True) if BLENDS else (False,)
+if (
+    BLENDS
+):  # a profile's settings for stylize reach the blends' own single-cell rule too
+    extend_overrides(workflow.resource_settings, "stylize", "stylize_blend")
 
 
 def content_image(wildcards):

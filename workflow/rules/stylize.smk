@@ -15,7 +15,7 @@ for blended in STYLE_KINDS:
 
     rule:
         name:
-            stylize_rule(blended=blended)
+            "stylize_blend" if blended else "stylize"
         input:
             # a blend's: every member's file, in its order
             style=style_image,
