@@ -202,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw this word in --style-font as the style (e.g. a band name); repeatable",
     )
     logos.add_argument(
+        "--style-mask",
+        action="append",
+        metavar="PATH|alpha|auto",
+        help="which pixels of the --style file are the logo (a logo on an album cover): a mask "
+        "image of its size (white = logo), its own alpha channel, or auto (the lettering found); "
+        "the Gram targets leave the rest out. Several --style: one each, in order (none: unmasked)",
+    )
+    logos.add_argument(
         "--blend",
         type=_argparse_type(parse_blend),
         metavar="WEIGHTS",
@@ -341,6 +349,7 @@ class StyleArg:
     path: Path | None = None
     text: str | None = None
     font: Path | None = None
+    mask: str | None = None  # a --style file's --style-mask
 
 
 def parse_blend(text: str) -> tuple[float, ...]:
@@ -372,6 +381,17 @@ def _check_logo_options(args: argparse.Namespace) -> None:
         )
     for n, i in enumerate(words):
         styles[i] = dataclasses.replace(styles[i], font=fonts[n if len(fonts) > 1 else 0])
+    files = [i for i, style in enumerate(styles) if style.path is not None]
+    masks = args.style_mask or []
+    if masks and not files:
+        raise SteelError("--style-mask masks a --style file (a logo on a cover); give --style FILE")
+    if len(masks) not in (0, len(files)):
+        raise SteelError(
+            f"{len(files)} --style file(s) but {len(masks)} --style-mask; give one per --style, in "
+            "their order (none: that style unmasked)"
+        )
+    for i, mask in zip(files, masks, strict=False):
+        styles[i] = dataclasses.replace(styles[i], mask=None if mask == "none" else mask)
     if len(styles) == 1:
         if args.blend is not None:
             raise SteelError("--blend weighs two styles or more; give a second --style (or --style-text)")
@@ -395,6 +415,7 @@ def _drawn_logos(args: argparse.Namespace, staged, content: bool = True) -> tupl
     (a blend's: OUT/style-N.png, N its place among the styles) and OUT/content.png with the run's
     files (read from their staged copies until then), so that a failed run leaves none and a
     rerun replaces them with the rest."""
+    from steel.cells.pair import MaskedStyle
     from steel.io.logo_text import render_text
     from steel.io.outputs import write_png
 
@@ -407,7 +428,10 @@ def _drawn_logos(args: argparse.Namespace, staged, content: bool = True) -> tupl
     if args.content_text is not None and content:
         drawn[DRAWN_CONTENT] = render_text(args.content_text, args.font, args.width)
     paths = {name: staged.stage(args.out / name, write_png(image)) for name, image in drawn.items()}
-    files = [paths.get(name, style.path) for style, name in zip(args.styles, names, strict=True)]
+    files = [
+        paths.get(name) or (style.path if style.mask is None else MaskedStyle(style.path, style.mask))
+        for style, name in zip(args.styles, names, strict=True)
+    ]
     style = files[0] if len(files) == 1 else list(zip(files, args.blend, strict=True))
     return style, paths.get(DRAWN_CONTENT, args.content)
 
@@ -449,6 +473,11 @@ def stylize_command(args: argparse.Namespace) -> None:
         "--content": args.content,
         "--font": args.font,
         **{_nth("--style-font", i, fonts): font for i, font in enumerate(fonts, 1)},
+        **{
+            _nth("--style-mask", i, args.styles): Path(style.mask)
+            for i, style in enumerate(args.styles, 1)
+            if style.mask not in (None, "alpha", "auto")
+        },
     }
     drawn = [name for style, name in zip(args.styles, drawn_style_names(args), strict=True) if style.text]
     drawn += [DRAWN_CONTENT] if args.content_text is not None else []

@@ -102,7 +102,8 @@ def test_each_member_is_read_at_the_style_width_and_inverted_by_its_own_border(l
 
     with Image.open(logos["style"]) as image:
         ImageOps.invert(image.convert("RGB")).save(tmp_path / "dark.png")
-    blend, inverted = load_style({logos["style"]: 0.5, tmp_path / "dark.png": 0.5}, 48, 60, "auto")
+    loaded = load_style({logos["style"]: 0.5, tmp_path / "dark.png": 0.5}, 48, 60, "auto")
+    blend, inverted = loaded.image, loaded.inverted
     assert [tuple(image.shape[2:]) for image in blend.images] == [(40, 60), (40, 60)]
     assert inverted == [False, True]
     assert blend.weights == (0.5, 0.5)

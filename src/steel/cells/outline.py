@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from steel.cells.pair import StyleSource, load_style
+from steel.cells.pair import LoadedStyle, StyleSource, load_style
 from steel.cells.stylize import memory_is_one_line, named_cells, style_record, versions
 from steel.errors import SteelError
 from steel.io.outputs import StagedFiles, write_gif, write_json, write_png, write_tsv
@@ -109,7 +109,7 @@ def stylize_outline(
         content = content_outlines(content, width=options.width)
     target = resolve_device(options.device)
     with memory_is_one_line(target, "loading the style and the network"):
-        style_image, style_inverted = load_style(style, content.size[0], options.style_width)
+        read = load_style(style, content.size[0], options.style_width)
         loaded = load_weights(options.weights)
     settings = options.settings
     # written as the run goes, and gone with it: outline runs do not resume
@@ -118,7 +118,7 @@ def stylize_outline(
         with memory_is_one_line(target, f"optimising {len(cells)} outline set(s) on {content.size} px"):
             result = optimised_outlines(
                 loaded,
-                style_image,
+                read.image,
                 content.outlines,
                 content.size,
                 cells,
@@ -134,7 +134,7 @@ def stylize_outline(
         with StagedFiles() if staged is None else contextlib.nullcontext(staged) as staged:
             records = [
                 _write_cell(
-                    out, i, ids, cell, style, style_image, style_inverted, content, result, loaded,
+                    out, i, ids, cell, style, read, content, result, loaded,
                     options, target, started, staged,
                 )
                 for i, (cell, out) in enumerate(zip(cells, out_dirs, strict=True))
@@ -153,7 +153,7 @@ def stylize_outline(
 
 
 def _write_cell(
-    out: Path, i: int, ids, cell, style, style_image, style_inverted, content: ContentOutlines,
+    out: Path, i: int, ids, cell, style, read: LoadedStyle, content: ContentOutlines,
     result: OutlineResult, loaded, options: RunOptions, device, started, staged: StagedFiles,
 ) -> dict:  # fmt: skip
     svg, image = drawn(result.outlines, content, i)
@@ -164,8 +164,8 @@ def _write_cell(
         "cell": ids[i],
         "layers": cell,
         "style": {
-            **style_record(style, style_image, staged),
-            "inverted": style_inverted,
+            **style_record(style, read.image, staged, read.masks),
+            "inverted": read.inverted,
         },
         # the content loss and the metrics compare against the content as drawn from its outlines
         "content": {

@@ -11,16 +11,35 @@ from typing import TYPE_CHECKING
 from steel.blend import blend_weights
 from steel.config import working_style_width
 from steel.errors import SteelError
+from steel.io.hashes import file_sha256
 from steel.io.images import has_dark_background, load_image, parse_invert, should_invert
+from steel.io.masks import mask_spec
 
 if TYPE_CHECKING:
     import torch
 
     from steel.transfer.styles import StyleBlend
 
-#: a style as the library takes it: an image file, or a blend: ``{file: weight}`` or
+
+@dataclass(frozen=True)
+class MaskedStyle:
+    """A style file and its mask (:mod:`steel.io.masks`): a mask file's path (white = the logo, the
+    image's own size), ``"alpha"`` (the file's alpha channel) or ``"auto"`` (the lettering found
+    in the picture). Its Gram targets are taken over the mask, so a cover's ground stays out."""
+
+    path: Path
+    mask: str | Path
+
+    def __post_init__(self):
+        object.__setattr__(self, "path", Path(self.path))
+        object.__setattr__(self, "mask", mask_spec(self.mask))
+
+
+#: a style file: its path, or its path and mask
+StyleFile = str | Path | MaskedStyle
+#: a style as the library takes it: a style file, or a blend: ``{file: weight}`` or
 #: ``[(file, weight), ...]`` (two files or more; weights >= 0, normalised to sum 1)
-StyleSource = str | Path | Mapping[str | Path, float] | Sequence[tuple[str | Path, float]]
+StyleSource = StyleFile | Mapping[StyleFile, float] | Sequence[tuple[StyleFile, float]]
 
 
 @dataclass(frozen=True)
@@ -29,16 +48,26 @@ class Pair:
     content: torch.Tensor
     #: the ``invert`` setting and whether the content and the style (a blend: each member) were inverted
     inverted: dict
+    #: each style file's mask as run.json records it (None: unmasked), in the style's order
+    masks: tuple[dict | None, ...] = ()
 
 
-def blend_members(style: StyleSource) -> list[tuple[Path, float]] | None:
+def blend_members(style: StyleSource) -> list[tuple[StyleFile, float]] | None:
     """A blend's (file, normalised weight) members, checked (:func:`steel.blend.blend_weights`);
     None for one style file."""
-    if isinstance(style, str | Path):
+    if isinstance(style, str | Path | MaskedStyle):
         return None
     members = list(style.items()) if isinstance(style, Mapping) else [tuple(member) for member in style]
     weights = blend_weights([weight for _, weight in members])
-    return [(Path(path), weight) for (path, _), weight in zip(members, weights, strict=True)]
+    return [(_file(path), weight) for (path, _), weight in zip(members, weights, strict=True)]
+
+
+def _file(style: StyleFile) -> StyleFile:
+    return style if isinstance(style, MaskedStyle) else Path(style)
+
+
+def style_path(style: StyleFile) -> Path:
+    return style.path if isinstance(style, MaskedStyle) else Path(style)
 
 
 def load_pair(
@@ -55,44 +84,85 @@ def load_pair(
     they are) nothing."""
     content_image = load_image(content, width, "content image")
     invert = parse_invert(invert)
-    style_image, style_inverted = load_style(style, width, style_width, invert)
-    inverted = {"setting": invert, "content": should_invert(content_image, invert), "style": style_inverted}
+    loaded = load_style(style, width, style_width, invert)
+    inverted = {"setting": invert, "content": should_invert(content_image, invert), "style": loaded.inverted}
     if inverted["content"]:
         content_image = 255.0 - content_image
-    return Pair(style_image, content_image, inverted)
+    return Pair(loaded.image, content_image, inverted, loaded.masks)
+
+
+@dataclass(frozen=True)
+class LoadedStyle:
+    image: torch.Tensor | StyleBlend  # a blend's (or a masked style's) as a StyleBlend
+    inverted: bool | list[bool]  # a blend's: each member's
+    masks: tuple[dict | None, ...]  # each file's mask record (None: unmasked)
 
 
 def load_style(
     style: StyleSource, width: int | None, style_width: int | None = None, invert: str | bool = "auto"
-) -> tuple[torch.Tensor | StyleBlend, bool | list[bool]]:
-    """The style as a run reads it, and whether it was inverted: at ``style_width`` (none:
-    ``width``), inverted where its border is dark unless ``invert`` is False. A blend: a
-    :class:`steel.transfer.styles.StyleBlend`, each member read so, and a list of inversions."""
+) -> LoadedStyle:
+    """The style as a run reads it, whether it was inverted and its masks: at ``style_width``
+    (none: ``width``), inverted where its border is dark unless ``invert`` is False. A blend, or a
+    masked style: a :class:`steel.transfer.styles.StyleBlend`, each member read so."""
     members = blend_members(style)
-    if members is None:
-        return _load_one_style(style, width, style_width, invert)
+    if members is None and not isinstance(style, MaskedStyle):
+        image, inverted, _, _ = _load_one_style(Path(style), width, style_width, invert)
+        return LoadedStyle(image, inverted, (None,))
     from steel.transfer.styles import StyleBlend
 
-    loaded = [_load_one_style(path, width, style_width, invert) for path, _ in members]
-    images = tuple(image for image, _ in loaded)
-    return StyleBlend(images, tuple(weight for _, weight in members)), [inverted for _, inverted in loaded]
+    members = members or [(style, 1.0)]
+    loaded = [_load_one_style(file, width, style_width, invert) for file, _ in members]
+    blend = StyleBlend(
+        tuple(image for image, *_ in loaded),
+        tuple(weight for _, weight in members),
+        tuple(mask for _, _, mask, _ in loaded),
+    )
+    inverted = [one[1] for one in loaded]
+    return LoadedStyle(blend, inverted if len(members) > 1 else inverted[0], tuple(one[3] for one in loaded))
 
 
-def _load_one_style(
-    style: str | Path, width: int | None, style_width: int | None, invert: str | bool
-) -> tuple[torch.Tensor, bool]:
-    image = load_image(style, working_style_width(width, style_width), "style image")
+def _load_one_style(style: StyleFile, width: int | None, style_width: int | None, invert: str | bool):
+    """(image, inverted, mask tensor or None, mask record or None) of one style file."""
+    path = style_path(style)
+    image = load_image(path, working_style_width(width, style_width), "style image")
     inverted = parse_invert(invert) is not False and has_dark_background(image)
-    return (255.0 - image if inverted else image), inverted
+    mask, record = (None, None) if not isinstance(style, MaskedStyle) else _mask(style, image)
+    return (255.0 - image if inverted else image), inverted, mask, record
+
+
+def _mask(style: MaskedStyle, image: torch.Tensor):
+    """The style's mask at its working size (1, 1, H, W), checked, and its record."""
+    import torch
+
+    from steel.io.images import read_image, to_pil
+    from steel.io.masks import ALPHA, AUTO, alpha_mask, check_share, find_lettering, read_mask
+
+    size = (image.shape[3], image.shape[2])
+    what = f"style {style.path}"
+    record: dict = {"source": str(style.mask)}
+    if style.mask == AUTO:
+        mask, record["found"] = find_lettering(to_pil(image))
+    elif style.mask == ALPHA:
+        mask = alpha_mask(style.path, size, what)
+    else:
+        mask = read_mask(style.mask, read_image(style.path).size, size, what)
+        record["sha256"] = file_sha256(style.mask)
+    record["share"] = round(check_share(mask, what), 4)
+    return torch.from_numpy(mask)[None, None], record
 
 
 def recorded_style(record: Mapping) -> tuple[StyleSource, int]:
     """The style source and width a run read, from its run.json ``style`` record (a file's, or a
-    blend's members with their weights)."""
+    blend's members with their weights; each with its mask)."""
     if "blend" in record:
         members = record["blend"]
-        return [(member["path"], member["weight"]) for member in members], members[0]["width"]
-    return record["path"], record["width"]
+        return [(_recorded_file(member), member["weight"]) for member in members], members[0]["width"]
+    return _recorded_file(record), record["width"]
+
+
+def _recorded_file(record: Mapping) -> StyleFile:
+    mask = record.get("mask")
+    return record["path"] if mask is None else MaskedStyle(record["path"], mask["source"])
 
 
 def job_style(files: str | Sequence[str], blend: Mapping[str, float] | None) -> StyleSource:

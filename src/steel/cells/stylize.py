@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from steel import DISTRIBUTION
-from steel.cells.pair import StyleSource, blend_members, load_pair
+from steel.cells.pair import StyleSource, blend_members, load_pair, style_path
 from steel.errors import Interrupted, SteelError
 from steel.io.hashes import file_sha256
 from steel.io.images import to_pil, with_alpha
@@ -71,18 +71,22 @@ def file_record(path: Path, image: torch.Tensor, staged: StagedFiles) -> dict:
     }
 
 
-def style_record(style: StyleSource, image, staged: StagedFiles) -> dict:
+def style_record(style: StyleSource, image, staged: StagedFiles, masks=()) -> dict:
     """The style as run.json names it: one file's record (:func:`file_record`), or a blend's
-    ``{"blend": [record + weight, ...]}`` (weights normalised, members in the order given)."""
+    ``{"blend": [record + weight, ...]}`` (weights normalised, members in the order given); a
+    masked file's record with its ``mask`` (``masks``: each file's record of it, None: none)."""
     members = blend_members(style)
+    files = [(style, 1.0)] if members is None else members
+    images = image.images if len(files) > 1 or not isinstance(image, torch.Tensor) else (image,)
+    records = []
+    for i, ((file, weight), picture) in enumerate(zip(files, images, strict=True)):
+        record = file_record(style_path(file), picture, staged)
+        mask = masks[i] if i < len(masks) else None
+        records.append(record | ({"mask": mask} if mask is not None else {}) | {"weight": weight})
     if members is None:
-        return file_record(Path(style), image, staged)
-    return {
-        "blend": [
-            file_record(path, member, staged) | {"weight": weight}
-            for (path, weight), member in zip(members, image.images, strict=True)
-        ]
-    }
+        records[0].pop("weight")
+        return records[0]
+    return {"blend": records}
 
 
 def named_cells(
@@ -172,7 +176,7 @@ def run(
             record = {
                 "cell": ids[i],
                 "layers": cell,
-                "style": style_record(style, style_image, staged),
+                "style": style_record(style, style_image, staged, pair.masks),
                 "content": file_record(Path(content), content_image, staged),
                 "weights": {
                     "spec": loaded.spec,
