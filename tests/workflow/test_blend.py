@@ -89,7 +89,7 @@ def test_msgnet_skips_a_blend_in_one_line(tmp_path):
     with_msgnet["msgnet"] = {"enabled": True, "steps": 2, "width": 64, "batch_size": 2}
     result = snakemake(tmp_path, write_config(tmp_path / "c.yaml", with_msgnet), "-n")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "msgnet: the blends mix get no MSG-Net cell" in result.stderr
+    assert "msgnet: the blends and masked styles mix get no MSG-Net cell" in result.stderr
     msgnet = {job["style"] for job in planned_jobs(result) if job["rule"] == "stylize_msgnet"}
     assert msgnet == {"ironwrath", "vorthane"}
 
@@ -101,7 +101,7 @@ def test_a_blend_reruns_only_its_own_cells_and_at_one_and_zero_is_its_first_styl
     # adding a blend plans its cells alone: the plain styles' params are as they were
     ends = config(mix={"blend": {"ironwrath": 1, "vorthane": 0}})
     blended = write_config(tmp_path / "blend.yaml", ends)
-    assert stylize_jobs(snakemake(tmp_path, blended, "-n")) == [("stylize_blend", "mix", c) for c in CELLS]
+    assert stylize_jobs(snakemake(tmp_path, blended, "-n")) == [("stylize_own", "mix", c) for c in CELLS]
     result = snakemake(tmp_path, blended)
     assert result.returncode == 0, result.stderr[-5000:]
     runs = tmp_path / "results" / "runs"
@@ -122,7 +122,7 @@ def test_a_blend_reruns_only_its_own_cells_and_at_one_and_zero_is_its_first_styl
     halves = copy.deepcopy(ends)
     halves["styles"]["mix"]["blend"] = {"ironwrath": 1, "vorthane": 1}
     rerun = snakemake(tmp_path, write_config(tmp_path / "halves.yaml", halves), "-n")
-    assert stylize_jobs(rerun) == [("stylize_blend", "mix", c) for c in CELLS]
+    assert stylize_jobs(rerun) == [("stylize_own", "mix", c) for c in CELLS]
     # a replaced member reruns the blends it is in (and its own cells)
     (tmp_path / "vorthane.png").write_bytes((STYLES / "vorthane.png").read_bytes())
     moved = copy.deepcopy(halves)

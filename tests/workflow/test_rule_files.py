@@ -12,8 +12,8 @@ RULE_FILES = [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.
 #: the rules whose jobs a cluster runs (the GPU's): every other rule takes seconds on one CPU thread
 #: and runs where Snakemake runs. The stylize rules (batched, of blends) are named while planning.
 CLUSTER_RULES = {
-    '"stylize_blend" if blended else "stylize"',
-    "stylize_rule(batch, blended)",
+    '"stylize_own" if own else "stylize"',
+    "stylize_rule(batch, own)",
     "train_msgnet",
     "convergence_run",
     "stylize_outline",

@@ -8,11 +8,11 @@ from snakemake.utils import validate
 from steel.plan import run_folder
 from steel.plan.run_folder import damage_notes
 from steel.plan.batches import plan_batches
-from steel.plan.blends import blends_from_config
+from steel.plan.styles import blends_from_config, mask_files, style_params
 from steel.errors import SteelError
 from steel.io.svg import is_svg
 from steel.layers import split_cell_id
-from steel.plan.logos import check_logo
+from steel.plan.logos import check_input_file, check_logo
 from steel.plan.overrides import extend_overrides
 from steel.plan.params import canonical, check_config_size, check_finite, stylize_params
 from steel.config import expand_preset, working_style_width
@@ -81,8 +81,20 @@ SEARCHES = searches_from_config(config)
 # a sweep's own loss settings are checked against the loss section's schema
 SWEEPS = sweeps_from_config(config, SCHEMA_DOC["properties"]["loss"])
 PAIRS = pairs_from_config(config)
-# blended styles: name -> {member style: weight}, checked now (steel.plan.blends)
+# blended styles: name -> {member style: weight}, checked now (steel.plan.styles)
 BLENDS = blends_from_config(config)
+# the `style` param of the styles that have one (blends, masked styles): name -> what they read
+STYLE_PARAMS = style_params(config)
+for (
+    _name,
+    _param,
+) in STYLE_PARAMS.items():  # a mask file that is not there: one line now
+    for _mask in mask_files(_param):
+        check_input_file(
+            _mask,
+            f"the mask of style {_name}",
+            "give an image of the style's size (white = logo)",
+        )
 CELLS = list(
     dict.fromkeys(cell for sweep in SWEEPS.values() for cell in sweep.cell_ids)
 )
@@ -154,11 +166,11 @@ STYLIZE_THREADS = (os.cpu_count() or 1) if workflow.local_exec else 2
 STYLIZE_RESOURCES = {"gpu": 1, "mem_mb": 4000, "runtime": 60}
 
 
-def stylize_rule(batch, blended=False):
-    """Name of the stylize rule of a batch of cells (a blend's when ``blended``). A profile's
-    set-resources and set-threads for `stylize` apply to it too (Snakemake matches them by rule
-    name, and these names are made here)."""
-    name = "_".join(["stylize", batch, *(["blend"] if blended else [])])
+def stylize_rule(batch, own=False):
+    """Name of the stylize rule of a batch of cells (of a style with a `style` param when ``own``).
+    A profile's set-resources and set-threads for `stylize` apply to it too (Snakemake matches
+    them by rule name, and these names are made here)."""
+    name = "_".join(["stylize", batch, *(["own"] if own else [])])
     extend_overrides(workflow.resource_settings, "stylize", name)
     return name
 
@@ -280,33 +292,42 @@ def style_image(wildcards):
     return [logo_image("style", member) for member in members]
 
 
-def blend_param(wildcards):
-    """The `style` param of a blend's jobs: its members and normalised weights."""
-    return BLENDS[wildcards.style]
+def style_param(wildcards):
+    """The `style` param of the jobs of a blend or a masked style (steel.plan.styles.style_params)."""
+    return STYLE_PARAMS[wildcards.style]
 
 
-def blend_setting(wildcards):
-    """The `style` entry a blend adds to a job's settings param (none for a plain style, whose
+def style_setting(wildcards):
+    """The `style` entry such a style adds to a job's settings param (none for a plain style, whose
     params stay as they were)."""
-    return {"style": BLENDS[wildcards.style]} if wildcards.style in BLENDS else {}
+    param = STYLE_PARAMS.get(wildcards.style)
+    return {} if param is None else {"style": param}
 
 
-def style_names(blended):
-    """Wildcard constraint of the style in the rules of plain styles (blended False) or of blends."""
-    if not BLENDS:
+def style_mask_files(wildcards):
+    """Input function: the mask files the style reads (its own, or its members'): a replaced mask
+    reruns its cells."""
+    return mask_files(STYLE_PARAMS.get(wildcards.style))
+
+
+def style_names(own):
+    """Wildcard constraint of the style in the stylize rules of plain styles (own False) or of the
+    styles with a `style` param of their own (blends, masked styles)."""
+    if not STYLE_PARAMS:
         return NAME_REGEX
-    names = "|".join(re.escape(name) for name in BLENDS)
+    names = "|".join(re.escape(name) for name in STYLE_PARAMS)
     # the name must not be followed by more of a name: the pattern sits inside a path's regex
-    return f"(?:{names})" if blended else f"(?!(?:{names})(?:/|$)){NAME_REGEX}"
+    return f"(?:{names})" if own else f"(?!(?:{names})(?:/|$)){NAME_REGEX}"
 
 
-# the stylize rules of plain styles, and (when the config has blends) of blends: their own rules,
-# whose params add the blend (`style`), so that a plain style's params stay as they were
-STYLE_KINDS = (False, True) if BLENDS else (False,)
+# the stylize rules of plain styles, and (when the config has blends or masked styles) of those:
+# their own rules, whose params add the `style` param, so that a plain style's params stay as
+# they were
+STYLE_KINDS = (False, True) if STYLE_PARAMS else (False,)
 if (
-    BLENDS
-):  # a profile's settings for stylize reach the blends' own single-cell rule too
-    extend_overrides(workflow.resource_settings, "stylize", "stylize_blend")
+    STYLE_PARAMS
+):  # a profile's settings for stylize reach their own single-cell rule too
+    extend_overrides(workflow.resource_settings, "stylize", "stylize_own")
 
 
 def content_image(wildcards):

@@ -9,6 +9,7 @@ include: "convergence_common.smk"
 rule convergence_run:
     input:
         style=style_image,
+        masks=style_mask_files,
         content=content_image,
         weights=weights_file,
     output:
@@ -26,9 +27,9 @@ rule convergence_run:
         **STYLIZE_RESOURCES,
     params:
         text=content_text,
-        # a blend's: with its members' weights (`style`), as its cells' params have them
+        # a blend's or a masked style's: with its `style` param, as its cells' params have it
         settings=lambda wildcards: CONVERGENCE_PARAMS[wildcards.schedule]
-        | blend_setting(wildcards),
+        | style_setting(wildcards),
     script:
         "../scripts/convergence_run.py"
 

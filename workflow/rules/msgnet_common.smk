@@ -18,20 +18,23 @@ MSGNET_PARAMS = canonical(
 )
 
 
-# MSG-Net learns one style image per style: a blend's pairs get no MSG-Net cell (said once here)
-MSGNET_PAIRS = [(style, content) for style, content in PAIRS if style not in BLENDS]
+# MSG-Net learns each style from one whole image: the pairs of a blend or a masked style get no
+# MSG-Net cell (said once here)
+MSGNET_PAIRS = [
+    (style, content) for style, content in PAIRS if style not in STYLE_PARAMS
+]
 if is_enabled("msgnet") and len(MSGNET_PAIRS) < len(PAIRS):
     print(
-        "msgnet: the blends "
-        + ", ".join(sorted({s for s, _ in PAIRS if s in BLENDS}))
-        + " get no MSG-Net cell (it learns each style from one image); their other methods run",
+        "msgnet: the blends and masked styles "
+        + ", ".join(sorted({s for s, _ in PAIRS if s in STYLE_PARAMS}))
+        + " get no MSG-Net cell (it learns each style from one whole image); their other methods run",
         file=sys.stderr,
     )
 
 
 def has_msgnet(style):
     """Whether the pairs of ``style`` get an MSG-Net cell (msgnet.enabled, a plain style)."""
-    return is_enabled("msgnet") and style not in BLENDS
+    return is_enabled("msgnet") and style not in STYLE_PARAMS
 
 
 def gatys_cell():

@@ -11,6 +11,7 @@ include: "outline_common.smk"
 rule stylize_outline:
     input:
         style=style_image,
+        masks=style_mask_files,
         content=content_source_files,
         # the content as drawn: traced where outlines cannot say an SVG (text, strokes, ...)
         drawn=content_image,
@@ -35,7 +36,7 @@ rule stylize_outline:
         **STYLIZE_RESOURCES,
     params:
         # the cell's loss (a sweep's own loss settings) over the config's, as for its pixel twin
-        # a blend's with its members' weights (`style`)
+        # a blend's or a masked style's with its `style` param
         settings=outline_settings(),
         source=content_source,
     script:
@@ -51,6 +52,7 @@ if config["execution"]["cells_per_job"] > 1:
                 outline_rule(batch)
             input:
                 style=style_image,
+                masks=style_mask_files,
                 content=content_source_files,
                 drawn=content_image,
                 weights=weights_file,

@@ -63,10 +63,10 @@ def cell_outline_params(cell):
 
 def outline_settings(cell=None):
     """Param function: the outline params of ``cell`` (none: the job's cell), with a blend's
-    members' weights (`style`, blend_setting) for a blend's jobs."""
+    `style` param (style_setting) for a blend's or a masked style's jobs."""
     return lambda wildcards: cell_outline_params(
         cell or wildcards.cell
-    ) | blend_setting(wildcards)
+    ) | style_setting(wildcards)
 
 
 def content_source(wildcards):

@@ -10,15 +10,17 @@ STYLIZE_ALPHA = config["image"]["alpha"]
 
 # One cell per job: every cell when cells_per_job is 1; else the cells no batch holds (those a
 # search's checkpoint proposes after the batch rules were written), kept apart by the constraint.
-# A blend's cells have rules of their own (STYLE_KINDS), with the blend as the `style` param.
-for blended in STYLE_KINDS:
+# A blend's or a masked style's cells have rules of their own (STYLE_KINDS), stylize_own, with
+# what the style reads as the `style` param and its mask files as inputs.
+for own in STYLE_KINDS:
 
     rule:
         name:
-            "stylize_blend" if blended else "stylize"
+            "stylize_own" if own else "stylize"
         input:
             # a blend's: every member's file, in its order
             style=style_image,
+            masks=style_mask_files,
             content=content_image,
             weights=weights_file,
             # a damaged run.json reruns its cell (workflow/rules/damage.smk)
@@ -34,7 +36,7 @@ for blended in STYLE_KINDS:
             f"{RUN_DIR}/{run_folder.BENCHMARK}"
         wildcard_constraints:
             cell=UNBATCHED_CELL,
-            style=style_names(blended),
+            style=style_names(own),
         conda:
             "../../envs/steel.yaml"
         threads: STYLIZE_THREADS
@@ -44,7 +46,7 @@ for blended in STYLE_KINDS:
             # only the loss can differ between cells (a sweep's own loss settings)
             **STYLIZE_PARAMS
             | {"loss": lambda wildcards: cell_stylize_params(wildcards.cell)["loss"]}
-            | ({"style": blend_param} if blended else {}),
+            | ({"style": style_param} if own else {}),
         script:
             "../scripts/stylize.py"
 
@@ -52,13 +54,14 @@ for blended in STYLE_KINDS:
 if config["execution"]["cells_per_job"] > 1:
 
     for batch, batch_cells in BATCHES.items():
-        for blended in STYLE_KINDS:
+        for own in STYLE_KINDS:
 
             rule:
                 name:
-                    stylize_rule(batch, blended)
+                    stylize_rule(batch, own)
                 input:
                     style=style_image,
+                    masks=style_mask_files,
                     content=content_image,
                     weights=weights_file,
                     damaged=damage_notes_of(run_folder.RECORD, batch_cells),
@@ -76,7 +79,7 @@ if config["execution"]["cells_per_job"] > 1:
                 benchmark:
                     batch_file(batch, run_folder.BENCHMARK)
                 wildcard_constraints:
-                    style=style_names(blended),
+                    style=style_names(own),
                 conda:
                     "../../envs/steel.yaml"
                 threads: STYLIZE_THREADS
@@ -84,6 +87,6 @@ if config["execution"]["cells_per_job"] > 1:
                     **STYLIZE_RESOURCES,
                 params:
                     **cell_stylize_params(batch_cells[0])
-                    | ({"style": blend_param} if blended else {}),
+                    | ({"style": style_param} if own else {}),
                 script:
                     "../scripts/stylize.py"

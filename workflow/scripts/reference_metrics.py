@@ -1,6 +1,6 @@
 from steel.jobs.log import job_log
 from steel.jobs.metrics import reference_metrics_job
-from steel.plan.blends import members_of
+from steel.plan.styles import style_param_of
 
 with job_log(snakemake.log[0]):
     reference_metrics_job(
@@ -10,5 +10,5 @@ with job_log(snakemake.log[0]):
         snakemake.params.weights,
         snakemake.params.image,
         snakemake.output[0],
-        blend=members_of(snakemake.config, snakemake.wildcards.style),
+        style_param=style_param_of(snakemake.config, snakemake.wildcards.style),
     )

@@ -1,6 +1,7 @@
+from steel.config import working_style_width
 from steel.jobs.log import job_log
 from steel.jobs.sheets import sheet_job
-from steel.plan.blends import members_of
+from steel.plan.styles import style_param_of
 from steel.plan.sweeps import Sweep
 
 with job_log(snakemake.log[0]):
@@ -19,5 +20,8 @@ with job_log(snakemake.log[0]):
         title=snakemake.params.title,
         alpha=snakemake.params.get("alpha", False),
         vector=snakemake.params.get("vector", False),
-        blend=members_of(snakemake.config, snakemake.wildcards.style),
+        style_param=style_param_of(snakemake.config, snakemake.wildcards.style),
+        style_width=working_style_width(
+            snakemake.config["image"]["width"], snakemake.config["image"].get("style_width")
+        ),
     )

@@ -134,14 +134,15 @@ def _mask(style: MaskedStyle, image: torch.Tensor):
     """The style's mask at its working size (1, 1, H, W), checked, and its record."""
     import torch
 
-    from steel.io.images import read_image, to_pil
-    from steel.io.masks import ALPHA, AUTO, alpha_mask, check_share, find_lettering, read_mask
+    from steel.io.images import read_image
+    from steel.io.masks import ALPHA, AUTO, alpha_mask, check_share, find_lettering, read_mask, resized_mask
 
     size = (image.shape[3], image.shape[2])
     what = f"style {style.path}"
     record: dict = {"source": str(style.mask)}
-    if style.mask == AUTO:
-        mask, record["found"] = find_lettering(to_pil(image))
+    if style.mask == AUTO:  # found on the file as it is (a small working size thins the strokes)
+        mask, record["found"] = find_lettering(read_image(style.path))
+        mask = resized_mask(mask, size)
     elif style.mask == ALPHA:
         mask = alpha_mask(style.path, size, what)
     else:
@@ -165,21 +166,35 @@ def _recorded_file(record: Mapping) -> StyleFile:
     return record["path"] if mask is None else MaskedStyle(record["path"], mask["source"])
 
 
-def job_style(files: str | Sequence[str], blend: Mapping[str, float] | None) -> StyleSource:
-    """The style a job reads: its file, or a blend's ``[(file, weight), ...]`` from its members'
-    files and its ``style`` param (member -> weight, in the files' order)."""
-    if blend is None:
-        return files if isinstance(files, str) else files[0]
+def job_style(files: str | Sequence[str], param: Mapping | None) -> StyleSource:
+    """The style a job reads: its file(s) and its ``style`` param (:func:`steel.plan.styles.style_params`:
+    none for a plain style; a blend's members and weights, in the order of ``files``, and their
+    masks; a masked style's mask)."""
     files = [files] if isinstance(files, str) else list(files)
+    if not param:
+        return files[0]
+    if "mask" in param:
+        return MaskedStyle(files[0], param["mask"])
+    blend, masks = param["blend"], param.get("masks", {})
     if len(files) != len(blend):
         raise SteelError(
             f"the blend has {len(blend)} members but the job read {len(files)} files; plan it again"
         )
-    return list(zip(files, blend.values(), strict=True))
+    return [
+        (MaskedStyle(file, masks[member]) if member in masks else file, weight)
+        for file, (member, weight) in zip(files, blend.items(), strict=True)
+    ]
 
 
-def style_label(style) -> str:
-    """A style in a job's log: its file's name, or a blend's names and weights."""
-    if isinstance(style, str | Path):
-        return Path(style).name
-    return " + ".join(f"{Path(path).name} x {weight:.3g}" for path, weight in style)
+def style_label(style: StyleSource) -> str:
+    """A style in a job's log: its file's name (and mask), or a blend's names and weights."""
+    members = blend_members(style)
+    if members is None:
+        return _file_label(style)
+    return " + ".join(f"{_file_label(file)} x {weight:.3g}" for file, weight in members)
+
+
+def _file_label(style: StyleFile) -> str:
+    if isinstance(style, MaskedStyle):
+        return f"{style.path.name} (mask: {style.mask})"
+    return Path(style).name

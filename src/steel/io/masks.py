@@ -68,10 +68,13 @@ def alpha_mask(path: str | Path, size: tuple[int, int], what: str) -> np.ndarray
     except (OSError, ValueError) as error:
         raise SteelError(f"cannot read {what} ({error})") from None
     if alpha is None:
-        raise SteelError(
-            f"{what} has no alpha channel to mask it with; give a mask file or mask: auto"
-        )
+        raise SteelError(f"{what} has no alpha channel to mask it with; give a mask file or mask: auto")
     return _at(alpha, size)
+
+
+def resized_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A mask (H, W on 0-1) at ``size`` (width, height)."""
+    return _at(Image.fromarray(np.round(mask * 255).astype(np.uint8), "L"), size)
 
 
 def _at(grey: Image.Image, size: tuple[int, int]) -> np.ndarray:
@@ -98,6 +101,8 @@ def check_share(mask: np.ndarray, what: str) -> float:
 #: enough that a letter's body holds less than half of it, so that the median is the ground's
 #: (0.35 left IoU 0.84-0.86 on the made-up covers at 256 px, 0.6 and 1.0 0.92-0.95: docs/covers.md)
 GROUND_WINDOW = 0.6
+#: the lettering is looked for at most this wide (px)
+MAX_ANALYSIS_WIDTH = 1024
 
 
 def find_lettering(image: Image.Image) -> tuple[np.ndarray, dict]:
@@ -109,6 +114,11 @@ def find_lettering(image: Image.Image) -> tuple[np.ndarray, dict]:
     darker) where it stands out most, split from the rest by Otsu's threshold; specks smaller than
     a stroke are dropped by an opening and the letters' holes closed."""
     grey = image.convert("L")
+    if grey.width > MAX_ANALYSIS_WIDTH:  # the lettering's shape does not need more pixels
+        grey = grey.resize(
+            (MAX_ANALYSIS_WIDTH, max(1, round(grey.height * MAX_ANALYSIS_WIDTH / grey.width))),
+            Image.Resampling.BOX,
+        )
     small_side = min(grey.size)
     window = max(3, int(GROUND_WINDOW * small_side) | 1)
     # the median at a reduced size: a wide median filter at full size is slow

@@ -31,17 +31,17 @@ def reference_metrics_job(
     weights: str,
     image: Mapping,
     out: str | Path,
-    blend: Mapping[str, float] | None = None,
+    style_param: Mapping | None = None,
 ) -> dict:
     """The same measures for the unstyled content at the runs' size: every number's reference.
-    ``blend``: a blended style's members and weights (``style`` their files)."""
+    ``style_param``: a blend's or a masked style's `style` param (``style`` its files)."""
     from steel.cells.pair import job_style, load_pair
     from steel.evaluate.metrics import reference_metrics
     from steel.io.images import to_pil
     from steel.transfer.styles import as_pictures
     from steel.transfer.weights import load_weights
 
-    pair = load_pair(job_style(style, blend), content, image.get("width"), image.get("style_width"))
+    pair = load_pair(job_style(style, style_param), content, image.get("width"), image.get("style_width"))
     metrics = reference_metrics(
         to_pil(pair.content), as_pictures(pair.style), text, load_weights(weights), threads=1
     )

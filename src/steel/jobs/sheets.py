@@ -12,17 +12,36 @@ from steel.plan import run_folder
 from steel.plan.sweeps import loss_difference
 
 
-def style_source(files: str | Sequence[str], blend: Mapping[str, float] | None = None):
-    """The style a sheet shows: its file, or a blend's (``blend``: member -> weight, in the order
-    of ``files``) members side by side, each captioned with its name and weight."""
-    if blend is None:
+def style_source(files: str | Sequence[str], param: Mapping | None = None, width: int | None = None):
+    """The style a sheet shows: its file; a masked style (``param``, its `style` param) with its
+    mask drawn over it at the run's style ``width`` (the ground it leaves out dimmed); a blend's
+    members side by side, each captioned with its name and weight (and masked so)."""
+    if not param:
         return files if isinstance(files, str) else files[0]
+    from steel.cells.pair import MaskedStyle, job_style
     from steel.render.sheets import blend_picture
 
-    files = [files] if isinstance(files, str) else list(files)
+    style = job_style(files, param)
+    if isinstance(style, MaskedStyle):
+        return _masked_picture(style, width)
+    names = list(param["blend"])
     return blend_picture(
-        [(file, f"{name} {weight:.2f}") for file, (name, weight) in zip(files, blend.items(), strict=True)]
+        [
+            (_masked_picture(file, width) if isinstance(file, MaskedStyle) else file, f"{name} {weight:.2f}")
+            for (file, weight), name in zip(style, names, strict=True)
+        ]
     )
+
+
+def _masked_picture(style, width: int | None):
+    """A masked style at the run's style width, its mask drawn over it (as the run reads them)."""
+    from steel.cells.pair import load_style
+    from steel.io.images import read_image, to_pil
+    from steel.render.sheets import masked_picture
+
+    loaded = load_style(style, width or read_image(style.path).width, invert=False)
+    (image,), (mask,) = loaded.image.images, loaded.image.masks
+    return masked_picture(to_pil(image), mask[0, 0].numpy())
 
 
 def sheet_job(
@@ -36,7 +55,8 @@ def sheet_job(
     title: str | None = None,
     alpha: bool = False,
     vector: bool = False,
-    blend: Mapping[str, float] | None = None,
+    style_param: Mapping | None = None,
+    style_width: int | None = None,
 ):
     """The contact sheet of one sweep and pair; ``run_dirs`` maps cell id -> run folder.
 
@@ -44,8 +64,8 @@ def sheet_job(
     else its name. ``alpha`` (the cells were made with ``image.alpha``): each cell's
     ``stylized_alpha.png`` under it on a mid-grey band. ``vector``: the traced cells instead
     (``vector_preview.png``, each with its trace's numbers). Returns the sheet's
-    :class:`steel.render.sheet_layout.SheetLayout`. ``blend``: the style's members and weights
-    when it is a blend (``style`` its members' files), shown side by side (:func:`style_source`).
+    :class:`steel.render.sheet_layout.SheetLayout`. ``style_param``: a blend's or a masked style's
+    `style` param (``style`` its files), shown as :func:`style_source` says at ``style_width``.
     """
     from steel.render.sheets import contact_sheet_with_layout
 
@@ -65,7 +85,7 @@ def sheet_job(
         sweep.col_values,
         sweep.row_names,
         sweep.col_names,
-        style_source(style, blend),
+        style_source(style, style_param, style_width),
         content,
         title=title,
         notes=notes,
@@ -132,7 +152,8 @@ def methods_sheet_job(
     table_out: str | Path,
     outlines: Sequence[str] = (),
     pixels: Sequence[str] = (),
-    blend: Mapping[str, float] | None = None,
+    style_param: Mapping | None = None,
+    style_width: int | None = None,
 ) -> list[dict]:
     """A pair's methods side by side (:func:`steel.render.methods.methods_sheet`): the content (its note the
     unstyled ``reference`` metrics), the style, the Gatys baseline cell ``gatys`` (table 1's middle
@@ -141,8 +162,8 @@ def methods_sheet_job(
     method's cell under the same rule, and MSG-Net's cell ``msgnet`` (None: not run), cells read from
     ``run_root/<cell>/``. Where the recommendation is an outline cell, the pixel cell shown is the
     one the rule picks among ``pixels`` (the pair's pixel cells' ``metrics.json``). Writes the sheet
-    and a TSV of the same numbers (one row per method with metrics); returns the rows. ``blend``:
-    as for :func:`sheet_job`."""
+    and a TSV of the same numbers (one row per method with metrics); returns the rows.
+    ``style_param``, ``style_width``: as for :func:`sheet_job`."""
     from steel.io.outputs import StagedFiles, write_png, write_table
     from steel.render.methods import methods_sheet
 
@@ -152,7 +173,10 @@ def methods_sheet_job(
     by_outline = choice.get("method") == "outline"
     pixel = _best_of(pixels, choice) if by_outline else recommended
     # (label, folder or None, image, metrics)
-    methods = [("content", None, content, Path(reference)), ("style", None, style_source(style, blend), None)]
+    methods = [
+        ("content", None, content, Path(reference)),
+        ("style", None, style_source(style, style_param, style_width), None),
+    ]
     if gatys:
         methods.append(("Gatys (table 1)", run_root / gatys, None, None))
     if pixel is not None:

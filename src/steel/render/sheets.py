@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from steel.errors import SteelError
 from steel.render.sheet_layout import Box, SheetLayout, fit_box, sheet_layout
@@ -91,6 +92,24 @@ def _alpha_band(sheet: Image.Image, image: Image.Image, box: Box) -> None:
         image = image.resize(size, Image.Resampling.LANCZOS)
     band = Image.new("RGBA", size, (*ALPHA_BAND, 255))
     sheet.paste(Image.alpha_composite(band, image).convert("RGB"), target[:2])
+
+
+#: what a mask drops of a style, drawn faded this far toward white; its edge in :data:`MASK_EDGE`
+MASK_FADE = 0.7
+MASK_EDGE = (220, 30, 120)
+
+
+def masked_picture(picture: Image.Image, mask: np.ndarray) -> Image.Image:
+    """A style with its mask drawn over it: what the mask drops (its ground) faded toward white,
+    the mask's edge drawn in :data:`MASK_EDGE`, so that a sheet shows what the run took."""
+    image = np.asarray(picture.convert("RGB"), dtype=np.float32)
+    keep = np.clip(np.asarray(mask, dtype=np.float32), 0, 1)[..., None]
+    faded = image * (1 - MASK_FADE) + 255.0 * MASK_FADE
+    drawn = image * keep + faded * (1 - keep)
+    inside = Image.fromarray(((keep[..., 0] > 0.5) * 255).astype(np.uint8), "L")
+    edge = np.asarray(inside.filter(ImageFilter.MaxFilter(3)), dtype=bool) & ~np.asarray(inside, dtype=bool)
+    drawn[edge] = MASK_EDGE
+    return Image.fromarray(np.clip(np.round(drawn), 0, 255).astype(np.uint8), "RGB")
 
 
 #: the height a blend's styles are drawn at side by side (:func:`blend_picture`), at most

@@ -1,0 +1,125 @@
+"""Styles found on album covers: the same metal word on white and on made-up covers
+(``benchmarks/covers.py``), stylized with no mask, with the drawn word as the mask, and with
+``mask: auto``; each result's style strength measured against the on-white style.
+
+For every cover: the IoU of the ``auto`` mask (as a run reads it, at the style's working width)
+against the drawn word; then, unless ``--no-runs``, one run per mask kind (the quick preset's
+schedule, the paper's best cell, ``--content``). Writes ``<out>/iou.tsv`` and
+``<out>/measures.tsv`` (a row per result, as it is measured) and ``<out>/sheet.png`` (each cover
+with its auto mask drawn over it, and its three results).
+
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/cover_measure.py --covers /tmp/covers --out
+/tmp/cover-measure`` after ``benchmarks/covers.py --out /tmp/covers`` (the HED weights cached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+
+from steel.cells.pair import MaskedStyle, load_pair, load_style
+from steel.cells.stylize import run
+from steel.evaluate.metrics import cell_metrics
+from steel.io.images import read_image, to_pil
+from steel.io.masks import read_mask
+from steel.layers import parse_layer_spec
+from steel.presets import PRESETS
+from steel.render.methods import methods_sheet
+from steel.render.sheets import masked_picture
+from steel.settings import DEFAULT_SETTINGS, RunOptions
+from steel.transfer.weights import load_weights
+
+REPO = Path(__file__).resolve().parents[1]
+BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
+COVERS = ("noise", "gradient", "clouds", "stripes", "photo", "grunge")
+
+
+def _row(path: Path, columns: tuple[str, ...], values: dict) -> None:
+    new = not path.exists()
+    with path.open("a", encoding="utf-8") as handle:
+        if new:
+            handle.write("\t".join(columns) + "\n")
+        handle.write("\t".join("" if values.get(c) is None else str(values[c]) for c in columns) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--covers", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--names", nargs="+", default=list(COVERS))
+    parser.add_argument("--runs", nargs="*", default=None, help="covers to stylize (none given: all)")
+    parser.add_argument("--no-runs", action="store_true", help="the masks' IoU only")
+    parser.add_argument("--content", type=Path, default=REPO / "resources/logos/content/quorix.png")
+    parser.add_argument("--text", default="Quorix")
+    parser.add_argument("--cell", default=BEST)
+    parser.add_argument("--iterations", type=int, default=PRESETS["quick"]["iterations"])
+    parser.add_argument("--width", type=int, default=PRESETS["quick"]["width"])
+    parser.add_argument("--network", default="hed")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    panels = []
+    for name in args.names:
+        cover = args.covers / f"{name}.png"
+        loaded = load_style(MaskedStyle(cover, "auto"), args.width)
+        found = loaded.image.masks[0][0, 0].numpy()
+        size = (found.shape[1], found.shape[0])
+        truth = read_mask(args.covers / f"{name}-mask.png", read_image(cover).size, size, name) > 0.5
+        iou = float(((found > 0.5) & truth).sum() / ((found > 0.5) | truth).sum())
+        _row(args.out / "iou.tsv", ("cover", "iou", "polarity", "share", "truth_share"), {
+            "cover": name, "iou": round(iou, 4), "polarity": loaded.masks[0]["found"]["polarity"],
+            "share": loaded.masks[0]["share"], "truth_share": round(float(truth.mean()), 4),
+        })  # fmt: skip
+        picture = masked_picture(to_pil(load_style(cover, args.width, invert=False).image), found)
+        panels.append((f"{name} (auto, IoU {iou:.2f})", picture, None))
+    if args.no_runs:
+        methods_sheet(panels, title="auto masks on the made-up covers").save(args.out / "sheet.png")
+        return 0
+
+    quick = {k: v for k, v in PRESETS["quick"].items() if k not in ("width", "weights")}
+    settings = dataclasses.replace(DEFAULT_SETTINGS, **{**quick, "iterations": args.iterations})
+    options = RunOptions(settings=settings, weights=args.network, width=args.width, progress=False)
+    network = load_weights(args.network)
+    cell = parse_layer_spec(args.cell)
+    on_white = args.covers / "on-white.png"
+    reference = to_pil(load_pair(on_white, args.content, args.width).style)
+    content = to_pil(load_pair(on_white, args.content, args.width).content)
+    columns = ("cover", "mask", "cer", "artefacts", "style_vs_on_white", "seconds_per_iteration")
+
+    def measured(cover: str, mask: str, style):
+        folder = args.out / cover / mask
+        began = time.perf_counter()
+        record = run(style, args.content, [cell], [folder], options)[0]
+        image = read_image(folder / "stylized.png")
+        metrics = cell_metrics(image, content, reference, args.text, network)
+        print(f"{cover} {mask}: {time.perf_counter() - began:.0f} s", flush=True)
+        _row(args.out / "measures.tsv", columns, {
+            "cover": cover, "mask": mask, "cer": metrics["cer"], "artefacts": metrics["artefacts"],
+            "style_vs_on_white": metrics["style_strength"],
+            "seconds_per_iteration": record["seconds_per_iteration"],
+        })  # fmt: skip
+        return image, metrics
+
+    _, white = measured("on-white", "none", on_white)
+    for name in args.runs if args.runs is not None else args.names:
+        cover = args.covers / f"{name}.png"
+        for mask, style in (
+            ("none", cover),
+            ("file", MaskedStyle(cover, args.covers / f"{name}-mask.png")),
+            ("auto", MaskedStyle(cover, "auto")),
+        ):
+            image, metrics = measured(name, mask, style)
+            gap = metrics["style_strength"] - white["style_strength"]
+            note = f"style vs on white {metrics['style_strength']:.3f} ({gap:+.3f})"
+            panels.append((f"{name}, mask {mask}", image, note))
+    title = "A metal word found on covers: no mask, the drawn mask, auto"
+    methods_sheet(panels, title=title).save(args.out / "sheet.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
