@@ -98,14 +98,15 @@ def main(argv: list[str] | None = None) -> int:
             "strength_blend": measured["style_strength"], **against, "identical_to": ",".join(same),
             "seconds_per_iteration": record["seconds_per_iteration"],
         })  # fmt: skip
-        note = (
-            f"CER {measured['cer']:.2f} · style vs {args.first.stem} {against['strength_first']:.2f}, "
-            f"vs {args.second.stem} {against['strength_second']:.2f}"
+        strengths = f"{against['strength_first']:.3f} / {against['strength_second']:.3f}"
+        panels.append(
+            (f"{weight:g} : {1 - weight:g}", image, f"CER {measured['cer']:.2f} · style {strengths}")
         )
-        panels.append((f"{weight:g} : {1 - weight:g}", image, note))
-    methods_sheet(panels, title=f"Blends of {args.first.stem} and {args.second.stem}").save(
-        args.out / "sheet.png"
+    title = (
+        f"{args.first.stem} : {args.second.stem} blended at each weight; style strength against "
+        f"{args.first.stem} / against {args.second.stem}"
     )
+    methods_sheet(panels, title=title).save(args.out / "sheet.png")
     return 0
 
 

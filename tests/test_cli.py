@@ -1075,3 +1075,43 @@ def test_drawn_styles_of_a_blend_are_kept_by_their_place_with_a_font_each(logos,
     argv += ["--style-font", str(METAL_FONT), "--style-font", str(METAL_FONT)]
     code, _, stderr = steel_main(argv, capsys)
     assert code == 2 and "2 --style-text but 3 --style-font" in stderr
+
+
+# --- masked styles ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--style-mask", "auto", "--style-mask", "alpha"], "1 --style file(s) but 2 --style-mask"),
+        (["--style-mask", "{missing}"], "the mask {missing} of style"),
+    ],
+    ids=["count", "missing"],
+)
+def test_style_mask_mistakes_are_one_line_and_leave_no_files(extra, words, logos, tmp_path, capsys):
+    out, missing = tmp_path / "out", str(tmp_path / "none.png")
+    argv = base_args(logos, out, *CHEAP, "--iterations", "1") + [a.format(missing=missing) for a in extra]
+    code, stdout, stderr = steel_main(argv, capsys)
+    assert code == 2 and stdout == "" and "Traceback" not in stderr
+    assert words.format(missing=missing) in stderr.strip().splitlines()[-1]
+    assert files_under(out) == []
+
+
+def test_a_style_mask_needs_a_style_file(tmp_path, capsys):
+    argv = own_logo_args(
+        tmp_path / "out", "--style-text", "Grim", "--style-font", str(METAL_FONT), "--content-text", "Acme"
+    )
+    code, _, stderr = steel_main([*argv, "--style-mask", "auto"], capsys)
+    assert code == 2 and "--style-mask masks a --style file (a logo on a cover); give --style FILE" in stderr
+
+
+def test_a_style_mask_from_alpha_is_recorded(logos, tmp_path, capsys):
+    rgba = np.asarray(Image.open(logos["style"]).convert("RGBA")).copy()
+    rgba[..., 3] = np.where(rgba[..., :3].mean(2) < 128, 255, 0)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "logo.png")
+    argv = base_args(logos, tmp_path / "out", *CHEAP, "--iterations", "1")
+    argv[argv.index(str(logos["style"]))] = str(tmp_path / "logo.png")
+    code, _, stderr = steel_main([*argv, "--style-mask", "alpha"], capsys)
+    assert code == 0, stderr
+    mask = json.loads((tmp_path / "out" / "run.json").read_text())["style"]["mask"]
+    assert mask["source"] == "alpha" and 0 < mask["share"] < 1

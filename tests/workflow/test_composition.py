@@ -1,7 +1,7 @@
 """Every optional part of the workflow on at once, for real (random weights, tiny logos, 4 steps):
 two sweeps (one under its own loss), a figure, a coefficient search, vector traces, MSG-Net, the
-convergence study, outline cells, findings, transparent results, a drawn style, a blended style
-(MSG-Net skips it), an SVG content and batched cells.
+convergence study, outline cells, findings, transparent results, a drawn style, a blend of it and
+a masked style found on a cover (MSG-Net skips the blend), an SVG content and batched cells.
 Parts built one at a time must also run together."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from workflow_helpers import CONTENTS, METAL_FONT, STYLES, planned_jobs, snakemake, write_config
@@ -26,6 +27,17 @@ PAIRS = [["ironwrath", "vectra"], ["grimwrath", "quorix"]]
 SEARCH = "t"
 
 
+def cover(workdir: Path) -> Path:
+    """Ironwrath's logo on a noisy blue ground: a style found on an album cover."""
+    logo = np.asarray(Image.open(STYLES / "ironwrath.png").convert("RGB"), dtype=np.float32)
+    ink = (logo.mean(2) < 128).astype(np.float32)[..., None]
+    ground = np.array([40.0, 60, 110]) + np.random.default_rng(1).normal(0, 20, logo.shape)
+    Image.fromarray(np.clip(ground * (1 - ink) + logo * ink, 0, 255).astype(np.uint8)).save(
+        workdir / "cover.png"
+    )
+    return workdir / "cover.png"
+
+
 def everything(workdir: Path) -> dict:
     (workdir / "vectra.svg").write_text(SVG_WORD)
     return {
@@ -36,8 +48,10 @@ def everything(workdir: Path) -> dict:
         "styles": {
             "ironwrath": str(STYLES / "ironwrath.png"),
             "grim": {"text": "Grim", "font": str(METAL_FONT)},
-            # a drawn style and a file blended
-            "grimwrath": {"blend": {"grim": 3, "ironwrath": 1}},
+            # a logo found on a cover, its lettering masked
+            "ironcover": {"image": str(cover(workdir)), "mask": "auto"},
+            # a drawn style and a masked one blended
+            "grimwrath": {"blend": {"grim": 3, "ironcover": 1}},
         },
         "contents": {
             "quorix": {"image": str(CONTENTS / "quorix.png"), "text": "Quorix"},
@@ -145,12 +159,14 @@ def test_every_optional_part_at_once_runs_to_the_end_and_plans_nothing_after(tmp
     for drawn in ("styles/grim.png", "contents/vectra.png"):
         with Image.open(tmp_path / "results" / drawn) as image:
             assert image.width == 128
-    # the blend's cells read both members at the working width, weighed 3:1
+    # the blend's cells read both members at the working width, weighed 3:1, the cover masked
     record = json.loads((tmp_path / "results/runs/grimwrath/quorix" / own / run_folder.RECORD).read_text())
-    assert [(Path(m["path"]).name, m["weight"], m["width"]) for m in record["style"]["blend"]] == [
+    members = record["style"]["blend"]
+    assert [(Path(m["path"]).name, m["weight"], m["width"]) for m in members] == [
         ("grim.png", 0.75, 128),
-        ("ironwrath.png", 0.25, 128),
+        ("cover.png", 0.25, 128),
     ]
+    assert "mask" not in members[0] and members[1]["mask"]["source"] == "auto"
     # the runs page lists every cell the workflow ran, searched cells too (MSG-Net is no cell)
     page = (tmp_path / "results" / "runs.html").read_text()
     records = (tmp_path / "results" / "runs").glob(f"*/*/*/{run_folder.RECORD}")
