@@ -29,15 +29,17 @@ OPTIONS = RunOptions(settings=TINY, weights="random", device="cpu", width=64, pr
 
 @pytest.fixture(scope="module")
 def on_cover(tmp_path_factory, logos):
-    """The tests' style logo pasted on a noisy dark-red ground: the cover, its true mask (the
-    logo's dark pixels) and the logo on white."""
+    """The tests' style logo pasted on a noisy light ground (``cover.png``, where its dark pixels
+    can be found) and on a noisy dark-red one (``red.png``, far from white), its true mask (the
+    logo's dark pixels) and the logo with that mask as its alpha."""
     folder = tmp_path_factory.mktemp("cover")
     logo = np.asarray(Image.open(logos["style"]).convert("RGB"), dtype=np.float32)
     ink = (logo.mean(2) < 128).astype(np.float32)
     rng = np.random.default_rng(3)
-    ground = np.array([120.0, 30, 40]) + rng.normal(0, 25, logo.shape)
-    picture = ground * (1 - ink[..., None]) + logo * ink[..., None]
-    Image.fromarray(np.clip(picture, 0, 255).astype(np.uint8), "RGB").save(folder / "cover.png")
+    for name, colour in (("cover.png", (215.0, 190, 160)), ("red.png", (120.0, 30, 40))):
+        ground = np.array(colour) + rng.normal(0, 20, logo.shape)
+        picture = ground * (1 - ink[..., None]) + logo * ink[..., None]
+        Image.fromarray(np.clip(picture, 0, 255).astype(np.uint8), "RGB").save(folder / name)
     Image.fromarray((ink * 255).astype(np.uint8), "L").save(folder / "mask.png")
     rgba = np.dstack([logo, ink * 255]).astype(np.uint8)
     Image.fromarray(rgba, "RGBA").save(folder / "logo-alpha.png")
@@ -56,7 +58,7 @@ def test_a_mask_of_ones_is_no_mask_byte_for_byte(random_weights, make_logo_tenso
 
 def test_the_masked_gram_leaves_the_covers_ground_out(random_weights, on_cover, logos):
     extractor = VGGFeatures(random_weights, ["conv1_1"])
-    cover = load_image(on_cover / "cover.png", 64)
+    cover = load_image(on_cover / "red.png", 64)
     mask = torch.from_numpy(np.asarray(Image.open(on_cover / "mask.png").resize((64, 17)), np.float32) / 255)
     with torch.no_grad():
         on_white = masked_gram(extractor(load_image(logos["style"], 64))["conv1_1"], None, 100)
