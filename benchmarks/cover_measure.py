@@ -19,10 +19,10 @@ import dataclasses
 import time
 from pathlib import Path
 
-from steel.cells.pair import MaskedStyle, load_pair, load_style
+from steel.cells.pair import MaskedStyle, load_pair, style_mask
 from steel.cells.stylize import run
 from steel.evaluate.metrics import cell_metrics
-from steel.io.images import read_image, to_pil
+from steel.io.images import load_image, read_image, to_pil
 from steel.io.masks import read_mask
 from steel.layers import parse_layer_spec
 from steel.presets import PRESETS
@@ -65,16 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     panels = []
     for name in args.names:
         cover = args.covers / f"{name}.png"
-        loaded = load_style(MaskedStyle(cover, "auto"), args.width)
-        found = loaded.image.masks[0][0, 0].numpy()
+        image = load_image(cover, args.width, "cover")
+        found, record = style_mask(MaskedStyle(cover, "auto"), image)
+        found = found[0, 0].numpy()
         size = (found.shape[1], found.shape[0])
         truth = read_mask(args.covers / f"{name}-mask.png", read_image(cover).size, size, name) > 0.5
         iou = float(((found > 0.5) & truth).sum() / ((found > 0.5) | truth).sum())
         _row(args.out / "iou.tsv", ("cover", "iou", "polarity", "share", "truth_share"), {
-            "cover": name, "iou": round(iou, 4), "polarity": loaded.masks[0]["found"]["polarity"],
-            "share": loaded.masks[0]["share"], "truth_share": round(float(truth.mean()), 4),
+            "cover": name, "iou": round(iou, 4), "polarity": record["found"]["polarity"],
+            "share": record["share"], "truth_share": round(float(truth.mean()), 4),
         })  # fmt: skip
-        picture = masked_picture(to_pil(load_style(cover, args.width, invert=False).image), found)
+        picture = masked_picture(to_pil(image), found)
         panels.append((f"{name} (auto, IoU {iou:.2f})", picture, None))
     if args.no_runs:
         methods_sheet(panels, title="auto masks on the made-up covers").save(args.out / "sheet.png")

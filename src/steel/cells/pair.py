@@ -93,7 +93,7 @@ def load_pair(
 
 @dataclass(frozen=True)
 class LoadedStyle:
-    image: torch.Tensor | StyleBlend  # a blend's (or a masked style's) as a StyleBlend
+    image: torch.Tensor | StyleBlend  # a blend's as a StyleBlend
     inverted: bool | list[bool]  # a blend's: each member's
     masks: tuple[dict | None, ...]  # each file's mask record (None: unmasked)
 
@@ -102,36 +102,51 @@ def load_style(
     style: StyleSource, width: int | None, style_width: int | None = None, invert: str | bool = "auto"
 ) -> LoadedStyle:
     """The style as a run reads it, whether it was inverted and its masks: at ``style_width``
-    (none: ``width``), inverted where its border is dark unless ``invert`` is False. A blend, or a
-    masked style: a :class:`steel.transfer.styles.StyleBlend`, each member read so."""
+    (none: ``width``), inverted where its border is dark unless ``invert`` is False; a masked
+    file's lettering on a plain ground (:func:`on_plain_ground`). A blend: a
+    :class:`steel.transfer.styles.StyleBlend`, each member read so."""
     members = blend_members(style)
-    if members is None and not isinstance(style, MaskedStyle):
-        image, inverted, _, _ = _load_one_style(Path(style), width, style_width, invert)
-        return LoadedStyle(image, inverted, (None,))
+    if members is None:
+        image, inverted, mask = _load_one_style(style, width, style_width, invert)
+        return LoadedStyle(image, inverted, (mask,))
     from steel.transfer.styles import StyleBlend
 
-    members = members or [(style, 1.0)]
     loaded = [_load_one_style(file, width, style_width, invert) for file, _ in members]
-    blend = StyleBlend(
-        tuple(image for image, *_ in loaded),
-        tuple(weight for _, weight in members),
-        tuple(mask for _, _, mask, _ in loaded),
-    )
-    inverted = [one[1] for one in loaded]
-    return LoadedStyle(blend, inverted if len(members) > 1 else inverted[0], tuple(one[3] for one in loaded))
+    blend = StyleBlend(tuple(image for image, *_ in loaded), tuple(weight for _, weight in members))
+    return LoadedStyle(blend, [one[1] for one in loaded], tuple(one[2] for one in loaded))
 
 
 def _load_one_style(style: StyleFile, width: int | None, style_width: int | None, invert: str | bool):
-    """(image, inverted, mask tensor or None, mask record or None) of one style file."""
+    """(image, inverted, mask record or None) of one style file; a masked one's lettering laid on
+    a plain ground (:func:`on_plain_ground`)."""
     path = style_path(style)
     image = load_image(path, working_style_width(width, style_width), "style image")
     inverted = parse_invert(invert) is not False and has_dark_background(image)
-    mask, record = (None, None) if not isinstance(style, MaskedStyle) else _mask(style, image)
-    return (255.0 - image if inverted else image), inverted, mask, record
+    mask, record = (None, None) if not isinstance(style, MaskedStyle) else style_mask(style, image)
+    image = 255.0 - image if inverted else image
+    if mask is not None:
+        image, record["ground"] = on_plain_ground(image, mask)
+    return image, inverted, record
 
 
-def _mask(style: MaskedStyle, image: torch.Tensor):
-    """The style's mask at its working size (1, 1, H, W), checked, and its record."""
+def on_plain_ground(image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, str]:
+    """The masked lettering laid on a plain ground of the opposite lightness (white under dark
+    letters, as the paper's logos are; black under light ones a run did not invert), and which.
+
+    The cover's ground is replaced, not cut out: a Gram matrix is a mean over the map, and taken
+    over the letters alone it describes a picture of ink everywhere (measured: the style strength
+    of such a run against the logo on white fell to 0, its artefacts to 0.98); the paper's white
+    ground is part of what a logo's Grams hold. A mask of ones leaves the image as it was."""
+    from steel.transfer.losses import luminance
+
+    dark = float((luminance(image) * mask).sum() / mask.sum()) < 128
+    ground = 255.0 if dark else 0.0
+    return image * mask + ground * (1 - mask), "white" if dark else "black"
+
+
+def style_mask(style: MaskedStyle, image: torch.Tensor):
+    """The style's mask at the size of ``image`` (its working size) as (1, 1, H, W) on 0-1,
+    checked, and its record."""
     import torch
 
     from steel.io.images import read_image

@@ -88,7 +88,6 @@ from PIL import Image, ImageOps
 from steel.errors import SteelError
 from steel.evaluate.ocr import VISIBLE_DELTA, ink_mask, line_boxes, read_text
 from steel.io.images import BORDER_SHARE, border_ring, has_dark_background
-from steel.io.masks import MaskedPicture
 
 if TYPE_CHECKING:  # torch is imported where style strength is measured, not here
     import torch
@@ -115,10 +114,9 @@ COLOUR_SPREAD = 32
 NO_TEXT = "no reference text"
 
 ImageInput = str | Path | Image.Image
-#: a style: one image (or a masked one, :class:`steel.io.masks.MaskedPicture`), or a blend's
-#: ``[(image, weight), ...]`` (weights summing to 1), measured against the weighted mean of its
-#: images' Gram matrices (each over its mask), as the run's targets are made
-StyleInput = ImageInput | MaskedPicture | Sequence[tuple[ImageInput | MaskedPicture, float]]
+#: a style: one image, or a blend's ``[(image, weight), ...]`` (weights summing to 1), measured
+#: against the weighted mean of its images' Gram matrices, as the run's targets are made
+StyleInput = ImageInput | Sequence[tuple[ImageInput, float]]
 
 
 # --- readability -----------------------------------------------------------------------------
@@ -287,13 +285,9 @@ def _extractor(weights: Weights) -> VGGFeatures:
     return cached[1]
 
 
-def normalised_grams(
-    image: ImageInput, weights: Weights, mask: np.ndarray | None = None
-) -> dict[str, torch.Tensor]:
+def normalised_grams(image: ImageInput, weights: Weights) -> dict[str, torch.Tensor]:
     """``{layer: G / (C H W)}`` (float64, C x C) over :data:`STYLE_STRENGTH_LAYERS` and
-    :data:`RELU_STRENGTH_LAYERS` (one forward pass). With a ``mask`` (H, W on 0-1, the image's
-    size): the Gram over the mask, divided by C times its area at the layer's size (as the run's
-    targets are taken, :func:`steel.transfer.losses.masked_gram`).
+    :data:`RELU_STRENGTH_LAYERS` (one forward pass).
 
     The last few results are cached by pixel content, so that the content and style images of a
     pair cost their forward pass once per process.
@@ -301,29 +295,20 @@ def normalised_grams(
     import torch
 
     from steel.io.images import to_tensor
-    from steel.transfer.losses import gram, masked_gram
+    from steel.transfer.losses import gram
 
     image = _open(image)
     array = np.asarray(image)
     key = (id(weights), array.shape, hashlib.sha1(array.tobytes()).digest())
-    if mask is not None:
-        key += (hashlib.sha1(np.ascontiguousarray(mask, dtype=np.float32).tobytes()).digest(),)
     if key in _GRAMS:
         _GRAMS.move_to_end(key)
         return _GRAMS[key]
     with torch.inference_mode():
         features = _extractor(weights)(to_tensor(image))
-        if mask is None:
-            grams = {
-                name: (gram(f.float()) / (f.shape[1] * f.shape[2] * f.shape[3]))[0].double()
-                for name, f in features.items()
-            }
-        else:
-            region = torch.from_numpy(np.asarray(mask, dtype=np.float32))[None, None]
-            grams = {  # masked_gram at a size of one pixel: divided by the mask's area
-                name: (masked_gram(f.float(), region, 1) / f.shape[1])[0].double()
-                for name, f in features.items()
-            }
+        grams = {
+            name: (gram(f.float()) / (f.shape[1] * f.shape[2] * f.shape[3]))[0].double()
+            for name, f in features.items()
+        }
     _GRAMS[key] = grams
     while len(_GRAMS) > _GRAM_CACHE_SIZE:
         _GRAMS.popitem(last=False)
@@ -352,19 +337,13 @@ def _mean(values: Iterable[float | None]) -> float | None:
 def style_grams(style: StyleInput, weights: Weights) -> dict[str, torch.Tensor]:
     """:func:`normalised_grams` of a style; of a blend, the weighted mean of its images' (those of
     weight 0 left out, so that a blend at 1/0 measures as its first image exactly)."""
-    if isinstance(style, str | Path | Image.Image | MaskedPicture):
-        style = [(style, 1.0)]
+    if isinstance(style, str | Path | Image.Image):
+        return normalised_grams(style, weights)
     blended: dict[str, torch.Tensor] = {}
     for image, weight in style:
         if weight == 0:
             continue
-        masked = isinstance(image, MaskedPicture)
-        grams = (
-            normalised_grams(image.picture, weights, image.mask)
-            if masked
-            else normalised_grams(image, weights)
-        )
-        for name, matrix in grams.items():
+        for name, matrix in normalised_grams(image, weights).items():
             term = matrix if weight == 1 else matrix * weight
             blended[name] = blended[name] + term if name in blended else term
     return blended

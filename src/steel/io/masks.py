@@ -5,7 +5,6 @@ size, as a float (H, W) array on 0-1."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +13,6 @@ from PIL import Image, ImageFilter
 from steel.errors import SteelError
 from steel.io.images import border_ring
 from steel.io.limits import check_file_pixels
-
-
-@dataclass(frozen=True)
-class MaskedPicture:
-    """A style picture and its mask (H, W) on 0-1, as the metrics read a masked style."""
-
-    picture: Image.Image
-    mask: np.ndarray
-
 
 #: the mask values that are not a file's path
 ALPHA, AUTO = "alpha", "auto"

@@ -34,13 +34,13 @@ def style_source(files: str | Sequence[str], param: Mapping | None = None, width
 
 
 def _masked_picture(style, width: int | None):
-    """A masked style at the run's style width, its mask drawn over it (as the run reads them)."""
-    from steel.cells.pair import load_style
-    from steel.io.images import read_image, to_pil
+    """A masked style at the run's style width with its mask drawn over it (as the run finds it)."""
+    from steel.cells.pair import style_mask
+    from steel.io.images import load_image, to_pil
     from steel.render.sheets import masked_picture
 
-    loaded = load_style(style, width or read_image(style.path).width, invert=False)
-    (image,), (mask,) = loaded.image.images, loaded.image.masks
+    image = load_image(style.path, width, "style image")
+    mask, _ = style_mask(style, image)
     return masked_picture(to_pil(image), mask[0, 0].numpy())
 
 

@@ -44,8 +44,7 @@ def fingerprint(
     style = as_blend(style)
     if len(style.images) > 1:  # a plain style's fingerprint is what it always was
         digest.update(json.dumps(style.weights).encode())
-    masks = [mask for mask in style.masks if mask is not None]
-    for image in (*style.images, *masks, content):
+    for image in (*style.images, content):
         digest.update(image.detach().cpu().numpy().tobytes())
     return digest.hexdigest()
 

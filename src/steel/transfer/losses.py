@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping, Sequence
 import torch
 from torch import nn
 
-from steel.errors import SteelError
 from steel.normalisations import normalisation
 from steel.settings import DEFAULT_SETTINGS, DEFAULT_STYLE_WEIGHTS, check_normalise
 
@@ -76,20 +75,6 @@ class _Gram(torch.autograd.Function):
 def gram(features: torch.Tensor) -> torch.Tensor:
     """G_ij = f_i . f_j over the flattened maps of (B, C, H, W) features -> (B, C, C) (eq. 2)."""
     return _Gram.apply(features.flatten(2))
-
-
-def masked_gram(features: torch.Tensor, mask: torch.Tensor | None, pixels: int) -> torch.Tensor:
-    """A style's Gram matrix (1, C, C) taken over its mask, at a size of ``pixels``: sum over the
-    map of m f f^T, times ``pixels`` over the mask's area (the map's, without a mask), so that it
-    compares with the Gram of a synthesized image of that many pixels. The mask is read at the
-    map's size (an area average); a mask of ones gives the unmasked Gram exactly."""
-    if mask is None:
-        return gram(features) * (pixels / (features.shape[2] * features.shape[3]))
-    weights = nn.functional.interpolate(mask.to(features), size=features.shape[2:], mode="area")
-    area = float(weights.sum())
-    if area == 0:
-        raise SteelError("the style's mask keeps nothing at a layer's size; give a mask that keeps the logo")
-    return gram(features * weights.sqrt()) * (pixels / area)
 
 
 def style_layer_loss(
@@ -173,11 +158,9 @@ class StyleTransferLoss(nn.Module):
 
     ``coefficients`` holds one mapping ``layer -> c_l`` per batch element; a layer that is zero
     for every element is never computed. Targets are computed once, outside the loop.
-    ``style_features``: one style's features, or ``(features, weight)`` or ``(features, weight,
-    mask)`` of each style of a blend (weights summing to 1): each layer's target is then the
-    weighted mean of the styles' Gram matrices (each rescaled to the synthesized size), the
-    statistics of a style between them. A style's mask (1, 1, H, W on 0-1, any size: each layer
-    reads it at its own, :func:`masked_gram`) keeps its ground out of its Grams. The
+    ``style_features``: one style's features, or ``(features, weight)`` of each style of a blend
+    (weights summing to 1): each layer's target is then the weighted mean of the styles' Gram
+    matrices (each rescaled to the synthesized size), the statistics of a style between them. The
     mean of Grams, not the Gram of a collage: a collage's Gram holds each style's statistics too,
     but weighted by the area it gives each, and it matches the synthesized image only at the
     collage's size; the mean weighs the styles as asked at any size.
@@ -188,7 +171,7 @@ class StyleTransferLoss(nn.Module):
 
     def __init__(
         self,
-        style_features: Mapping[str, torch.Tensor] | Sequence[tuple],
+        style_features: Mapping[str, torch.Tensor] | Sequence[tuple[Mapping[str, torch.Tensor], float]],
         content_features: Mapping[str, torch.Tensor],
         coefficients: Sequence[Mapping[str, float]],
         *,
@@ -222,10 +205,11 @@ class StyleTransferLoss(nn.Module):
         for name in self.style_layers:
             height, width = target_size[name]
             target = None
-            for member, weight, *mask in members:
+            for member, weight in members:
                 if weight == 0:  # adds nothing: a blend at 1/0 is its first style's target exactly
                     continue
-                term = masked_gram(member[name], mask[0] if mask else None, height * width)
+                features = member[name]
+                term = gram(features) * ((height * width) / (features.shape[2] * features.shape[3]))
                 term = term if weight == 1 else term * weight
                 target = term if target is None else target + term
             self.register_buffer(f"gram_{name}", target)

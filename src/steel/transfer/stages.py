@@ -93,8 +93,8 @@ def target_loss(
     style_layers = ordered({name for c in cells for name in c})
     with torch.no_grad():
         style_features = [
-            ({k: v for k, v in extractor(image).items() if k in style_layers}, weight, mask)
-            for image, weight, mask in as_blend(style).weighted()
+            ({k: v for k, v in extractor(image).items() if k in style_layers}, weight)
+            for image, weight in as_blend(style).weighted()
         ]
         content_features = extractor(content)
     return StyleTransferLoss(
