@@ -121,25 +121,32 @@ def _load_one_style(style: StyleFile, width: int | None, style_width: int | None
     a plain ground (:func:`on_plain_ground`)."""
     path = style_path(style)
     image = load_image(path, working_style_width(width, style_width), "style image")
-    inverted = parse_invert(invert) is not False and has_dark_background(image)
-    mask, record = (None, None) if not isinstance(style, MaskedStyle) else style_mask(style, image)
-    image = 255.0 - image if inverted else image
-    if mask is not None:
-        image, record["ground"] = on_plain_ground(image, mask)
+    if not isinstance(style, MaskedStyle):
+        inverted = parse_invert(invert) is not False and has_dark_background(image)
+        return (255.0 - image if inverted else image), inverted, None
+    # a cover's border says nothing of its lettering: the mask does (light letters are inverted)
+    mask, record = style_mask(style, image)
+    inverted = parse_invert(invert) is not False and not _dark_lettering(image, mask)
+    image, record["ground"] = on_plain_ground(255.0 - image if inverted else image, mask)
     return image, inverted, record
+
+
+def _dark_lettering(image: torch.Tensor, mask: torch.Tensor) -> bool:
+    from steel.transfer.losses import luminance
+
+    return float((luminance(image) * mask).sum() / mask.sum()) < 128
 
 
 def on_plain_ground(image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, str]:
     """The masked lettering laid on a plain ground of the opposite lightness (white under dark
-    letters, as the paper's logos are; black under light ones a run did not invert), and which.
+    letters, as the paper's logos are: light letters are inverted first, unless ``invert`` is off;
+    black under light ones then), and which.
 
     The cover's ground is replaced, not cut out: a Gram matrix is a mean over the map, and taken
     over the letters alone it describes a picture of ink everywhere (measured: the style strength
     of such a run against the logo on white fell to 0, its artefacts to 0.98); the paper's white
     ground is part of what a logo's Grams hold. A mask of ones leaves the image as it was."""
-    from steel.transfer.losses import luminance
-
-    dark = float((luminance(image) * mask).sum() / mask.sum()) < 128
+    dark = _dark_lettering(image, mask)
     ground = 255.0 if dark else 0.0
     return image * mask + ground * (1 - mask), "white" if dark else "black"
 
