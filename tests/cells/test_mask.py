@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from steel.cells.measure import measure_cell
-from steel.cells.pair import MaskedStyle, load_style, on_plain_ground
+from steel.cells.pair import MaskedStyle, load_style, on_white
 from steel.cells.stylize import run
 from steel.errors import SteelError
 from steel.settings import RunOptions, Settings
@@ -48,7 +48,7 @@ def on_cover(tmp_path_factory, logos):
 
 def test_a_mask_of_ones_is_no_mask_byte_for_byte(random_weights, make_logo_tensor):
     style, content = make_logo_tensor(64, 40, seed=1), make_logo_tensor(64, 40, seed=2)
-    laid, _ = on_plain_ground(style, torch.ones(1, 1, 40, 64))
+    laid = on_white(style, torch.ones(1, 1, 40, 64))
     assert torch.equal(laid, style)
     plain = stylize(random_weights, style, content, [CELL], settings=TINY)
     masked = stylize(random_weights, laid, content, [CELL], settings=TINY)
@@ -62,7 +62,7 @@ def test_the_covers_ground_is_replaced_by_white(on_cover):
     for cover in ("cover.png", "red.png"):
         plain = load_style(on_cover / cover, 64).image
         masked = load_style(MaskedStyle(on_cover / cover, on_cover / "mask.png"), 64)
-        assert masked.masks[0]["ground"] == "white"
+        assert masked.inverted is False  # dark lettering, whatever its ground
         assert (masked.image - on_white).abs().mean() < 0.2 * (plain - on_white).abs().mean()
         assert (masked.image - on_white).abs().mean() < 8  # what differs: the letters' soft edges
 

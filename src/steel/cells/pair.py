@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 class MaskedStyle:
     """A style file and its mask (:mod:`steel.io.masks`): a mask file's path (white = the logo, the
     image's own size), ``"alpha"`` (the file's alpha channel) or ``"auto"`` (the lettering found
-    in the picture). Its Gram targets are taken over the mask, so a cover's ground stays out."""
+    in the picture). Its lettering is laid dark on white (:func:`on_white`): the cover's ground
+    stays out."""
 
     path: Path
     mask: str | Path
@@ -103,7 +104,7 @@ def load_style(
 ) -> LoadedStyle:
     """The style as a run reads it, whether it was inverted and its masks: at ``style_width``
     (none: ``width``), inverted where its border is dark unless ``invert`` is False; a masked
-    file's lettering on a plain ground (:func:`on_plain_ground`). A blend: a
+    file's lettering laid dark on white (:func:`on_white`). A blend: a
     :class:`steel.transfer.styles.StyleBlend`, each member read so."""
     members = blend_members(style)
     if members is None:
@@ -117,18 +118,18 @@ def load_style(
 
 
 def _load_one_style(style: StyleFile, width: int | None, style_width: int | None, invert: str | bool):
-    """(image, inverted, mask record or None) of one style file; a masked one's lettering laid on
-    a plain ground (:func:`on_plain_ground`)."""
+    """(image, inverted, mask record or None) of one style file; a masked one's lettering laid dark
+    on white (:func:`on_white`)."""
     path = style_path(style)
     image = load_image(path, working_style_width(width, style_width), "style image")
     if not isinstance(style, MaskedStyle):
         inverted = parse_invert(invert) is not False and has_dark_background(image)
         return (255.0 - image if inverted else image), inverted, None
-    # a cover's border says nothing of its lettering: the mask does (light letters are inverted)
+    # a cover's border says nothing of its lettering: the mask does. Light lettering is inverted
+    # whatever `invert` says (it is the content's): the lettering is always laid dark on white
     mask, record = style_mask(style, image)
-    inverted = parse_invert(invert) is not False and not _dark_lettering(image, mask)
-    image, record["ground"] = on_plain_ground(255.0 - image if inverted else image, mask)
-    return image, inverted, record
+    inverted = not _dark_lettering(image, mask)
+    return on_white(255.0 - image if inverted else image, mask), inverted, record
 
 
 def _dark_lettering(image: torch.Tensor, mask: torch.Tensor) -> bool:
@@ -137,18 +138,14 @@ def _dark_lettering(image: torch.Tensor, mask: torch.Tensor) -> bool:
     return float((luminance(image) * mask).sum() / mask.sum()) < 128
 
 
-def on_plain_ground(image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, str]:
-    """The masked lettering laid on a plain ground of the opposite lightness (white under dark
-    letters, as the paper's logos are: light letters are inverted first, unless ``invert`` is off;
-    black under light ones then), and which.
+def on_white(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The masked (dark) lettering laid on a white ground, as the paper's logos are.
 
     The cover's ground is replaced, not cut out: a Gram matrix is a mean over the map, and taken
     over the letters alone it describes a picture of ink everywhere (measured: the style strength
-    of such a run against the logo on white fell to 0, its artefacts to 0.98); the paper's white
+    of such a run against the logo on white fell to 0, its artefacts rose to 0.98); the white
     ground is part of what a logo's Grams hold. A mask of ones leaves the image as it was."""
-    dark = _dark_lettering(image, mask)
-    ground = 255.0 if dark else 0.0
-    return image * mask + ground * (1 - mask), "white" if dark else "black"
+    return image * mask + 255.0 * (1 - mask)
 
 
 def style_mask(style: MaskedStyle, image: torch.Tensor):
