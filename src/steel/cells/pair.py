@@ -144,8 +144,17 @@ def on_white(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     The cover's ground is replaced, not cut out: a Gram matrix is a mean over the map, and taken
     over the letters alone it describes a picture of ink everywhere (measured: the style strength
     of such a run against the logo on white fell to 0, its artefacts rose to 0.98); the white
-    ground is part of what a logo's Grams hold. A mask of ones leaves the image as it was."""
-    return image * mask + 255.0 * (1 - mask)
+    ground is part of what a logo's Grams hold. Inside the mask the lettering keeps its pixels;
+    along its soft edge, where the cover's pixels mix letter and ground, the letters' own colour
+    (their median) is blended with white by the mask, as a logo's anti-aliased edge on white is
+    (the cover's pixels there carried its ground into the letters' rims and thinned them). A mask
+    of ones leaves the image as it was."""
+    import torch
+
+    letters = (mask >= 0.5).flatten()
+    pixels = image.flatten(2)[..., letters] if letters.any() else image.flatten(2)
+    ink = pixels.median(dim=-1).values[..., None, None]
+    return torch.where(mask >= 1.0, image, ink * mask + 255.0 * (1 - mask))
 
 
 def style_mask(style: MaskedStyle, image: torch.Tensor):

@@ -69,7 +69,7 @@ def resized_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def _at(grey: Image.Image, size: tuple[int, int]) -> np.ndarray:
     if grey.size != tuple(size):
-        grey = grey.resize(tuple(size), Image.Resampling.BILINEAR)
+        grey = grey.resize(tuple(size), Image.Resampling.LANCZOS)  # as the style itself is
     return np.asarray(grey, dtype=np.float32) / 255.0
 
 
