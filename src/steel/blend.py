@@ -25,7 +25,12 @@ def blend_weights(weights: Sequence[float], what: str = "the blend") -> tuple[fl
         if weight < 0:
             raise SteelError(f"{what} has the negative weight {weight}; give each member a weight >= 0")
         numbers.append(float(weight))
-    total = math.fsum(numbers)
+    try:
+        total = math.fsum(numbers)
+    except OverflowError:  # weights near the float limit: their ratios are what counts
+        largest = max(numbers)
+        numbers = [weight / largest for weight in numbers]
+        total = math.fsum(numbers)
     if total == 0:
         raise SteelError(f"{what} has only zero weights; give at least one member a weight > 0")
     return tuple(weight / total for weight in numbers)

@@ -97,6 +97,10 @@ def test_bad_weights_are_one_line(logos, weights, words):
         blend_members(style)
 
 
+def test_weights_near_the_float_limit_keep_their_ratio(logos):
+    assert [w for _, w in blend_members([(logos["style"], 1e308), (logos["style"], 1e308)])] == [0.5, 0.5]
+
+
 def test_each_member_is_read_at_the_style_width_and_inverted_by_its_own_border(logos, tmp_path):
     from PIL import Image, ImageOps
 

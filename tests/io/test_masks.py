@@ -81,3 +81,9 @@ def test_a_mask_keeping_almost_nothing_or_everything_is_one_line(share, words):
     ok = np.zeros((100, 100), np.float32)
     ok.flat[: round(2 * MIN_SHARE * ok.size)] = 1.0
     assert check_share(ok, "style s.png") == pytest.approx(2 * MIN_SHARE)
+
+
+def test_a_mask_file_declaring_a_huge_size_is_one_line_before_it_is_decoded(tmp_path, make_png_header_only):
+    bomb = make_png_header_only(tmp_path / "bomb.png", 60000, 60000)
+    with pytest.raises(SteelError, match=r"bomb\.png"):
+        read_mask(bomb, (80, 40), (64, 32), "style s.png")

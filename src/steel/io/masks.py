@@ -5,6 +5,7 @@ size, as a float (H, W) array on 0-1."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,10 @@ def read_mask(path: str | Path, image_size: tuple[int, int], size: tuple[int, in
     if not path.is_file():
         raise SteelError(f"the mask {path} of {what} does not exist; check the path")
     try:
-        with Image.open(path) as opened:
+        with warnings.catch_warnings():  # the size is checked from the header, below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(path)
+        with opened:
             check_file_pixels(opened.size, f"mask {path}")
             if opened.size != tuple(image_size):
                 raise SteelError(
@@ -43,7 +47,7 @@ def read_mask(path: str | Path, image_size: tuple[int, int], size: tuple[int, in
                     f"{image_size[0]}x{image_size[1]} px; give a mask of the image's own size"
                 )
             grey = opened.convert("L")
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
         raise SteelError(f"cannot read the mask {path} of {what} ({error}); use a PNG") from None
     return _at(grey, size)
 
