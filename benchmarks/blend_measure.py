@@ -16,36 +16,26 @@ weights must be cached: ``steel weights hed``). Each result costs 1-2 minutes on
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
+
+from quick_runs import BEST, QUICK, append_row, quick_settings
 
 from steel.cells.pair import load_pair
 from steel.cells.stylize import run
 from steel.evaluate.metrics import cell_metrics, style_strength
 from steel.io.images import read_image, to_pil
 from steel.layers import parse_layer_spec
-from steel.presets import PRESETS
 from steel.render.methods import methods_sheet
-from steel.settings import DEFAULT_SETTINGS, RunOptions
+from steel.settings import RunOptions
 from steel.transfer.weights import load_weights
 
 REPO = Path(__file__).resolve().parents[1]
 LOGOS = REPO / "resources" / "logos"
-BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 COLUMNS = (
     "weight", "run", "cer", "artefacts", "strength_first", "strength_second", "strength_blend",
     "identical_to", "seconds_per_iteration",
 )  # fmt: skip
-
-
-def _row(out: Path, values: dict) -> None:
-    table = out / "measures.tsv"
-    new = not table.exists()
-    with table.open("a", encoding="utf-8") as handle:
-        if new:
-            handle.write("\t".join(COLUMNS) + "\n")
-        handle.write("\t".join("" if values.get(c) is None else str(values[c]) for c in COLUMNS) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,14 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text", default="Quorix", help="the word the content shows (for CER)")
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 0.75, 0.5, 0.25, 0.0])
     parser.add_argument("--cell", default=BEST)
-    parser.add_argument("--iterations", type=int, default=PRESETS["quick"]["iterations"])
-    parser.add_argument("--width", type=int, default=PRESETS["quick"]["width"])
+    parser.add_argument("--iterations", type=int, default=QUICK["iterations"])
+    parser.add_argument("--width", type=int, default=QUICK["width"])
     parser.add_argument("--network", default="hed", help="the VGG16 weights (hed, random, a path)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    quick = {k: v for k, v in PRESETS["quick"].items() if k not in ("width", "weights")}
-    settings = dataclasses.replace(DEFAULT_SETTINGS, **{**quick, "iterations": args.iterations})
+    settings = quick_settings(args.iterations)
     options = RunOptions(settings=settings, weights=args.network, width=args.width, progress=False)
     network = load_weights(args.network)
     cell = parse_layer_spec(args.cell)
@@ -93,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         made = (folder / "stylized.png").read_bytes()
         same = [name for name, data in singles.items() if data == made]
-        _row(args.out, {
+        append_row(args.out / "measures.tsv", COLUMNS, {
             "weight": weight, "run": folder.name, "cer": measured["cer"], "artefacts": measured["artefacts"],
             "strength_blend": measured["style_strength"], **against, "identical_to": ",".join(same),
             "seconds_per_iteration": record["seconds_per_iteration"],

@@ -15,9 +15,10 @@ Run: ``PYTHONPATH=src .venv/bin/python benchmarks/cover_measure.py --covers /tmp
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
+
+from quick_runs import BEST, QUICK, append_row, quick_settings
 
 from steel.cells.pair import MaskedStyle, load_pair, style_mask
 from steel.cells.stylize import run
@@ -25,23 +26,13 @@ from steel.evaluate.metrics import cell_metrics
 from steel.io.images import load_image, read_image, to_pil
 from steel.io.masks import read_mask
 from steel.layers import parse_layer_spec
-from steel.presets import PRESETS
 from steel.render.methods import methods_sheet
 from steel.render.sheets import masked_picture
-from steel.settings import DEFAULT_SETTINGS, RunOptions
+from steel.settings import RunOptions
 from steel.transfer.weights import load_weights
 
 REPO = Path(__file__).resolve().parents[1]
-BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 COVERS = ("noise", "gradient", "clouds", "stripes", "photo", "grunge")
-
-
-def _row(path: Path, columns: tuple[str, ...], values: dict) -> None:
-    new = not path.exists()
-    with path.open("a", encoding="utf-8") as handle:
-        if new:
-            handle.write("\t".join(columns) + "\n")
-        handle.write("\t".join("" if values.get(c) is None else str(values[c]) for c in columns) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content", type=Path, default=REPO / "resources/logos/content/quorix.png")
     parser.add_argument("--text", default="Quorix")
     parser.add_argument("--cell", default=BEST)
-    parser.add_argument("--iterations", type=int, default=PRESETS["quick"]["iterations"])
-    parser.add_argument("--width", type=int, default=PRESETS["quick"]["width"])
+    parser.add_argument("--iterations", type=int, default=QUICK["iterations"])
+    parser.add_argument("--width", type=int, default=QUICK["width"])
     parser.add_argument("--network", default="hed")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -71,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         size = (found.shape[1], found.shape[0])
         truth = read_mask(args.covers / f"{name}-mask.png", read_image(cover).size, size, name) > 0.5
         iou = float(((found > 0.5) & truth).sum() / ((found > 0.5) | truth).sum())
-        _row(args.out / "iou.tsv", ("cover", "iou", "polarity", "share", "truth_share"), {
+        append_row(args.out / "iou.tsv", ("cover", "iou", "polarity", "share", "truth_share"), {
             "cover": name, "iou": round(iou, 4), "polarity": record["found"]["polarity"],
             "share": record["share"], "truth_share": round(float(truth.mean()), 4),
         })  # fmt: skip
@@ -81,8 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         methods_sheet(panels, title="auto masks on the made-up covers").save(args.out / "sheet.png")
         return 0
 
-    quick = {k: v for k, v in PRESETS["quick"].items() if k not in ("width", "weights")}
-    settings = dataclasses.replace(DEFAULT_SETTINGS, **{**quick, "iterations": args.iterations})
+    settings = quick_settings(args.iterations)
     options = RunOptions(settings=settings, weights=args.network, width=args.width, progress=False)
     network = load_weights(args.network)
     cell = parse_layer_spec(args.cell)
@@ -98,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         image = read_image(folder / "stylized.png")
         metrics = cell_metrics(image, content, reference, args.text, network)
         print(f"{cover} {mask}: {time.perf_counter() - began:.0f} s", flush=True)
-        _row(args.out / "measures.tsv", columns, {
+        append_row(args.out / "measures.tsv", columns, {
             "cover": cover, "mask": mask, "cer": metrics["cer"], "artefacts": metrics["artefacts"],
             "style_vs_on_white": metrics["style_strength"],
             "seconds_per_iteration": record["seconds_per_iteration"],

@@ -23,12 +23,13 @@ import json
 import time
 from pathlib import Path
 
+from quick_runs import BEST, QUICK, append_row, quick_settings
+
 from steel.cells.measure import measure_cell
 from steel.cells.outline import content_outlines, drawn, stylize_outline
 from steel.cells.stylize import run as pixel_run
 from steel.layers import cell_id, parse_layer_spec
-from steel.presets import PRESETS
-from steel.settings import DEFAULT_OUTLINE_OPTIONS, DEFAULT_SETTINGS, OutlineOptions, RunOptions
+from steel.settings import DEFAULT_OUTLINE_OPTIONS, OutlineOptions, RunOptions
 from steel.transfer.weights import load_weights
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,20 +43,10 @@ PAIRS = {
     "grimhollow-zentova": (LOGOS / "style" / "grimhollow.png", "Zentova", INTER / "Inter-Regular.ttf"),
     "vorthane-quorix": (LOGOS / "style" / "vorthane.png", "Quorix", INTER / "Inter-Bold.ttf"),
 }
-BEST = "conv1_1=2000,conv1_2=2000,conv4_1=200,conv4_2=200,conv4_3=200"
 COLUMNS = (
     "pair", "cell", "method", "smoothness", "subdivide", "growth", "cer", "ocr_text", "artefacts",
     "style_strength", "svg_bytes", "paths", "seconds_per_iteration",
 )  # fmt: skip
-
-
-def _row(out: Path, values: dict) -> None:
-    table = out / "measures.tsv"
-    new = not table.exists()
-    with table.open("a", encoding="utf-8") as handle:
-        if new:
-            handle.write("\t".join(COLUMNS) + "\n")
-        handle.write("\t".join("" if values.get(c) is None else str(values[c]) for c in COLUMNS) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoothness", type=float, nargs="+", default=[0.1])
     parser.add_argument("--subdivide", type=int, nargs="+", default=[2])
     parser.add_argument("--lr", type=float, default=OutlineOptions().lr, help="outline.lr in px")
-    parser.add_argument("--iterations", type=int, default=PRESETS["quick"]["iterations"])
-    parser.add_argument("--width", type=int, default=PRESETS["quick"]["width"])
+    parser.add_argument("--iterations", type=int, default=QUICK["iterations"])
+    parser.add_argument("--width", type=int, default=QUICK["width"])
     parser.add_argument("--weights", default="hed")
     parser.add_argument("--no-pixel", action="store_true", help="outline results only")
     parser.add_argument("--growth", type=float, nargs="+", default=[DEFAULT_OUTLINE_OPTIONS.growth],
@@ -78,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="outline.reach of the outline runs, px")  # fmt: skip
     args = parser.parse_args(argv)
 
-    quick = {k: v for k, v in PRESETS["quick"].items() if k not in ("width", "weights")}
-    settings = dataclasses.replace(DEFAULT_SETTINGS, **{**quick, "iterations": args.iterations})
+    settings = quick_settings(args.iterations)
+    table = args.out / "measures.tsv"
     weights = load_weights(args.weights)
     cells = [parse_layer_spec(c) for c in args.cells]
     for pair in args.pairs:
@@ -97,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{pair} pixel {len(cells)} cells {time.perf_counter() - began:.0f} s", flush=True)
             for cell, folder, record in zip(cells, folders, records, strict=True):
                 measured = measure_cell(folder, word, weights)
-                _row(args.out, {"pair": pair, "cell": cell_id(cell), "method": "pixel", **measured,
+                append_row(table, COLUMNS, {"pair": pair, "cell": cell_id(cell), "method": "pixel",
+                                            **measured,
                                 "seconds_per_iteration": record["seconds_per_iteration"]})  # fmt: skip
         for smoothness, parts, growth in itertools.product(args.smoothness, args.subdivide, args.growth):
             options = OutlineOptions(
@@ -117,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             for cell, folder, record in zip(cells, folders, records, strict=True):
                 measured = measure_cell(folder, word, weights)
                 svg = (folder / "stylized.svg").read_text()
-                _row(args.out, {"pair": pair, "cell": cell_id(cell), "method": "outline",
+                append_row(table, COLUMNS, {"pair": pair, "cell": cell_id(cell), "method": "outline",
                                 "smoothness": smoothness, "subdivide": parts, "growth": growth,
                                 **measured,
                                 "svg_bytes": len(svg.encode()), "paths": svg.count("<path"),

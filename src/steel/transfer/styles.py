@@ -42,7 +42,4 @@ def as_pictures(style: torch.Tensor | StyleBlend):
     a blend's ``[(picture, weight), ...]``."""
     if not isinstance(style, StyleBlend):
         return to_pil(style)
-    pictures = [to_pil(image) for image in style.images]
-    if len(pictures) == 1 and style.weights == (1.0,):
-        return pictures[0]
-    return list(zip(pictures, style.weights, strict=True))
+    return [(to_pil(image), weight) for image, weight in zip(style.images, style.weights, strict=True)]
