@@ -138,3 +138,31 @@ def test_a_grey_runs_result_in_colour_is_traced_in_binary_mode(tmp_path):
     assert trace_cell(tmp_path, TraceSettings())["mode"] == "binary"
     (tmp_path / "run.json").write_text(json.dumps({"settings": {"colour": "rgb"}}))
     assert trace_cell(tmp_path, TraceSettings())["mode"] == "color"
+
+
+@pytest.mark.parametrize("content_inverted", [False, True])
+def test_a_cell_with_a_dark_ground_style_is_measured_against_the_style_as_it_was_optimised(
+    tmp_path, content, style, weights, content_inverted
+):
+    run = tmp_path / "conv4_2-200"
+    run.mkdir()
+    dark_ground = Image.new("RGB", SIZE, (10, 10, 10))
+    dark_ground.paste(style.crop((40, 20, 300, 60)), (40, 20))  # light-on-dark: inverted by a run
+    dark_ground.save(tmp_path / "style.png")
+    users_content = ImageOps.invert(content) if content_inverted else content
+    users_content.save(tmp_path / "content.png")
+    stylized = Image.blend(users_content, dark_ground, 0.4)
+    stylized.save(run / "stylized.png")
+    record = {
+        "content": {"path": str(tmp_path / "content.png"), "width": SIZE[0], "height": SIZE[1]},
+        "style": {"path": str(tmp_path / "style.png"), "width": SIZE[0], "height": SIZE[1]},
+        "invert": {"setting": "auto", "content": content_inverted, "style": True},
+    }
+    (run / "run.json").write_text(json.dumps(record))
+    result = measure_cell(run, WORD, weights)
+    # in the result's colours: the style as the run read it (inverted), inverted back with the content
+    as_optimised = dark_ground if content_inverted else ImageOps.invert(dark_ground)
+    expected = cell_metrics(stylized, users_content, as_optimised, WORD, weights)
+    assert result["style_strength"] == expected["style_strength"]
+    unread = cell_metrics(stylized, users_content, ImageOps.invert(as_optimised), WORD, weights)
+    assert result["style_strength"] != unread["style_strength"]
