@@ -2,8 +2,10 @@
 stripes, blobs like a photograph, grunge), light on dark and dark on light, seeded.
 
 Writes into ``--out``: ``on-white.png`` (the word black on white: the style as the paper takes it),
-and for each cover ``<name>.png`` (the cover) and ``<name>-mask.png`` (the drawn word: white =
-lettering, the truth a found mask is measured against). Same seed, same files.
+and for each cover ``<name>.png`` (the cover), ``<name>-mask.png`` (the drawn word: white =
+lettering, the truth a found mask is measured against) and ``<name>-on-white.png`` (the cover's
+lettering, in its own colour, alone on white, as a mask lays it: light lettering inverted; what
+the cover's result would be measured against if the cover had no ground). Same seed, same files.
 
 Run: ``PYTHONPATH=src .venv/bin/python benchmarks/covers.py --out /tmp/covers``
 """
@@ -97,6 +99,13 @@ def main(argv: list[str] | None = None) -> int:
             args.out / f"{name}.png"
         )
         mask.save(args.out / f"{name}-mask.png")
+        ink = np.array(colour, np.float32)
+        if ink.mean() > 127:  # light lettering: a mask lays it inverted on white
+            ink = 255 - ink
+        twin = 255 * (1 - alpha) + ink * alpha
+        Image.fromarray(np.clip(np.round(twin), 0, 255).astype(np.uint8), "RGB").save(
+            args.out / f"{name}-on-white.png"
+        )
     return 0
 
 
