@@ -236,16 +236,20 @@ def test_paper_preset_has_111_cells_per_pair(tmp_path):
 
 
 def test_a_users_configfile_gets_exactly_the_optional_parts_it_names(tmp_path):
-    """The demo traces every cell (vector.enabled); a --configfile of yours gets the parts it names:
-    run in the repository, so that the demo's config.yaml is loaded first."""
-    assert "vector: {enabled: true}" in (REPO / "config.yaml").read_text()
+    """The demo traces every cell (vector.enabled) and moves outlines (outline.enabled); a
+    --configfile of yours gets the parts it names: run in the repository, so that the demo's
+    config.yaml is loaded first."""
+    demo = (REPO / "config.yaml").read_text()
+    assert "vector: {enabled: true}" in demo and "outline: {enabled: true" in demo
 
     def rules(config):
         result = snakemake(None, write_config(tmp_path / "mine.yaml", config), "-n")
         assert result.returncode == 0, result.stderr[-3000:]
         return {job["rule"] for job in planned_jobs(result)}
 
-    assert not {"trace_vector", "best_svg", "train_msgnet", "search_round"} & rules(tiny_config())
+    assert not {"trace_vector", "best_svg", "train_msgnet", "search_round", "stylize_outline"} & rules(
+        tiny_config()
+    )
     named = rules(tiny_config(vector={"enabled": True}))
     assert {"trace_vector", "best_svg", "vector_sheet"} <= named and "train_msgnet" not in named
 
