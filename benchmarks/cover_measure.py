@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             "share": record["share"], "truth_share": round(float(truth.mean()), 4),
         })  # fmt: skip
         picture = masked_picture(to_pil(image), found)
-        panels.append((f"{name} (auto, IoU {iou:.2f})", picture, None))
+        panels.append((name, picture, f"auto: IoU {iou:.3f}, {record['found']['polarity']}"))
     if args.no_runs:
         methods_sheet(panels, title="auto masks on the made-up covers").save(args.out / "sheet.png")
         return 0
