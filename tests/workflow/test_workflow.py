@@ -66,6 +66,9 @@ def test_user_configfile_replaces_the_demo_lists(tmp_path):
     jobs = stylize_jobs(result)
     assert {(s, c) for s, c, _ in jobs} == {("ironwrath", "quorix")}
     assert {cell for _, _, cell in jobs} == TINY_CELLS
+    # a config without pairs gets every pair of its own logos, not the demo's list of pairs
+    both = stylize_jobs(snakemake(None, write_config(tmp_path / "both.yaml", tiny_config()), "-n"))
+    assert {(s, c) for s, c, _ in both} == {("ironwrath", "quorix"), ("vorthane", "quorix")}
 
 
 def test_a_users_optimizer_section_replaces_the_demos_schedule(tmp_path):

@@ -44,6 +44,13 @@ OPTIONAL_PARTS = ("vector", "msgnet", "convergence", "outline")
 for key in ("styles", "contents", "pairs", "sweeps", "figures", "optimizer"):
     if key in workflow.config_settings.overwrite_config:
         config[key] = workflow.config_settings.overwrite_config[key]
+# The demo's pairs name the demo's logos: a --configfile that names none gets the schema's default
+# (every style with every content of its own)
+if (
+    workflow.config_settings.configfiles
+    and "pairs" not in workflow.config_settings.overwrite_config
+):
+    config.pop("pairs", None)
 # The optional parts and the searches go with the experiment lists: the demo's choice of them is
 # the demo's, so a --configfile (a preset, a config of yours) gets exactly the parts it names, each
 # section whole (the schema's defaults fill what it leaves out, never the demo's values)
