@@ -85,20 +85,19 @@ def main(argv: list[str] | None = None) -> int:
     network = load_weights(args.network)
     cell = parse_layer_spec(args.cell)
     on_white = args.covers / "on-white.png"
-    reference = to_pil(load_pair(on_white, args.content, args.width).style)
-    content = to_pil(load_pair(on_white, args.content, args.width).content)
+    white_pair = load_pair(on_white, args.content, args.width)
+    reference, content = to_pil(white_pair.style), to_pil(white_pair.content)
     columns = (
         "cover", "mask", "cer", "artefacts", "style_vs_on_white", "style_vs_lettering",
         "seconds_per_iteration",
     )  # fmt: skip
 
-    def measured(cover: str, mask: str, style, lettering: Path):
+    def measured(cover: str, mask: str, style, own):
         folder = args.out / cover / mask
         began = time.perf_counter()
         record = run(style, args.content, [cell], [folder], options)[0]
         image = read_image(folder / "stylized.png")
         metrics = cell_metrics(image, content, reference, args.text, network)
-        own = to_pil(load_pair(lettering, args.content, args.width).style)
         metrics["style_vs_lettering"] = style_strength(image, content, own, network)["style_strength"]
         print(f"{cover} {mask}: {time.perf_counter() - began:.0f} s", flush=True)
         append_row(args.out / "measures.tsv", columns, {
@@ -109,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         })  # fmt: skip
         return image, metrics
 
-    measured("on-white", "none", on_white, on_white)
+    measured("on-white", "none", on_white, reference)
     for name in args.runs if args.runs is not None else args.names:
         cover = args.covers / f"{name}.png"
         lettering = args.covers / f"{name}-on-white.png"
@@ -119,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             "file": MaskedStyle(cover, args.covers / f"{name}-mask.png"),
             "auto": MaskedStyle(cover, "auto"),
         }
+        own = to_pil(load_pair(lettering, args.content, args.width).style)
         for mask in args.masks:
-            image, metrics = measured(name, mask, styles[mask], lettering)
+            image, metrics = measured(name, mask, styles[mask], own)
             note = (
                 f"style vs on white {metrics['style_strength']:.3f}, "
                 f"vs its lettering {metrics['style_vs_lettering']:.3f}"
